@@ -1,0 +1,256 @@
+package dingtalk
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// DefaultTimeout bounds one request to DingTalk.
+const DefaultTimeout = 10 * time.Second
+
+// Limiter hands out send slots per robot; *ratelimit.Limiter implements it across processes.
+type Limiter interface {
+	// Reserve takes a slot for key now and returns 0, or returns how long until one frees.
+	Reserve(key string) (time.Duration, error)
+	// Wait blocks until a slot for key is taken, reporting the time left while it waits.
+	Wait(ctx context.Context, key string, onWait func(remaining time.Duration)) error
+	// Release returns the latest slot of key, for a request that provably never left.
+	Release(key string) error
+}
+
+// Client sends messages to DingTalk robots. Its zero value is not usable: use NewClient.
+type Client struct {
+	// HTTP is the one client used for every request; it honours proxy environment variables.
+	HTTP *http.Client
+	// Limiter keeps sends under 20 a minute per robot; nil sends without local limiting.
+	Limiter Limiter
+	// WaitForSlot makes Send wait for a free rate-limit slot instead of failing with a
+	// *RateLimitError.
+	WaitForSlot bool
+	// OnWait, if set, is told how long a send still waits for a rate-limit slot.
+	OnWait func(robot string, remaining time.Duration)
+	// Now is the clock used for signatures; nil means time.Now.
+	Now func() time.Time
+	// RetryDelay is the pause before the single resend of a request that is safe to resend.
+	RetryDelay time.Duration
+}
+
+// NewClient returns a client whose requests time out after timeout (DefaultTimeout if zero).
+func NewClient(timeout time.Duration) *Client {
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.Proxy = http.ProxyFromEnvironment
+	return &Client{
+		HTTP:       &http.Client{Timeout: timeout, Transport: transport},
+		RetryDelay: 500 * time.Millisecond,
+	}
+}
+
+// Result is DingTalk's answer to an accepted message.
+type Result struct {
+	Robot   string
+	MsgType MsgType
+	Bytes   int
+	Errcode int
+	Errmsg  string
+	// Prepared is the message as sent, mentions inserted.
+	Prepared *Prepared
+}
+
+// Send prepares m for robot r (see Prepare) and posts it. Errors are *ValidationError or
+// *KeywordError (nothing sent), *RateLimitError, *APIError (DingTalk refused it) or
+// *TransportError (no usable answer); none contains the token, the secret or a signature.
+func (c *Client) Send(ctx context.Context, r Robot, m Message) (*Result, error) {
+	return c.SendWith(ctx, r, m, PrepareOptions{})
+}
+
+// SendWith is Send with preparation options.
+func (c *Client) SendWith(ctx context.Context, r Robot, m Message, opts PrepareOptions) (*Result, error) {
+	ep, err := r.Endpoint()
+	if err != nil {
+		return nil, fmt.Errorf("robot %s: %w", r.Name, err)
+	}
+	p, err := Prepare(r, m, opts)
+	if err != nil {
+		return nil, err
+	}
+	return c.post(ctx, r, ep, p)
+}
+
+// post sends a prepared body, resending once only when that cannot post the message twice:
+// the first request never left this machine, or the message carries a msgUuid.
+func (c *Client) post(ctx context.Context, r Robot, ep Endpoint, p *Prepared) (*Result, error) {
+	if err := c.takeSlot(ctx, r, ep); err != nil {
+		return nil, err
+	}
+	res, err := c.attempt(ctx, r, ep, p)
+	var te *TransportError
+	if err == nil || !errors.As(err, &te) || te.Kind == KindCanceled || ctx.Err() != nil {
+		return res, err
+	}
+	if !te.MaybeDelivered && c.Limiter != nil {
+		_ = c.Limiter.Release(ep.Token)
+	}
+	if te.MaybeDelivered && p.Message.MsgUUID == "" {
+		return nil, err
+	}
+	select {
+	case <-ctx.Done():
+		return nil, err
+	case <-time.After(c.RetryDelay):
+	}
+	if c.Limiter != nil {
+		if wait, lerr := c.Limiter.Reserve(ep.Token); lerr != nil || wait > 0 {
+			return nil, err
+		}
+	}
+	return c.attempt(ctx, r, ep, p)
+}
+
+func (c *Client) takeSlot(ctx context.Context, r Robot, ep Endpoint) error {
+	if c.Limiter == nil {
+		return nil
+	}
+	if c.WaitForSlot {
+		var onWait func(time.Duration)
+		if c.OnWait != nil {
+			onWait = func(d time.Duration) { c.OnWait(r.Name, d) }
+		}
+		if err := c.Limiter.Wait(ctx, ep.Token, onWait); err != nil {
+			return fmt.Errorf("robot %s: waiting for a rate-limit slot: %w", r.Name, redactor{ep.Token, r.Secret}.err(err))
+		}
+		return nil
+	}
+	wait, err := c.Limiter.Reserve(ep.Token)
+	if err != nil {
+		return fmt.Errorf("robot %s: %w", r.Name, redactor{ep.Token, r.Secret}.err(err))
+	}
+	if wait > 0 {
+		return &RateLimitError{Robot: r.Name, Wait: wait}
+	}
+	return nil
+}
+
+// attempt makes one request, signed afresh.
+func (c *Client) attempt(ctx context.Context, r Robot, ep Endpoint, p *Prepared) (*Result, error) {
+	now := time.Now
+	if c.Now != nil {
+		now = c.Now
+	}
+	target := SignedURL(ep, r.Secret, now())
+	secrets := redactor{ep.Token, r.Secret}
+	if u, err := url.Parse(target); err == nil {
+		secrets = append(secrets, u.Query().Get("sign"))
+	}
+	fail := func(kind TransportKind, status int, detail string, delivered bool) error {
+		return &TransportError{Kind: kind, URL: Redacted(target), Status: status, Detail: secrets.apply(detail), MaybeDelivered: delivered}
+	}
+
+	var wrote atomic.Bool
+	trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) }}
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), http.MethodPost, target, bytes.NewReader(p.Body))
+	if err != nil {
+		return nil, fail(KindConnect, 0, "build request: "+unwrapURLError(err).Error(), false)
+	}
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	req.Header.Set("User-Agent", "dingbot")
+
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		kind, detail := classify(ctx, err)
+		return nil, fail(kind, 0, detail, wrote.Load())
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		kind, detail := classify(ctx, err)
+		return nil, fail(kind, resp.StatusCode, "reading the answer: "+detail, true)
+	}
+	code, msg, ok := decodeAnswer(raw)
+	if !ok {
+		return nil, fail(KindBadResponse, resp.StatusCode, describeBadAnswer(resp, raw), true)
+	}
+	if code != 0 {
+		return nil, &APIError{Code: code, Message: secrets.apply(msg), Hint: HintFor(code, msg)}
+	}
+	return &Result{Robot: r.Name, MsgType: p.Message.Type, Bytes: p.Bytes, Errcode: code, Errmsg: msg, Prepared: p}, nil
+}
+
+// decodeAnswer reads {"errcode":0,"errmsg":"ok"}, accepting errcode as a number or a string.
+func decodeAnswer(raw []byte) (code int, msg string, ok bool) {
+	var ans struct {
+		Errcode json.RawMessage `json:"errcode"`
+		Errmsg  string          `json:"errmsg"`
+	}
+	if err := json.Unmarshal(raw, &ans); err != nil || len(ans.Errcode) == 0 {
+		return 0, "", false
+	}
+	s := strings.Trim(string(ans.Errcode), `"`)
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return 0, "", false
+	}
+	return n, ans.Errmsg, true
+}
+
+func describeBadAnswer(resp *http.Response, raw []byte) string {
+	ct := resp.Header.Get("Content-Type")
+	kind := "a body that is not DingTalk's JSON answer"
+	if strings.Contains(ct, "html") || bytes.Contains(bytes.ToLower(raw[:min(len(raw), 512)]), []byte("<html")) {
+		kind = "an HTML page instead of DingTalk's JSON answer (a proxy or gateway error)"
+	} else if len(bytes.TrimSpace(raw)) == 0 {
+		kind = "an empty body instead of DingTalk's JSON answer"
+	}
+	return fmt.Sprintf("HTTP %d with %s; the message may or may not have been posted", resp.StatusCode, kind)
+}
+
+// classify names a transport failure without quoting the URL (net/http's *url.Error would).
+func classify(ctx context.Context, err error) (TransportKind, string) {
+	inner := unwrapURLError(err)
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled):
+		return KindCanceled, "the send was canceled"
+	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
+		return KindTimeout, "no answer in time: " + inner.Error()
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return KindConnect, "could not connect: " + inner.Error()
+	}
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return KindConnect, "could not resolve the host: " + inner.Error()
+	}
+	return KindConnect, inner.Error()
+}
+
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// err redacts an error's text, keeping it as a plain error.
+func (r redactor) err(err error) error {
+	if err == nil {
+		return nil
+	}
+	return errors.New(r.apply(err.Error()))
+}
