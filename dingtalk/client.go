@@ -28,6 +28,25 @@ type Limiter interface {
 	Wait(ctx context.Context, key string, onWait func(remaining time.Duration)) error
 	// Release returns the latest slot of key, for a request that provably never left.
 	Release(key string) error
+	// Remaining reports how many sends key has left in the current window.
+	Remaining(key string) (int, error)
+}
+
+// SendsLeft reports how many messages robot r may still send in the current minute, or -1
+// when the client does not limit sends or the robot's webhook is invalid.
+func (c *Client) SendsLeft(r Robot) int {
+	if c.Limiter == nil {
+		return -1
+	}
+	ep, err := r.Endpoint()
+	if err != nil {
+		return -1
+	}
+	n, err := c.Limiter.Remaining(ep.Token)
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 // Client sends messages to DingTalk robots. Its zero value is not usable: use NewClient.
