@@ -1,0 +1,205 @@
+// Package ratelimit keeps sends under DingTalk's per-robot limit across goroutines and processes.
+//
+// Each robot's recent send times live in a small JSON file under a state directory, named after
+// a hash of the robot's access token and guarded by a file lock, so a shell loop of `dingbot send`
+// and several MCP servers on one machine share one budget.
+package ratelimit
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// DefaultLimit is DingTalk's limit of messages per robot per window.
+const DefaultLimit = 20
+
+// DefaultWindow is the rolling window DefaultLimit applies to.
+const DefaultWindow = time.Minute
+
+// lockTimeout bounds how long one operation waits for another process to release the state file.
+const lockTimeout = 10 * time.Second
+
+// Limiter hands out send slots per key (a robot's access token). Its methods are safe for
+// concurrent use, and separate Limiters (in this or other processes) sharing a Dir share the
+// budget.
+type Limiter struct {
+	// Dir is the state directory, created with mode 0700 on first use.
+	Dir string
+	// Limit is the number of sends per window; 0 means DefaultLimit.
+	Limit int
+	// Window is the rolling window; 0 means DefaultWindow.
+	Window time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// New returns a Limiter with DingTalk's limits keeping its state in dir.
+func New(dir string) *Limiter {
+	return &Limiter{Dir: dir}
+}
+
+func (l *Limiter) limit() int {
+	if l.Limit <= 0 {
+		return DefaultLimit
+	}
+	return l.Limit
+}
+
+func (l *Limiter) window() time.Duration {
+	if l.Window <= 0 {
+		return DefaultWindow
+	}
+	return max(l.Window, time.Millisecond)
+}
+
+func (l *Limiter) now() time.Time {
+	if l.Now == nil {
+		return time.Now()
+	}
+	return l.Now()
+}
+
+// Reserve takes a send slot for key if one is free now (recording it) and returns 0;
+// otherwise it records nothing and returns how long until the oldest send leaves the window.
+func (l *Limiter) Reserve(key string) (wait time.Duration, err error) {
+	return l.reserve(context.Background(), key)
+}
+
+func (l *Limiter) reserve(ctx context.Context, key string) (wait time.Duration, err error) {
+	err = l.update(ctx, key, func(s *sends, now time.Time) {
+		limit := l.limit()
+		if len(s.times) < limit {
+			s.add(now)
+			wait = 0
+			return
+		}
+		// The slot frees when all but limit-1 of the recorded sends have left the window.
+		leaves := time.UnixMilli(s.times[len(s.times)-limit] + l.window().Milliseconds())
+		wait = max(leaves.Sub(now), time.Millisecond)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return wait, nil
+}
+
+// Wait blocks until a slot is taken for key, calling onWait(remaining) about once a second
+// while it waits (onWait may be nil). It returns ctx's error if ctx ends first.
+func (l *Limiter) Wait(ctx context.Context, key string, onWait func(remaining time.Duration)) error {
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		wait, err := l.reserve(ctx, key)
+		if err != nil {
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return ctxErr
+			}
+			return err
+		}
+		if wait == 0 {
+			return nil
+		}
+		if onWait != nil {
+			onWait(wait)
+		}
+		t := time.NewTimer(min(wait, time.Second))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// Remaining reports how many sends are left for key in the current window, without taking one.
+func (l *Limiter) Remaining(key string) (int, error) {
+	var n int
+	err := l.update(context.Background(), key, func(s *sends, _ time.Time) {
+		n = max(l.limit()-len(s.times), 0)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// Release gives back the most recent slot taken for key, for a request that provably never
+// left the machine (connection refused, say). With no slot taken it does nothing.
+func (l *Limiter) Release(key string) error {
+	return l.update(context.Background(), key, func(s *sends, _ time.Time) {
+		s.removeLatest()
+	})
+}
+
+// sends is one key's send times (unix milliseconds, ascending) inside the window.
+type sends struct {
+	times []int64
+	dirty bool
+}
+
+func (s *sends) add(t time.Time) {
+	s.times = append(s.times, t.UnixMilli())
+	slices.Sort(s.times)
+	s.dirty = true
+}
+
+func (s *sends) removeLatest() {
+	if len(s.times) == 0 {
+		return
+	}
+	s.times = s.times[:len(s.times)-1]
+	s.dirty = true
+}
+
+// prune drops send times that have left the window ending at now, and times implausibly far in
+// the future (a clock that was set back), which would otherwise block the robot indefinitely.
+func (s *sends) prune(now time.Time, window time.Duration) {
+	nowMs, winMs := now.UnixMilli(), window.Milliseconds()
+	kept := s.times[:0]
+	for _, t := range s.times {
+		if t > nowMs-winMs && t <= nowMs+winMs {
+			kept = append(kept, t)
+		}
+	}
+	if len(kept) != len(s.times) {
+		s.dirty = true
+	}
+	s.times = kept
+	if !slices.IsSorted(s.times) {
+		slices.Sort(s.times)
+		s.dirty = true
+	}
+}
+
+// update runs fn on key's pruned send times while holding both the in-process and the file
+// lock, and writes them back if they changed.
+func (l *Limiter) update(ctx context.Context, key string, fn func(s *sends, now time.Time)) error {
+	st, err := l.open(key)
+	if err != nil {
+		return err
+	}
+	unlock, err := st.lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+
+	s, err := st.read()
+	if err != nil {
+		return fmt.Errorf("ratelimit: read state: %w", err)
+	}
+	now := l.now()
+	s.prune(now, l.window())
+	fn(&s, now)
+	if !s.dirty {
+		return nil
+	}
+	if err := st.write(s.times); err != nil {
+		return fmt.Errorf("ratelimit: write state: %w", err)
+	}
+	return nil
+}
