@@ -1,0 +1,374 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/dingbot/dingbot/dingtalk"
+)
+
+const (
+	token  = "0123456789abcdef0123456789abcdef"
+	secret = "SEC0123456789abcdef0123456789abcdef0123456789abcdef"
+	hook   = "https://oapi.dingtalk.com/robot/send?access_token=" + token
+)
+
+// cleanEnv clears the variables Load reads, so the tests do not see the developer's.
+func cleanEnv(t *testing.T) {
+	t.Helper()
+	t.Setenv(EnvToken, "")
+	t.Setenv(EnvSecret, "")
+}
+
+// writeConfig writes doc to a private config file and returns its path.
+func writeConfig(t *testing.T, doc string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestLoad(t *testing.T) {
+	cleanEnv(t)
+	t.Setenv("OPS_SECRET", secret)
+	path := writeConfig(t, `
+default_robot = "ops"
+
+[robots.ops]
+webhook = "`+hook+`"
+secret_env = "OPS_SECRET"
+keywords = ["deploy"]
+
+[robots.alerts]
+webhook = "  `+token+`  "
+secret = "`+secret+`"
+
+[robots.local]
+webhook = "http://127.0.0.1:8765/robot/send?access_token=sandbox"
+allow_custom_host = true
+
+[[contacts]]
+name = " Alice "
+mobile = "13800000000"
+user_id = "alice01"
+
+[[contacts]]
+name = "Bob"
+mobile = "+852-12345678"
+
+[[contacts]]
+name = "Carol"
+user_id = "carol"
+`)
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Path != path || c.DefaultRobot != "ops" || c.Empty() {
+		t.Fatalf("Load = %+v", c)
+	}
+	want := []dingtalk.Robot{
+		{Name: "alerts", Webhook: token, Secret: secret},
+		{Name: "local", Webhook: "http://127.0.0.1:8765/robot/send?access_token=sandbox", AllowCustomHost: true},
+		{Name: "ops", Webhook: hook, Secret: secret, Keywords: []string{"deploy"}},
+	}
+	if len(c.Robots) != len(want) {
+		t.Fatalf("robots %+v", c.Robots)
+	}
+	for i, r := range c.Robots {
+		w := want[i]
+		if r.Name != w.Name || r.Webhook != w.Webhook || r.Secret != w.Secret || r.AllowCustomHost != w.AllowCustomHost || strings.Join(r.Keywords, ",") != strings.Join(w.Keywords, ",") {
+			t.Errorf("robot %d = %+v, want %+v", i, r, w)
+		}
+	}
+	wantContacts := dingtalk.Contacts{
+		{Name: "Alice", Mobile: "13800000000", UserID: "alice01"},
+		{Name: "Bob", Mobile: "+852-12345678"},
+		{Name: "Carol", UserID: "carol"},
+	}
+	if len(c.Contacts) != 3 || c.Contacts[0] != wantContacts[0] || c.Contacts[1] != wantContacts[1] || c.Contacts[2] != wantContacts[2] {
+		t.Errorf("contacts %+v", c.Contacts)
+	}
+	if len(c.Warnings) != 0 {
+		t.Errorf("warnings %q", c.Warnings)
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	cleanEnv(t)
+	for _, path := range []string{"", filepath.Join(t.TempDir(), "nope", "config.toml")} {
+		c, err := Load(path)
+		if err != nil {
+			t.Fatalf("Load(%q): %v", path, err)
+		}
+		if !c.Empty() || c.Path != "" || c.DefaultRobot != "" {
+			t.Errorf("Load(%q) = %+v, want empty", path, c)
+		}
+		if _, err := c.Robot(""); !errors.Is(err, ErrNoRobots) {
+			t.Errorf("Robot on empty config: %v, want ErrNoRobots", err)
+		}
+	}
+}
+
+func TestLoadUnreadable(t *testing.T) {
+	cleanEnv(t)
+	_, err := Load(t.TempDir()) // a directory
+	if err == nil || !strings.HasPrefix(err.Error(), "read config: ") {
+		t.Fatalf("Load(dir) = %v", err)
+	}
+}
+
+func TestLoadParseErrorNamesPath(t *testing.T) {
+	cleanEnv(t)
+	path := writeConfig(t, "[robots.ops]\nwebhok = \"x\"\n")
+	_, err := Load(path)
+	if err == nil || !strings.Contains(err.Error(), path+`:2: unknown key "robots.ops.webhok"`) {
+		t.Fatalf("Load = %v", err)
+	}
+}
+
+func TestLoadValidation(t *testing.T) {
+	tests := []struct {
+		name string
+		doc  string
+		env  map[string]string
+		want string
+	}{
+		{"webhook required", "[robots.ops]\nsecret = \"SECx\"\n", nil, "robot ops: webhook: no webhook"},
+		{"webhook blank", "[robots.ops]\nwebhook = \"  \"\n", nil, "robot ops: webhook: no webhook"},
+		{"webhook foreign host", "[robots.ops]\nwebhook = \"https://evil.example.com/robot/send?access_token=" + token + "\"\n", nil, "robot ops: webhook: webhook host \"evil.example.com\" is not oapi.dingtalk.com"},
+		{"webhook without token", "[robots.ops]\nwebhook = \"https://oapi.dingtalk.com/robot/send\"\n", nil, "robot ops: webhook: webhook URL has no access_token"},
+		{"webhook bad token", "[robots.ops]\nwebhook = \"https://oapi.dingtalk.com/robot/send?access_token=ab%22cd" + token + "\"\n", nil, "robot ops: webhook: access token contains characters"},
+		{"secret prefix", "[robots.ops]\nwebhook = \"" + token + "\"\nsecret = \"abc123\"\n", nil, "robot ops: secret must start with SEC"},
+		{"secret and secret_env", "[robots.ops]\nwebhook = \"" + token + "\"\nsecret = \"SECa\"\nsecret_env = \"X\"\n", map[string]string{"X": "SECb"}, "robot ops: set either secret or secret_env, not both"},
+		{"secret_env unset", "[robots.ops]\nwebhook = \"" + token + "\"\nsecret_env = \"DINGBOT_TEST_UNSET_VAR\"\n", nil, "robot ops: secret_env: environment variable DINGBOT_TEST_UNSET_VAR is not set"},
+		{"secret_env empty", "[robots.ops]\nwebhook = \"" + token + "\"\nsecret_env = \"EMPTY_SECRET\"\n", map[string]string{"EMPTY_SECRET": ""}, "environment variable EMPTY_SECRET is not set"},
+		{"secret_env prefix", "[robots.ops]\nwebhook = \"" + token + "\"\nsecret_env = \"BAD_SECRET\"\n", map[string]string{"BAD_SECRET": "nope"}, "robot ops: the secret in $BAD_SECRET must start with SEC"},
+		{"empty keyword", "[robots.ops]\nwebhook = \"" + token + "\"\nkeywords = [\"a\", \" \"]\n", nil, "robot ops: keywords: a keyword is empty"},
+		{"empty robot name", "[robots.\"\"]\nwebhook = \"" + token + "\"\n", nil, "a robot has an empty name"},
+		{"default_robot unknown", "default_robot = \"prod\"\n[robots.ops]\nwebhook = \"" + token + "\"\n", nil, `default_robot "prod" is not a configured robot; configured: ops`},
+		{"default_robot without robots", "default_robot = \"prod\"\n", nil, `default_robot "prod": no robots are configured`},
+		{"contact without name", "[[contacts]]\nmobile = \"13800000000\"\n", nil, "contact #1: name is required"},
+		{"contact without handle", "[[contacts]]\nname = \"Alice\"\n", nil, `contact "Alice": give a mobile or a user_id`},
+		{"duplicate contact", "[[contacts]]\nname = \"Alice\"\nuser_id = \"a\"\n[[contacts]]\nname = \"alice\"\nuser_id = \"b\"\n", nil, `contact "alice": duplicate name (also contact #1)`},
+		{"mobile letters", "[[contacts]]\nname = \"Alice\"\nmobile = \"138-abc\"\n", nil, `contact "Alice": mobile "138-abc" must be digits, or +CC-digits`},
+		{"mobile plus without dash", "[[contacts]]\nname = \"Alice\"\nmobile = \"+85212345678\"\n", nil, `mobile "+85212345678" must be digits`},
+		{"mobile spaces inside", "[[contacts]]\nname = \"Alice\"\nmobile = \"138 0000 0000\"\n", nil, "must be digits"},
+		{"env token invalid", "", map[string]string{EnvToken: "https://evil.example.com/robot/send?access_token=" + token}, EnvToken + ": webhook host"},
+		{"env secret prefix", "", map[string]string{EnvToken: token, EnvSecret: "nope"}, EnvSecret + " must start with SEC"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cleanEnv(t)
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			path := writeConfig(t, tt.doc)
+			_, err := Load(path)
+			if err == nil {
+				t.Fatalf("no error, want %q", tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %q, want it to contain %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), token) || strings.Contains(err.Error(), "SECa") || strings.Contains(err.Error(), "SECb") {
+				t.Errorf("error %q contains a credential", err)
+			}
+			if _, fromEnv := tt.env[EnvToken]; !fromEnv && !strings.HasPrefix(err.Error(), path+": ") {
+				t.Errorf("error %q does not name the file", err)
+			}
+		})
+	}
+}
+
+func TestLoadReportsAllErrors(t *testing.T) {
+	cleanEnv(t)
+	path := writeConfig(t, "[robots.a]\nsecret = \"x\"\n[robots.b]\nwebhook = \""+token+"\"\nsecret = \"y\"\n[[contacts]]\nname = \"C\"\n")
+	_, err := Load(path)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, want := range []string{path + ": robot a: webhook", path + ": robot b: secret must start with SEC", path + `: contact "C"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+}
+
+func TestLoadEnvFallback(t *testing.T) {
+	t.Run("adds default robot", func(t *testing.T) {
+		cleanEnv(t)
+		t.Setenv(EnvToken, hook)
+		t.Setenv(EnvSecret, secret)
+		c, err := Load("")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := c.Robot("")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Name != "default" || r.Webhook != hook || r.Secret != secret || c.DefaultRobot != "default" {
+			t.Errorf("robot %+v, default %q", r, c.DefaultRobot)
+		}
+	})
+	t.Run("bare token without secret", func(t *testing.T) {
+		cleanEnv(t)
+		t.Setenv(EnvToken, token)
+		c, err := Load("")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, _ := c.Robot("default"); r.Webhook != token || r.Signed() {
+			t.Errorf("robot %+v", r)
+		}
+	})
+	t.Run("becomes default among several", func(t *testing.T) {
+		cleanEnv(t)
+		t.Setenv(EnvToken, token)
+		path := writeConfig(t, "[robots.ops]\nwebhook = \"x1\"\n[robots.zeta]\nwebhook = \"x2\"\n")
+		c, err := Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.DefaultRobot != "default" || strings.Join(c.Names(), ",") != "default,ops,zeta" {
+			t.Errorf("default %q, robots %q", c.DefaultRobot, c.Names())
+		}
+	})
+	t.Run("default_robot in file wins", func(t *testing.T) {
+		cleanEnv(t)
+		t.Setenv(EnvToken, token)
+		path := writeConfig(t, "default_robot = \"ops\"\n[robots.ops]\nwebhook = \"x1\"\n")
+		c, err := Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.DefaultRobot != "ops" || len(c.Robots) != 2 {
+			t.Errorf("default %q, robots %q", c.DefaultRobot, c.Names())
+		}
+	})
+	t.Run("default_robot may name the env robot", func(t *testing.T) {
+		cleanEnv(t)
+		t.Setenv(EnvToken, token)
+		path := writeConfig(t, "default_robot = \"default\"\n[robots.ops]\nwebhook = \"x1\"\n")
+		c, err := Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.DefaultRobot != "default" {
+			t.Errorf("default %q", c.DefaultRobot)
+		}
+	})
+	t.Run("configured default robot wins over env", func(t *testing.T) {
+		cleanEnv(t)
+		t.Setenv(EnvToken, token)
+		path := writeConfig(t, "[robots.default]\nwebhook = \"fromfile\"\n")
+		c, err := Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(c.Robots) != 1 || c.Robots[0].Webhook != "fromfile" {
+			t.Errorf("robots %+v", c.Robots)
+		}
+		if len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "is ignored") {
+			t.Errorf("warnings %q", c.Warnings)
+		}
+	})
+	t.Run("secret without token warns", func(t *testing.T) {
+		cleanEnv(t)
+		t.Setenv(EnvSecret, secret)
+		c, err := Load("")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !c.Empty() || len(c.Warnings) != 1 || strings.Contains(c.Warnings[0], secret) {
+			t.Errorf("config %+v", c)
+		}
+	})
+}
+
+func TestLoadOnlyRobotIsDefault(t *testing.T) {
+	cleanEnv(t)
+	c, err := Load(writeConfig(t, "[robots.ops]\nwebhook = \"x1\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DefaultRobot != "ops" {
+		t.Errorf("default %q, want ops", c.DefaultRobot)
+	}
+	c, err = Load(writeConfig(t, "[robots.a]\nwebhook = \"x1\"\n[robots.b]\nwebhook = \"x2\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DefaultRobot != "" {
+		t.Errorf("default %q, want none among several", c.DefaultRobot)
+	}
+}
+
+func TestPermissionWarning(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no Unix permissions")
+	}
+	cleanEnv(t)
+	withSecret := "[robots.ops]\nwebhook = \"x1\"\nsecret = \"" + secret + "\"\n"
+	path := writeConfig(t, withSecret)
+
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Warnings) != 0 {
+		t.Errorf("0600 file: warnings %q", c.Warnings)
+	}
+
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err = Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "config.toml is readable by other users and holds a robot secret: chmod 600 " + path
+	if len(c.Warnings) != 1 || c.Warnings[0] != want {
+		t.Errorf("0644 file: warnings %q, want %q", c.Warnings, want)
+	}
+
+	// No secret in the file (secret_env keeps it elsewhere): no warning.
+	t.Setenv("OPS_SECRET", secret)
+	noSecret := writeConfig(t, "[robots.ops]\nwebhook = \"x1\"\nsecret_env = \"OPS_SECRET\"\n")
+	if err := os.Chmod(noSecret, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err = Load(noSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Warnings) != 0 {
+		t.Errorf("file without secret: warnings %q", c.Warnings)
+	}
+}
+
+func TestExampleConfigLoads(t *testing.T) {
+	cleanEnv(t)
+	path := writeConfig(t, ExampleConfig)
+	// As written, the example asks for a webhook.
+	if _, err := Load(path); err == nil || !strings.Contains(err.Error(), "robot ops: webhook: no webhook") {
+		t.Fatalf("Load(example) = %v, want the missing webhook explained", err)
+	}
+	filled := strings.Replace(ExampleConfig, `webhook = ""`, `webhook = "`+hook+`"`, 1)
+	filled = strings.Replace(filled, `secret = ""`, `secret = "`+secret+`"`, 1)
+	c, err := Load(writeConfig(t, filled))
+	if err != nil {
+		t.Fatalf("filled-in example: %v", err)
+	}
+	r, err := c.Robot("")
+	if err != nil || r.Name != "ops" || r.Secret != secret {
+		t.Fatalf("Robot(\"\") = %+v, %v", r, err)
+	}
+}

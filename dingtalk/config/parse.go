@@ -1,0 +1,175 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/pelletier/go-toml/v2"
+)
+
+// Parse decodes a config file strictly: unknown keys, type mismatches and syntax errors are
+// errors that begin with name and the line (and column) where they occur.
+func Parse(name string, data []byte) (*File, error) {
+	var f File
+	dec := toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return nil, decodeError(name, err)
+	}
+	return &f, nil
+}
+
+// decodeError turns go-toml's errors into "name:line:col: message" lines.
+func decodeError(name string, err error) error {
+	var missing *toml.StrictMissingError
+	if errors.As(err, &missing) {
+		errs := make([]error, 0, len(missing.Errors))
+		for _, e := range missing.Errors {
+			line, _ := e.Position()
+			errs = append(errs, fmt.Errorf("%s:%d: unknown key %q%s", name, line, keyString(e.Key()), suggest(e.Key())))
+		}
+		return errors.Join(errs...)
+	}
+	var de *toml.DecodeError
+	if errors.As(err, &de) {
+		line, col := de.Position()
+		return fmt.Errorf("%s:%d:%d: %s", name, line, col, message(de))
+	}
+	return fmt.Errorf("%s: %s", name, message(err))
+}
+
+// message is err's text without go-toml's prefix, with type mismatches in the file's terms
+// ("keywords must be a list of strings, not a string") rather than Go's.
+func message(err error) string {
+	msg := strings.TrimPrefix(err.Error(), "toml: ")
+	m := mismatch.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	field := m[2]
+	if i := strings.LastIndex(field, "."); i >= 0 {
+		if j := strings.LastIndex(field[:i], "."); j >= 0 {
+			field = field[j+1:]
+		}
+	}
+	k, ok := fieldKeys[field]
+	if !ok {
+		return msg
+	}
+	return fmt.Sprintf("%s must be %s, not %s", k.key, k.want, article(m[1]))
+}
+
+var mismatch = regexp.MustCompile(`^cannot decode TOML (.+?) into struct field (\S+) of type .+$`)
+
+// fieldKey is how a Go field is written in the file and what it must hold.
+type fieldKey struct{ key, want string }
+
+// fieldKeys maps "Type.Field" to its TOML key and a description of its value.
+var fieldKeys = func() map[string]fieldKey {
+	want := map[string]string{
+		"default_robot":     "a string naming a robot",
+		"robots":            "robot tables like [robots.ops]",
+		"contacts":          "[[contacts]] tables",
+		"webhook":           "a string",
+		"secret":            "a string",
+		"secret_env":        "a string naming an environment variable",
+		"keywords":          `a list of strings like ["deploy"]`,
+		"allow_custom_host": "true or false",
+		"name":              "a string",
+		"mobile":            `a string like "13800000000"`,
+		"user_id":           "a string",
+	}
+	keys := map[string]fieldKey{}
+	for _, v := range []any{File{}, RobotConfig{}, ContactConfig{}} {
+		t := reflect.TypeOf(v)
+		for i := range t.NumField() {
+			f := t.Field(i)
+			k := f.Tag.Get("toml")
+			keys[t.Name()+"."+f.Name] = fieldKey{key: k, want: want[k]}
+		}
+	}
+	return keys
+}()
+
+func article(kind string) string {
+	if kind != "" && strings.ContainsRune("aeiou", rune(kind[0])) {
+		return "an " + kind
+	}
+	return "a " + kind
+}
+
+// keyString writes a dotted key as TOML would, quoting parts that are not bare keys.
+func keyString(parts []string) string {
+	out := make([]string, len(parts))
+	for i, p := range parts {
+		if bareKey.MatchString(p) {
+			out[i] = p
+		} else {
+			out[i] = strconv.Quote(p)
+		}
+	}
+	return strings.Join(out, ".")
+}
+
+var bareKey = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+// Keys the file may hold, by where they appear.
+var (
+	topKeys     = []string{"default_robot", "robots", "contacts"}
+	robotKeys   = []string{"webhook", "secret", "secret_env", "keywords", "allow_custom_host"}
+	contactKeys = []string{"name", "mobile", "user_id"}
+)
+
+// suggest returns ` (did you mean "x"?)` for an unknown key close to a known one.
+func suggest(key []string) string {
+	var known []string
+	var part string
+	switch {
+	case len(key) == 0:
+		return ""
+	case !slices.Contains(topKeys, key[0]):
+		known, part = topKeys, key[0]
+	case key[0] == "robots" && len(key) == 3:
+		known, part = robotKeys, key[2]
+	case key[0] == "contacts" && len(key) == 2:
+		known, part = contactKeys, key[1]
+	default:
+		return ""
+	}
+	best, bestDist := "", 3
+	for _, k := range known {
+		if d := distance(strings.ToLower(part), k); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// distance is the Levenshtein distance between a and b, in bytes.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
