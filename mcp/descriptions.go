@@ -1,0 +1,70 @@
+package mcp
+
+// Tool descriptions are what agents learn DingTalk from: purpose first, then when to use the tool
+// rather than its siblings, its effects, DingTalk's rules and what a failure looks like.
+// Every change shows up in __toolsnaps__ as a reviewed diff.
+
+const (
+	sendEffects = "Effects: the message appears at once to everyone in the group and cannot be edited or recalled; every send, even one DingTalk refuses, counts against the organisation's monthly webhook quota. "
+
+	sendLimits = "Limits: 20 messages per minute per robot (the 21st fails at once with retryAfterSeconds; never loop), request body at most 20000 bytes (a Chinese character takes 3). " +
+		"A robot with security keywords (list_robots) accepts only messages whose title or text contains one. "
+
+	mentionRule = "Mentions: DingTalk notifies a person only if @mobile or @userId also appears in the text, so dingbot appends the missing ones (mentionsAdded); at most 50 people, and only group members are notified. "
+
+	markdownSubset = "DingTalk renders a markdown subset: # to ###### headings, **bold**, *italic*, [text](url), ![](image URL), > quotes, - and 1. lists, <font color=#FF0000>text</font>. " +
+		"Tables, code blocks, other HTML and ~~strikethrough~~ show only on PC or not at all; a single line break shows as a space (end the line with two spaces or leave a blank line). "
+
+	sendOutcome = "Returns ok, robot, msgtype, bytes, warnings and sendsLeft (dryRun true when the server only validates; sandbox true when it posts to dingbot's local sandbox, not a real group). " +
+		"On failure isError is true, error names the kind (invalid_arguments, unknown_robot, unknown_contact, invalid_message, keyword_missing, rate_limited, dingtalk_error with DingTalk's errcode and errmsg, timeout, connection_failed, bad_response) and hint says what to change; nothing is retried. " +
+		"If maybeDelivered is true the message may already be in the group: check with the user before sending again."
+)
+
+const descSendText = "Send a plain-text message to a DingTalk group chat through one of the user's configured group robots (its webhook). " +
+	"Use it for short notices and alerts, above all ones that must @mention people; use send_markdown_message for headings, emphasis or links, the card tools for buttons or link previews, and preview_message to check a message without sending it. " +
+	sendEffects + sendLimits + mentionRule + sendOutcome
+
+const descSendMarkdown = "Send a formatted markdown message to a DingTalk group chat through one of the user's configured group robots (its webhook). " +
+	"Use it for reports, release notes and alerts that need headings, lists, links or images, with @mentions if needed; use send_text_message for a plain line, send_action_card when readers should press a button, and preview_message first for long or complex text. " +
+	markdownSubset +
+	"title appears only in the chat list and the notification, not in the message: repeat it as a # heading if it should show. " +
+	sendEffects + sendLimits + mentionRule + sendOutcome
+
+const descSendLink = "Send a link card to a DingTalk group chat through one of the user's configured group robots (its webhook): a title, a short text and an optional thumbnail that open messageUrl when tapped. " +
+	"Use it to share one article, build, dashboard or document; use send_feed_card for several links, send_action_card for buttons, send_markdown_message for inline links or @mentions (a link card cannot mention anyone). " +
+	"Long text is cut off in the card; the text is plain, not markdown. " +
+	sendEffects + sendLimits + sendOutcome
+
+const descSendActionCard = "Send an action card to a DingTalk group chat through one of the user's configured group robots (its webhook): a markdown message with either one full-width button (singleTitle + singleURL) or several buttons (buttons), each opening a URL. " +
+	"Use it when readers should act, e.g. open a pull request, approve or view a dashboard; use send_link_message for a plain link preview, send_markdown_message when no button is needed or people must be @mentioned by mobile. " +
+	"Give exactly one of singleTitle+singleURL or buttons. " +
+	markdownSubset + sendEffects + sendLimits + sendOutcome
+
+const descSendFeedCard = "Send a feed card to a DingTalk group chat through one of the user's configured group robots (its webhook): a list of items, each a title with a picture that opens its own URL, the first shown large. " +
+	"Use it for digests of several articles, builds or tickets; use send_link_message for a single link and send_markdown_message for text with links. A feed card has no body text and cannot @mention anyone; keywords are checked against the item titles. " +
+	sendEffects + sendLimits + sendOutcome
+
+const descPreview = "Check a DingTalk message without sending it: returns the exact JSON body dingbot would POST to the robot (missing @mentions already inserted), its size against DingTalk's 20000-byte limit, whether it contains one of the robot's security keywords, markdown warnings (syntax DingTalk shows only on PC or not at all) and every validation problem. " +
+	"Read-only: posts nothing, uses no quota and no rate-limit slot. " +
+	"Use it before a send_* tool for long or complex markdown, cards, mentions, or a robot with keywords, and after an invalid_message or keyword_missing failure; then call the matching send_* tool with the same fields. " +
+	"Takes msgtype plus the fields of that message type, exactly as the matching send_* tool takes them; fields of other types are refused. " +
+	"ok is false, with problems and a hint, when the message would be refused; isError is true only when the arguments cannot be read or the robot is unknown."
+
+const descListRobots = "List the DingTalk group robots this server can post through, each with its name (pass it as robot to the other tools), whether it is the default used when robot is omitted, whether its requests are signed, the security keywords a message must contain one of, and how many of its 20 sends per minute are left. " +
+	"Use it before sending when the user may have several robots (one per group), to find a robot's keywords, or after a keyword_missing or rate_limited failure. " +
+	"Read-only and local: calls no DingTalk API and never shows webhook URLs, tokens or secrets. Robots come from the user's dingbot config; an agent cannot add one. " +
+	"sandbox true marks dingbot's local sandbox robot, which posts to no real group."
+
+const descListContacts = "List the people this server can @mention by name: each contact's name with the mobile number and DingTalk userId the user configured. " +
+	"Use it to find valid atNames for send_text_message and send_markdown_message, or to see whom a mobile or userId belongs to. " +
+	"Read-only and local: calls no DingTalk API. It is the user's own address book from the dingbot config, not DingTalk's directory; only group members are notified when mentioned."
+
+// Parameter descriptions shared by several tools.
+const (
+	paramRobot     = "Name of a configured robot from list_robots, which decides the group the message goes to. Omit to use the default robot. Webhook URLs, tokens and secrets are not accepted."
+	paramAtMobiles = "Mobile numbers of group members to @mention and notify: digits for mainland China (13800000000), +<country code>-<number> elsewhere (+852-12345678). Counts towards the 50-person limit."
+	paramAtUserIDs = "DingTalk userIds of group members to @mention (the account's userId, not a display name or e-mail). Counts towards the 50-person limit."
+	paramAtNames   = "Names of contacts from list_contacts to @mention (case-insensitive; a unique prefix is enough); each is mentioned by its mobile, or its userId when it has no mobile. An unknown name fails the call and lists the known ones."
+	paramAtAll     = "true to @mention everyone in the group (@all). Default false; use it only for messages that really concern everybody."
+	paramURL       = "http:// or https:// URL, or a dingtalk:// link (dingtalk://dingtalkclient/page/link?url=<url-encoded URL>&pc_slide=true opens it inside DingTalk's side panel on PC)."
+)

@@ -1,0 +1,254 @@
+package mcp
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/dingbot/dingbot/dingtalk"
+)
+
+// Result is the structured content of every tool result, success or failure. The first fields are
+// always present; the others appear where they apply.
+type Result struct {
+	// OK is true when the call did what it was asked: sent, previewed a sendable message, listed.
+	OK bool `json:"ok"`
+	// Error names the kind of failure (see the kind constants); empty on success.
+	Error string `json:"error,omitempty"`
+	// Errcode is DingTalk's errcode when DingTalk answered, otherwise null.
+	Errcode *int `json:"errcode"`
+	// Errmsg is DingTalk's errmsg verbatim, or dingbot's description of a local failure.
+	Errmsg string `json:"errmsg"`
+	// Hint says what to do about a failure, or notes something about a success.
+	Hint     string   `json:"hint"`
+	Robot    string   `json:"robot"`
+	MsgType  string   `json:"msgtype"`
+	Bytes    int      `json:"bytes"`
+	Warnings []string `json:"warnings"`
+
+	DryRun            bool     `json:"dryRun,omitempty"`
+	Sandbox           bool     `json:"sandbox,omitempty"`
+	RetryAfterSeconds *int     `json:"retryAfterSeconds,omitempty"`
+	MaybeDelivered    *bool    `json:"maybeDelivered,omitempty"`
+	SendsLeft         *int     `json:"sendsLeft,omitempty"`
+	MentionsAdded     []string `json:"mentionsAdded,omitempty"`
+	Problems          []string `json:"problems,omitempty"`
+	// Body is the exact JSON request body (dry runs, previews, messages refused before sending).
+	Body json.RawMessage `json:"body,omitempty"`
+
+	// Preview only.
+	MaxBytes *int          `json:"maxBytes,omitempty"`
+	Keyword  *KeywordCheck `json:"keywordCheck,omitempty"`
+}
+
+// robotsResult is list_robots' structured content.
+type robotsResult struct {
+	Result
+	Robots []RobotInfo `json:"robots"`
+}
+
+// contactsResult is list_contacts' structured content.
+type contactsResult struct {
+	Result
+	Contacts []ContactInfo `json:"contacts"`
+}
+
+// KeywordCheck reports whether a message passes its robot's keyword rule.
+type KeywordCheck struct {
+	OK       bool     `json:"ok"`
+	Matched  string   `json:"matched"`
+	Keywords []string `json:"keywords"`
+}
+
+// RobotInfo describes a configured robot without its webhook, token or secret.
+type RobotInfo struct {
+	Name      string   `json:"name"`
+	Default   bool     `json:"default"`
+	Signed    bool     `json:"signed"`
+	Keywords  []string `json:"keywords"`
+	SendsLeft *int     `json:"sendsLeft"`
+	Sandbox   bool     `json:"sandbox"`
+	Problem   string   `json:"problem,omitempty"`
+}
+
+// ContactInfo is one contact agents may mention by name.
+type ContactInfo struct {
+	Name   string `json:"name"`
+	Mobile string `json:"mobile"`
+	UserID string `json:"userId"`
+}
+
+// Failure kinds, the values of Result.Error.
+const (
+	KindInvalidArguments   = "invalid_arguments"
+	KindConfig             = "config_error"
+	KindUnknownRobot       = "unknown_robot"
+	KindRobotMisconfigured = "robot_misconfigured"
+	KindUnknownContact     = "unknown_contact"
+	KindInvalidMessage     = "invalid_message"
+	KindKeywordMissing     = "keyword_missing"
+	KindRateLimited        = "rate_limited"
+	KindDingTalk           = "dingtalk_error"
+	KindTimeout            = "timeout"
+	KindConnection         = "connection_failed"
+	KindBadResponse        = "bad_response"
+	KindCanceled           = "canceled"
+	KindInternal           = "internal_error"
+)
+
+// throttleSeconds is how long DingTalk throttles a robot that exceeded 20 messages a minute.
+const throttleSeconds = 600
+
+// toolError is a failure found before anything reached DingTalk, with its kind and advice.
+type toolError struct {
+	kind     string
+	msg      string
+	hint     string
+	problems []string
+}
+
+func (e *toolError) Error() string { return e.msg }
+
+// newResult starts a result with the always-present fields set to empty values, never null.
+func newResult(robot string, t dingtalk.MsgType) Result {
+	return Result{Robot: robot, MsgType: string(t), Warnings: []string{}}
+}
+
+// fail fills r from err: its kind, DingTalk's errcode and errmsg when it answered, and a hint.
+func (r *Result) fail(err error) {
+	r.OK = false
+	r.Errmsg = err.Error()
+	var (
+		te  *toolError
+		ve  *dingtalk.ValidationError
+		ke  *dingtalk.KeywordError
+		rle *dingtalk.RateLimitError
+		ae  *dingtalk.APIError
+		tre *dingtalk.TransportError
+	)
+	switch {
+	case errors.As(err, &te):
+		r.Error, r.Hint, r.Problems = te.kind, te.hint, te.problems
+	case errors.As(err, &ve):
+		r.Error = KindInvalidMessage
+		for _, p := range ve.Problems {
+			r.Problems = append(r.Problems, p.String())
+		}
+		r.Hint = "nothing was sent: fix the listed problems and call again (preview_message shows the body and its size)"
+	case errors.As(err, &ke):
+		r.Error = KindKeywordMissing
+		r.Hint = fmt.Sprintf("nothing was sent: robot %q only accepts messages containing one of its keywords (%s); put one in the text or title and call again",
+			r.Robot, strings.Join(ke.Keywords, ", "))
+	case errors.As(err, &rle):
+		r.Error = KindRateLimited
+		r.RetryAfterSeconds = intPtr(ceilSeconds(rle.Wait))
+		r.Hint = fmt.Sprintf("nothing was sent: robot %q already sent 20 messages in the last minute; wait %d seconds, or combine several updates into one message", r.Robot, *r.RetryAfterSeconds)
+	case errors.As(err, &ae):
+		r.Errcode, r.Errmsg = intPtr(ae.Code), ae.Message
+		r.Error, r.Hint = KindDingTalk, ae.Hint
+		if ae.Code == 410100 || ae.Code == 130101 {
+			r.Error = KindRateLimited
+			r.RetryAfterSeconds = intPtr(throttleSeconds)
+		}
+		r.Hint = "DingTalk refused the message, nothing was posted: " + r.Hint
+	case errors.As(err, &tre):
+		r.failTransport(tre)
+	default:
+		r.Error = KindInternal
+		r.Hint = "dingbot failed unexpectedly; nothing is known to have been sent; report this to the user"
+	}
+}
+
+func (r *Result) failTransport(e *dingtalk.TransportError) {
+	r.MaybeDelivered = boolPtr(e.MaybeDelivered)
+	r.Errmsg = string(e.Kind) + ": " + e.Detail
+	if e.Status != 0 {
+		r.Errmsg = fmt.Sprintf("%s (HTTP %d)", r.Errmsg, e.Status)
+	}
+	switch e.Kind {
+	case dingtalk.KindTimeout:
+		r.Error = KindTimeout
+	case dingtalk.KindBadResponse:
+		r.Error = KindBadResponse
+	case dingtalk.KindCanceled:
+		r.Error = KindCanceled
+	default:
+		r.Error = KindConnection
+	}
+	if e.MaybeDelivered {
+		r.Hint = "the request left this machine before it failed, so the message MAY have been posted: ask the user to check the group before sending it again; do not retry blindly (a resend can post it twice and costs quota)"
+		return
+	}
+	switch e.Kind {
+	case dingtalk.KindCanceled:
+		r.Hint = "the call was canceled before the request left this machine: nothing was sent"
+	case dingtalk.KindTimeout:
+		r.Hint = "DingTalk could not be reached in time and nothing was sent: retry later, or tell the user if it keeps failing"
+	default:
+		r.Hint = "DingTalk could not be reached (network, proxy or DNS) and nothing was sent: retry once the network works"
+	}
+}
+
+// fromPrepared copies what Prepare learned about a message into r.
+func (r *Result) fromPrepared(p *dingtalk.Prepared) {
+	if p == nil {
+		return
+	}
+	r.Bytes = p.Bytes
+	for _, w := range p.Warnings {
+		r.Warnings = append(r.Warnings, w.String())
+	}
+	r.MentionsAdded = p.AddedMentions
+	if p.Message.Type != "" {
+		r.MsgType = string(p.Message.Type)
+	}
+}
+
+// toolResult wraps structured content with a human-readable text.
+func toolResult(structured any, text string, isError bool) *mcpgo.CallToolResult {
+	res := mcpgo.NewToolResultStructured(structured, text)
+	res.IsError = isError
+	return res
+}
+
+// failureText is the text shown next to a failed result.
+func failureText(verb string, r Result) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s failed (%s)", verb, r.Error)
+	if r.Errcode != nil {
+		fmt.Fprintf(&b, ": DingTalk errcode %d: %s", *r.Errcode, r.Errmsg)
+	} else if r.Errmsg != "" {
+		fmt.Fprintf(&b, ": %s", r.Errmsg)
+	}
+	b.WriteString(".")
+	for _, p := range r.Problems {
+		if !strings.Contains(r.Errmsg, p) {
+			fmt.Fprintf(&b, "\n- %s", p)
+		}
+	}
+	if r.Hint != "" {
+		fmt.Fprintf(&b, "\nHint: %s.", strings.TrimSuffix(r.Hint, "."))
+	}
+	if r.RetryAfterSeconds != nil {
+		fmt.Fprintf(&b, "\nRetry after %d seconds.", *r.RetryAfterSeconds)
+	}
+	return b.String()
+}
+
+func ceilSeconds(d time.Duration) int {
+	s := int((d + time.Second - 1) / time.Second)
+	return max(s, 1)
+}
+
+func intPtr(n int) *int     { return &n }
+func boolPtr(b bool) *bool  { return &b }
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

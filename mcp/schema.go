@@ -1,0 +1,120 @@
+package mcp
+
+import (
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+)
+
+// Helpers for input schemas, so that every parameter is described and listed in a useful order.
+
+// order lists the input properties in the given order in the schema agents see.
+func order(names ...string) mcpgo.ToolOption {
+	return func(t *mcpgo.Tool) {
+		t.InputSchema.PropertyOrder = names
+		t.InputSchema.AdditionalProperties = false
+	}
+}
+
+func robotParam() mcpgo.ToolOption {
+	return mcpgo.WithString("robot", mcpgo.Description(paramRobot))
+}
+
+func mentionParams() []mcpgo.ToolOption {
+	return []mcpgo.ToolOption{
+		mcpgo.WithArray("atMobiles", mcpgo.Description(paramAtMobiles), mcpgo.WithStringItems()),
+		mcpgo.WithArray("atUserIds", mcpgo.Description(paramAtUserIDs), mcpgo.WithStringItems()),
+		mcpgo.WithArray("atNames", mcpgo.Description(paramAtNames), mcpgo.WithStringItems()),
+		mcpgo.WithBoolean("atAll", mcpgo.Description(paramAtAll)),
+	}
+}
+
+// object is the schema of an array item with string fields, all required.
+func object(fields ...[2]string) map[string]any {
+	props := map[string]any{}
+	required := make([]string, 0, len(fields))
+	for _, f := range fields {
+		props[f[0]] = map[string]any{"type": "string", "description": f[1]}
+		required = append(required, f[0])
+	}
+	return map[string]any{"type": "object", "properties": props, "required": required, "additionalProperties": false}
+}
+
+var (
+	buttonItem = object(
+		[2]string{"title", "Button label, e.g. \"View build\"."},
+		[2]string{"actionURL", "URL the button opens: " + paramURL},
+	)
+	feedLinkItem = object(
+		[2]string{"title", "Item title, shown next to or over its picture."},
+		[2]string{"messageURL", "URL the item opens: " + paramURL},
+		[2]string{"picURL", "Picture URL (http:// or https://), required for every item; the first item's picture is shown large."},
+	)
+	orientationValues = []string{"0", "1", "vertical", "horizontal"}
+	avatarValues      = []string{"0", "1"}
+)
+
+// orientations and avatars map accepted values to DingTalk's.
+var (
+	orientations = map[string]string{"0": "0", "1": "1", "vertical": "0", "horizontal": "1"}
+	avatars      = map[string]string{"0": "0", "1": "1", "false": "0", "true": "1", "show": "0", "hide": "1"}
+)
+
+// Output schemas: the structured content of every result, success or failure.
+
+var failureKinds = []any{
+	KindInvalidArguments, KindConfig, KindUnknownRobot, KindRobotMisconfigured, KindUnknownContact,
+	KindInvalidMessage, KindKeywordMissing, KindRateLimited, KindDingTalk, KindTimeout,
+	KindConnection, KindBadResponse, KindCanceled, KindInternal,
+}
+
+func prop(typ any, desc string) map[string]any {
+	return map[string]any{"type": typ, "description": desc}
+}
+
+func stringList(desc string) map[string]any {
+	return map[string]any{"type": "array", "items": map[string]any{"type": "string"}, "description": desc}
+}
+
+// baseOutput is the part of the output schema shared by all tools.
+func baseOutput() (map[string]any, []string) {
+	props := map[string]any{
+		"ok":       prop("boolean", "True when the call did what it was asked: the message was accepted by DingTalk (or validated in a dry run), the preview found it sendable, or the list was read."),
+		"error":    map[string]any{"type": "string", "enum": failureKinds, "description": "Kind of failure; absent on success."},
+		"errcode":  prop([]any{"integer", "null"}, "DingTalk's errcode when DingTalk answered (0 means accepted), otherwise null."),
+		"errmsg":   prop("string", "DingTalk's errmsg verbatim, or dingbot's description of a failure found before sending."),
+		"hint":     prop("string", "What to do about a failure, or a note about a success."),
+		"robot":    prop("string", "Name of the robot used."),
+		"msgtype":  prop("string", "DingTalk msgtype: text, markdown, link, actionCard or feedCard."),
+		"bytes":    prop("integer", "Size of the JSON request body in bytes; DingTalk refuses more than 20000."),
+		"warnings": stringList("Things DingTalk accepts but may show differently than intended (PC-only markdown, single line breaks, mentions dingbot added)."),
+	}
+	return props, []string{"ok", "errcode", "errmsg", "hint", "robot", "msgtype", "bytes", "warnings"}
+}
+
+// messageOutput adds the fields about a message being prepared or sent.
+func messageOutput(props map[string]any) {
+	props["dryRun"] = prop("boolean", "True when the server runs with --dry-run: the message was validated but not sent.")
+	props["sandbox"] = prop("boolean", "True when the robot is dingbot's local sandbox: nothing reached a real DingTalk group.")
+	props["retryAfterSeconds"] = prop("integer", "With error rate_limited: seconds to wait before this robot can send again.")
+	props["maybeDelivered"] = prop("boolean", "With a transport failure: true if the request left this machine, so the message may have been posted; do not resend without checking.")
+	props["sendsLeft"] = prop("integer", "Messages this robot may still send in the current minute.")
+	props["mentionsAdded"] = stringList("@handles dingbot appended to the text so that the people mentioned are notified.")
+	props["problems"] = stringList("Everything wrong with the arguments or the message, one entry per problem.")
+	props["body"] = map[string]any{"type": "object", "description": "The exact JSON body posted (or that would be posted) to the webhook, mentions inserted."}
+}
+
+func outputSchema(extra func(props map[string]any) []string) mcpgo.ToolOption {
+	return func(t *mcpgo.Tool) {
+		props, required := baseOutput()
+		if extra != nil {
+			required = append(required, extra(props)...)
+		}
+		t.OutputSchema = mcpgo.ToolOutputSchema{Type: "object", Properties: props, Required: required, PropertyOrder: required}
+	}
+}
+
+func sendOutput() mcpgo.ToolOption {
+	return outputSchema(func(props map[string]any) []string {
+		messageOutput(props)
+		return nil
+	})
+}

@@ -1,0 +1,165 @@
+// Package mcp serves dingbot's DingTalk sending tools to AI agents over the Model Context Protocol.
+//
+// The tools are thin: every DingTalk rule (mentions, keywords, limits, validation) lives in package
+// dingtalk, and this package only turns tool arguments into dingtalk values and dingtalk results
+// and errors into structured tool results an agent can act on.
+package mcp
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log"
+	"log/slog"
+	"strings"
+
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/dingbot/dingbot/dingtalk"
+)
+
+// Options configure the MCP server.
+type Options struct {
+	// Robots are the configured robots. Agents choose one by name only; they can never pass a
+	// webhook URL or a secret.
+	Robots []dingtalk.Robot
+	// DefaultRobot is used when a tool call names no robot.
+	DefaultRobot string
+	// Contacts are the people agents may mention by name (atNames).
+	Contacts dingtalk.Contacts
+	// Client sends the messages. Its WaitForSlot should be false, so that a rate-limited send
+	// fails at once with the seconds to wait instead of blocking the agent.
+	Client *dingtalk.Client
+	// DryRun makes every send tool validate and report without sending.
+	DryRun bool
+	// ReadOnly serves only the read-only tools (preview_message, list_robots, list_contacts).
+	ReadOnly bool
+	// Sandbox says the only robot is dingbot's built-in sandbox: nothing reaches DingTalk.
+	Sandbox bool
+	// ConfigError is a configuration problem found at start-up. When set, every tool returns it
+	// as an error result, so the agent can tell the user, while the server keeps speaking MCP.
+	ConfigError error
+	// Version is reported as the server version.
+	Version string
+	// Logger receives one line per tool call. Nil discards logs. It must never write to stdout.
+	Logger *slog.Logger
+}
+
+// workerPoolSize is how many tool calls run at once over stdio (mcp-go's default is 5): enough
+// that a slow send does not hold up list_robots or a preview.
+const workerPoolSize = 16
+
+// NewServer returns an MCP server named "dingbot" offering the tools that opts allow.
+func NewServer(opts Options) *server.MCPServer {
+	s := server.NewMCPServer("dingbot", version(opts.Version),
+		server.WithToolCapabilities(false),
+		server.WithInstructions(instructions(opts)),
+		server.WithOutputSchemaValidation(),
+	)
+	for _, t := range tools(newToolset(opts)) {
+		s.AddTool(t.Tool, t.Handler)
+	}
+	return s
+}
+
+// ServeStdio serves MCP on in/out until in closes or ctx ends. Nothing but protocol frames is
+// written to out.
+func ServeStdio(ctx context.Context, opts Options, in io.Reader, out io.Writer) error {
+	logger := loggerOf(opts)
+	stdio := server.NewStdioServer(NewServer(opts))
+	stdio.SetErrorLogger(log.New(slogWriter{logger}, "", 0))
+	server.WithWorkerPoolSize(workerPoolSize)(stdio)
+	logger.Info("mcp server started", "version", version(opts.Version), "robots", len(opts.Robots),
+		"dry_run", opts.DryRun, "read_only", opts.ReadOnly, "sandbox", opts.Sandbox)
+	err := stdio.Listen(ctx, in, out)
+	if ctx.Err() != nil && (err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		err = nil
+	}
+	logger.Info("mcp server stopped", "err", err)
+	return err
+}
+
+// tools lists the tools opts allow, send tools first.
+func tools(ts *toolset) []server.ServerTool {
+	var out []server.ServerTool
+	if !ts.opts.ReadOnly {
+		out = append(out,
+			ts.sendTextMessage(),
+			ts.sendMarkdownMessage(),
+			ts.sendLinkMessage(),
+			ts.sendActionCard(),
+			ts.sendFeedCard(),
+		)
+	}
+	return append(out, ts.previewMessage(), ts.listRobots(), ts.listContacts())
+}
+
+func version(v string) string {
+	if v == "" {
+		return "dev"
+	}
+	return v
+}
+
+// instructions tell the agent in a few lines what the server is for and how it is set up.
+func instructions(opts Options) string {
+	var b strings.Builder
+	b.WriteString("dingbot posts messages to DingTalk group chats through the user's configured group robots (custom robot webhooks). ")
+	b.WriteString("Messages are visible to the whole group at once and cannot be recalled; each robot may send 20 messages a minute, each body at most 20000 bytes. ")
+	b.WriteString("Call list_robots to see the robots and their keyword rules, list_contacts for people to @mention by name, and preview_message to check a complex message before sending it. ")
+	b.WriteString("Failures come back as isError results with error, errcode, errmsg and hint: act on the hint, do not retry blindly.")
+	switch {
+	case opts.ConfigError != nil:
+		b.WriteString("\nThe dingbot configuration is broken, so every tool reports the problem: tell the user to fix it and restart the server.")
+	case opts.Sandbox:
+		b.WriteString("\nNo robot is configured: the only robot is dingbot's local sandbox, which checks messages like DingTalk but posts nothing to any real group. The user can add a robot to the config (or set DINGTALK_BOT_ACCESS_TOKEN) to send for real.")
+	}
+	if opts.DryRun {
+		b.WriteString("\nDry-run mode: send tools validate and show the body but send nothing.")
+	}
+	if opts.ReadOnly {
+		b.WriteString("\nRead-only mode: only preview_message, list_robots and list_contacts are available.")
+	}
+	return b.String()
+}
+
+// toolset holds what every tool handler shares. It is read-only after construction, so handlers
+// may run concurrently.
+type toolset struct {
+	opts   Options
+	logger *slog.Logger
+}
+
+func newToolset(opts Options) *toolset {
+	return &toolset{opts: opts, logger: loggerOf(opts)}
+}
+
+func loggerOf(opts Options) *slog.Logger {
+	if opts.Logger != nil {
+		return opts.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// slogWriter adapts mcp-go's *log.Logger output to slog, so it never reaches stdout.
+type slogWriter struct{ logger *slog.Logger }
+
+func (w slogWriter) Write(p []byte) (int, error) {
+	w.logger.Warn("mcp transport", "msg", strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+// annotations sets every hint explicitly: mcp-go's defaults claim destructive, open-world tools.
+func annotations(title string, readOnly bool) mcpgo.ToolOption {
+	return func(t *mcpgo.Tool) {
+		t.Title = title
+		t.Annotations = mcpgo.ToolAnnotation{
+			Title:           title,
+			ReadOnlyHint:    mcpgo.ToBoolPtr(readOnly),
+			DestructiveHint: mcpgo.ToBoolPtr(false),
+			IdempotentHint:  mcpgo.ToBoolPtr(readOnly),
+			OpenWorldHint:   mcpgo.ToBoolPtr(!readOnly),
+		}
+	}
+}

@@ -1,0 +1,190 @@
+package mcp
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+)
+
+func (ts *toolset) listRobots() server.ServerTool {
+	tool := mcpgo.NewTool("list_robots",
+		mcpgo.WithDescription(descListRobots),
+		annotations("List DingTalk robots", true),
+		order(),
+		outputSchema(func(props map[string]any) []string {
+			props["robots"] = map[string]any{
+				"type":        "array",
+				"description": "The configured robots, the default first.",
+				"items": map[string]any{
+					"type": "object",
+					"properties": map[string]any{
+						"name":      prop("string", "Name to pass as robot."),
+						"default":   prop("boolean", "Used when a call gives no robot."),
+						"signed":    prop("boolean", "Requests carry a signature (the robot has a SEC… secret)."),
+						"keywords":  stringList("Security keywords; every message must contain at least one. Empty: no keyword rule."),
+						"sendsLeft": prop([]any{"integer", "null"}, "Sends left in the current minute (20 per minute); null when unknown."),
+						"sandbox":   prop("boolean", "dingbot's local sandbox: posts to no real group."),
+						"problem":   prop("string", "Why this robot cannot send, when its webhook is unusable."),
+					},
+					"required": []string{"name", "default", "signed", "keywords", "sendsLeft", "sandbox"},
+				},
+			}
+			return []string{"robots"}
+		}),
+	)
+	return server.ServerTool{Tool: tool, Handler: ts.handle(tool.Name, ts.robotList)}
+}
+
+func (ts *toolset) robotList(_ context.Context, req mcpgo.CallToolRequest) outcome {
+	const verb = "list_robots"
+	r := newResult("", "")
+	robots := []RobotInfo{}
+	if err := firstErr(ts.configFailure(), newArgs(req).err()); err != nil {
+		o := failed(verb, r, err)
+		o.structured = robotsResult{o.result, robots}
+		return o
+	}
+	def, defErr := ts.robot("")
+	if defErr == nil {
+		r.Robot = def.Name
+	}
+	for _, robot := range ts.opts.Robots {
+		info := RobotInfo{
+			Name:     robot.Name,
+			Default:  defErr == nil && robot.Name == def.Name,
+			Signed:   robot.Signed(),
+			Keywords: nonNil(robot.Keywords),
+			Sandbox:  ts.isSandbox(robot),
+		}
+		if _, err := robot.Endpoint(); err != nil {
+			info.Problem = "unusable webhook: " + err.Error()
+		} else if ts.opts.Client != nil {
+			if n := ts.opts.Client.SendsLeft(robot); n >= 0 {
+				info.SendsLeft = intPtr(n)
+			}
+		}
+		if info.Default {
+			robots = append([]RobotInfo{info}, robots...)
+		} else {
+			robots = append(robots, info)
+		}
+	}
+	r.OK = true
+	switch {
+	case len(robots) == 0:
+		r.Hint = "no robot is configured: ask the user to add one to dingbot's config or set DINGTALK_BOT_ACCESS_TOKEN"
+	case defErr != nil:
+		r.Hint = "no default robot: pass robot by name to every send"
+	case ts.opts.Sandbox:
+		r.Hint = "only dingbot's local sandbox is configured: messages reach no real group until the user configures a robot"
+	}
+	return outcome{result: r, structured: robotsResult{r, robots}, text: robotsText(r, robots, ts.opts.DryRun)}
+}
+
+func robotsText(r Result, robots []RobotInfo, dryRun bool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d robot(s) configured", len(robots))
+	if dryRun {
+		b.WriteString(" (dry-run mode: sends are validated, not posted)")
+	}
+	b.WriteString(":")
+	for _, ro := range robots {
+		fmt.Fprintf(&b, "\n- %s", ro.Name)
+		var notes []string
+		if ro.Default {
+			notes = append(notes, "default")
+		}
+		if ro.Sandbox {
+			notes = append(notes, "local sandbox, no real group")
+		}
+		if ro.Signed {
+			notes = append(notes, "signed")
+		}
+		if len(ro.Keywords) > 0 {
+			notes = append(notes, "messages must contain one of: "+strings.Join(ro.Keywords, ", "))
+		}
+		if ro.SendsLeft != nil {
+			notes = append(notes, fmt.Sprintf("%d sends left this minute", *ro.SendsLeft))
+		}
+		if ro.Problem != "" {
+			notes = append(notes, ro.Problem)
+		}
+		if len(notes) > 0 {
+			fmt.Fprintf(&b, " (%s)", strings.Join(notes, "; "))
+		}
+	}
+	if r.Hint != "" {
+		b.WriteString("\nHint: " + r.Hint + ".")
+	}
+	return b.String()
+}
+
+func (ts *toolset) listContacts() server.ServerTool {
+	tool := mcpgo.NewTool("list_contacts",
+		mcpgo.WithDescription(descListContacts),
+		annotations("List DingTalk contacts", true),
+		order(),
+		outputSchema(func(props map[string]any) []string {
+			props["contacts"] = map[string]any{
+				"type":        "array",
+				"description": "The configured contacts, in config order.",
+				"items": map[string]any{
+					"type": "object",
+					"properties": map[string]any{
+						"name":   prop("string", "Name to pass in atNames."),
+						"mobile": prop("string", "Mobile number written after @ to mention them; empty if unknown."),
+						"userId": prop("string", "DingTalk userId, used when there is no mobile; empty if unknown."),
+					},
+					"required": []string{"name", "mobile", "userId"},
+				},
+			}
+			return []string{"contacts"}
+		}),
+	)
+	return server.ServerTool{Tool: tool, Handler: ts.handle(tool.Name, ts.contactList)}
+}
+
+func (ts *toolset) contactList(_ context.Context, req mcpgo.CallToolRequest) outcome {
+	const verb = "list_contacts"
+	r := newResult("", "")
+	contacts := []ContactInfo{}
+	if err := firstErr(ts.configFailure(), newArgs(req).err()); err != nil {
+		o := failed(verb, r, err)
+		o.structured = contactsResult{o.result, contacts}
+		return o
+	}
+	for _, c := range ts.opts.Contacts {
+		contacts = append(contacts, ContactInfo{Name: c.Name, Mobile: c.Mobile, UserID: c.UserID})
+	}
+	r.OK = true
+	var b strings.Builder
+	if len(contacts) == 0 {
+		r.Hint = "no contacts are configured: mention people by atMobiles or atUserIds, or ask the user to add [[contacts]] to dingbot's config"
+		b.WriteString("No contacts configured.\nHint: " + r.Hint + ".")
+		return outcome{result: r, structured: contactsResult{r, contacts}, text: b.String()}
+	}
+	fmt.Fprintf(&b, "%d contact(s), usable in atNames:", len(contacts))
+	for _, c := range contacts {
+		var ids []string
+		if c.Mobile != "" {
+			ids = append(ids, "mobile "+c.Mobile)
+		}
+		if c.UserID != "" {
+			ids = append(ids, "userId "+c.UserID)
+		}
+		fmt.Fprintf(&b, "\n- %s (%s)", c.Name, strings.Join(ids, ", "))
+	}
+	return outcome{result: r, structured: contactsResult{r, contacts}, text: b.String()}
+}
+
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,182 @@
+package mcp
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/dingbot/dingbot/dingtalk"
+)
+
+// sendAnnotations: a send posts to a group (not read-only, open world), adds rather than
+// overwrites (not destructive), and posts again when repeated (not idempotent).
+func sendAnnotations(title string) mcpgo.ToolOption { return annotations(title, false) }
+
+func (ts *toolset) sendTextMessage() server.ServerTool {
+	opts := []mcpgo.ToolOption{
+		mcpgo.WithDescription(descSendText),
+		sendAnnotations("Send DingTalk text message"),
+		mcpgo.WithString("text", mcpgo.Required(), mcpgo.Description(
+			"The message, as plain text (markdown is not rendered). Write @13800000000 or @userId where a mention should appear; missing ones are appended at the end.")),
+	}
+	opts = append(opts, mentionParams()...)
+	opts = append(opts, robotParam(), order(append(typeParams[dingtalk.TypeText], "robot")...), sendOutput())
+	tool := mcpgo.NewTool("send_text_message", opts...)
+	return server.ServerTool{Tool: tool, Handler: ts.sendHandler(tool.Name, dingtalk.TypeText)}
+}
+
+func (ts *toolset) sendMarkdownMessage() server.ServerTool {
+	opts := []mcpgo.ToolOption{
+		mcpgo.WithDescription(descSendMarkdown),
+		sendAnnotations("Send DingTalk markdown message"),
+		mcpgo.WithString("title", mcpgo.Required(), mcpgo.Description(
+			"Short title shown in the chat list and the notification, not in the message itself; should contain the robot's keyword if the text does not.")),
+		mcpgo.WithString("text", mcpgo.Required(), mcpgo.Description(
+			"The message in DingTalk's markdown subset (see the tool description). Write @13800000000 or @userId where a mention should appear; missing ones are appended on a line of their own.")),
+	}
+	opts = append(opts, mentionParams()...)
+	opts = append(opts, robotParam(), order(append(typeParams[dingtalk.TypeMarkdown], "robot")...), sendOutput())
+	tool := mcpgo.NewTool("send_markdown_message", opts...)
+	return server.ServerTool{Tool: tool, Handler: ts.sendHandler(tool.Name, dingtalk.TypeMarkdown)}
+}
+
+func (ts *toolset) sendLinkMessage() server.ServerTool {
+	tool := mcpgo.NewTool("send_link_message",
+		mcpgo.WithDescription(descSendLink),
+		sendAnnotations("Send DingTalk link card"),
+		mcpgo.WithString("title", mcpgo.Required(), mcpgo.Description("Card title, also shown in the chat list and notification.")),
+		mcpgo.WithString("text", mcpgo.Required(), mcpgo.Description("Short plain-text summary under the title; DingTalk cuts long text off.")),
+		mcpgo.WithString("messageUrl", mcpgo.Required(), mcpgo.Description("URL the card opens when tapped: "+paramURL)),
+		mcpgo.WithString("picUrl", mcpgo.Description("Optional thumbnail image URL (http:// or https://); omit for a card without a picture.")),
+		robotParam(),
+		order(append(typeParams[dingtalk.TypeLink], "robot")...),
+		sendOutput(),
+	)
+	return server.ServerTool{Tool: tool, Handler: ts.sendHandler(tool.Name, dingtalk.TypeLink)}
+}
+
+func (ts *toolset) sendActionCard() server.ServerTool {
+	tool := mcpgo.NewTool("send_action_card",
+		mcpgo.WithDescription(descSendActionCard),
+		sendAnnotations("Send DingTalk action card"),
+		mcpgo.WithString("title", mcpgo.Required(), mcpgo.Description("Title shown in the chat list and the notification, not in the card; repeat it as a # heading in text to show it.")),
+		mcpgo.WithString("text", mcpgo.Required(), mcpgo.Description("Card body in DingTalk's markdown subset (see the tool description).")),
+		mcpgo.WithString("singleTitle", mcpgo.Description("Label of the single full-width button, e.g. \"Read more\". Give it with singleURL, and leave out buttons.")),
+		mcpgo.WithString("singleURL", mcpgo.Description("URL the single button opens: "+paramURL)),
+		mcpgo.WithArray("buttons", mcpgo.Description("Buttons, each {title, actionURL}, shown in this order; use instead of singleTitle and singleURL (for one button, prefer those)."), mcpgo.Items(buttonItem), mcpgo.MinItems(1)),
+		mcpgo.WithString("btnOrientation", mcpgo.Enum(orientationValues...), mcpgo.Description(
+			"Button layout: \"0\" or \"vertical\" stacks the buttons (default), \"1\" or \"horizontal\" puts them side by side (best for two short labels).")),
+		mcpgo.WithString("hideAvatar", mcpgo.Enum(avatarValues...), mcpgo.Description("\"1\" hides the robot's avatar next to the card, \"0\" shows it (default).")),
+		robotParam(),
+		order(append(typeParams[dingtalk.TypeActionCard], "robot")...),
+		sendOutput(),
+	)
+	return server.ServerTool{Tool: tool, Handler: ts.sendHandler(tool.Name, dingtalk.TypeActionCard)}
+}
+
+func (ts *toolset) sendFeedCard() server.ServerTool {
+	tool := mcpgo.NewTool("send_feed_card",
+		mcpgo.WithDescription(descSendFeedCard),
+		sendAnnotations("Send DingTalk feed card"),
+		mcpgo.WithArray("links", mcpgo.Required(), mcpgo.Description(
+			"The items, in display order, each {title, messageURL, picURL} (note the upper-case URL). Keep it to a handful: every item adds to the 20000-byte body."),
+			mcpgo.Items(feedLinkItem), mcpgo.MinItems(1)),
+		robotParam(),
+		order(append(typeParams[dingtalk.TypeFeedCard], "robot")...),
+		sendOutput(),
+	)
+	return server.ServerTool{Tool: tool, Handler: ts.sendHandler(tool.Name, dingtalk.TypeFeedCard)}
+}
+
+// sendHandler reads a message of type t, prepares it for the chosen robot with dingtalk.Prepare
+// and sends it with the client, or only reports it in a dry run.
+func (ts *toolset) sendHandler(name string, t dingtalk.MsgType) server.ToolHandlerFunc {
+	verb := name
+	return ts.handle(name, func(ctx context.Context, req mcpgo.CallToolRequest) outcome {
+		a := newArgs(req, append(typeParams[t], "robot")...)
+		robotName := a.str("robot", false)
+		r := newResult(robotName, t)
+		if err := ts.configFailure(); err != nil {
+			return failed(verb, r, err)
+		}
+		msg := readMessage(a, t)
+		names := a.strs("atNames")
+		if err := a.err(); err != nil {
+			return failed(verb, r, err)
+		}
+		if err := ts.resolveMentions(&msg, names); err != nil {
+			return failed(verb, r, err)
+		}
+		robot, err := ts.usableRobot(robotName)
+		if err != nil {
+			return failed(verb, r, err)
+		}
+		r.Robot, r.Sandbox = robot.Name, ts.isSandbox(robot)
+		return ts.send(ctx, verb, r, robot, msg)
+	})
+}
+
+// send prepares msg for robot and posts it, unless the server runs dry.
+func (ts *toolset) send(ctx context.Context, verb string, r Result, robot dingtalk.Robot, msg dingtalk.Message) outcome {
+	// Prepare first, even though SendWith prepares again: a refused message still reports its
+	// size, warnings and body.
+	p, err := dingtalk.Prepare(robot, msg, dingtalk.PrepareOptions{})
+	r.fromPrepared(p)
+	if err != nil {
+		if p != nil {
+			r.Body = p.Body
+		}
+		return failed(verb, r, err)
+	}
+	if ts.opts.DryRun {
+		r.OK, r.DryRun, r.Body = true, true, p.Body
+		r.Hint = "dry run: the message is valid for this robot and was not sent"
+		return outcome{result: r, text: sentText(r, p)}
+	}
+	if ts.opts.Client == nil {
+		return failed(verb, r, fmt.Errorf("no DingTalk client is configured"))
+	}
+	res, err := ts.opts.Client.SendWith(ctx, robot, msg, dingtalk.PrepareOptions{})
+	if err != nil {
+		return failed(verb, r, err)
+	}
+	r.OK, r.Errcode, r.Errmsg = true, intPtr(res.Errcode), res.Errmsg
+	if n := ts.opts.Client.SendsLeft(robot); n >= 0 {
+		r.SendsLeft = intPtr(n)
+	}
+	if r.Sandbox {
+		r.Hint = "posted to dingbot's local sandbox, not to a real DingTalk group"
+	}
+	return outcome{result: r, text: sentText(r, p)}
+}
+
+// sentText is the human-readable summary of a message sent or validated.
+func sentText(r Result, p *dingtalk.Prepared) string {
+	var b strings.Builder
+	switch {
+	case r.DryRun:
+		fmt.Fprintf(&b, "Dry run: the %s message is valid for robot %q and was NOT sent (%d of %d bytes).", r.MsgType, r.Robot, r.Bytes, dingtalk.MaxBodyBytes)
+	default:
+		fmt.Fprintf(&b, "Sent the %s message via robot %q: DingTalk answered errcode %d (%s); %d of %d bytes.", r.MsgType, r.Robot, *r.Errcode, r.Errmsg, r.Bytes, dingtalk.MaxBodyBytes)
+		if r.SendsLeft != nil {
+			fmt.Fprintf(&b, " %d sends left for this robot this minute.", *r.SendsLeft)
+		}
+	}
+	if r.Sandbox {
+		b.WriteString(" This robot is dingbot's local sandbox: nothing reached a real DingTalk group.")
+	}
+	if len(r.Warnings) > 0 {
+		b.WriteString("\nWarnings:")
+		for _, w := range r.Warnings {
+			b.WriteString("\n- " + w)
+		}
+	}
+	if r.DryRun && p != nil {
+		b.WriteString("\nBody:\n")
+		b.Write(dingtalk.Indent(p.Body))
+	}
+	return b.String()
+}
