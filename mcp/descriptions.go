@@ -15,8 +15,8 @@ const (
 	markdownSubset = "DingTalk renders a markdown subset: # to ###### headings, **bold**, *italic*, [text](url), ![](image URL), > quotes, - and 1. lists, <font color=#FF0000>text</font>. " +
 		"Tables, code blocks, other HTML and ~~strikethrough~~ show only on PC or not at all; a single line break shows as a space (end the line with two spaces or leave a blank line). "
 
-	sendOutcome = "Returns ok, robot, msgtype, bytes, warnings and sendsLeft (dryRun true when the server only validates; sandbox true when it posts to dingbot's local sandbox, not a real group). " +
-		"On failure isError is true, error names the kind (invalid_arguments, unknown_robot, unknown_contact, invalid_message, keyword_missing, rate_limited, dingtalk_error with DingTalk's errcode and errmsg, timeout, connection_failed, bad_response) and hint says what to change; nothing is retried. " +
+	sendOutcome = "A result with dryRun or sandbox true reached no real group. " +
+		"On failure isError is true, error names the kind (e.g. invalid_message, keyword_missing, rate_limited, dingtalk_error with DingTalk's errcode and errmsg, timeout) and hint says what to change; nothing is retried. " +
 		"If maybeDelivered is true the message may already be in the group: check with the user before sending again."
 )
 
@@ -31,17 +31,17 @@ const descSendMarkdown = "Send a formatted markdown message to a DingTalk group 
 	sendEffects + sendLimits + mentionRule + sendOutcome
 
 const descSendLink = "Send a link card to a DingTalk group chat through one of the user's configured group robots (its webhook): a title, a short text and an optional thumbnail that open messageUrl when tapped. " +
-	"Use it to share one article, build, dashboard or document; use send_feed_card for several links, send_action_card for buttons, send_markdown_message for inline links or @mentions (a link card cannot mention anyone). " +
+	"Use it to share one article, build, dashboard or document; use send_feed_card for several links, send_action_card for buttons, send_markdown_message for inline links or @mentions (a link card cannot mention anyone), preview_message to check it without sending. " +
 	"Long text is cut off in the card; the text is plain, not markdown. " +
 	sendEffects + sendLimits + sendOutcome
 
 const descSendActionCard = "Send an action card to a DingTalk group chat through one of the user's configured group robots (its webhook): a markdown message with either one full-width button (singleTitle + singleURL) or several buttons (buttons), each opening a URL. " +
-	"Use it when readers should act, e.g. open a pull request, approve or view a dashboard; use send_link_message for a plain link preview, send_markdown_message when no button is needed or people must be @mentioned by mobile. " +
+	"Use it when readers should act, e.g. open a pull request, approve or view a dashboard; use send_link_message for a plain link preview, send_markdown_message when no button is needed or people must be @mentioned (an action card notifies nobody), and preview_message first to check the card. " +
 	"Give exactly one of singleTitle+singleURL or buttons. " +
 	markdownSubset + sendEffects + sendLimits + sendOutcome
 
 const descSendFeedCard = "Send a feed card to a DingTalk group chat through one of the user's configured group robots (its webhook): a list of items, each a title with a picture that opens its own URL, the first shown large. " +
-	"Use it for digests of several articles, builds or tickets; use send_link_message for a single link and send_markdown_message for text with links. A feed card has no body text and cannot @mention anyone; keywords are checked against the item titles. " +
+	"Use it for digests of several articles, builds or tickets; use send_link_message for a single link, send_markdown_message for text with links, and preview_message to check the card without sending. A feed card has no body text and cannot @mention anyone; keywords are checked against the item titles. " +
 	sendEffects + sendLimits + sendOutcome
 
 const descPreview = "Check a DingTalk message without sending it: returns the exact JSON body dingbot would POST to the robot (missing @mentions already inserted), its size against DingTalk's 20000-byte limit, whether it contains one of the robot's security keywords, markdown warnings (syntax DingTalk shows only on PC or not at all) and every validation problem. " +
@@ -57,6 +57,7 @@ const descListRobots = "List the DingTalk group robots this server can post thro
 
 const descListContacts = "List the people this server can @mention by name: each contact's name with the mobile number and DingTalk userId the user configured. " +
 	"Use it to find valid atNames for send_text_message and send_markdown_message, or to see whom a mobile or userId belongs to. " +
+	"atNames match case-insensitively and a unique prefix is enough (\"ali\" for Alice); a contact is mentioned by mobile, or by userId when it has no mobile, and that @handle is written into the text so the person is really notified. " +
 	"Read-only and local: calls no DingTalk API. It is the user's own address book from the dingbot config, not DingTalk's directory; only group members are notified when mentioned."
 
 // Parameter descriptions shared by several tools.

@@ -269,3 +269,14 @@ func strList(v any) []string {
 	}
 	return out
 }
+
+func mcpListTools() mcpgo.ListToolsRequest { return mcpgo.ListToolsRequest{} }
+
+// clientFor starts an in-process client for a server with opts, not yet initialized.
+func clientFor(opts Options) (*client.Client, error) {
+	c, err := client.NewInProcessClient(NewServer(opts))
+	if err != nil {
+		return nil, err
+	}
+	return c, c.Start(context.Background())
+}

@@ -244,8 +244,8 @@ func ceilSeconds(d time.Duration) int {
 	return max(s, 1)
 }
 
-func intPtr(n int) *int     { return &n }
-func boolPtr(b bool) *bool  { return &b }
+func intPtr(n int) *int    { return &n }
+func boolPtr(b bool) *bool { return &b }
 func nonNil(s []string) []string {
 	if s == nil {
 		return []string{}

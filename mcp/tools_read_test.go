@@ -1,0 +1,185 @@
+package mcp
+
+import (
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/dingbot/dingbot/dingtalk"
+)
+
+func TestPreview(t *testing.T) {
+	e := newEnv(t, envConfig{})
+	t.Run("sendable with mentions", func(t *testing.T) {
+		g := e.call("preview_message", map[string]any{"msgtype": "text", "text": "报警 disk full", "atNames": []any{"Alice"}, "robot": "alert"})
+		g.wantOK(t)
+		var body dingtalk.Message
+		if err := json.Unmarshal(g.r.Body, &body); err != nil {
+			t.Fatal(err)
+		}
+		if body.Text.Content != "报警 disk full @13800000000" || !slices.Equal(body.At.AtMobiles, []string{"13800000000"}) {
+			t.Errorf("body = %s", g.r.Body)
+		}
+		if g.r.Bytes != len(mustEncode(t, body)) || g.r.MaxBytes == nil || *g.r.MaxBytes != 20000 {
+			t.Errorf("bytes %d maxBytes %v", g.r.Bytes, g.r.MaxBytes)
+		}
+		if k := g.r.Keyword; k == nil || !k.OK || k.Matched != "报警" {
+			t.Errorf("keywordCheck = %+v", k)
+		}
+		if g.r.Errcode != nil || g.r.SendsLeft == nil || *g.r.SendsLeft != 20 {
+			t.Errorf("errcode %v sendsLeft %v", g.r.Errcode, g.r.SendsLeft)
+		}
+		if !strings.Contains(g.text, "nothing was sent") || !strings.Contains(g.text, "@13800000000") || !strings.Contains(g.r.Hint, "send_text_message") {
+			t.Errorf("text = %s\nhint = %s", g.text, g.r.Hint)
+		}
+	})
+	t.Run("markdown warnings", func(t *testing.T) {
+		g := e.call("preview_message", map[string]any{"msgtype": "markdown", "title": "Report", "text": "| a | b |\n|---|---|\n| 1 | 2 |"})
+		g.wantOK(t)
+		if len(g.r.Warnings) == 0 || !strings.Contains(g.r.Warnings[0], "PC") {
+			t.Errorf("warnings = %q", g.r.Warnings)
+		}
+	})
+	t.Run("keyword missing is reported, not an error", func(t *testing.T) {
+		g := e.call("preview_message", map[string]any{"msgtype": "markdown", "title": "Report", "text": "all good", "robot": "alert"})
+		if g.isError || g.r.OK || g.r.Error != KindKeywordMissing || g.r.Keyword.OK {
+			t.Fatalf("result = %s", g.raw.RawStructuredContent)
+		}
+		if !strings.Contains(g.text, "REFUSE") || !strings.Contains(g.r.Hint, "报警") {
+			t.Errorf("text = %s", g.text)
+		}
+	})
+	t.Run("invalid message lists every problem", func(t *testing.T) {
+		g := e.call("preview_message", map[string]any{"msgtype": "actionCard", "title": "", "text": "x", "singleTitle": "Go", "singleURL": "mailto:x@example.com"})
+		if g.isError || g.r.OK || g.r.Error != KindInvalidMessage || len(g.r.Problems) != 2 || len(g.r.Body) == 0 {
+			t.Fatalf("result = %s", g.raw.RawStructuredContent)
+		}
+	})
+	t.Run("msgtype in any casing", func(t *testing.T) {
+		g := e.call("preview_message", map[string]any{"msgtype": "feed_card", "links": []any{map[string]any{"title": "a", "messageUrl": "https://a.example", "picUrl": "https://a.example/p.png"}}})
+		g.wantOK(t)
+		if g.r.MsgType != "feedCard" {
+			t.Errorf("msgtype = %s", g.r.MsgType)
+		}
+	})
+	for name, args := range map[string]map[string]any{
+		"field of another type": {"msgtype": "text", "text": "x", "messageUrl": "https://x.example"},
+		"no msgtype":            {"text": "x"},
+		"bad msgtype":           {"msgtype": "image", "text": "x"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e.call("preview_message", args).wantFailure(t, KindInvalidArguments)
+		})
+	}
+	t.Run("unknown robot", func(t *testing.T) {
+		e.call("preview_message", map[string]any{"msgtype": "text", "text": "x", "robot": "nope"}).wantFailure(t, KindUnknownRobot)
+	})
+	if n := len(e.sb.Arrivals()); n != 0 {
+		t.Errorf("previews reached the sandbox %d times", n)
+	}
+}
+
+func mustEncode(t *testing.T, m dingtalk.Message) []byte {
+	t.Helper()
+	b, err := m.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestListRobots(t *testing.T) {
+	e := newEnv(t, envConfig{tweak: func(o *Options) { o.DefaultRobot = "alert" }})
+	e.call("send_text_message", map[string]any{"text": "报警", "robot": "alert"}).wantOK(t)
+	g := e.call("list_robots", nil)
+	g.wantOK(t)
+	var out struct{ Robots []RobotInfo }
+	if err := json.Unmarshal(g.raw.RawStructuredContent, &out); err != nil {
+		t.Fatal(err)
+	}
+	names := make([]string, len(out.Robots))
+	for i, r := range out.Robots {
+		names[i] = r.Name
+	}
+	if !slices.Equal(names, []string{"alert", "ops", "badsign"}) {
+		t.Fatalf("robots = %v, want the default first", names)
+	}
+	alert := out.Robots[0]
+	if !alert.Default || !alert.Signed || !slices.Equal(alert.Keywords, []string{"报警"}) || alert.SendsLeft == nil || *alert.SendsLeft != 19 || alert.Sandbox {
+		t.Errorf("alert = %+v", alert)
+	}
+	if ops := out.Robots[1]; ops.Default || ops.Signed || ops.Keywords == nil || *ops.SendsLeft != 20 {
+		t.Errorf("ops = %+v", ops)
+	}
+	if g.r.Robot != "alert" || !strings.Contains(g.text, "alert (default; signed; messages must contain one of: 报警; 19 sends left this minute)") {
+		t.Errorf("robot %q text:\n%s", g.r.Robot, g.text)
+	}
+	if strings.Contains(string(g.raw.RawStructuredContent), e.url) {
+		t.Errorf("list_robots shows a webhook: %s", g.raw.RawStructuredContent)
+	}
+	e.call("list_robots", map[string]any{"verbose": true}).wantFailure(t, KindInvalidArguments)
+}
+
+func TestListRobotsSandbox(t *testing.T) {
+	e := newEnv(t, envConfig{tweak: func(o *Options) {
+		o.Robots, o.DefaultRobot, o.Sandbox = o.Robots[:1], "", true
+		o.Robots[0].Name = "sandbox"
+	}})
+	g := e.call("list_robots", nil)
+	g.wantOK(t)
+	if !strings.Contains(g.text, "local sandbox") || !strings.Contains(g.r.Hint, "sandbox") {
+		t.Errorf("text:\n%s\nhint: %s", g.text, g.r.Hint)
+	}
+	s := e.call("send_text_message", map[string]any{"text": "hi"})
+	s.wantOK(t)
+	if !s.r.Sandbox || !strings.Contains(s.text, "sandbox") {
+		t.Errorf("a sandbox send does not say so: %s", s.text)
+	}
+}
+
+func TestListContacts(t *testing.T) {
+	e := newEnv(t, envConfig{})
+	g := e.call("list_contacts", nil)
+	g.wantOK(t)
+	var out struct{ Contacts []ContactInfo }
+	if err := json.Unmarshal(g.raw.RawStructuredContent, &out); err != nil {
+		t.Fatal(err)
+	}
+	want := []ContactInfo{{"Alice", "13800000000", ""}, {"Bob", "", "bob01"}, {"Carol", "+852-12345678", "carol"}}
+	if !slices.Equal(out.Contacts, want) {
+		t.Errorf("contacts = %+v", out.Contacts)
+	}
+	if !strings.Contains(g.text, "Carol (mobile +852-12345678, userId carol)") {
+		t.Errorf("text = %s", g.text)
+	}
+
+	empty := newEnv(t, envConfig{tweak: func(o *Options) { o.Contacts = nil }})
+	g = empty.call("list_contacts", nil)
+	g.wantOK(t)
+	if !strings.Contains(string(g.raw.RawStructuredContent), `"contacts":[]`) || !strings.Contains(g.r.Hint, "atMobiles") {
+		t.Errorf("empty contacts: %s", g.raw.RawStructuredContent)
+	}
+}
+
+func TestConfigErrorOnEveryTool(t *testing.T) {
+	e := newEnv(t, envConfig{tweak: func(o *Options) {
+		o.Robots, o.Contacts, o.DefaultRobot = nil, nil, ""
+		o.ConfigError = errors.New(`~/.config/dingbot/config.toml: line 4: unknown key "secert"`)
+	}})
+	tools, err := e.client.ListTools(t.Context(), mcpListTools())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tools.Tools) != 8 {
+		t.Errorf("%d tools, want all 8 even with a broken config", len(tools.Tools))
+	}
+	for _, tool := range tools.Tools {
+		g := e.call(tool.Name, map[string]any{})
+		g.wantFailure(t, KindConfig)
+		if !strings.Contains(g.text, `unknown key "secert"`) {
+			t.Errorf("%s: text does not explain the config problem: %s", tool.Name, g.text)
+		}
+	}
+}
