@@ -15,6 +15,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/client"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/ratelimit"
@@ -97,7 +98,7 @@ func newEnv(t *testing.T, cfg envConfig) *env {
 
 func inProcessClient(t *testing.T, opts Options) *client.Client {
 	t.Helper()
-	c, err := client.NewInProcessClient(NewServer(opts))
+	c, err := client.NewInProcessClient(newServer(opts, server.WithOutputSchemaValidation()))
 	if err != nil {
 		t.Fatal(err)
 	}
