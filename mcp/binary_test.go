@@ -178,7 +178,7 @@ func TestBinaryTools(t *testing.T) {
 	}
 	r := call("list_robots", nil)
 	r.wantOK(t)
-	if !strings.Contains(r.text, "ops (default; 19 sends left") || !strings.Contains(r.text, "alert (signed; messages must contain one of: 报警; 19 sends left") {
+	if !strings.Contains(r.text, "ops (default; 16 sends left") || !strings.Contains(r.text, "alert (signed; messages must contain one of: 报警; 19 sends left") {
 		t.Errorf("list_robots:\n%s", r.text)
 	}
 	call("list_contacts", nil).wantOK(t)

@@ -20,27 +20,27 @@ const (
 		"If maybeDelivered is true the message may already be in the group: check with the user before sending again."
 )
 
-const descSendText = "Send a plain-text message to a DingTalk group chat through one of the user's configured group robots (its webhook). " +
+const descSendText = "Send a plain-text message to a DingTalk group chat through one of the user's configured group robots (dingbot holds each robot's webhook and signing secret; you only name the robot). " +
 	"Use it for short notices and alerts, above all ones that must @mention people; use send_markdown_message for headings, emphasis or links, the card tools for buttons or link previews, and preview_message to check a message without sending it. " +
 	sendEffects + sendLimits + mentionRule + sendOutcome
 
-const descSendMarkdown = "Send a formatted markdown message to a DingTalk group chat through one of the user's configured group robots (its webhook). " +
+const descSendMarkdown = "Send a formatted markdown message to a DingTalk group chat through one of the user's configured group robots (dingbot holds each robot's webhook and signing secret; you only name the robot). " +
 	"Use it for reports, release notes and alerts that need headings, lists, links or images, with @mentions if needed; use send_text_message for a plain line, send_action_card when readers should press a button, and preview_message first for long or complex text. " +
 	markdownSubset +
 	"title appears only in the chat list and the notification, not in the message: repeat it as a # heading if it should show. " +
 	sendEffects + sendLimits + mentionRule + sendOutcome
 
-const descSendLink = "Send a link card to a DingTalk group chat through one of the user's configured group robots (its webhook): a title, a short text and an optional thumbnail that open messageUrl when tapped. " +
+const descSendLink = "Send a link card (a title, a short text and an optional thumbnail that open messageUrl when tapped) to a DingTalk group chat through one of the user's configured group robots (dingbot holds each robot's webhook and signing secret; you only name the robot). " +
 	"Use it to share one article, build, dashboard or document; use send_feed_card for several links, send_action_card for buttons, send_markdown_message for inline links or @mentions (a link card cannot mention anyone), preview_message to check it without sending. " +
 	"Long text is cut off in the card; the text is plain, not markdown. " +
 	sendEffects + sendLimits + sendOutcome
 
-const descSendActionCard = "Send an action card to a DingTalk group chat through one of the user's configured group robots (its webhook): a markdown message with either one full-width button (singleTitle + singleURL) or several buttons (buttons), each opening a URL. " +
+const descSendActionCard = "Send an action card, a markdown message with one full-width button (singleTitle + singleURL) or several buttons (buttons) that open URLs, to a DingTalk group chat through one of the user's configured group robots (dingbot holds each robot's webhook and signing secret; you only name the robot). " +
 	"Use it when readers should act, e.g. open a pull request, approve or view a dashboard; use send_link_message for a plain link preview, send_markdown_message when no button is needed or people must be @mentioned (an action card notifies nobody), and preview_message first to check the card. " +
 	"Give exactly one of singleTitle+singleURL or buttons. " +
 	markdownSubset + sendEffects + sendLimits + sendOutcome
 
-const descSendFeedCard = "Send a feed card to a DingTalk group chat through one of the user's configured group robots (its webhook): a list of items, each a title with a picture that opens its own URL, the first shown large. " +
+const descSendFeedCard = "Send a feed card, a list of items that each show a title and picture and open their own URL (the first shown large), to a DingTalk group chat through one of the user's configured group robots (dingbot holds each robot's webhook and signing secret; you only name the robot). " +
 	"Use it for digests of several articles, builds or tickets; use send_link_message for a single link, send_markdown_message for text with links, and preview_message to check the card without sending. A feed card has no body text and cannot @mention anyone; keywords are checked against the item titles. " +
 	sendEffects + sendLimits + sendOutcome
 

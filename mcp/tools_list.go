@@ -175,6 +175,9 @@ func (ts *toolset) contactList(_ context.Context, req mcpgo.CallToolRequest) out
 		if c.UserID != "" {
 			ids = append(ids, "userId "+c.UserID)
 		}
+		if len(ids) == 0 {
+			ids = append(ids, "no mobile or userId: cannot be mentioned")
+		}
 		fmt.Fprintf(&b, "\n- %s (%s)", c.Name, strings.Join(ids, ", "))
 	}
 	return outcome{result: r, structured: contactsResult{r, contacts}, text: b.String()}
