@@ -166,7 +166,7 @@ func (r *Result) fail(err error) {
 func (r *Result) failTransport(e *dingtalk.TransportError) {
 	r.MaybeDelivered = boolPtr(e.MaybeDelivered)
 	r.Errmsg = string(e.Kind) + ": " + e.Detail
-	if e.Status != 0 {
+	if e.Status != 0 && !strings.Contains(e.Detail, "HTTP") {
 		r.Errmsg = fmt.Sprintf("%s (HTTP %d)", r.Errmsg, e.Status)
 	}
 	switch e.Kind {

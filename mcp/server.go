@@ -138,6 +138,12 @@ type toolset struct {
 }
 
 func newToolset(opts Options) *toolset {
+	if opts.Client != nil && opts.Client.WaitForSlot {
+		// An agent must learn at once that a robot is rate-limited, not wait up to a minute.
+		c := *opts.Client
+		c.WaitForSlot = false
+		opts.Client = &c
+	}
 	return &toolset{opts: opts, logger: loggerOf(opts)}
 }
 

@@ -366,3 +366,15 @@ func TestCancelAbortsTheRequest(t *testing.T) {
 		t.Errorf("the handler did not end with a canceled result; logs:\n%s", e.logs)
 	}
 }
+
+func TestWaitingClientStillFailsAtOnce(t *testing.T) {
+	e := newEnv(t, envConfig{tweak: func(o *Options) { o.Client.WaitForSlot = true }})
+	for range 20 {
+		e.call("send_text_message", map[string]any{"text": "tick"}).wantOK(t)
+	}
+	start := time.Now()
+	e.call("send_text_message", map[string]any{"text": "tick"}).wantFailure(t, KindRateLimited)
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("the rate-limited call waited %v", d)
+	}
+}
