@@ -70,7 +70,8 @@ func newServer(opts Options, extra ...server.ServerOption) *server.MCPServer {
 }
 
 // ServeStdio serves MCP on in/out until in closes or ctx ends. Nothing but protocol frames is
-// written to out.
+// written to out. A call still running when in closes is canceled. mcp-go keeps one stdio
+// session per process, so only one ServeStdio may run at a time.
 func ServeStdio(ctx context.Context, opts Options, in io.Reader, out io.Writer) error {
 	logger := loggerOf(opts)
 	stdio := server.NewStdioServer(NewServer(opts))
