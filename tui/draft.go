@@ -1,0 +1,306 @@
+package tui
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/dingtalk/config"
+)
+
+// draft is everything in the editor, as saved under the state directory while the user types.
+type draft struct {
+	Version     int                 `json:"version"`
+	Robot       string              `json:"robot,omitempty"`
+	Type        dingtalk.MsgType    `json:"msgtype"`
+	Title       string              `json:"title,omitempty"`
+	Body        string              `json:"body,omitempty"`
+	MessageURL  string              `json:"messageUrl,omitempty"`
+	PicURL      string              `json:"picUrl,omitempty"`
+	ButtonList  bool                `json:"buttonList,omitempty"`
+	SingleTitle string              `json:"singleTitle,omitempty"`
+	SingleURL   string              `json:"singleURL,omitempty"`
+	Buttons     []dingtalk.Button   `json:"buttons,omitempty"`
+	Horizontal  bool                `json:"horizontal,omitempty"`
+	HideAvatar  bool                `json:"hideAvatar,omitempty"`
+	Links       []dingtalk.FeedLink `json:"links,omitempty"`
+	Mentions    []mention           `json:"mentions,omitempty"`
+	AtAll       bool                `json:"atAll,omitempty"`
+	// Sent is true when this exact content was sent, so a restart does not call it unsent.
+	Sent bool `json:"sent,omitempty"`
+}
+
+// mention is a mentioned person as the draft keeps them.
+type mention struct {
+	Name   string `json:"name"`
+	Mobile string `json:"mobile,omitempty"`
+	UserID string `json:"userId,omitempty"`
+}
+
+const draftVersion = 1
+
+// snapshot copies the editor into a draft.
+func (f *form) snapshot() draft {
+	d := draft{
+		Version:     draftVersion,
+		Type:        f.kind,
+		Title:       f.title.Value(),
+		Body:        f.body.Value(),
+		MessageURL:  f.messageURL.Value(),
+		PicURL:      f.picURL.Value(),
+		ButtonList:  f.buttonList,
+		SingleTitle: f.singleTitle.Value(),
+		SingleURL:   f.singleURL.Value(),
+		Horizontal:  f.horizontal,
+		HideAvatar:  f.hideAvatar,
+		AtAll:       f.atAll,
+	}
+	for _, b := range f.buttons {
+		d.Buttons = append(d.Buttons, dingtalk.Button{Title: b.title.Value(), ActionURL: b.url.Value()})
+	}
+	if len(d.Buttons) == 1 && d.Buttons[0] == (dingtalk.Button{}) {
+		d.Buttons = nil
+	}
+	for _, l := range f.links {
+		d.Links = append(d.Links, dingtalk.FeedLink{Title: l.title.Value(), MessageURL: l.url.Value(), PicURL: l.pic.Value()})
+	}
+	if len(d.Links) == 1 && d.Links[0] == (dingtalk.FeedLink{}) {
+		d.Links = nil
+	}
+	for _, c := range f.mentions {
+		d.Mentions = append(d.Mentions, mention{Name: c.Name, Mobile: c.Mobile, UserID: c.UserID})
+	}
+	return d
+}
+
+// load puts a draft into the editor.
+func (f *form) load(d draft) {
+	kind, err := dingtalk.ParseMsgType(string(d.Type))
+	if err != nil {
+		kind = dingtalk.TypeMarkdown
+	}
+	w, h := f.width, f.height
+	*f = newForm(f.st)
+	f.width, f.height = w, h
+	f.title.SetValue(d.Title)
+	f.body.SetValue(d.Body)
+	f.messageURL.SetValue(d.MessageURL)
+	f.picURL.SetValue(d.PicURL)
+	f.buttonList = d.ButtonList
+	f.singleTitle.SetValue(d.SingleTitle)
+	f.singleURL.SetValue(d.SingleURL)
+	f.horizontal, f.hideAvatar, f.atAll = d.Horizontal, d.HideAvatar, d.AtAll
+	if len(d.Buttons) > 0 {
+		f.buttons = nil
+		for _, b := range d.Buttons {
+			r := f.newButton()
+			r.title.SetValue(b.Title)
+			r.url.SetValue(b.ActionURL)
+			f.buttons = append(f.buttons, r)
+		}
+	}
+	if len(d.Links) > 0 {
+		f.links = nil
+		for _, l := range d.Links {
+			r := f.newLink()
+			r.title.SetValue(l.Title)
+			r.url.SetValue(l.MessageURL)
+			r.pic.SetValue(l.PicURL)
+			f.links = append(f.links, r)
+		}
+	}
+	for _, mn := range d.Mentions {
+		f.mentions = append(f.mentions, dingtalk.Contact{Name: mn.Name, Mobile: mn.Mobile, UserID: mn.UserID})
+	}
+	f.kind = kind
+	f.focus = 0
+	if f.kind == dingtalk.TypeText || strings.TrimSpace(d.Title) != "" {
+		f.focusField(fieldBody, 0)
+	}
+	f.refocus()
+	f.layout()
+}
+
+// restore puts a saved draft back: content, robot, and whether it was sent.
+func (m *Model) restore(d draft) {
+	m.form.load(d)
+	for i, r := range m.opts.Robots {
+		if r.Name == d.Robot && d.Robot != "" {
+			m.robot = i
+		}
+	}
+	m.unsent = !d.Sent && !m.form.empty()
+}
+
+// loadFile puts a markdown file into the body, over whatever the draft had there.
+func (m *Model) loadFile(name, text string) {
+	f := &m.form
+	if f.kind != dingtalk.TypeActionCard {
+		f.setKind(dingtalk.TypeMarkdown)
+	}
+	f.body.SetValue(strings.TrimSuffix(text, "\n"))
+	if strings.TrimSpace(f.title.Value()) == "" {
+		f.title.SetValue(titleFrom(name, text))
+	}
+	f.focusField(fieldBody, 0)
+	m.unsent = true
+}
+
+// titleFrom is a markdown file's first heading, or its name.
+func titleFrom(name, text string) string {
+	for _, l := range strings.Split(text, "\n") {
+		if t := strings.TrimSpace(l); strings.HasPrefix(t, "#") {
+			if h := strings.TrimSpace(strings.TrimLeft(t, "#")); h != "" {
+				return h
+			}
+		}
+	}
+	base := filepath.Base(name)
+	return strings.TrimSuffix(base, filepath.Ext(base))
+}
+
+// startMsg carries what was loaded at start.
+type startMsg struct {
+	draft    *draft
+	file     string
+	fileName string
+	problems []string
+}
+
+// loadStart reads the saved draft and the file in a command.
+func (m *Model) loadStart() tea.Cmd {
+	store, file := m.drafts, m.opts.File
+	return func() tea.Msg {
+		var msg startMsg
+		if store != nil {
+			d, err := store.load()
+			switch {
+			case err == nil:
+				msg.draft = d
+			case !errors.Is(err, fs.ErrNotExist):
+				msg.problems = append(msg.problems, "the saved draft could not be read: "+err.Error())
+			}
+		}
+		if file == "" {
+			return msg
+		}
+		data, err := os.ReadFile(file)
+		if err != nil {
+			msg.problems = append(msg.problems, "could not load "+file+": "+err.Error())
+			return msg
+		}
+		msg.file, msg.fileName = string(data), file
+		if d := msg.draft; d != nil && !d.Sent && strings.TrimSpace(d.Body) != "" && strings.TrimSpace(d.Body) != strings.TrimSpace(msg.file) {
+			if kept, err := store.keep(); err == nil {
+				msg.problems = append(msg.problems, "loaded "+filepath.Base(file)+"; the unsent draft it replaced is kept in "+kept)
+			}
+		}
+		return msg
+	}
+}
+
+// draftTickMsg fires after a typing pause; a stale one (an older seq) is ignored.
+type draftTickMsg int
+
+// draftSavedMsg reports a save.
+type draftSavedMsg struct{ err error }
+
+// scheduleDraft saves the draft once typing pauses for draftDelay.
+func (m *Model) scheduleDraft() tea.Cmd {
+	if m.drafts == nil {
+		return nil
+	}
+	m.draftSeq++
+	seq := m.draftSeq
+	return m.after(draftDelay, draftTickMsg(seq))
+}
+
+// saveDraft writes the current draft in a command.
+func (m *Model) saveDraft() tea.Cmd {
+	if m.drafts == nil {
+		return nil
+	}
+	m.draftSeq++
+	store, seq, d := m.drafts, m.draftSeq, m.snapshot()
+	return func() tea.Msg { return draftSavedMsg{err: store.save(seq, d)} }
+}
+
+// saveNow writes the draft at once; Run calls it after the program ends.
+func (m *Model) saveNow() error {
+	if m.drafts == nil || !m.loaded {
+		return nil
+	}
+	return m.drafts.save(m.draftSeq+1, m.snapshot())
+}
+
+func (m *Model) snapshot() draft {
+	d := m.form.snapshot()
+	d.Robot = m.currentRobot().Name
+	d.Sent = !m.unsent
+	return d
+}
+
+// draftStore keeps the draft file. Saves may finish out of order (each runs in its own
+// command): an older one never overwrites a newer one.
+type draftStore struct {
+	mu   sync.Mutex
+	path string
+	last int
+}
+
+func newDraftStore(dir string) *draftStore {
+	return &draftStore{path: filepath.Join(dir, "draft.json")}
+}
+
+func (s *draftStore) save(seq int, d draft) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(d); err != nil {
+		return err
+	}
+	data := buf.Bytes()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if seq < s.last {
+		return nil
+	}
+	s.last = seq
+	return config.WriteFile(s.path, data, 0o600)
+}
+
+func (s *draftStore) load() (*draft, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	data, err := os.ReadFile(s.path)
+	if err != nil {
+		return nil, err
+	}
+	var d draft
+	if err := json.Unmarshal(data, &d); err != nil {
+		return nil, fmt.Errorf("%s: %w", s.path, err)
+	}
+	return &d, nil
+}
+
+// keep copies the draft aside before something replaces it, and says where.
+func (s *draftStore) keep() (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	data, err := os.ReadFile(s.path)
+	if err != nil {
+		return "", err
+	}
+	kept := filepath.Join(filepath.Dir(s.path), "draft.previous.json")
+	return kept, config.WriteFile(kept, data, 0o600)
+}

@@ -1,0 +1,208 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/textinput"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/dingbot/dingbot/dingtalk"
+)
+
+// setSize gives the form the editor pane's size.
+func (f *form) setSize(w, h int) {
+	f.width, f.height = w, h
+	f.layout()
+}
+
+// inputWidth is the width of single-line inputs: the pane less the marker and the label.
+func (f *form) inputWidth() int { return max(1, f.width-labelWidth-3) }
+
+// layout sizes the inputs and gives the body what the other fields leave.
+func (f *form) layout() {
+	w := f.inputWidth()
+	f.allInputs(func(in *textinput.Model) { in.Width = w })
+	f.body.SetWidth(max(4, f.width))
+	f.body.SetHeight(max(3, f.height-f.fixedLines()))
+}
+
+// fixedLines counts the lines of everything but the body's text.
+func (f *form) fixedLines() int {
+	n := 1 // mentions or a hint
+	for _, s := range f.slots() {
+		if s.field == fieldBody {
+			n++ // its label
+		} else {
+			n++
+		}
+	}
+	return n
+}
+
+// view draws the form in its pane. When the fields do not fit, it shows the part around the
+// focused one.
+func (f *form) view() string {
+	st := f.st
+	var lines []string
+	focusStart, focusEnd := 0, 0
+	cur := f.focused()
+	for _, s := range f.slots() {
+		start := len(lines)
+		focused := s == cur
+		switch s.field {
+		case fieldBody:
+			lines = append(lines, f.label(f.bodyLabel(), focused, 0)+st.hint.Render(f.bodyHint()))
+			lines = append(lines, strings.Split(f.body.View(), "\n")...)
+		case fieldButtonMode:
+			lines = append(lines, f.label("Buttons", focused, 0)+f.choice(!f.buttonList, "one for the card", "a list", focused))
+		case fieldOrientation:
+			lines = append(lines, f.label("Layout", focused, 0)+f.choice(!f.horizontal, "stacked", "side by side", focused))
+		case fieldAvatar:
+			lines = append(lines, f.label("Avatar", focused, 0)+f.choice(!f.hideAvatar, "shown", "hidden", focused))
+		default:
+			label, indent := f.fieldLabel(s)
+			lines = append(lines, f.label(label, focused, indent)+f.input(s).View())
+		}
+		if focused {
+			focusStart, focusEnd = start, len(lines)
+		}
+	}
+	lines = append(lines, f.footer())
+
+	if len(lines) > f.height && f.height > 0 {
+		top := 0
+		if focusEnd > f.height {
+			top = focusEnd - f.height
+		}
+		if focusStart < top {
+			top = focusStart
+		}
+		lines = lines[top:min(len(lines), top+f.height)]
+	}
+	for i, l := range lines {
+		lines[i] = fit(l, f.width)
+	}
+	for len(lines) < f.height {
+		lines = append(lines, strings.Repeat(" ", f.width))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// label draws a field's label column, marked when the field has the focus.
+func (f *form) label(text string, focused bool, indent int) string {
+	text = strings.Repeat(" ", indent) + text
+	if focused {
+		return f.st.marker.Render("▌") + f.st.labelFocused.Render(padRight(text, labelWidth)) + " "
+	}
+	return " " + f.st.label.Render(padRight(text, labelWidth)) + " "
+}
+
+func (f *form) fieldLabel(s slot) (string, int) {
+	switch s.field {
+	case fieldTitle:
+		return "Title", 0
+	case fieldMessageURL:
+		return "Link URL", 0
+	case fieldPicURL:
+		return "Picture URL", 0
+	case fieldSingleTitle:
+		return "Button", 0
+	case fieldSingleURL:
+		return "Button URL", 0
+	case fieldButtonTitle:
+		return fmt.Sprintf("Button %d", s.row+1), 0
+	case fieldButtonURL, fieldFeedURL:
+		return "URL", 2
+	case fieldFeedTitle:
+		return fmt.Sprintf("Link %d", s.row+1), 0
+	case fieldFeedPic:
+		return "Picture", 2
+	}
+	return "", 0
+}
+
+func (f *form) bodyLabel() string {
+	if f.kind == dingtalk.TypeText {
+		return "Content"
+	}
+	return "Text"
+}
+
+func (f *form) bodyHint() string {
+	switch f.kind {
+	case dingtalk.TypeText:
+		return "plain text"
+	case dingtalk.TypeLink:
+		return "plain text, cut short in the card"
+	}
+	return "markdown"
+}
+
+// choice draws a two-way toggle.
+func (f *form) choice(first bool, a, b string, focused bool) string {
+	on, off := f.st.toggleOn, f.st.toggleOff
+	mark := func(sel bool, s string) string {
+		if sel {
+			return on.Render("(•) " + s)
+		}
+		return off.Render("( ) " + s)
+	}
+	out := mark(first, a) + "  " + mark(!first, b)
+	if focused {
+		out += f.st.hint.Render("  space")
+	}
+	return out
+}
+
+// footer says who is mentioned, or how rows are added.
+func (f *form) footer() string {
+	st := f.st
+	label := " " + st.label.Render(padRight("Mentions", labelWidth)) + " "
+	switch {
+	case f.inRow():
+		return " " + st.hint.Render("enter adds a row · ctrl+x removes this one")
+	case !f.canMention():
+		if len(f.mentions) > 0 || f.atAll {
+			return label + st.hint.Render(string(f.kind)+" messages cannot mention anyone")
+		}
+		return ""
+	case len(f.mentions) == 0 && !f.atAll && f.canAtAll():
+		return label + st.hint.Render("nobody · ctrl+a to pick, ctrl+e for @all")
+	case len(f.mentions) == 0 && !f.atAll:
+		return label + st.hint.Render("nobody · ctrl+a to pick (by userId)")
+	}
+	var chips []string
+	if f.atAll && f.canAtAll() {
+		chips = append(chips, st.chipAll.Render("@all"))
+	}
+	left := 0
+	for _, c := range f.mentions {
+		if f.kind == dingtalk.TypeActionCard && c.UserID == "" {
+			left++
+			continue
+		}
+		chips = append(chips, st.chip.Render("@"+c.Name))
+	}
+	out := label + strings.Join(chips, " ")
+	if left > 0 || (f.atAll && !f.canAtAll()) {
+		out += st.hint.Render(" (action cards notify by userId only; others left out)")
+	}
+	return out
+}
+
+// fit cuts or pads a line to exactly w cells.
+func fit(s string, w int) string {
+	if lipgloss.Width(s) > w {
+		return ansi.Truncate(s, w, "…")
+	}
+	return s + strings.Repeat(" ", w-lipgloss.Width(s))
+}
+
+func padRight(s string, w int) string {
+	if n := lipgloss.Width(s); n < w {
+		return s + strings.Repeat(" ", w-n)
+	}
+	return s
+}

@@ -1,0 +1,136 @@
+package tui
+
+import (
+	"github.com/charmbracelet/bubbles/key"
+)
+
+// keyMap is every key the composer knows, with its help text: one place says which keys exist.
+type keyMap struct {
+	// Composing.
+	Send      key.Binding
+	Type      key.Binding
+	Next      key.Binding
+	Prev      key.Binding
+	Mention   key.Binding
+	AtAll     key.Binding
+	Robot     key.Binding
+	Payload   key.Binding
+	Editor    key.Binding
+	History   key.Binding
+	New       key.Binding
+	AddRow    key.Binding
+	RemoveRow key.Binding
+	Toggle    key.Binding
+	PageUp    key.Binding
+	PageDown  key.Binding
+	Help      key.Binding
+	Quit      key.Binding
+
+	// Lists, dialogs and views.
+	Up      key.Binding
+	Down    key.Binding
+	Select  key.Binding
+	Choose  key.Binding
+	Back    key.Binding
+	Yes     key.Binding
+	No      key.Binding
+	Cancel  key.Binding
+	Dismiss key.Binding
+	Close   key.Binding
+	Scroll  key.Binding
+}
+
+func newKeyMap() keyMap {
+	b := func(keys []string, k, desc string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, desc))
+	}
+	return keyMap{
+		Send:      b([]string{"ctrl+s"}, "ctrl+s", "send"),
+		Type:      b([]string{"ctrl+t"}, "ctrl+t", "message type"),
+		Next:      b([]string{"tab"}, "tab", "next field"),
+		Prev:      b([]string{"shift+tab"}, "shift+tab", "previous field"),
+		Mention:   b([]string{"ctrl+a"}, "ctrl+a", "@mention"),
+		AtAll:     b([]string{"ctrl+e"}, "ctrl+e", "@all"),
+		Robot:     b([]string{"ctrl+r"}, "ctrl+r", "robot"),
+		Payload:   b([]string{"ctrl+p"}, "ctrl+p", "payload"),
+		Editor:    b([]string{"ctrl+o"}, "ctrl+o", "$EDITOR"),
+		History:   b([]string{"ctrl+l"}, "ctrl+l", "history"),
+		New:       b([]string{"ctrl+n"}, "ctrl+n", "new message"),
+		AddRow:    b([]string{"enter"}, "enter", "add row"),
+		RemoveRow: b([]string{"ctrl+x"}, "ctrl+x", "remove row"),
+		Toggle:    b([]string{" ", "enter", "left", "right"}, "space", "toggle"),
+		PageUp:    b([]string{"pgup"}, "pgup", "scroll preview up"),
+		PageDown:  b([]string{"pgdown"}, "pgdn", "scroll preview down"),
+		Help:      b([]string{"ctrl+g", "?"}, "ctrl+g", "more keys"),
+		Quit:      b([]string{"ctrl+c", "ctrl+q"}, "ctrl+q", "quit"),
+
+		Up:      b([]string{"up", "ctrl+p"}, "↑", "up"),
+		Down:    b([]string{"down", "ctrl+n"}, "↓", "down"),
+		Select:  b([]string{"tab", "shift+tab"}, "tab", "select several"),
+		Choose:  b([]string{"enter"}, "enter", "choose"),
+		Back:    b([]string{"esc"}, "esc", "back"),
+		Yes:     b([]string{"y", "Y", "enter"}, "y/enter", "yes"),
+		No:      b([]string{"n", "N", "esc"}, "n/esc", "no"),
+		Cancel:  b([]string{"esc"}, "esc", "cancel"),
+		Dismiss: b([]string{"enter", "esc"}, "enter/esc", "back to the editor"),
+		Close:   b([]string{"esc", "ctrl+p", "q"}, "esc", "close"),
+		Scroll:  b([]string{"up", "down", "pgup", "pgdown"}, "↑/↓/pgup/pgdn", "scroll"),
+	}
+}
+
+// shortly is a binding with a shorter description, for the one-line help.
+func shortly(b key.Binding, desc string) key.Binding {
+	b.SetHelp(b.Help().Key, desc)
+	return b
+}
+
+// helpKeys adapts a set of bindings to bubbles/help.
+type helpKeys struct {
+	short []key.Binding
+	full  [][]key.Binding
+}
+
+func (h helpKeys) ShortHelp() []key.Binding  { return h.short }
+func (h helpKeys) FullHelp() [][]key.Binding { return h.full }
+
+// helpFor returns the keys that matter in the current state.
+func (m *Model) helpFor() helpKeys {
+	k := m.keys
+	switch m.state {
+	case stateMentions:
+		return helpKeys{short: []key.Binding{k.Up, k.Down, k.Select, k.Choose, k.Cancel}}
+	case stateRobots, stateHistory:
+		return helpKeys{short: []key.Binding{k.Up, k.Down, k.Choose, k.Back}}
+	case statePayload:
+		return helpKeys{short: []key.Binding{k.Scroll, k.Close}}
+	case stateConfirm:
+		return helpKeys{short: []key.Binding{k.Yes, k.No}}
+	case stateSending:
+		return helpKeys{short: []key.Binding{k.Cancel}}
+	case stateError:
+		return helpKeys{short: []key.Binding{k.Dismiss, k.Payload}}
+	}
+	if m.fullHelp {
+		k.Help.SetHelp("ctrl+g", "fewer keys")
+	}
+	rows := m.form.inRow()
+	k.AddRow.SetEnabled(rows)
+	k.RemoveRow.SetEnabled(rows)
+	k.Toggle.SetEnabled(m.form.onToggle())
+	bodyless := !m.form.hasBody()
+	k.Editor.SetEnabled(!bodyless)
+	k.Mention.SetEnabled(m.form.canMention())
+	k.AtAll.SetEnabled(m.form.canAtAll())
+	short := []key.Binding{shortly(k.Next, "field"), k.Toggle, shortly(k.AddRow, "row"), shortly(k.Type, "type"),
+		shortly(k.Mention, "mention"), k.Send, shortly(k.Help, "more"), k.Quit}
+	if m.fullHelp {
+		short[6] = shortly(k.Help, "less")
+	}
+	full := [][]key.Binding{
+		{k.Next, k.Prev, k.Type, k.Toggle, k.AddRow, k.RemoveRow},
+		{k.Mention, k.AtAll, k.Robot, k.Send},
+		{k.Payload, k.Editor, k.History, k.New},
+		{k.PageUp, k.PageDown, k.Help, k.Quit},
+	}
+	return helpKeys{short: short, full: full}
+}

@@ -1,0 +1,155 @@
+package tui
+
+import (
+	"os"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/bubbles/spinner"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+
+	"github.com/dingbot/dingbot/dingtalk"
+)
+
+func TestMain(m *testing.M) {
+	// Goldens hold plain text: no colour, whatever the terminal running the tests.
+	lipgloss.SetColorProfile(termenv.Ascii)
+	lipgloss.SetHasDarkBackground(true)
+	os.Exit(m.Run())
+}
+
+// fixedNow is the clock of every test.
+var fixedNow = time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC)
+
+var testContacts = dingtalk.Contacts{
+	{Name: "Alice", Mobile: "13800000000"},
+	{Name: "Bob", Mobile: "13900000000", UserID: "bob01"},
+	{Name: "Carol", UserID: "carol"},
+}
+
+// testRobot is a robot that is never called.
+var testRobot = dingtalk.Robot{Name: "ops", Webhook: "https://oapi.dingtalk.com/robot/send?access_token=tok123456"}
+
+func testOptions(t *testing.T) Options {
+	t.Helper()
+	return Options{
+		Robots:       []dingtalk.Robot{testRobot, {Name: "alerts", Webhook: "alertstoken", Keywords: []string{"告警", "deploy"}}, {Name: "signed", Webhook: "signedtoken", Secret: "SECsupersecretvalue0001"}},
+		Contacts:     testContacts,
+		StateDir:     t.TempDir(),
+		Dark:         true,
+		GlamourStyle: "dark",
+		Version:      "test",
+	}
+}
+
+// timerMsg is what the test clock delivers instead of waiting.
+type timerMsg struct {
+	d   time.Duration
+	msg tea.Msg
+}
+
+// driver runs a Model without a program: messages in, commands run at once. Debounce timers
+// fire immediately; status expiry and the sends-left poll never do, so screens stay put.
+type driver struct {
+	t     *testing.T
+	m     Model
+	quit  bool
+	timer []timerMsg
+}
+
+func newDriver(t *testing.T, opts Options, w, h int) *driver {
+	t.Helper()
+	m, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.now = func() time.Time { return fixedNow }
+	m.after = func(d time.Duration, msg tea.Msg) tea.Cmd {
+		return func() tea.Msg { return timerMsg{d, msg} }
+	}
+	d := &driver{t: t, m: m}
+	d.run(m.Init())
+	d.send(tea.WindowSizeMsg{Width: w, Height: h})
+	return d
+}
+
+func (d *driver) send(msg tea.Msg) {
+	d.t.Helper()
+	model, cmd := d.m.Update(msg)
+	d.m = model.(Model)
+	d.run(cmd)
+}
+
+func (d *driver) run(cmd tea.Cmd) {
+	d.t.Helper()
+	if cmd == nil {
+		return
+	}
+	msg := cmd()
+	switch msg := msg.(type) {
+	case nil, spinner.TickMsg:
+	case tea.QuitMsg:
+		d.quit = true
+	case tea.BatchMsg:
+		for _, c := range msg {
+			d.run(c)
+		}
+	case timerMsg:
+		switch msg.msg.(type) {
+		case previewTickMsg, draftTickMsg:
+			d.send(msg.msg)
+		default:
+			d.timer = append(d.timer, msg)
+		}
+	default:
+		// tea.Sequence's message is unexported: a slice of commands, run in order.
+		if v := reflect.ValueOf(msg); v.Kind() == reflect.Slice && v.Type().Elem() == reflect.TypeOf(tea.Cmd(nil)) {
+			for i := 0; i < v.Len(); i++ {
+				d.run(v.Index(i).Interface().(tea.Cmd))
+			}
+			return
+		}
+		d.send(msg)
+	}
+}
+
+// key sends one key by name ("ctrl+s", "tab", "enter") or types runes.
+func (d *driver) key(names ...string) {
+	d.t.Helper()
+	for _, n := range names {
+		d.send(keyMsg(n))
+	}
+}
+
+func (d *driver) typeText(s string) {
+	d.t.Helper()
+	for _, r := range s {
+		if r == '\n' {
+			d.send(tea.KeyMsg{Type: tea.KeyEnter})
+			continue
+		}
+		d.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+	}
+}
+
+func (d *driver) view() string { return d.m.View() }
+
+var namedKeys = map[string]tea.KeyType{
+	"enter": tea.KeyEnter, "tab": tea.KeyTab, "shift+tab": tea.KeyShiftTab, "esc": tea.KeyEsc,
+	"up": tea.KeyUp, "down": tea.KeyDown, "left": tea.KeyLeft, "right": tea.KeyRight,
+	"pgup": tea.KeyPgUp, "pgdown": tea.KeyPgDown, "backspace": tea.KeyBackspace, " ": tea.KeySpace,
+	"ctrl+a": tea.KeyCtrlA, "ctrl+c": tea.KeyCtrlC, "ctrl+e": tea.KeyCtrlE, "ctrl+g": tea.KeyCtrlG,
+	"ctrl+l": tea.KeyCtrlL, "ctrl+n": tea.KeyCtrlN, "ctrl+o": tea.KeyCtrlO, "ctrl+p": tea.KeyCtrlP,
+	"ctrl+q": tea.KeyCtrlQ, "ctrl+r": tea.KeyCtrlR, "ctrl+s": tea.KeyCtrlS, "ctrl+t": tea.KeyCtrlT,
+	"ctrl+x": tea.KeyCtrlX,
+}
+
+func keyMsg(name string) tea.KeyMsg {
+	if t, ok := namedKeys[name]; ok {
+		return tea.KeyMsg{Type: t}
+	}
+	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(name)}
+}

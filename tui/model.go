@@ -1,0 +1,219 @@
+package tui
+
+import (
+	"context"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/spinner"
+	"github.com/charmbracelet/bubbles/viewport"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/dingbot/dingbot/dingtalk"
+)
+
+// state is what the screen is showing; the editor is always underneath.
+type state int
+
+const (
+	stateCompose state = iota
+	stateMentions
+	stateRobots
+	stateHistory
+	statePayload
+	stateConfirm
+	stateSending
+	stateError
+)
+
+// Model is the composer: one top-level model with a small state enum (as in glow), plain
+// components drawn at a given size, and every slow thing (rendering, saving, sending) in a
+// command.
+type Model struct {
+	opts Options
+	ctx  context.Context
+	// now and after are the clock: what time it is, and a message delivered after a delay.
+	now   func() time.Time
+	after func(time.Duration, tea.Msg) tea.Cmd
+
+	keys    keyMap
+	st      *styles
+	md      markdownStyle
+	help    help.Model
+	spinner spinner.Model
+
+	width, height int
+	state         state
+	fullHelp      bool
+	// loaded turns true once the draft and the file are in; keys wait in pending until then.
+	loaded  bool
+	pending []tea.Msg
+
+	robot     int
+	sendsLeft int
+
+	form   form
+	unsent bool
+
+	preview previewPane
+
+	drafts   *draftStore
+	draftSeq int
+	history  *historyStore
+	entries  []historyEntry
+
+	chooser *chooser
+	confirm *confirmation
+	payload viewport.Model
+	// payloadText is what the payload view shows.
+	payloadText string
+
+	sendID  int
+	cancel  context.CancelFunc
+	failure *failure
+
+	status   status
+	statusID int
+}
+
+func newModel(opts Options, robot int, md markdownStyle) Model {
+	st := newStyles(opts.Dark, opts.NoColor)
+	h := help.New()
+	h.Styles = st.help
+	sp := spinner.New(spinner.WithSpinner(spinner.Dot), spinner.WithStyle(st.dialogTitle))
+	m := Model{
+		opts:      opts,
+		ctx:       context.Background(),
+		now:       time.Now,
+		after:     afterDelay,
+		keys:      newKeyMap(),
+		st:        &st,
+		md:        md,
+		help:      h,
+		spinner:   sp,
+		robot:     robot,
+		sendsLeft: -1,
+		form:      newForm(&st),
+		preview:   newPreviewPane(),
+		payload:   viewport.New(0, 0),
+	}
+	if opts.StateDir != "" {
+		m.drafts = newDraftStore(opts.StateDir)
+		m.history = newHistoryStore(opts.StateDir)
+	}
+	if opts.Notice != "" {
+		m.status = status{text: opts.Notice, kind: statusInfo}
+	}
+	return m
+}
+
+// Init loads the draft and the file, and asks how many sends are left.
+func (m Model) Init() tea.Cmd {
+	cmds := []tea.Cmd{m.loadStart(), m.refreshSendsLeft(), m.after(sendsLeftEvery, sendsLeftTickMsg{})}
+	if m.status.text != "" {
+		cmds = append(cmds, m.after(noticeTTL, statusExpiredMsg(m.statusID)))
+	}
+	return tea.Batch(cmds...)
+}
+
+// afterDelay delivers msg after d.
+func afterDelay(d time.Duration, msg tea.Msg) tea.Cmd {
+	return tea.Tick(d, func(time.Time) tea.Msg { return msg })
+}
+
+// currentRobot is the robot messages go to.
+func (m *Model) currentRobot() dingtalk.Robot { return m.opts.Robots[m.robot] }
+
+// Update handles one message. It does no IO and nothing slow: those are commands.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		return m, m.resize(msg.Width, msg.Height)
+	case tea.KeyMsg:
+		if !m.loaded {
+			if key := msg.String(); key == "ctrl+c" || key == "ctrl+q" {
+				return m, tea.Quit
+			}
+			m.pending = append(m.pending, msg)
+			return m, nil
+		}
+		return m.handleKey(msg)
+	case startMsg:
+		return m.started(msg)
+	case previewTickMsg:
+		if int(msg) == m.preview.seq {
+			return m, m.startRender()
+		}
+	case previewMsg:
+		return m, m.showPreview(renderResult(msg))
+	case draftTickMsg:
+		if int(msg) == m.draftSeq {
+			return m, m.saveDraft()
+		}
+	case draftSavedMsg:
+		if msg.err != nil {
+			return m, m.setStatus(statusBad, "draft not saved: "+msg.err.Error())
+		}
+	case sendsLeftMsg:
+		if msg.robot == m.currentRobot().Name {
+			m.sendsLeft = msg.n
+		}
+	case sendsLeftTickMsg:
+		return m, tea.Batch(m.refreshSendsLeft(), m.after(sendsLeftEvery, sendsLeftTickMsg{}))
+	case statusExpiredMsg:
+		if int(msg) == m.statusID {
+			m.status = status{}
+		}
+	case preparedMsg:
+		return m, m.prepared(msg)
+	case sendDoneMsg:
+		return m, m.sent(msg)
+	case spinner.TickMsg:
+		if m.state == stateSending {
+			var cmd tea.Cmd
+			m.spinner, cmd = m.spinner.Update(msg)
+			return m, cmd
+		}
+	case historyLoadedMsg:
+		return m, m.historyLoaded(msg)
+	case historySavedMsg:
+		if msg.err != nil {
+			return m, m.setStatus(statusWarn, "sent, but not written to the history: "+msg.err.Error())
+		}
+	case payloadMsg:
+		m.payloadText = string(msg)
+		m.payload.SetContent(m.payloadText)
+	case editorReadyMsg:
+		return m, m.runEditor(msg)
+	case editorDoneMsg:
+		return m, m.editorDone(msg)
+	case editorResultMsg:
+		return m, m.editorResult(msg)
+	}
+	return m, nil
+}
+
+// started applies the loaded draft and file, then replays keys typed meanwhile.
+func (m Model) started(msg startMsg) (tea.Model, tea.Cmd) {
+	var cmds []tea.Cmd
+	if msg.draft != nil {
+		m.restore(*msg.draft)
+	}
+	if msg.file != "" {
+		m.loadFile(msg.fileName, msg.file)
+	}
+	for _, e := range msg.problems {
+		cmds = append(cmds, m.setStatus(statusWarn, e))
+	}
+	m.loaded = true
+	cmds = append(cmds, m.renderNow())
+	pending := m.pending
+	m.pending = nil
+	var model tea.Model = m
+	for _, k := range pending {
+		var cmd tea.Cmd
+		model, cmd = model.Update(k)
+		cmds = append(cmds, cmd)
+	}
+	return model, tea.Batch(cmds...)
+}

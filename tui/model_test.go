@@ -1,0 +1,795 @@
+package tui
+
+import (
+	"errors"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/dingtalk/sandbox"
+)
+
+// withSandbox serves the robots on a loopback sandbox and returns options sending to them.
+func withSandbox(t *testing.T, opts Options, robots ...sandbox.Robot) (Options, *sandbox.Server) {
+	t.Helper()
+	srv := sandbox.New(sandbox.Options{Robots: robots})
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	opts.Robots = nil
+	for _, r := range robots {
+		opts.Robots = append(opts.Robots, dingtalk.Robot{
+			Name:            r.Token,
+			Webhook:         sandbox.WebhookURL(ts.URL, r.Token),
+			Secret:          r.Secret,
+			Keywords:        r.Keywords,
+			AllowCustomHost: true,
+		})
+	}
+	opts.Client = dingtalk.NewClient(0)
+	return opts, srv
+}
+
+func TestTypeKeyCyclesTheFiveTypesAndKeepsTheText(t *testing.T) {
+	d := newDriver(t, testOptions(t), 120, 40)
+	d.typeText("Weekly")
+	d.key("tab")
+	d.typeText("hello")
+	want := []dingtalk.MsgType{dingtalk.TypeLink, dingtalk.TypeActionCard, dingtalk.TypeFeedCard, dingtalk.TypeText, dingtalk.TypeMarkdown}
+	for _, w := range want {
+		d.key("ctrl+t")
+		if d.m.form.kind != w {
+			t.Fatalf("after ctrl+t: type %s, want %s", d.m.form.kind, w)
+		}
+		if !strings.Contains(d.view(), "Compose "+kindName(w)) {
+			t.Fatalf("screen does not say %q:\n%s", kindName(w), d.view())
+		}
+	}
+	if got := d.m.form.message(); got.Markdown.Title != "Weekly" || got.Markdown.Text != "hello" {
+		t.Fatalf("text lost across type changes: %+v", got.Markdown)
+	}
+}
+
+func TestEachTypeShowsOnlyItsFields(t *testing.T) {
+	cases := []struct {
+		kind      dingtalk.MsgType
+		want, not []string
+	}{
+		{dingtalk.TypeText, []string{"Content"}, []string{"Title", "Link URL", "Button"}},
+		{dingtalk.TypeMarkdown, []string{"Title", "Text"}, []string{"Link URL", "Button", "Link 1"}},
+		{dingtalk.TypeLink, []string{"Title", "Text", "Link URL", "Picture URL"}, []string{"Button", "Mentions     nobody"}},
+		{dingtalk.TypeActionCard, []string{"Title", "Text", "Buttons", "Button URL", "Layout", "Avatar"}, []string{"Link URL", "Link 1"}},
+		{dingtalk.TypeFeedCard, []string{"Link 1", "URL", "Picture"}, []string{"Title ", "Buttons", "Content"}},
+	}
+	for _, c := range cases {
+		t.Run(string(c.kind), func(t *testing.T) {
+			d := newDriver(t, testOptions(t), 120, 40)
+			for d.m.form.kind != c.kind {
+				d.key("ctrl+t")
+			}
+			editor := editorColumn(d.view(), d.m.geometry().editorW)
+			for _, w := range c.want {
+				if !strings.Contains(editor, w) {
+					t.Errorf("editor lacks %q:\n%s", w, editor)
+				}
+			}
+			for _, n := range c.not {
+				if strings.Contains(editor, n) {
+					t.Errorf("editor shows %q, not a %s field:\n%s", n, c.kind, editor)
+				}
+			}
+		})
+	}
+}
+
+// editorColumn is the left part of a wide screen.
+func editorColumn(screen string, w int) string {
+	var out []string
+	for _, l := range strings.Split(screen, "\n") {
+		out = append(out, truncate(l, w))
+	}
+	return strings.Join(out, "\n")
+}
+
+func TestTabMovesBetweenFields(t *testing.T) {
+	d := newDriver(t, testOptions(t), 120, 40)
+	d.key("ctrl+t") // link: title, text, url, picture
+	d.typeText("T")
+	d.key("tab")
+	d.typeText("body")
+	d.key("tab")
+	d.typeText("https://example.com")
+	d.key("tab")
+	d.typeText("https://example.com/p.png")
+	d.key("tab") // wraps to the title
+	d.typeText("itle")
+	d.key("shift+tab") // back to the picture
+	d.typeText("?x=1")
+	got := d.m.form.message().Link
+	want := dingtalk.Link{Title: "Title", Text: "body", MessageURL: "https://example.com", PicURL: "https://example.com/p.png?x=1"}
+	if *got != want {
+		t.Fatalf("link = %+v, want %+v", *got, want)
+	}
+}
+
+func TestMentionPickerInsertsHandlesAtTheCursor(t *testing.T) {
+	d := newDriver(t, testOptions(t), 120, 40)
+	d.typeText("Release")
+	d.key("tab")
+	d.typeText("ping ")
+	d.key("ctrl+a")
+	if d.m.state != stateMentions || !strings.Contains(d.view(), "Mention") {
+		t.Fatalf("ctrl+a did not open the picker:\n%s", d.view())
+	}
+	d.typeText("bob")
+	if n := len(d.m.chooser.matches); n == 0 || d.m.opts.Contacts[d.m.chooser.matches[0]].Name != "Bob" {
+		t.Fatalf("filter bob: matches %v", d.m.chooser.matches)
+	}
+	d.key("tab") // select Bob
+	for range 3 {
+		d.key("backspace")
+	}
+	d.typeText("ali")
+	d.key("tab") // select Alice
+	d.key("enter")
+	if d.m.state != stateCompose {
+		t.Fatalf("enter did not close the picker")
+	}
+	msg := d.m.form.message()
+	if got, want := msg.Markdown.Text, "ping @13900000000 @13800000000 "; got != want {
+		t.Fatalf("text = %q, want %q", got, want)
+	}
+	if got := strings.Join(msg.At.AtMobiles, ","); got != "13900000000,13800000000" {
+		t.Fatalf("atMobiles = %s", got)
+	}
+	screen := d.view()
+	if !strings.Contains(screen, "Mentions     @Bob @Alice") {
+		t.Fatalf("mentioned people not listed under the editor:\n%s", screen)
+	}
+	if !strings.Contains(screen, "ping @Bob @Alice") {
+		t.Fatalf("preview does not show names for mentions:\n%s", screen)
+	}
+}
+
+func TestMentionPickerEscChangesNothingAndDeselectRemoves(t *testing.T) {
+	d := newDriver(t, testOptions(t), 120, 40)
+	d.key("tab")
+	d.key("ctrl+a", "enter") // the highlighted one: Alice
+	if len(d.m.form.mentions) != 1 || d.m.form.mentions[0].Name != "Alice" {
+		t.Fatalf("mentions = %+v", d.m.form.mentions)
+	}
+	before := d.m.form.body.Value()
+	d.key("ctrl+a", "down", "tab", "esc")
+	if len(d.m.form.mentions) != 1 || d.m.form.body.Value() != before {
+		t.Fatalf("esc changed the mentions: %+v", d.m.form.mentions)
+	}
+	d.key("ctrl+a", "tab", "enter") // Alice was ticked: tab unticks her
+	if len(d.m.form.mentions) != 0 {
+		t.Fatalf("deselected mention kept: %+v", d.m.form.mentions)
+	}
+	if d.m.form.message().At != nil {
+		t.Fatalf("at = %+v, want none", d.m.form.message().At)
+	}
+}
+
+func TestAtAllToggle(t *testing.T) {
+	d := newDriver(t, testOptions(t), 120, 40)
+	d.key("ctrl+e")
+	if at := d.m.form.message().At; at == nil || !at.IsAtAll {
+		t.Fatalf("ctrl+e: at = %+v, want @all", at)
+	}
+	if !strings.Contains(d.view(), "@all") {
+		t.Fatalf("@all not shown:\n%s", d.view())
+	}
+	d.key("ctrl+e")
+	if d.m.form.message().At != nil {
+		t.Fatal("second ctrl+e did not turn @all off")
+	}
+	d.key("ctrl+t") // link
+	d.key("ctrl+e")
+	if d.m.form.atAll || !strings.Contains(d.m.status.text, "only text and markdown") {
+		t.Fatalf("@all allowed on a link card; status %q", d.m.status.text)
+	}
+	d.key("ctrl+a")
+	if d.m.state != stateCompose || !strings.Contains(d.m.status.text, "cannot mention") {
+		t.Fatalf("mention picker opened for a link card; status %q", d.m.status.text)
+	}
+}
+
+func TestActionCardMentionsByUserIDOnly(t *testing.T) {
+	d := newDriver(t, testOptions(t), 120, 40)
+	d.key("ctrl+t", "ctrl+t") // action card
+	d.key("tab")              // text
+	d.key("ctrl+a", "tab", "tab", "tab", "enter")
+	at := d.m.form.message().At
+	if at == nil || strings.Join(at.AtUserIDs, ",") != "bob01,carol" || len(at.AtMobiles) != 0 {
+		t.Fatalf("at = %+v, want userIds bob01, carol only", at)
+	}
+	if !strings.Contains(d.m.status.text, "Alice has none") {
+		t.Fatalf("no warning about Alice: %q", d.m.status.text)
+	}
+	if got := d.m.form.body.Value(); got != "@bob01 @carol " {
+		t.Fatalf("text = %q", got)
+	}
+}
+
+func TestRobotPicker(t *testing.T) {
+	d := newDriver(t, testOptions(t), 120, 40)
+	if !strings.Contains(d.m.statusView(), "◆ ops") {
+		t.Fatalf("status bar: %q", d.m.statusView())
+	}
+	d.key("ctrl+r")
+	if d.m.state != stateRobots {
+		t.Fatal("ctrl+r did not open the robot picker")
+	}
+	d.key("down", "enter")
+	if d.m.currentRobot().Name != "alerts" {
+		t.Fatalf("robot = %s", d.m.currentRobot().Name)
+	}
+	d.typeText("Weekly")
+	d.key("tab")
+	d.typeText("all good")
+	if sb := d.m.statusView(); !strings.Contains(sb, "◆ alerts") || !strings.Contains(sb, "✗ needs keyword: 告警 | deploy") {
+		t.Fatalf("status bar: %q", sb)
+	}
+	d.typeText(" after deploy")
+	if sb := d.m.statusView(); !strings.Contains(sb, "✓ keyword deploy") {
+		t.Fatalf("status bar: %q", sb)
+	}
+	d.key("ctrl+r")
+	d.typeText("sig")
+	d.key("enter")
+	if sb := d.m.statusView(); !strings.Contains(sb, "◆ signed │ signed") {
+		t.Fatalf("status bar: %q", sb)
+	}
+}
+
+func TestStatusBarCountsBytes(t *testing.T) {
+	d := newDriver(t, testOptions(t), 120, 40)
+	d.typeText("T")
+	d.key("tab")
+	d.typeText("hello")
+	want := len(`{"msgtype":"markdown","markdown":{"title":"T","text":"hello"}}`)
+	if sb := d.m.statusView(); !strings.Contains(sb, strconv.Itoa(want)+"/20000 bytes") {
+		t.Fatalf("status bar %q lacks %d/20000 bytes", sb, want)
+	}
+}
+
+
+func TestConfirmThenCancelSendsNothing(t *testing.T) {
+	opts, srv := withSandbox(t, testOptions(t), sandbox.Robot{Token: "ops"})
+	d := newDriver(t, opts, 120, 40)
+	d.typeText("Weekly")
+	d.key("tab")
+	d.typeText("hello")
+	d.key("ctrl+s")
+	if d.m.state != stateConfirm || !strings.Contains(d.view(), "Send this markdown message?") || !strings.Contains(d.view(), "to robot ops") {
+		t.Fatalf("no confirmation:\n%s", d.view())
+	}
+	d.key("n")
+	if d.m.state != stateCompose || len(srv.Accepted()) != 0 {
+		t.Fatalf("state %v, accepted %d", d.m.state, len(srv.Accepted()))
+	}
+	d.key("ctrl+s", "esc")
+	if d.m.state != stateCompose || len(srv.Accepted()) != 0 {
+		t.Fatalf("esc: state %v, accepted %d", d.m.state, len(srv.Accepted()))
+	}
+}
+
+func TestSendSuccessKeepsTheMessageAndRecordsHistory(t *testing.T) {
+	opts, srv := withSandbox(t, testOptions(t), sandbox.Robot{Token: "ops"})
+	d := newDriver(t, opts, 120, 40)
+	d.typeText("Weekly")
+	d.key("tab")
+	d.typeText("hello ")
+	d.key("ctrl+a", "enter")
+	d.key("ctrl+s")
+	if !strings.Contains(d.view(), "notifies @Alice") {
+		t.Fatalf("confirmation does not name who is notified:\n%s", d.view())
+	}
+	d.key("y")
+	if got := len(srv.Accepted()); got != 1 {
+		t.Fatalf("sandbox accepted %d messages", got)
+	}
+	if d.m.state != stateCompose || !strings.Contains(d.m.status.text, "sent to ops") {
+		t.Fatalf("state %v status %q", d.m.state, d.m.status.text)
+	}
+	if d.m.form.body.Value() != "hello @13800000000 " || d.m.unsent {
+		t.Fatalf("after sending: body %q unsent %v", d.m.form.body.Value(), d.m.unsent)
+	}
+	if !strings.Contains(d.m.headerView(), "✓ sent") {
+		t.Fatalf("header: %q", d.m.headerView())
+	}
+	data, err := os.ReadFile(filepath.Join(opts.StateDir, "history.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := string(data)
+	if !strings.Contains(h, `"robot":"ops"`) || !strings.Contains(h, `"msgtype":"markdown"`) || strings.Contains(h, "access_token") {
+		t.Fatalf("history line: %s", h)
+	}
+	// ctrl+n clears at once: nothing unsent.
+	d.key("ctrl+n")
+	if !d.m.form.empty() || d.m.state != stateCompose {
+		t.Fatalf("ctrl+n after sending: empty %v state %v", d.m.form.empty(), d.m.state)
+	}
+}
+
+func TestFailedSendKeepsEverything(t *testing.T) {
+	opts, srv := withSandbox(t, testOptions(t), sandbox.Robot{Token: "ops", Secret: "SECright"})
+	opts.Robots[0].Secret = "SECwrong"
+	d := newDriver(t, opts, 120, 40)
+	d.typeText("Weekly")
+	d.key("tab")
+	d.typeText("hello")
+	before := d.m.snapshot()
+	d.key("ctrl+s", "enter")
+	if d.m.state != stateError {
+		t.Fatalf("state %v, want the error", d.m.state)
+	}
+	screen := d.view()
+	for _, want := range []string{"DingTalk refused the message", "errcode 310000", "hint:", "signature does not match", "Your message is unchanged"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("error screen lacks %q:\n%s", want, screen)
+		}
+	}
+	if strings.Contains(screen, "SECwrong") || strings.Contains(screen, "SECright") {
+		t.Fatal("secret on screen")
+	}
+	d.key("enter")
+	after := d.m.snapshot()
+	if d.m.state != stateCompose || !d.m.unsent || after.Body != before.Body || after.Title != before.Title {
+		t.Fatalf("failed send changed the editor: %+v -> %+v", before, after)
+	}
+	if len(srv.Accepted()) != 0 {
+		t.Fatal("sandbox accepted a wrongly signed message")
+	}
+}
+
+func TestKeywordCheckedBeforeSending(t *testing.T) {
+	opts, srv := withSandbox(t, testOptions(t), sandbox.Robot{Token: "alerts", Keywords: []string{"告警"}})
+	d := newDriver(t, opts, 120, 40)
+	d.typeText("Weekly")
+	d.key("tab")
+	d.typeText("no keyword here")
+	d.key("ctrl+s")
+	if d.m.state != stateError || !strings.Contains(d.view(), "Not sent: no keyword") {
+		t.Fatalf("keyword not checked:\n%s", d.view())
+	}
+	if len(srv.Accepted()) != 0 {
+		t.Fatal("sent without a keyword")
+	}
+	d.key("esc")
+	if d.m.form.body.Value() != "no keyword here" {
+		t.Fatal("draft changed")
+	}
+}
+
+func TestValidationProblemsListedOnSend(t *testing.T) {
+	d := newDriver(t, testOptions(t), 120, 40)
+	d.key("tab")
+	d.typeText("text without a title")
+	if !strings.Contains(d.view(), "✗ markdown.title: is required") {
+		t.Fatalf("problem not under the preview:\n%s", d.view())
+	}
+	d.key("ctrl+s")
+	if d.m.state != stateError || !strings.Contains(d.view(), "markdown.title: is required") {
+		t.Fatalf("send of an invalid message:\n%s", d.view())
+	}
+}
+
+func TestCancelWhileSending(t *testing.T) {
+	opts, srv := withSandbox(t, testOptions(t), sandbox.Robot{Token: "ops"})
+	d := newDriver(t, opts, 120, 40)
+	d.typeText("Weekly")
+	d.key("tab")
+	d.typeText("hello")
+	d.key("ctrl+s")
+	model, sendCmd := d.m.Update(keyMsg("y"))
+	d.m = model.(Model)
+	if d.m.state != stateSending || !strings.Contains(d.view(), "posting to ops") {
+		t.Fatalf("no spinner dialog:\n%s", d.view())
+	}
+	d.key("esc") // cancels the context before the request goes out
+	d.run(sendCmd)
+	if d.m.state != stateCompose || !strings.Contains(d.m.status.text, "canceled") {
+		t.Fatalf("state %v status %q", d.m.state, d.m.status.text)
+	}
+	if len(srv.Accepted()) != 0 || d.m.form.body.Value() != "hello" {
+		t.Fatal("canceled send went out or changed the editor")
+	}
+}
+
+func TestQuitAsksWhenUnsent(t *testing.T) {
+	opts := testOptions(t)
+	d := newDriver(t, opts, 120, 40)
+	d.typeText("Weekly")
+	d.key("ctrl+q")
+	if d.m.state != stateConfirm || !strings.Contains(d.view(), "Quit without sending?") {
+		t.Fatalf("no quit confirmation:\n%s", d.view())
+	}
+	d.key("n")
+	if d.quit || d.m.state != stateCompose {
+		t.Fatal("n quit anyway")
+	}
+	d.key("ctrl+c", "ctrl+c") // a second ctrl+c confirms
+	if !d.quit {
+		t.Fatal("did not quit")
+	}
+	data, err := os.ReadFile(filepath.Join(opts.StateDir, "draft.json"))
+	if err != nil || !strings.Contains(string(data), `"title": "Weekly"`) {
+		t.Fatalf("draft not saved on quit: %s %v", data, err)
+	}
+
+	empty := newDriver(t, testOptions(t), 120, 40)
+	empty.key("ctrl+q")
+	if !empty.quit {
+		t.Fatal("an empty editor asked before quitting")
+	}
+}
+
+func TestPayloadViewShowsJSONAndCurlWithoutSecrets(t *testing.T) {
+	opts := testOptions(t)
+	d := newDriver(t, opts, 120, 40)
+	d.typeText("Weekly <b>")
+	d.key("tab")
+	d.typeText("a & b ")
+	d.key("ctrl+a", "enter")
+	for _, robot := range []string{"ops", "signed"} {
+		d.key("ctrl+r")
+		d.typeText(robot)
+		d.key("enter", "ctrl+p")
+		if d.m.state != statePayload {
+			t.Fatal("ctrl+p did not open the payload")
+		}
+		text := d.m.payloadText
+		for _, want := range []string{`"msgtype": "markdown"`, `"title": "Weekly <b>"`, `"atMobiles"`, "access_token=REDACTED", "curl -sS -X POST", "@13800000000"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s payload lacks %q:\n%s", robot, want, text)
+			}
+		}
+		for _, secret := range []string{"tok123456", "signedtoken", "SECsupersecretvalue0001"} {
+			if strings.Contains(text, secret) || strings.Contains(d.view(), secret) {
+				t.Errorf("%s payload shows %q", robot, secret)
+			}
+		}
+		if robot == "signed" && !strings.Contains(text, "sign=REDACTED") {
+			t.Errorf("signed payload lacks sign=REDACTED:\n%s", text)
+		}
+		d.key("esc")
+		if d.m.state != stateCompose {
+			t.Fatal("esc did not close the payload")
+		}
+	}
+}
+
+func TestHistoryReopen(t *testing.T) {
+	opts, _ := withSandbox(t, testOptions(t), sandbox.Robot{Token: "ops"})
+	d := newDriver(t, opts, 120, 40)
+	d.typeText("First")
+	d.key("tab")
+	d.typeText("one")
+	d.key("ctrl+s", "y", "ctrl+n")
+	d.key("ctrl+t") // a link card, unsent
+	d.typeText("Other")
+	d.key("ctrl+l")
+	if d.m.state != stateHistory || !strings.Contains(d.view(), "First") || !strings.Contains(d.view(), "markdown → ops") {
+		t.Fatalf("history:\n%s", d.view())
+	}
+	d.key("enter")
+	if d.m.state != stateConfirm {
+		t.Fatalf("reopening over unsent work did not ask:\n%s", d.view())
+	}
+	d.key("y")
+	msg := d.m.form.message()
+	if msg.Type != dingtalk.TypeMarkdown || msg.Markdown.Title != "First" || msg.Markdown.Text != "one" {
+		t.Fatalf("reopened %+v", msg.Markdown)
+	}
+	d.key("ctrl+s", "y")
+	if !strings.Contains(d.m.status.text, "sent to ops") {
+		t.Fatalf("sending again: %q", d.m.status.text)
+	}
+}
+
+func TestResizeReflows(t *testing.T) {
+	d := newDriver(t, testOptions(t), 120, 40)
+	d.typeText("Weekly")
+	check := func(w, h int) {
+		t.Helper()
+		d.send(tea.WindowSizeMsg{Width: w, Height: h})
+		lines := strings.Split(d.view(), "\n")
+		if len(lines) != h {
+			t.Fatalf("%dx%d: %d lines", w, h, len(lines))
+		}
+		for i, l := range lines {
+			if lipgloss.Width(l) > w {
+				t.Fatalf("%dx%d: line %d is %d wide: %q", w, h, i, lipgloss.Width(l), l)
+			}
+		}
+	}
+	check(120, 40)
+	if !strings.Contains(d.view(), "│ Preview") {
+		t.Fatal("wide screen is not side by side")
+	}
+	check(80, 24)
+	if strings.Contains(d.view(), "│ Preview") || !strings.Contains(d.view(), "\nPreview") {
+		t.Fatalf("narrow screen is not stacked:\n%s", d.view())
+	}
+	if d.m.preview.vp.Width != 80 {
+		t.Fatalf("preview not re-rendered for 80 columns: %d", d.m.preview.vp.Width)
+	}
+	check(100, 30)
+	check(60, 16)
+}
+
+func TestActionCardButtons(t *testing.T) {
+	d := newDriver(t, testOptions(t), 120, 40)
+	d.key("ctrl+t", "ctrl+t")
+	d.typeText("Vote")
+	d.key("tab")
+	d.typeText("Ship it?")
+	d.key("tab") // buttons mode
+	d.key(" ")   // a list
+	d.key("tab")
+	d.typeText("Yes")
+	d.key("tab")
+	d.typeText("https://e.com/y")
+	d.key("enter") // adds a row
+	d.typeText("No")
+	d.key("tab")
+	d.typeText("https://e.com/n")
+	d.key("enter")
+	d.typeText("Maybe")
+	d.key("ctrl+x") // removes it
+	d.key("tab", "tab", " ") // layout: side by side
+	d.key("tab", " ")        // avatar hidden
+	card := d.m.form.message().ActionCard
+	want := []dingtalk.Button{{Title: "Yes", ActionURL: "https://e.com/y"}, {Title: "No", ActionURL: "https://e.com/n"}}
+	if len(card.Buttons) != 2 || card.Buttons[0] != want[0] || card.Buttons[1] != want[1] {
+		t.Fatalf("buttons %+v", card.Buttons)
+	}
+	if card.BtnOrientation != "1" || card.HideAvatar != "1" || card.SingleTitle != "" {
+		t.Fatalf("card %+v", card)
+	}
+	if err := dingtalk.Validate(d.m.form.message()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestFeedCardRows(t *testing.T) {
+	d := newDriver(t, testOptions(t), 120, 40)
+	d.key("ctrl+t", "ctrl+t", "ctrl+t")
+	d.typeText("One")
+	d.key("tab")
+	d.typeText("https://e.com/1")
+	d.key("tab")
+	d.typeText("https://e.com/1.png")
+	d.key("enter")
+	d.typeText("Two")
+	links := d.m.form.message().FeedCard.Links
+	if len(links) != 2 || links[0].Title != "One" || links[0].PicURL != "https://e.com/1.png" || links[1].Title != "Two" {
+		t.Fatalf("links %+v", links)
+	}
+	d.key("ctrl+x")
+	if n := len(d.m.form.message().FeedCard.Links); n != 1 {
+		t.Fatalf("after ctrl+x: %d links", n)
+	}
+}
+
+func TestHelpKeys(t *testing.T) {
+	d := newDriver(t, testOptions(t), 120, 40)
+	if !strings.Contains(d.view(), "ctrl+g more") {
+		t.Fatalf("short help missing:\n%s", d.view())
+	}
+	d.typeText("?")
+	if d.m.fullHelp || d.m.form.title.Value() != "?" {
+		t.Fatal("? in a text field must be typed, not open the help")
+	}
+	d.key("ctrl+g")
+	if !d.m.fullHelp || !strings.Contains(d.view(), "ctrl+l") || !strings.Contains(d.view(), "history") {
+		t.Fatalf("full help:\n%s", d.view())
+	}
+	d.key("ctrl+g")
+	if d.m.fullHelp {
+		t.Fatal("ctrl+g did not close the full help")
+	}
+}
+
+func TestNewMessageAsksWhenUnsent(t *testing.T) {
+	d := newDriver(t, testOptions(t), 120, 40)
+	d.typeText("Weekly")
+	d.key("ctrl+n")
+	if d.m.state != stateConfirm {
+		t.Fatal("ctrl+n discarded unsent work without asking")
+	}
+	d.key("esc")
+	if d.m.form.title.Value() != "Weekly" {
+		t.Fatal("esc discarded the message")
+	}
+	d.key("ctrl+n", "y")
+	if !d.m.form.empty() {
+		t.Fatal("not cleared")
+	}
+}
+
+func TestStaleRenderIsDropped(t *testing.T) {
+	d := newDriver(t, testOptions(t), 120, 40)
+	d.typeText("new")
+	shown := d.m.preview.shown
+	d.send(previewMsg{seq: shown - 1, width: d.m.preview.vp.Width, content: "OLD CONTENT"})
+	if strings.Contains(d.view(), "OLD CONTENT") {
+		t.Fatal("an older render replaced a newer one")
+	}
+}
+
+func TestKeysBeforeTheDraftLoadsAreKept(t *testing.T) {
+	opts := testOptions(t)
+	m, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	model, _ := m.Update(keyMsg("x"))
+	m = model.(Model)
+	if m.form.title.Value() != "" || len(m.pending) != 1 {
+		t.Fatal("key applied before loading")
+	}
+	model, _ = m.Update(startMsg{})
+	m = model.(Model)
+	if m.form.title.Value() != "x" {
+		t.Fatalf("pending key lost: %q", m.form.title.Value())
+	}
+}
+
+func TestDraftSurvivesRestartAndFileOverridesBody(t *testing.T) {
+	opts := testOptions(t)
+	d := newDriver(t, opts, 120, 40)
+	d.typeText("Weekly")
+	d.key("tab")
+	d.typeText("body text ")
+	d.key("ctrl+a", "enter", "ctrl+e")
+
+	again := newDriver(t, opts, 120, 40)
+	f := again.m.form
+	if f.title.Value() != "Weekly" || f.body.Value() != "body text @13800000000 " || !f.atAll || len(f.mentions) != 1 || !again.m.unsent {
+		t.Fatalf("restored: title %q body %q atAll %v mentions %+v", f.title.Value(), f.body.Value(), f.atAll, f.mentions)
+	}
+
+	file := filepath.Join(t.TempDir(), "notes.md")
+	if err := os.WriteFile(file, []byte("# From file\n\nhello\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	opts.File = file
+	withFile := newDriver(t, opts, 120, 40)
+	if got := withFile.m.form.body.Value(); got != "# From file\n\nhello" {
+		t.Fatalf("body %q, want the file", got)
+	}
+	if got := withFile.m.form.title.Value(); got != "Weekly" {
+		t.Fatalf("title %q, want the draft's", got)
+	}
+	if _, err := os.Stat(filepath.Join(opts.StateDir, "draft.previous.json")); err != nil {
+		t.Fatalf("replaced draft not kept: %v", err)
+	}
+}
+
+func TestFileTitleFromHeading(t *testing.T) {
+	opts := testOptions(t)
+	file := filepath.Join(t.TempDir(), "release-notes.md")
+	if err := os.WriteFile(file, []byte("intro\n\n## v1.2 released\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	opts.File = file
+	d := newDriver(t, opts, 120, 40)
+	if got := d.m.form.title.Value(); got != "v1.2 released" {
+		t.Fatalf("title %q", got)
+	}
+	if got := titleFrom("/x/release-notes.md", "no heading"); got != "release-notes" {
+		t.Fatalf("titleFrom = %q", got)
+	}
+}
+
+func TestEditorResult(t *testing.T) {
+	d := newDriver(t, testOptions(t), 120, 40)
+	d.key("tab")
+	d.typeText("before")
+	d.send(editorResultMsg{text: "after\n"})
+	if got := d.m.form.body.Value(); got != "after" {
+		t.Fatalf("body %q", got)
+	}
+	d.send(editorResultMsg{err: errors.New("exit status 1")})
+	if got := d.m.form.body.Value(); got != "after" || !strings.Contains(d.m.status.text, "unchanged") {
+		t.Fatalf("failed editor: body %q status %q", got, d.m.status.text)
+	}
+	t.Setenv("EDITOR", "code --wait")
+	cmd := editorCommand("/tmp/x.md")
+	if strings.Join(cmd.Args, " ") != "code --wait /tmp/x.md" {
+		t.Fatalf("args %v", cmd.Args)
+	}
+	t.Setenv("EDITOR", "")
+	t.Setenv("VISUAL", "")
+	if cmd := editorCommand("/tmp/x.md"); cmd.Args[0] != "vi" {
+		t.Fatalf("fallback %v", cmd.Args)
+	}
+}
+
+func TestEditorRoundTrip(t *testing.T) {
+	d := newDriver(t, testOptions(t), 120, 40)
+	d.key("tab")
+	d.typeText("draft")
+	cmd := d.m.openEditor()
+	ready := cmd().(editorReadyMsg)
+	if ready.err != nil {
+		t.Fatal(ready.err)
+	}
+	if data, _ := os.ReadFile(ready.path); string(data) != "draft" {
+		t.Fatalf("temp file holds %q", data)
+	}
+	if err := os.WriteFile(ready.path, []byte("edited outside\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d.send(editorDoneMsg{path: ready.path})
+	if got := d.m.form.body.Value(); got != "edited outside" {
+		t.Fatalf("body %q", got)
+	}
+	if _, err := os.Stat(ready.path); !os.IsNotExist(err) {
+		t.Fatal("temp file left behind")
+	}
+}
+
+func TestNoSecretAnywhereOnScreen(t *testing.T) {
+	opts := testOptions(t)
+	opts.DefaultRobot = "signed"
+	d := newDriver(t, opts, 120, 40)
+	d.typeText("x")
+	screens := []string{d.view()}
+	d.key("ctrl+r")
+	screens = append(screens, d.view())
+	d.key("esc", "ctrl+p")
+	screens = append(screens, d.view())
+	for _, s := range screens {
+		for _, secret := range []string{"SECsupersecretvalue0001", "signedtoken"} {
+			if strings.Contains(s, secret) {
+				t.Fatalf("%q on screen:\n%s", secret, s)
+			}
+		}
+	}
+}
+
+func TestNewRejectsBadOptions(t *testing.T) {
+	if _, err := New(Options{}); err == nil {
+		t.Error("no robots accepted")
+	}
+	opts := testOptions(t)
+	opts.DefaultRobot = "nope"
+	if _, err := New(opts); err == nil {
+		t.Error("unknown default robot accepted")
+	}
+	opts = testOptions(t)
+	opts.GlamourStyle = filepath.Join(t.TempDir(), "missing.json")
+	if _, err := New(opts); err == nil || !strings.Contains(err.Error(), "GLAMOUR_STYLE") {
+		t.Errorf("missing style file: %v", err)
+	}
+	style := filepath.Join(t.TempDir(), "style.json")
+	if err := os.WriteFile(style, []byte(`{"document":{"margin":4},"strong":{"bold":true}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	opts.GlamourStyle = style
+	m, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *m.md.config.Document.Margin != 0 {
+		t.Error("document margin kept")
+	}
+	for _, s := range []string{"auto", "light", "notty", "dracula"} {
+		opts.GlamourStyle = s
+		if _, err := New(opts); err != nil {
+			t.Errorf("%s: %v", s, err)
+		}
+	}
+}

@@ -1,0 +1,85 @@
+package tui
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/dingbot/dingbot/dingtalk"
+)
+
+// payloadMsg is the payload view's text, built in a command.
+type payloadMsg string
+
+// openPayload shows the exact request that would be sent.
+func (m *Model) openPayload() tea.Cmd {
+	m.state = statePayload
+	m.payload.SetContent(m.st.hint.Render("preparing…"))
+	m.payload.GotoTop()
+	msg, r, now, width := m.form.message(), m.currentRobot(), m.now(), m.width
+	return func() tea.Msg { return payloadMsg(payloadText(r, msg, now, width)) }
+}
+
+// payloadText is the request body, pretty-printed, and a curl line for it. The access token
+// and the signature are shown as REDACTED; nothing secret reaches the screen.
+func payloadText(r dingtalk.Robot, msg dingtalk.Message, now time.Time, width int) string {
+	var b strings.Builder
+	ep, err := r.Endpoint()
+	if err != nil {
+		fmt.Fprintf(&b, "robot %s: %v\n\n", r.Name, err)
+	}
+	p, perr := dingtalk.Prepare(r, msg, dingtalk.PrepareOptions{})
+	target := "(no valid webhook)"
+	if err == nil {
+		target = dingtalk.Redacted(dingtalk.SignedURL(ep, r.Secret, now))
+	}
+	var ke *dingtalk.KeywordError
+	var ve *dingtalk.ValidationError
+	switch {
+	case errors.As(perr, &ke), errors.As(perr, &ve):
+		fmt.Fprintf(&b, "! not sendable as it is: %v\n\n", perr)
+	case perr != nil:
+		fmt.Fprintf(&b, "! %v\n\n", perr)
+	}
+	if p == nil || p.Body == nil {
+		return b.String()
+	}
+	fmt.Fprintf(&b, "POST %s\nContent-Type: application/json; charset=utf-8\n", target)
+	fmt.Fprintf(&b, "%d of %d bytes", p.Bytes, dingtalk.MaxBodyBytes)
+	if r.Signed() {
+		b.WriteString(" · timestamp and sign are computed afresh for every request")
+	}
+	b.WriteString("\n\n")
+	b.Write(dingtalk.Indent(p.Body))
+	b.WriteString("\n\n# the same request with curl (token redacted: paste yours)\n")
+	fmt.Fprintf(&b, "curl -sS -X POST %s \\\n  -H 'Content-Type: application/json; charset=utf-8' \\\n  --data-binary %s\n",
+		shellQuote(target), shellQuote(string(p.Body)))
+	return ansi.Hardwrap(ansi.Wordwrap(b.String(), max(20, width), ""), max(20, width), true)
+}
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// payloadView is the payload over the whole body.
+func (m *Model) payloadView(g layout) string {
+	title := m.st.paneTitle.Render("Payload") + m.st.hint.Render(" · the exact request for robot "+m.currentRobot().Name)
+	pct := ""
+	if m.payload.TotalLineCount() > m.payload.Height {
+		pct = m.st.hint.Render(fmt.Sprintf("%3.0f%%", m.payload.ScrollPercent()*100))
+	}
+	lines := []string{spread(title, pct, m.width), m.st.rule.Render(strings.Repeat("─", m.width))}
+	lines = append(lines, strings.Split(m.payload.View(), "\n")...)
+	for len(lines) < g.bodyH {
+		lines = append(lines, "")
+	}
+	for i := range lines {
+		lines[i] = fit(lines[i], m.width)
+	}
+	return strings.Join(lines[:g.bodyH], "\n")
+}

@@ -1,0 +1,182 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/viewport"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/dingbot/dingbot/dingtalk"
+)
+
+// previewPane is the live preview: the last finished render and what is under way.
+type previewPane struct {
+	vp viewport.Model
+	// seq counts content versions; a render carries the version it drew.
+	seq int
+	// shown is the version on screen; older results are dropped.
+	shown int
+	// rendering is true while a render runs; again asks for another when it ends.
+	rendering, again bool
+	// follow keeps the preview where the cursor is until the user scrolls it.
+	follow bool
+	ready  bool
+
+	prepared  *dingtalk.Prepared
+	err       error
+	notes     []note
+	keyword   string
+	keywordOK bool
+}
+
+func newPreviewPane() previewPane {
+	vp := viewport.New(0, 0)
+	vp.KeyMap = viewport.KeyMap{}
+	return previewPane{vp: vp, follow: true}
+}
+
+// previewTickMsg fires after the typing pause; a stale one (an older seq) is ignored.
+type previewTickMsg int
+
+// schedulePreview asks for a render once typing pauses for previewDelay.
+func (m *Model) schedulePreview() tea.Cmd {
+	m.preview.seq++
+	seq := m.preview.seq
+	return m.after(previewDelay, previewTickMsg(seq))
+}
+
+// renderNow asks for a render at once: a new type, robot, size or mention.
+func (m *Model) renderNow() tea.Cmd {
+	m.preview.seq++
+	return m.startRender()
+}
+
+// startRender renders the current version in a command, one render at a time.
+func (m *Model) startRender() tea.Cmd {
+	if m.preview.rendering {
+		m.preview.again = true
+		return nil
+	}
+	if m.preview.vp.Width <= 0 || !m.loaded {
+		return nil
+	}
+	m.preview.rendering, m.preview.again = true, false
+	req := renderRequest{
+		seq:      m.preview.seq,
+		msg:      m.form.message(),
+		robot:    m.currentRobot(),
+		contacts: m.opts.Contacts,
+		width:    m.preview.vp.Width,
+		md:       m.md,
+		st:       m.st,
+		empty:    m.form.empty(),
+	}
+	return func() tea.Msg { return previewMsg(renderPreview(req)) }
+}
+
+// showPreview puts a finished render on screen unless a newer one is already there.
+func (m *Model) showPreview(r renderResult) tea.Cmd {
+	m.preview.rendering = false
+	var next tea.Cmd
+	if m.preview.again {
+		next = m.startRender()
+	}
+	if r.seq < m.preview.shown {
+		return next
+	}
+	p := &m.preview
+	p.shown, p.ready = r.seq, true
+	p.prepared, p.err, p.notes = r.prepared, r.err, r.notes
+	p.keyword, p.keywordOK = r.keyword, r.keywordOK
+	p.vp.SetContent(r.content)
+	m.layout()
+	if p.follow {
+		m.followCursor()
+	}
+	return next
+}
+
+// followCursor scrolls the preview to the part of the message the cursor is in.
+func (m *Model) followCursor() {
+	vp := &m.preview.vp
+	over := vp.TotalLineCount() - vp.Height
+	if over <= 0 {
+		vp.SetYOffset(0)
+		return
+	}
+	if !m.form.hasBody() || m.form.focused().field != fieldBody {
+		return
+	}
+	lines := max(1, m.form.body.LineCount()-1)
+	frac := float64(m.form.body.Line()) / float64(lines)
+	vp.SetYOffset(int(frac*float64(over) + 0.5))
+}
+
+// scrollPreview moves the preview by a page and stops it following the cursor.
+func (m *Model) scrollPreview(pages int) {
+	m.preview.follow = false
+	if pages < 0 {
+		m.preview.vp.PageUp()
+	} else {
+		m.preview.vp.PageDown()
+	}
+}
+
+// previewView draws the preview pane: a title line with the scroll position, the rendered
+// message, and the notes under it.
+func (m *Model) previewView(w, h int) string {
+	st := m.st
+	p := &m.preview
+	right := ""
+	if p.ready && p.vp.TotalLineCount() > p.vp.Height {
+		right = fmt.Sprintf("%3.0f%% pgup/pgdn", p.vp.ScrollPercent()*100)
+	}
+	title := st.paneTitle.Render("Preview") + st.hint.Render(" as DingTalk shows it")
+	lines := []string{spread(title, st.hint.Render(right), w)}
+	if !p.ready {
+		lines = append(lines, st.hint.Render("rendering…"))
+	} else {
+		lines = append(lines, strings.Split(p.vp.View(), "\n")...)
+	}
+	lines = append(lines, m.notesView(w)...)
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	for i := range lines {
+		lines[i] = fit(lines[i], w)
+	}
+	return strings.Join(lines[:h], "\n")
+}
+
+// maxNotes is how many lines of problems and warnings fit under the preview.
+func (m *Model) maxNotes() int {
+	if m.wide() {
+		return 5
+	}
+	return 3
+}
+
+// notesHeight is the number of lines the notes take.
+func (m *Model) notesHeight() int {
+	return min(len(m.preview.notes), m.maxNotes())
+}
+
+func (m *Model) notesView(w int) []string {
+	notes := m.preview.notes
+	n := m.notesHeight()
+	var out []string
+	for i := 0; i < n; i++ {
+		nt := notes[i]
+		if i == n-1 && len(notes) > n {
+			out = append(out, m.st.hint.Render(fmt.Sprintf("… and %d more", len(notes)-n+1)))
+			break
+		}
+		if nt.problem {
+			out = append(out, m.st.problem.Render(truncate("✗ "+nt.text, w)))
+		} else {
+			out = append(out, m.st.warning.Render(truncate("! "+nt.text, w)))
+		}
+	}
+	return out
+}

@@ -1,0 +1,119 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/dingbot/dingbot/dingtalk"
+)
+
+// statusKind says how a status message looks.
+type statusKind int
+
+const (
+	statusInfo statusKind = iota
+	statusOK
+	statusWarn
+	statusBad
+)
+
+// status is a transient message in the status bar; it expires (as in glow and crush).
+type status struct {
+	text string
+	kind statusKind
+}
+
+// statusExpiredMsg clears the status message it names, unless a newer one replaced it.
+type statusExpiredMsg int
+
+// setStatus shows a message for statusTTL.
+func (m *Model) setStatus(kind statusKind, text string) tea.Cmd {
+	m.statusID++
+	m.status = status{text: text, kind: kind}
+	ttl := statusTTL
+	if kind == statusBad {
+		ttl *= 2
+	}
+	return m.after(ttl, statusExpiredMsg(m.statusID))
+}
+
+// sendsLeftMsg reports the sends a robot has left this minute (-1: unknown).
+type sendsLeftMsg struct {
+	robot string
+	n     int
+}
+
+type sendsLeftTickMsg struct{}
+
+// refreshSendsLeft asks the client in a command: the rate limiter reads a file.
+func (m *Model) refreshSendsLeft() tea.Cmd {
+	client, r := m.opts.Client, m.currentRobot()
+	return func() tea.Msg { return sendsLeftMsg{robot: r.Name, n: client.SendsLeft(r)} }
+}
+
+// statusView is the status bar: robot, signing, keywords, sends left, size, then the message.
+func (m *Model) statusView() string {
+	st := m.st
+	r := m.currentRobot()
+	segs := []string{st.statusRobot.Render("◆ " + r.Name)}
+	if r.Signed() {
+		segs = append(segs, st.statusSeg.Render("signed"))
+	} else {
+		segs = append(segs, st.statusSeg.Render("unsigned"))
+	}
+	if len(r.Keywords) > 0 {
+		segs = append(segs, m.keywordStatus(r))
+	}
+	if m.sendsLeft >= 0 {
+		s := st.statusSeg
+		switch {
+		case m.sendsLeft == 0:
+			s = st.statusBad
+		case m.sendsLeft < 5:
+			s = st.statusWarn
+		}
+		segs = append(segs, s.Render(fmt.Sprintf("%d/20 left this min", m.sendsLeft)))
+	}
+	if p := m.preview.prepared; p != nil && p.Body != nil {
+		s := st.statusSeg
+		switch {
+		case p.Bytes > dingtalk.MaxBodyBytes:
+			s = st.statusBad
+		case p.Bytes > dingtalk.MaxBodyBytes*9/10:
+			s = st.statusWarn
+		}
+		segs = append(segs, s.Render(fmt.Sprintf("%d/%d bytes", p.Bytes, dingtalk.MaxBodyBytes)))
+	}
+	left := strings.Join(segs, st.rule.Render("│"))
+	if m.status.text != "" {
+		left += " " + m.statusStyle().Render(m.status.text)
+	}
+	return fit(left, m.width)
+}
+
+func (m *Model) statusStyle() lipgloss.Style {
+	switch m.status.kind {
+	case statusOK:
+		return m.st.msgOK
+	case statusWarn:
+		return m.st.msgWarn
+	case statusBad:
+		return m.st.msgBad
+	}
+	return m.st.msgInfo
+}
+
+// keywordStatus says whether the message holds one of the robot's keywords, as the last
+// render found (matching 20 000 bytes is no work for View).
+func (m *Model) keywordStatus(r dingtalk.Robot) string {
+	switch {
+	case !m.preview.ready:
+		return m.st.statusSeg.Render("keywords: " + strings.Join(r.Keywords, ", "))
+	case m.preview.keywordOK:
+		return m.st.statusOK.Render("✓ keyword " + m.preview.keyword)
+	}
+	return m.st.statusBad.Render("✗ needs keyword: " + strings.Join(r.Keywords, " | "))
+}

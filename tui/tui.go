@@ -1,0 +1,105 @@
+// Package tui is dingbot's terminal composer: write a DingTalk message, preview it live, send it.
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+
+	"github.com/dingbot/dingbot/dingtalk"
+)
+
+// Options configure the composer. Everything that depends on the terminal (background, colour)
+// is decided by the caller before the program starts: the composer never queries the terminal.
+type Options struct {
+	// Robots are the robots to send with; at least one. Their secrets are never shown.
+	Robots []dingtalk.Robot
+	// DefaultRobot names the robot selected at start; empty means the first.
+	DefaultRobot string
+	// Contacts are the people the mention picker offers.
+	Contacts dingtalk.Contacts
+	// Client sends; Client.SendsLeft reports sends left this minute. Nil means a default client.
+	Client *dingtalk.Client
+	// StateDir holds the draft and the history (created 0700). Empty keeps nothing on disk.
+	StateDir string
+	// File is a markdown file loaded into the body at start, over the saved draft's body.
+	File string
+	// Notice is shown in the status bar at start.
+	Notice string
+	// Dark says the terminal background is dark.
+	Dark bool
+	// GlamourStyle is GLAMOUR_STYLE: a glamour style name or a JSON style file; "" picks by Dark.
+	GlamourStyle string
+	// NoColor draws a plain screen: no colour, attributes only.
+	NoColor bool
+	// Version is shown in the header.
+	Version string
+}
+
+// New returns the composer's model, ready for tea.NewProgram (or teatest).
+func New(opts Options) (Model, error) {
+	if len(opts.Robots) == 0 {
+		return Model{}, errors.New("the composer needs at least one robot")
+	}
+	robot := 0
+	if opts.DefaultRobot != "" {
+		robot = -1
+		for i, r := range opts.Robots {
+			if r.Name == opts.DefaultRobot {
+				robot = i
+			}
+		}
+		if robot < 0 {
+			return Model{}, fmt.Errorf("default robot %q is not among the configured robots", opts.DefaultRobot)
+		}
+	}
+	if opts.Client == nil {
+		opts.Client = dingtalk.NewClient(0)
+	}
+	md, err := newMarkdownStyle(opts, lipgloss.ColorProfile())
+	if err != nil {
+		return Model{}, err
+	}
+	return newModel(opts, robot, md), nil
+}
+
+// Run opens the composer full screen and returns when the user quits or ctx ends. The draft
+// is saved once more on the way out, whatever ended the program.
+func Run(ctx context.Context, opts Options) error {
+	// Pin what lipgloss would otherwise ask the terminal, and keep attributes (the cursor is
+	// reverse video) when colour is off.
+	lipgloss.SetHasDarkBackground(opts.Dark)
+	if opts.NoColor && os.Getenv("TERM") != "dumb" {
+		lipgloss.SetColorProfile(termenv.ANSI)
+	}
+	m, err := New(opts)
+	if err != nil {
+		return err
+	}
+	m.ctx = ctx
+	final, err := tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx)).Run()
+	if fm, ok := final.(Model); ok {
+		if serr := fm.saveNow(); serr != nil && err == nil {
+			err = serr
+		}
+	}
+	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
+// Timings of the composer; variables so that tests can shorten them.
+var (
+	previewDelay   = 100 * time.Millisecond
+	draftDelay     = 500 * time.Millisecond
+	statusTTL      = 4 * time.Second
+	noticeTTL      = 12 * time.Second
+	sendsLeftEvery = 10 * time.Second
+)

@@ -1,0 +1,215 @@
+package tui
+
+import (
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/dingbot/dingbot/dingtalk"
+)
+
+// wideWidth is the narrowest terminal that gets editor and preview side by side.
+const wideWidth = 100
+
+func (m *Model) wide() bool { return m.width >= wideWidth }
+
+// layout is where each part goes for the current size.
+type layout struct {
+	bodyH            int
+	editorW, editorH int
+	previewW         int
+	previewH         int
+}
+
+func (m *Model) geometry() layout {
+	helpH := 1
+	if m.fullHelp && m.state == stateCompose {
+		helpH = 0
+		for _, col := range m.helpFor().full {
+			helpH = max(helpH, len(col))
+		}
+	}
+	var l layout
+	l.bodyH = max(4, m.height-2-helpH)
+	if m.wide() {
+		l.editorW = (m.width - 3) / 2
+		l.previewW = m.width - l.editorW - 3
+		l.editorH = l.bodyH - 1
+		l.previewH = l.bodyH
+	} else {
+		l.editorW, l.previewW = m.width, m.width
+		l.editorH = max(5, (l.bodyH-1)*11/20)
+		l.previewH = l.bodyH - l.editorH - 1
+	}
+	return l
+}
+
+// resize reflows everything at once and re-renders the preview for the new width.
+func (m *Model) resize(w, h int) tea.Cmd {
+	m.width, m.height = w, h
+	before := m.preview.vp.Width
+	m.layout()
+	if m.preview.vp.Width != before {
+		return m.renderNow()
+	}
+	return nil
+}
+
+// layout sizes the components for the current screen.
+func (m *Model) layout() {
+	if m.width == 0 {
+		return
+	}
+	g := m.geometry()
+	m.form.setSize(g.editorW, g.editorH)
+	m.preview.vp.Width = g.previewW
+	m.preview.vp.Height = max(1, g.previewH-1-m.notesHeight())
+	m.payload.Width = m.width
+	m.payload.Height = max(1, g.bodyH-2)
+	m.help.Width = m.width
+}
+
+// View draws the screen: header, the editor and preview (or a picker or view over them), the
+// status bar and the help. It only arranges what Update and the commands prepared.
+func (m Model) View() string {
+	if m.width == 0 || m.height == 0 {
+		return ""
+	}
+	g := m.geometry()
+	var body string
+	switch m.state {
+	case stateMentions, stateRobots:
+		body = m.sideBySide(g, m.chooser.view(m.st, g.editorW, g.editorH+1))
+	case stateHistory:
+		body = m.historyView(g)
+	case statePayload:
+		body = m.payloadView(g)
+	default:
+		body = m.composeView(g)
+	}
+	switch m.state {
+	case stateConfirm:
+		body = overlay(body, m.confirmView(), m.width, g.bodyH)
+	case stateSending:
+		body = overlay(body, m.sendingView(), m.width, g.bodyH)
+	case stateError:
+		body = overlay(body, m.failureView(), m.width, g.bodyH)
+	}
+	return m.headerView() + "\n" + body + "\n" + m.statusView() + "\n" + m.helpView()
+}
+
+// composeView is the editor and the preview, side by side or stacked.
+func (m *Model) composeView(g layout) string {
+	head := m.st.paneTitle.Render("Compose") + m.st.hint.Render(" "+kindName(m.form.kind))
+	editor := fit(head, g.editorW) + "\n" + m.form.view()
+	return m.sideBySide(g, editor)
+}
+
+// sideBySide puts left (the editor or a picker, editorH+1 lines) next to or above the preview.
+func (m *Model) sideBySide(g layout, left string) string {
+	right := m.previewView(g.previewW, g.previewH)
+	if !m.wide() {
+		return left + "\n" + right
+	}
+	ll, rl := strings.Split(left, "\n"), strings.Split(right, "\n")
+	var b strings.Builder
+	sep := m.st.rule.Render("│")
+	for i := 0; i < g.bodyH; i++ {
+		l, r := "", ""
+		if i < len(ll) {
+			l = ll[i]
+		}
+		if i < len(rl) {
+			r = rl[i]
+		}
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(fit(l, g.editorW) + " " + sep + " " + r)
+	}
+	return b.String()
+}
+
+// headerView is the name, the five message types with the current one marked, and whether
+// the message is sent.
+func (m *Model) headerView() string {
+	st := m.st
+	left := st.headerName.Render(" dingbot ")
+	for _, t := range dingtalk.MsgTypes {
+		if t == m.form.kind {
+			left += st.tabActive.Render(string(t))
+		} else {
+			left += st.tab.Render(string(t))
+		}
+	}
+	left += st.hint.Render(" ctrl+t")
+	var right string
+	switch {
+	case m.form.empty():
+	case m.unsent:
+		right = st.warning.Render("● unsent")
+	default:
+		right = st.good.Render("✓ sent")
+	}
+	if m.opts.Version != "" {
+		right += st.version.Render("  " + m.opts.Version + " ")
+	}
+	return spread(left, right, m.width)
+}
+
+func (m *Model) helpView() string {
+	keys := m.helpFor()
+	if m.fullHelp && m.state == stateCompose {
+		return m.help.FullHelpView(keys.full)
+	}
+	return fit(m.help.ShortHelpView(keys.short), m.width)
+}
+
+// spread puts left and right on one line of width w, cutting left if needed.
+func spread(left, right string, w int) string {
+	rw := lipgloss.Width(right)
+	if lipgloss.Width(left)+rw+1 > w {
+		left = ansi.Truncate(left, max(0, w-rw-1), "…")
+	}
+	gap := w - lipgloss.Width(left) - rw
+	return left + strings.Repeat(" ", max(0, gap)) + right
+}
+
+// overlay draws box centred over bg, a screen of w×h.
+func overlay(bg, box string, w, h int) string {
+	lines := strings.Split(bg, "\n")
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	bl := strings.Split(box, "\n")
+	bw := lipgloss.Width(box)
+	x := max(0, (w-bw)/2)
+	y := max(0, (h-len(bl))/2)
+	for i, l := range bl {
+		if y+i >= len(lines) {
+			break
+		}
+		base := fit(lines[y+i], w)
+		lines[y+i] = ansi.Truncate(base, x, "") + l + ansi.TruncateLeft(base, x+lipgloss.Width(l), "")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// kindName is a message type as people say it.
+func kindName(t dingtalk.MsgType) string {
+	switch t {
+	case dingtalk.TypeText:
+		return "text message"
+	case dingtalk.TypeMarkdown:
+		return "markdown message"
+	case dingtalk.TypeLink:
+		return "link card"
+	case dingtalk.TypeActionCard:
+		return "action card"
+	case dingtalk.TypeFeedCard:
+		return "feed card"
+	}
+	return string(t)
+}
