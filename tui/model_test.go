@@ -261,7 +261,6 @@ func TestStatusBarCountsBytes(t *testing.T) {
 	}
 }
 
-
 func TestConfirmThenCancelSendsNothing(t *testing.T) {
 	opts, srv := withSandbox(t, testOptions(t), sandbox.Robot{Token: "ops"})
 	d := newDriver(t, opts, 120, 40)
@@ -546,7 +545,7 @@ func TestActionCardButtons(t *testing.T) {
 	d.typeText("https://e.com/n")
 	d.key("enter")
 	d.typeText("Maybe")
-	d.key("ctrl+x") // removes it
+	d.key("ctrl+x")          // removes it
 	d.key("tab", "tab", " ") // layout: side by side
 	d.key("tab", " ")        // avatar hidden
 	card := d.m.form.message().ActionCard
