@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"golang.org/x/term"
+
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/dingbot/dingbot/tui"
+)
+
+// runComposer opens the terminal composer. Colours are decided here, before the program starts,
+// so that nothing queries the terminal while Bubble Tea owns its input.
+func runComposer(ctx context.Context, g *globalFlags, file string, s streams) error {
+	if !isTerminal(s.in) || !isTerminal(s.out) {
+		return usagef("the composer needs a terminal; to send from a script use 'dingbot send' (see dingbot send --help), for agents 'dingbot --mcp'")
+	}
+	if file != "" {
+		if _, err := os.Stat(file); err != nil {
+			return usageError{fmt.Errorf("open %s: %w", file, err)}
+		}
+	}
+	a, err := loadApp(ctx, *g, true)
+	if err != nil {
+		return err
+	}
+	a.warnConfig(s.err)
+	if g.robot != "" {
+		if _, err := a.robot(g.robot); err != nil {
+			return err
+		}
+		a.defaultR = g.robot
+	}
+	_, noColor := os.LookupEnv("NO_COLOR")
+	opts := tui.Options{
+		Robots:       a.robots,
+		DefaultRobot: a.defaultR,
+		Contacts:     a.cfg.Contacts,
+		Client:       a.client,
+		StateDir:     a.stateDir,
+		File:         file,
+		Notice:       a.notice,
+		Dark:         lipgloss.HasDarkBackground(),
+		GlamourStyle: os.Getenv("GLAMOUR_STYLE"),
+		NoColor:      noColor,
+		Version:      buildVersion(),
+	}
+	if err := tui.Run(ctx, opts); err != nil && !errors.Is(err, context.Canceled) {
+		return fmt.Errorf("composer: %w", err)
+	}
+	return nil
+}
+
+func isTerminal(v any) bool {
+	f, ok := v.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dingbot/dingbot/dingtalk/config"
+)
+
+func newConfigCmd(g *globalFlags, s streams) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "config",
+		Short: "Create or locate the config file",
+	}
+	var force bool
+	initCmd := &cobra.Command{
+		Use:   "init",
+		Short: "Write a commented example config (mode 0600) to edit",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path, err := configPath(g)
+			if err != nil {
+				return err
+			}
+			if err := config.Init(path, force); err != nil {
+				return usageError{err}
+			}
+			fmt.Fprintf(s.out, "wrote %s\nedit it: put your robot's webhook (and SEC… secret if it signs), then run 'dingbot robots'\n", path)
+			return nil
+		},
+	}
+	initCmd.Flags().BoolVar(&force, "force", false, "overwrite an existing config")
+	pathCmd := &cobra.Command{
+		Use:   "path",
+		Short: "Print where dingbot reads its config",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path, err := configPath(g)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(s.out, path)
+			return nil
+		},
+	}
+	cmd.AddCommand(initCmd, pathCmd)
+	return cmd
+}
+
+func configPath(g *globalFlags) (string, error) {
+	if g.configPath != "" {
+		return g.configPath, nil
+	}
+	p, err := config.DefaultPath()
+	if err != nil {
+		return "", fmt.Errorf("find config: %w", err)
+	}
+	return p, nil
+}
+
+func newRobotsCmd(g *globalFlags, s streams) *cobra.Command {
+	return &cobra.Command{
+		Use:   "robots",
+		Short: "List the configured robots (secrets shown as SEC…last4)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := loadApp(context.Background(), *g, false)
+			if err != nil {
+				return err
+			}
+			a.warnConfig(s.err)
+			if len(a.robots) == 0 {
+				fmt.Fprintf(s.err, "no robots configured in %s\nrun 'dingbot config init', or set DINGTALK_BOT_ACCESS_TOKEN (and DINGTALK_BOT_SECRET)\n", a.cfg.Path)
+				return nil
+			}
+			tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tDEFAULT\tSIGNING\tKEYWORDS\tHOST\tSENDS LEFT")
+			for _, r := range a.robots {
+				def := ""
+				if r.Name == a.defaultR {
+					def = "yes"
+				}
+				signing := "unsigned"
+				if r.Secret != "" {
+					signing = config.RedactSecret(r.Secret)
+				}
+				host := "oapi.dingtalk.com"
+				if ep, err := r.Endpoint(); err == nil {
+					host = strings.TrimPrefix(strings.TrimPrefix(ep.URL, "https://"), "http://")
+					host, _, _ = strings.Cut(host, "/")
+				}
+				left := "?"
+				if n := a.client.SendsLeft(r); n >= 0 {
+					left = fmt.Sprint(n)
+				}
+				kw := strings.Join(r.Keywords, ", ")
+				if kw == "" {
+					kw = "-"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, def, signing, kw, host, left)
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+func newContactsCmd(g *globalFlags, s streams) *cobra.Command {
+	return &cobra.Command{
+		Use:   "contacts",
+		Short: "List the contacts you can mention by name (--at-name)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := loadApp(context.Background(), *g, false)
+			if err != nil {
+				return err
+			}
+			if len(a.cfg.Contacts) == 0 {
+				fmt.Fprintf(s.err, "no contacts in %s: add [[contacts]] entries with name, mobile and/or user_id\n", a.cfg.Path)
+				return nil
+			}
+			tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tMOBILE\tUSER ID")
+			for _, c := range a.cfg.Contacts {
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", c.Name, dash(c.Mobile), dash(c.UserID))
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/dingbot/dingbot/dingtalk"
+)
+
+// Exit codes of dingbot send, documented in the README and in `dingbot send --help`.
+const (
+	exitOK          = 0 // sent (or, with --dry-run, valid)
+	exitRefused     = 1 // DingTalk refused the message: errcode, errmsg and hint on stderr
+	exitUsage       = 2 // bad usage, bad config or an invalid message: nothing was sent
+	exitNetwork     = 3 // network failure or timeout
+	exitRateLimited = 4 // rate limited and --no-wait given
+)
+
+// usageError marks errors in how dingbot was called (exit code 2).
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// exitCode maps an error to the documented exit code.
+func exitCode(err error) int {
+	var (
+		api  *dingtalk.APIError
+		tr   *dingtalk.TransportError
+		rate *dingtalk.RateLimitError
+	)
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &api):
+		return exitRefused
+	case errors.As(err, &rate):
+		return exitRateLimited
+	case errors.As(err, &tr):
+		return exitNetwork
+	}
+	return exitUsage
+}
+
+// errorKind names the failure in --json output.
+func errorKind(err error) string {
+	var (
+		api  *dingtalk.APIError
+		tr   *dingtalk.TransportError
+		rate *dingtalk.RateLimitError
+		val  *dingtalk.ValidationError
+		kw   *dingtalk.KeywordError
+	)
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &api):
+		return "dingtalk"
+	case errors.As(err, &rate):
+		return "rate_limited"
+	case errors.As(err, &tr):
+		if tr.Timeout() {
+			return "timeout"
+		}
+		return "network"
+	case errors.As(err, &val):
+		return "invalid_message"
+	case errors.As(err, &kw):
+		return "keyword_missing"
+	}
+	return "usage"
+}

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dingbot/dingbot/dingtalk"
+)
+
+// exitError carries an exit code for a failure that has already been reported.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// run executes dingbot with args and returns the process exit code.
+func run(ctx context.Context, args []string, s streams) int {
+	root := newRootCmd(s)
+	root.SetArgs(args)
+	root.SetIn(s.in)
+	root.SetOut(s.out)
+	root.SetErr(s.err)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	fmt.Fprintln(s.err, "dingbot:", err)
+	return exitCode(err)
+}
+
+// rootFlags are the flags of dingbot itself (the composer and the MCP server).
+type rootFlags struct {
+	mcp      bool
+	dryRun   bool
+	readOnly bool
+	logFile  string
+	file     string
+}
+
+func newRootCmd(s streams) *cobra.Command {
+	g := &globalFlags{}
+	rf := &rootFlags{}
+	root := &cobra.Command{
+		Use:   "dingbot [FILE.md]",
+		Short: "Write, preview and send DingTalk group robot messages",
+		Long: `dingbot sends messages to DingTalk group robots.
+
+  dingbot              opens the composer: write a message, preview it live, @mention, send
+  dingbot FILE.md      opens the composer with that file loaded
+  dingbot --mcp        serves the sending tools to AI agents over MCP (stdio)
+  dingbot send …       sends one message from a script or a shell
+  dingbot sandbox      runs a local stand-in for DingTalk that checks requests as DingTalk does
+
+With no robot configured, the composer and send use a built-in sandbox: try everything before
+touching a real group. Add robots with 'dingbot config init'.`,
+		Args:          cobra.MaximumNArgs(1),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       buildVersion(),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if rf.mcp {
+				if len(args) > 0 {
+					return usagef("--mcp takes no file argument")
+				}
+				return runMCP(cmd.Context(), g, rf, s)
+			}
+			if rf.dryRun || rf.readOnly || rf.logFile != "" {
+				return usagef("--dry-run, --read-only and --log-file go with --mcp")
+			}
+			file := rf.file
+			if len(args) == 1 {
+				file = args[0]
+			}
+			return runComposer(cmd.Context(), g, file, s)
+		},
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.configPath, "config", "", "config file (default: $DINGBOT_CONFIG or the user config dir's dingbot/config.toml)")
+	pf.StringVar(&g.robot, "robot", "", "robot to use, by name from the config (default: default_robot)")
+	pf.DurationVar(&g.timeout, "timeout", dingtalk.DefaultTimeout, "time limit for one request to DingTalk")
+
+	f := root.Flags()
+	f.BoolVar(&rf.mcp, "mcp", false, "serve MCP over stdio for AI agents instead of opening the composer")
+	f.BoolVar(&rf.dryRun, "dry-run", false, "with --mcp: send tools validate and report, but send nothing")
+	f.BoolVar(&rf.readOnly, "read-only", false, "with --mcp: serve only the read-only tools")
+	f.StringVar(&rf.logFile, "log-file", "", "with --mcp: write logs to this file instead of stderr")
+
+	root.AddCommand(
+		newSendCmd(g, s),
+		newSandboxCmd(s),
+		newConfigCmd(g, s),
+		newRobotsCmd(g, s),
+		newContactsCmd(g, s),
+		newComposeCmd(g, s),
+	)
+	root.SetVersionTemplate("dingbot {{.Version}}\n")
+	return root
+}
+
+func newComposeCmd(g *globalFlags, s streams) *cobra.Command {
+	var file string
+	cmd := &cobra.Command{
+		Use:   "compose [FILE.md]",
+		Short: "Open the composer (the same as plain dingbot)",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				if file != "" {
+					return usagef("give the file either as an argument or with --file")
+				}
+				file = args[0]
+			}
+			return runComposer(cmd.Context(), g, file, s)
+		},
+	}
+	cmd.Flags().StringVar(&file, "file", "", "markdown file to load into the body")
+	return cmd
+}
+
+// redacting returns streams that replace r's token, secret and any sign in everything written,
+// a last line of defence behind the redaction the dingtalk package already does.
+func (s streams) redacting(r dingtalk.Robot) streams {
+	var secrets []string
+	if ep, err := r.Endpoint(); err == nil {
+		secrets = append(secrets, ep.Token)
+	}
+	if r.Secret != "" {
+		secrets = append(secrets, r.Secret)
+	}
+	if len(secrets) == 0 {
+		return s
+	}
+	return streams{in: s.in, out: redactWriter{s.out, secrets}, err: redactWriter{s.err, secrets}}
+}
+
+// redactWriter replaces secrets in each write. dingbot writes whole lines at a time, so a secret
+// is never split across two writes.
+type redactWriter struct {
+	w       io.Writer
+	secrets []string
+}
+
+func (r redactWriter) Write(p []byte) (int, error) {
+	s := string(p)
+	for _, v := range r.secrets {
+		if len(v) < 4 {
+			continue
+		}
+		s = strings.ReplaceAll(s, v, "REDACTED")
+		s = strings.ReplaceAll(s, url.QueryEscape(v), "REDACTED")
+	}
+	if _, err := io.WriteString(r.w, s); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
