@@ -152,7 +152,9 @@ func titleFlag(f *sendFlags, usage string) func(*cobra.Command) {
 }
 
 func textFlag(f *sendFlags) func(*cobra.Command) {
-	return func(c *cobra.Command) { c.Flags().StringVar(&f.text, "text", "", "the text (markdown for markdown and action cards)") }
+	return func(c *cobra.Command) {
+		c.Flags().StringVar(&f.text, "text", "", "the text (markdown for markdown and action cards)")
+	}
 }
 
 // sendSub builds one `send TYPE` subcommand around a function that turns its arguments into
