@@ -1,0 +1,81 @@
+package sandbox
+
+import (
+	"fmt"
+	"time"
+)
+
+// robotState is a Robot with what the sandbox remembers about it.
+// Everything but Robot is guarded by Server.mu.
+type robotState struct {
+	Robot
+	sent           []time.Time // accepted sends inside the window, oldest first
+	throttledUntil time.Time
+	uuids          map[string]bool // msgUuids of accepted messages
+}
+
+func (st *robotState) reset() {
+	st.sent = nil
+	st.throttledUntil = time.Time{}
+	st.uuids = nil
+}
+
+func (st *robotState) throttled(now time.Time) bool {
+	return now.Before(st.throttledUntil)
+}
+
+// admit counts a send at now against the rolling window. When the window is
+// already full it refuses and throttles the robot instead.
+func (st *robotState) admit(now time.Time, limit int, window, throttle time.Duration) bool {
+	cut := now.Add(-window)
+	i := 0
+	for i < len(st.sent) && !st.sent[i].After(cut) {
+		i++
+	}
+	st.sent = st.sent[i:]
+	if len(st.sent) >= limit {
+		st.throttledUntil = now.Add(throttle)
+		st.sent = nil
+		return false
+	}
+	st.sent = append(st.sent, now)
+	return true
+}
+
+// tooFast is DingTalk's answer while a robot is over its limit.
+func (s *Server) tooFast() *apiError {
+	per := "minute"
+	if s.window != time.Minute {
+		per = s.window.String()
+	}
+	return &apiError{codeTooFast, fmt.Sprintf("send too fast, exceed %d times per %s", s.limit, per)}
+}
+
+// commit decides, atomically, whether an otherwise valid message is posted:
+// throttling, msgUuid de-duplication and the rate limit.
+func (s *Server) commit(st *robotState, uuid string, now time.Time) (duplicate bool, err *apiError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st.throttled(now) {
+		return false, s.tooFast()
+	}
+	if uuid != "" && st.uuids[uuid] {
+		return true, nil
+	}
+	if !st.admit(now, s.limit, s.window, s.throttle) {
+		return false, s.tooFast()
+	}
+	if uuid != "" {
+		if st.uuids == nil {
+			st.uuids = map[string]bool{}
+		}
+		st.uuids[uuid] = true
+	}
+	return false, nil
+}
+
+func (s *Server) isThrottled(st *robotState, now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return st.throttled(now)
+}

@@ -1,0 +1,96 @@
+package sandbox_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/dingbot/dingbot/dingtalk/sandbox"
+)
+
+const longToken = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+func arrival(t *testing.T, body string) sandbox.Arrival {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(body), &m); err != nil {
+		t.Fatal(err)
+	}
+	mt, _ := m["msgtype"].(string)
+	return sandbox.Arrival{
+		Time: time.Date(2025, 11, 21, 9, 30, 0, 0, time.Local), Token: longToken, Status: 200,
+		Accepted: true, Errmsg: "ok", Msgtype: mt, Body: []byte(body), Message: m,
+	}
+}
+
+func TestRender(t *testing.T) {
+	tests := []struct {
+		name string
+		a    func(t *testing.T) sandbox.Arrival
+		want []string
+		not  []string
+	}{
+		{"text", func(t *testing.T) sandbox.Arrival {
+			a := arrival(t, `{"msgtype":"text","text":{"content":"deploy done @138\u001b[31m"},"at":{"atMobiles":["138","139"]}}`)
+			a.Notified, a.NotNotified = []string{"138"}, []string{"139"}
+			return a
+		}, []string{"09:30:00", "0123…", "text", "deploy done @138", "notifies: @138", "will not notify @139"}, []string{"\x1b[31m"}},
+		{"markdown", func(t *testing.T) sandbox.Arrival {
+			return arrival(t, `{"msgtype":"markdown","markdown":{"title":"Build #42","text":"## Release\n\n- **fast** item"}}`)
+		}, []string{"markdown", "chat list: Build #42", "Release", "fast", "item"}, []string{"**fast**"}},
+		{"link", func(t *testing.T) sandbox.Arrival {
+			return arrival(t, `{"msgtype":"link","link":{"title":"Report","text":"weekly numbers","messageUrl":"https://e.x/r","picUrl":"https://e.x/p.png"}}`)
+		}, []string{"Report", "weekly numbers", "https://e.x/r", "https://e.x/p.png", "╭"}, nil},
+		{"actionCard", func(t *testing.T) sandbox.Arrival {
+			return arrival(t, `{"msgtype":"actionCard","actionCard":{"title":"Approve?","text":"PR **#7**","btns":[{"title":"Yes","actionURL":"https://e.x/y"},{"title":"No","actionURL":"https://e.x/n"}],"btnOrientation":"1"}}`)
+		}, []string{"Approve?", "#7", "[ Yes ] → https://e.x/y", "[ No ] → https://e.x/n"}, nil},
+		{"feedCard", func(t *testing.T) sandbox.Arrival {
+			return arrival(t, `{"msgtype":"feedCard","feedCard":{"links":[{"title":"One","messageURL":"https://e.x/1","picURL":"https://e.x/1.png"},{"title":"Two","messageURL":"https://e.x/2","picURL":"https://e.x/2.png"}]}}`)
+		}, []string{"One", "https://e.x/1", "Two", "https://e.x/2.png"}, nil},
+		{"token inside content", func(t *testing.T) sandbox.Arrival {
+			return arrival(t, `{"msgtype":"text","text":{"content":"oops `+longToken+`"}}`)
+		}, []string{"oops 0123…"}, nil},
+		{"rejected", func(t *testing.T) sandbox.Arrival {
+			return sandbox.Arrival{Token: longToken, Status: 200, Errcode: 310000, Errmsg: "keywords not in content", Msgtype: "text"}
+		}, []string{"310000", "keywords not in content"}, []string{"\n"}},
+		{"duplicate", func(t *testing.T) sandbox.Arrival {
+			a := arrival(t, `{"msgtype":"text","text":{"content":"again"},"msgUuid":"x"}`)
+			a.Duplicate = true
+			return a
+		}, []string{"duplicate"}, nil},
+		{"fault", func(t *testing.T) sandbox.Arrival {
+			return sandbox.Arrival{Status: 500, Errmsg: "fault: answered HTTP 500 with an HTML page"}
+		}, []string{"HTTP 500", "HTML"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			raw := sandbox.Render(tt.a(t), 60)
+			out := ansi.Strip(raw)
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("missing %q in\n%s", w, out)
+				}
+			}
+			for _, w := range tt.not {
+				if strings.Contains(raw, w) {
+					t.Errorf("unexpected %q in\n%s", w, out)
+				}
+			}
+			if strings.Contains(raw, longToken) || strings.Contains(out, longToken[:8]) {
+				t.Errorf("token leaked:\n%s", out)
+			}
+		})
+	}
+}
+
+func TestRenderNeverShowsSign(t *testing.T) {
+	// A rejected signed request: the arrival knows the body, not the query.
+	sign := sandbox.Sign("SECsecret", 1700000000000)
+	a := sandbox.Arrival{Token: longToken, Status: 200, Errcode: 310000, Errmsg: "description:机器人发送签名不匹配 (sign not match)"}
+	if out := sandbox.Render(a, 80); strings.Contains(out, sign) || strings.Contains(out, "SECsecret") {
+		t.Errorf("sign or secret shown: %s", out)
+	}
+}
