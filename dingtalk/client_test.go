@@ -1,0 +1,296 @@
+package dingtalk_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/dingtalk/sandbox"
+)
+
+const (
+	token  = "c0ffee0123456789c0ffee0123456789c0ffee0123456789c0ffee0123456789"
+	secret = "SEC0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd"
+)
+
+func sandboxRobot(t *testing.T, opts sandbox.Options) (*sandbox.Server, dingtalk.Robot) {
+	t.Helper()
+	if len(opts.Robots) == 0 {
+		opts.Robots = []sandbox.Robot{{Token: token, Secret: secret}}
+	}
+	sb := sandbox.New(opts)
+	srv := httptest.NewServer(sb)
+	t.Cleanup(srv.Close)
+	r := dingtalk.Robot{Name: "test", Webhook: srv.URL + "/robot/send?access_token=" + opts.Robots[0].Token, Secret: opts.Robots[0].Secret, Keywords: opts.Robots[0].Keywords, AllowCustomHost: true}
+	return sb, r
+}
+
+func TestClientSendsEveryTypeSigned(t *testing.T) {
+	sb, r := sandboxRobot(t, sandbox.Options{})
+	c := dingtalk.NewClient(5 * time.Second)
+	msgs := []dingtalk.Message{
+		dingtalk.NewText("hello"),
+		dingtalk.NewMarkdown("T", "**bold**"),
+		dingtalk.NewLink("T", "x", "https://example.com", ""),
+		dingtalk.NewActionCard(dingtalk.ActionCard{Title: "T", Text: "x", SingleTitle: "Go", SingleURL: "https://example.com"}),
+		dingtalk.NewActionCard(dingtalk.ActionCard{Title: "T", Text: "x", Buttons: []dingtalk.Button{{Title: "A", ActionURL: "https://a.example"}}, BtnOrientation: "1"}),
+		dingtalk.NewFeedCard(dingtalk.FeedLink{Title: "A", MessageURL: "https://a.example", PicURL: "https://a.example/p.png"}),
+	}
+	for _, m := range msgs {
+		res, err := c.Send(context.Background(), r, m)
+		if err != nil {
+			t.Fatalf("%s: %v", m.Type, err)
+		}
+		if res.Errcode != 0 || res.Bytes == 0 || res.MsgType != m.Type {
+			t.Fatalf("%s: result %+v", m.Type, res)
+		}
+	}
+	acc := sb.Accepted()
+	if len(acc) != len(msgs) {
+		t.Fatalf("sandbox accepted %d of %d", len(acc), len(msgs))
+	}
+	for i, a := range acc {
+		want, _ := msgs[i].Encode()
+		if string(a.Body) != string(want) {
+			t.Errorf("body %d:\n got %s\nwant %s", i, a.Body, want)
+		}
+	}
+}
+
+func TestClientMentionsNotify(t *testing.T) {
+	sb, r := sandboxRobot(t, sandbox.Options{})
+	m := dingtalk.NewMarkdown("Deploy", "done")
+	m.At = &dingtalk.At{AtMobiles: []string{"13800000000"}, AtUserIDs: []string{"alice"}}
+	if _, err := dingtalk.NewClient(0).Send(context.Background(), r, m); err != nil {
+		t.Fatal(err)
+	}
+	a := sb.Accepted()[0]
+	if len(a.NotNotified) != 0 || len(a.Notified) != 2 {
+		t.Fatalf("notified %v, not notified %v", a.Notified, a.NotNotified)
+	}
+}
+
+// TestClientSignsEveryRequestAfresh records the query of each request: a signature is never
+// reused, and a robot signed an hour ago would be rejected.
+func TestClientSignsEveryRequestAfresh(t *testing.T) {
+	var mu sync.Mutex
+	var queries []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		queries = append(queries, r.URL.RawQuery)
+		mu.Unlock()
+		io.WriteString(w, `{"errcode":"0","errmsg":"ok"}`) // errcode as a string, as DingTalk's docs once showed
+	}))
+	defer srv.Close()
+	now := time.UnixMilli(1700000000000)
+	c := dingtalk.NewClient(0)
+	c.Now = func() time.Time { now = now.Add(time.Millisecond); return now }
+	r := dingtalk.Robot{Name: "r", Webhook: srv.URL + "/robot/send?access_token=" + token, Secret: secret, AllowCustomHost: true}
+	for range 3 {
+		if _, err := c.Send(context.Background(), r, dingtalk.NewText("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := map[string]bool{}
+	for _, q := range queries {
+		if !strings.Contains(q, "timestamp=") || !strings.Contains(q, "sign=") {
+			t.Fatalf("unsigned request: %s", q)
+		}
+		sign := q[strings.Index(q, "sign="):]
+		if seen[sign] {
+			t.Fatalf("signature reused: %s", q)
+		}
+		seen[sign] = true
+	}
+}
+
+func TestClientRejections(t *testing.T) {
+	tests := []struct {
+		name  string
+		robot func(dingtalk.Robot) dingtalk.Robot
+		msg   dingtalk.Message
+		code  int
+		hint  string
+	}{
+		{"wrong secret", func(r dingtalk.Robot) dingtalk.Robot { r.Secret = "SECnope"; return r }, dingtalk.NewText("x"), 310000, "secret"},
+		{"unsigned request to signed robot", func(r dingtalk.Robot) dingtalk.Robot { r.Secret = ""; return r }, dingtalk.NewText("x"), 310000, ""},
+		{"clock an hour off", nil, dingtalk.NewText("x"), 310000, "clock"},
+		{"unknown token", func(r dingtalk.Robot) dingtalk.Robot {
+			r.Webhook = strings.Replace(r.Webhook, token, "other", 1)
+			return r
+		}, dingtalk.NewText("x"), 300001, "access_token="},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, r := sandboxRobot(t, sandbox.Options{})
+			c := dingtalk.NewClient(0)
+			if tt.robot != nil {
+				r = tt.robot(r)
+			} else {
+				c.Now = func() time.Time { return time.Now().Add(-61 * time.Minute) }
+			}
+			_, err := c.Send(context.Background(), r, tt.msg)
+			var api *dingtalk.APIError
+			if !errors.As(err, &api) || api.Code != tt.code || !strings.Contains(api.Hint, tt.hint) {
+				t.Fatalf("err = %v, want errcode %d with hint %q", err, tt.code, tt.hint)
+			}
+			if strings.Contains(err.Error(), token) || strings.Contains(err.Error(), secret) {
+				t.Fatal("error leaks a secret")
+			}
+		})
+	}
+}
+
+func TestClientTransportFailures(t *testing.T) {
+	tests := []struct {
+		name      string
+		fault     sandbox.Fault
+		delay     time.Duration
+		kind      dingtalk.TransportKind
+		delivered bool
+	}{
+		{"html 500", sandbox.FaultHTML500, 0, dingtalk.KindBadResponse, true},
+		{"invalid json", sandbox.FaultInvalidJSON, 0, dingtalk.KindBadResponse, true},
+		{"dropped connection", sandbox.FaultDropConnection, 0, dingtalk.KindConnect, true},
+		{"timeout", sandbox.NoFault, 2 * time.Second, dingtalk.KindTimeout, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sb, r := sandboxRobot(t, sandbox.Options{Fault: tt.fault, Delay: tt.delay})
+			c := dingtalk.NewClient(300 * time.Millisecond)
+			_, err := c.Send(context.Background(), r, dingtalk.NewText("x"))
+			var te *dingtalk.TransportError
+			if !errors.As(err, &te) || te.Kind != tt.kind || te.MaybeDelivered != tt.delivered {
+				t.Fatalf("err = %#v, want kind %q delivered %v", err, tt.kind, tt.delivered)
+			}
+			for _, s := range []string{token, secret} {
+				if strings.Contains(err.Error(), s) {
+					t.Fatalf("error leaks %q: %v", s, err)
+				}
+			}
+			if i := strings.Index(err.Error(), "sign="); i >= 0 && !strings.HasPrefix(err.Error()[i:], "sign=REDACTED") {
+				t.Fatalf("error leaks the signature: %v", err)
+			}
+			if !strings.Contains(err.Error(), "access_token=REDACTED") {
+				t.Fatalf("error should show the redacted URL: %v", err)
+			}
+			// No msgUuid: the outcome is unknown, so the client must not have resent. The sandbox
+			// records a request cut off during its delay only when the delay ends.
+			deadline := time.Now().Add(3 * time.Second)
+			for len(sb.Arrivals()) == 0 && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			time.Sleep(50 * time.Millisecond)
+			if n := len(sb.Arrivals()); n != 1 {
+				t.Fatalf("sandbox saw %d requests, want exactly 1 (no blind resend)", n)
+			}
+		})
+	}
+}
+
+func TestClientResendsOnlyWithMsgUUID(t *testing.T) {
+	sb, r := sandboxRobot(t, sandbox.Options{})
+	var calls sync.WaitGroup
+	calls.Add(1)
+	c := dingtalk.NewClient(300 * time.Millisecond)
+	c.RetryDelay = 10 * time.Millisecond
+	sb.SetDelay(time.Second)
+	go func() {
+		// Answer the resend promptly: the first request times out, the second succeeds.
+		defer calls.Done()
+		deadline := time.Now().Add(5 * time.Second)
+		for len(sb.Arrivals()) == 0 && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		sb.SetDelay(0)
+	}()
+	m := dingtalk.NewText("x")
+	m.MsgUUID = "deploy-42"
+	res, err := c.Send(context.Background(), r, m)
+	calls.Wait()
+	if err != nil {
+		t.Fatalf("resend with msgUuid should succeed: %v", err)
+	}
+	if res.Errcode != 0 {
+		t.Fatalf("result %+v", res)
+	}
+	if got := len(sb.Accepted()); got != 1 {
+		t.Fatalf("the group shows %d posts, want 1 (msgUuid makes the resend idempotent)", got)
+	}
+}
+
+func TestClientRetriesWhenNothingLeft(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	c := dingtalk.NewClient(time.Second)
+	c.RetryDelay = 10 * time.Millisecond
+	r := dingtalk.Robot{Name: "r", Webhook: "http://" + addr + "/robot/send?access_token=" + token, AllowCustomHost: true}
+	_, err = c.Send(context.Background(), r, dingtalk.NewText("x"))
+	var te *dingtalk.TransportError
+	if !errors.As(err, &te) || te.Kind != dingtalk.KindConnect || te.MaybeDelivered {
+		t.Fatalf("err = %v, want a connect error that says nothing was delivered", err)
+	}
+}
+
+func TestClientCancel(t *testing.T) {
+	sb, r := sandboxRobot(t, sandbox.Options{Delay: 5 * time.Second})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	start := time.Now()
+	_, err := dingtalk.NewClient(0).Send(ctx, r, dingtalk.NewText("x"))
+	var te *dingtalk.TransportError
+	if !errors.As(err, &te) || te.Kind != dingtalk.KindCanceled {
+		t.Fatalf("err = %v, want canceled", err)
+	}
+	if time.Since(start) > 2*time.Second {
+		t.Fatal("cancel did not abort the request")
+	}
+	_ = sb
+}
+
+func TestClientKeywordCheckedBeforeSending(t *testing.T) {
+	sb, r := sandboxRobot(t, sandbox.Options{Robots: []sandbox.Robot{{Token: token, Keywords: []string{"deploy"}}}})
+	_, err := dingtalk.NewClient(0).Send(context.Background(), r, dingtalk.NewText("hello"))
+	var ke *dingtalk.KeywordError
+	if !errors.As(err, &ke) {
+		t.Fatalf("err = %v, want KeywordError", err)
+	}
+	if len(sb.Arrivals()) != 0 {
+		t.Fatal("a message without keyword was sent")
+	}
+	// The sandbox checks keywords independently: a robot configured without them locally still
+	// gets DingTalk's 310000.
+	r.Keywords = nil
+	_, err = dingtalk.NewClient(0).Send(context.Background(), r, dingtalk.NewText("hello"))
+	var api *dingtalk.APIError
+	if !errors.As(err, &api) || api.Code != 310000 || !strings.Contains(api.Hint, "keywords") {
+		t.Fatalf("err = %v, want 310000 keywords", err)
+	}
+}
+
+func BenchmarkSendLoopback(b *testing.B) {
+	sb := sandbox.New(sandbox.Options{Robots: []sandbox.Robot{{Token: token, Secret: secret}}, Limit: 1 << 30})
+	srv := httptest.NewServer(sb)
+	defer srv.Close()
+	r := dingtalk.Robot{Name: "bench", Webhook: srv.URL + "/robot/send?access_token=" + token, Secret: secret, AllowCustomHost: true}
+	c := dingtalk.NewClient(0)
+	m := dingtalk.NewMarkdown("Deploy", "## Build 42\n\n- **passed**")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.Send(context.Background(), r, m); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
