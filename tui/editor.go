@@ -373,13 +373,13 @@ func insertAt[T any](list []T, i int, v T) []T {
 	return list
 }
 
-// update passes a key to the focused input and reports whether the content changed.
+// update passes a key to the focused input and reports whether the content may have changed.
+// For the body it goes by the key rather than comparing 20 000 bytes before and after.
 func (f *form) update(msg tea.Msg) (changed bool, cmd tea.Cmd) {
 	s := f.focused()
 	if s.field == fieldBody {
-		before := f.body.Value()
 		f.body, cmd = f.body.Update(msg)
-		return f.body.Value() != before, cmd
+		return editsText(msg, f.body.KeyMap), cmd
 	}
 	in := f.input(s)
 	if in == nil {
@@ -388,6 +388,20 @@ func (f *form) update(msg tea.Msg) (changed bool, cmd tea.Cmd) {
 	before := in.Value()
 	*in, cmd = in.Update(msg)
 	return in.Value() != before, cmd
+}
+
+// editsText reports whether a key changes a textarea's text rather than moving in it.
+func editsText(msg tea.Msg, km textarea.KeyMap) bool {
+	k, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return false
+	}
+	if k.Type == tea.KeyRunes || k.Type == tea.KeySpace {
+		return true
+	}
+	return key.Matches(k, km.DeleteAfterCursor, km.DeleteBeforeCursor, km.InsertNewline,
+		km.DeleteCharacterBackward, km.DeleteCharacterForward, km.DeleteWordBackward, km.DeleteWordForward,
+		km.Paste, km.CapitalizeWordForward, km.LowercaseWordForward, km.UppercaseWordForward)
 }
 
 // insertMentions writes "@handle" for each handle at the body's cursor and focuses the body,
@@ -493,7 +507,7 @@ func (f *form) handleFor(c dingtalk.Contact) string {
 
 // empty reports whether nothing has been written in any field.
 func (f *form) empty() bool {
-	if f.body.Length() > 0 || len(f.mentions) > 0 || f.atAll {
+	if f.body.LineCount() > 1 || f.body.Length() > 0 || len(f.mentions) > 0 || f.atAll {
 		return false
 	}
 	blank := true

@@ -121,11 +121,9 @@ func (m *Model) helpFor() helpKeys {
 	k.Editor.SetEnabled(!bodyless)
 	k.Mention.SetEnabled(m.form.canMention())
 	k.AtAll.SetEnabled(m.form.canAtAll())
-	short := []key.Binding{shortly(k.Next, "field"), k.Toggle, shortly(k.AddRow, "row"), shortly(k.Type, "type"),
+	// The header shows ctrl+t beside the types, so the short help can leave it out.
+	short := []key.Binding{shortly(k.Next, "field"), k.Toggle, shortly(k.AddRow, "row"),
 		shortly(k.Mention, "mention"), k.Send, shortly(k.Help, "more"), k.Quit}
-	if m.fullHelp {
-		short[6] = shortly(k.Help, "less")
-	}
 	full := [][]key.Binding{
 		{k.Next, k.Prev, k.Type, k.Toggle, k.AddRow, k.RemoveRow},
 		{k.Mention, k.AtAll, k.Robot, k.Send},

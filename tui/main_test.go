@@ -54,13 +54,13 @@ type timerMsg struct {
 // driver runs a Model without a program: messages in, commands run at once. Debounce timers
 // fire immediately; status expiry and the sends-left poll never do, so screens stay put.
 type driver struct {
-	t     *testing.T
+	t     testing.TB
 	m     Model
 	quit  bool
 	timer []timerMsg
 }
 
-func newDriver(t *testing.T, opts Options, w, h int) *driver {
+func newDriver(t testing.TB, opts Options, w, h int) *driver {
 	t.Helper()
 	m, err := New(opts)
 	if err != nil {

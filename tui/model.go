@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"reflect"
 	"time"
 
 	"github.com/charmbracelet/bubbles/help"
@@ -189,8 +190,25 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.editorDone(msg)
 	case editorResultMsg:
 		return m, m.editorResult(msg)
+	default:
+		// The inputs' own messages (a ctrl+v paste from the clipboard) go to the focused one.
+		if m.state == stateCompose && m.loaded {
+			return m, m.forwardToForm(msg)
+		}
 	}
 	return m, nil
+}
+
+// forwardToForm gives a message that is not a key to the focused input. These are rare, so
+// comparing the text before and after is affordable.
+func (m *Model) forwardToForm(msg tea.Msg) tea.Cmd {
+	before := m.form.snapshot()
+	_, cmd := m.form.update(msg)
+	after := m.form.snapshot()
+	if before.Body == after.Body && before.Title == after.Title && reflect.DeepEqual(before, after) {
+		return cmd
+	}
+	return tea.Batch(cmd, m.contentChanged())
 }
 
 // started applies the loaded draft and file, then replays keys typed meanwhile.

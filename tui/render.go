@@ -179,7 +179,7 @@ func markdownLines(req renderRequest, text string, width int) []string {
 	if strings.TrimSpace(text) == "" {
 		return []string{req.st.hint.Render("(empty)")}
 	}
-	out, err := renderMarkdown(displayMentions(stripFont(text), req.contacts), width, req.md)
+	out, err := renderMarkdown(displayMentions(linkTextOnly(stripFont(text)), req.contacts), width, req.md)
 	if err != nil {
 		return textLines(req.st, text, width)
 	}
@@ -224,7 +224,19 @@ func textLines(st *styles, text string, width int) []string {
 	return strings.Split(wrapped, "\n")
 }
 
-var fontTag = regexp.MustCompile(`(?i)</?font\b[^>]*>`)
+var (
+	fontTag    = regexp.MustCompile(`(?i)</?font\b[^>]*>`)
+	inlineLink = regexp.MustCompile(`(^|[^!\\])\[([^\]\n]*)\]\(([^()\s]+)(\s+"[^"\n]*")?\)`)
+)
+
+// linkTextOnly shows links as DingTalk does, by their text alone: glamour prints the URL after
+// the text unless the target is a bare "#".
+func linkTextOnly(s string) string {
+	if !strings.Contains(s, "](") {
+		return s
+	}
+	return inlineLink.ReplaceAllString(s, "$1[$2](#)")
+}
 
 // stripFont keeps the text of DingTalk's <font color=…> tags, which glamour would drop.
 func stripFont(s string) string { return fontTag.ReplaceAllString(s, "") }
