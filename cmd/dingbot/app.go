@@ -38,11 +38,13 @@ const sandboxRobotName = "sandbox"
 // app is what the composition root assembles once: the loaded config, the robots to offer, one
 // client with the cross-process rate limiter, and, with no robot configured, an in-process sandbox.
 type app struct {
-	cfg      *config.Config
-	robots   []dingtalk.Robot
-	defaultR string
-	client   *dingtalk.Client
-	stateDir string
+	cfg *config.Config
+	// configPath is where the config was looked for, whether or not the file exists.
+	configPath string
+	robots     []dingtalk.Robot
+	defaultR   string
+	client     *dingtalk.Client
+	stateDir   string
 	// sandbox is the built-in DingTalk emulator, when no robot is configured.
 	sandbox *sandbox.Server
 	// notice explains to the user where messages go when that is not obvious.
@@ -70,7 +72,7 @@ func loadApp(ctx context.Context, g globalFlags, useSandbox bool) (*app, error) 
 	}
 	client := dingtalk.NewClient(g.timeout)
 	client.Limiter = ratelimit.New(filepath.Join(stateDir, "ratelimit"))
-	a := &app{cfg: cfg, robots: cfg.Robots, defaultR: cfg.DefaultRobot, client: client, stateDir: stateDir}
+	a := &app{cfg: cfg, configPath: path, robots: cfg.Robots, defaultR: cfg.DefaultRobot, client: client, stateDir: stateDir}
 	if cfg.Empty() && useSandbox {
 		if err := a.startSandbox(ctx); err != nil {
 			return nil, err

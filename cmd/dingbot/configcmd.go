@@ -74,7 +74,7 @@ func newRobotsCmd(g *globalFlags, s streams) *cobra.Command {
 			}
 			a.warnConfig(s.err)
 			if len(a.robots) == 0 {
-				fmt.Fprintf(s.err, "no robots configured in %s\nrun 'dingbot config init', or set DINGTALK_BOT_ACCESS_TOKEN (and DINGTALK_BOT_SECRET)\n", a.cfg.Path)
+				fmt.Fprintf(s.err, "no robots configured in %s\nrun 'dingbot config init', or set DINGTALK_BOT_ACCESS_TOKEN (and DINGTALK_BOT_SECRET)\n", a.configPath)
 				return nil
 			}
 			tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
@@ -119,7 +119,7 @@ func newContactsCmd(g *globalFlags, s streams) *cobra.Command {
 				return err
 			}
 			if len(a.cfg.Contacts) == 0 {
-				fmt.Fprintf(s.err, "no contacts in %s: add [[contacts]] entries with name, mobile and/or user_id\n", a.cfg.Path)
+				fmt.Fprintf(s.err, "no contacts in %s: add [[contacts]] entries with name, mobile and/or user_id\n", a.configPath)
 				return nil
 			}
 			tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)

@@ -1,28 +1,29 @@
 package config
 
-// ExampleConfig is the commented config `dingbot config init` writes. Its robot has no webhook
-// yet: loading it fails until the user pastes one in, which says exactly what to do.
+// ExampleConfig is the commented config `dingbot config init` writes. Everything in it is
+// commented out, so an untouched file loads with no robot and dingbot keeps using its built-in
+// sandbox until the user fills in a real robot.
 const ExampleConfig = `# dingbot configuration.
 # Keep this file private (chmod 600): it holds robot credentials.
+# Until a robot below is uncommented, dingbot sends to its built-in sandbox.
 
-# default_robot names the robot used when none is given.
-default_robot = "ops"
+# default_robot names the robot used when none is given
+# (not needed when there is only one robot).
+# default_robot = "ops"
 
-# One [robots.NAME] table per DingTalk group robot.
-[robots.ops]
-# The webhook URL from the group's robot settings
-# (https://oapi.dingtalk.com/robot/send?access_token=...), or just the access token.
-webhook = ""
-# The signing secret (it starts with SEC) if the robot signs its requests; empty if not.
-secret = ""
+# One [robots.NAME] table per DingTalk group robot. Uncomment and fill in:
+# [robots.ops]
+# The webhook URL from the group's robot settings, or just the access token:
+# webhook = "https://oapi.dingtalk.com/robot/send?access_token=PASTE_YOUR_TOKEN"
+# The signing secret (it starts with SEC) if the robot signs its requests (加签):
+# secret = "SEC..."
 # Or read the secret from an environment variable instead of keeping it in this file:
 # secret_env = "DINGBOT_OPS_SECRET"
 # The robot's security keywords, if it has any: every message must contain one of them.
-keywords = []
-# true allows a webhook host other than oapi.dingtalk.com (a proxy, or dingbot's sandbox).
-allow_custom_host = false
+# keywords = ["deploy"]
 
-# A robot on the local sandbox that 'dingbot sandbox' serves:
+# A robot on the local sandbox that 'dingbot sandbox' serves. A host other than
+# oapi.dingtalk.com must be allowed explicitly with allow_custom_host.
 # [robots.sandbox]
 # webhook = "http://127.0.0.1:8765/robot/send?access_token=sandbox"
 # allow_custom_host = true
