@@ -1,0 +1,130 @@
+package tui
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/dingbot/dingbot/dingtalk/sandbox"
+)
+
+// Flow tests: a real Bubble Tea program, the real dingtalk client, a sandbox on loopback.
+
+func TestFlowComposeMentionSend(t *testing.T) {
+	opts, srv := withSandbox(t, testOptions(t), sandbox.Robot{Token: "ops"})
+	tm := program(t, opts, nil, 120, 40)
+	tm.Type("Weekly report")
+	tm.Send(tea.KeyMsg{Type: tea.KeyTab})
+	tm.Type("Shipped the composer. Thanks ")
+	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlA})
+	tm.Type("ali")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitFor(t, tm, "Thanks @Alice")
+	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlS})
+	waitFor(t, tm, "notifies @Alice")
+	tm.Type("y")
+	waitFor(t, tm, "sent to ops")
+
+	got := srv.Accepted()
+	if len(got) != 1 {
+		t.Fatalf("sandbox accepted %d messages", len(got))
+	}
+	var body struct {
+		Msgtype  string `json:"msgtype"`
+		Markdown struct{ Title, Text string }
+		At       struct {
+			AtMobiles []string `json:"atMobiles"`
+		} `json:"at"`
+	}
+	if err := json.Unmarshal(got[0].Body, &body); err != nil {
+		t.Fatal(err)
+	}
+	if body.Msgtype != "markdown" || body.Markdown.Title != "Weekly report" ||
+		!strings.Contains(body.Markdown.Text, "Thanks @13800000000") ||
+		strings.Join(body.At.AtMobiles, ",") != "13800000000" {
+		t.Fatalf("sandbox received %s", got[0].Body)
+	}
+	if n := got[0].Notified; len(n) != 1 || n[0] != "13800000000" {
+		t.Fatalf("sandbox says notified %v", n)
+	}
+	m := finalScreen(t, tm)
+	if m.unsent || m.form.title.Value() != "Weekly report" || !strings.Contains(m.form.body.Value(), "Thanks @13800000000") {
+		t.Fatalf("after sending the message should stay, marked sent: unsent %v body %q", m.unsent, m.form.body.Value())
+	}
+}
+
+func TestFlowKeywordMissingIsCaughtBeforeSending(t *testing.T) {
+	opts, srv := withSandbox(t, testOptions(t), sandbox.Robot{Token: "alerts", Keywords: []string{"告警"}})
+	tm := program(t, opts, nil, 120, 40)
+	tm.Type("Weekly report")
+	tm.Send(tea.KeyMsg{Type: tea.KeyTab})
+	tm.Type("all quiet")
+	waitFor(t, tm, "needs keyword")
+	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlS})
+	waitFor(t, tm, "hint: add one of the keywords")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEsc})
+	m := finalScreen(t, tm)
+	if m.state != stateCompose || m.form.body.Value() != "all quiet" || m.form.title.Value() != "Weekly report" {
+		t.Fatalf("state %v body %q", m.state, m.form.body.Value())
+	}
+	if len(srv.Accepted()) != 0 {
+		t.Fatal("a message without a keyword reached the sandbox")
+	}
+}
+
+func TestFlowWrongSecretShowsDingTalksAnswer(t *testing.T) {
+	opts, srv := withSandbox(t, testOptions(t), sandbox.Robot{Token: "ops", Secret: "SECtherightone"})
+	opts.Robots[0].Secret = "SECthewrongone"
+	tm := program(t, opts, nil, 120, 40)
+	tm.Type("Weekly report")
+	tm.Send(tea.KeyMsg{Type: tea.KeyTab})
+	tm.Type("hello")
+	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlS})
+	waitFor(t, tm, "y/enter")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitFor(t, tm, "hint: the signature does not match")
+	m := finalScreen(t, tm)
+	if !strings.Contains(m.View(), "errcode 310000") || strings.Contains(m.View(), "SECthe") {
+		t.Fatalf("error screen:\n%s", m.View())
+	}
+	if !m.unsent || m.form.body.Value() != "hello" || m.form.title.Value() != "Weekly report" {
+		t.Fatal("a refused send changed the message")
+	}
+	if len(srv.Accepted()) != 0 {
+		t.Fatal("sandbox accepted a wrong signature")
+	}
+}
+
+func TestFlowDraftSurvivesRestart(t *testing.T) {
+	opts := testOptions(t)
+	tm := program(t, opts, nil, 120, 40)
+	tm.Type("Half-written")
+	tm.Send(tea.KeyMsg{Type: tea.KeyTab})
+	tm.Type("do not lose this")
+	// No quit: what a crash or a closed terminal leaves is what was saved while typing. The
+	// second program starts while the first still runs and never got to save on the way out.
+	draftFile := filepath.Join(opts.StateDir, "draft.json")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		data, _ := os.ReadFile(draftFile)
+		if strings.Contains(string(data), "do not lose this") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("draft not saved while typing: %s", data)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	again := program(t, opts, nil, 120, 40)
+	waitFor(t, again, "do not lose this")
+	m := finalScreen(t, again)
+	if m.form.title.Value() != "Half-written" || m.form.body.Value() != "do not lose this" || !m.unsent {
+		t.Fatalf("restored title %q body %q unsent %v", m.form.title.Value(), m.form.body.Value(), m.unsent)
+	}
+	finalScreen(t, tm)
+}
