@@ -3,11 +3,13 @@ package sandbox
 import (
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/charmbracelet/glamour"
 	"github.com/charmbracelet/glamour/styles"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 )
 
 var (
@@ -142,12 +144,30 @@ func renderMarkdown(md string, width int) (out string) {
 	if err != nil {
 		return md
 	}
-	return strings.Trim(s, "\n")
+	return trimPadding(strings.Trim(s, "\n"))
+}
+
+// trailingPadding matches the blank, possibly coloured, cells glamour pads each line with.
+var trailingPadding = regexp.MustCompile(`(?m)(?:\x1b\[[0-9;]*m| )+$`)
+
+// trimPadding drops glamour's padding to the wrap width so that copied or piped output has no
+// trailing blanks, resetting colours where the padding was.
+func trimPadding(s string) string {
+	return trailingPadding.ReplaceAllStringFunc(s, func(pad string) string {
+		if strings.Contains(pad, "\x1b") {
+			return "\x1b[0m"
+		}
+		return ""
+	})
 }
 
 // glamourStyle honours GLAMOUR_STYLE when it names a built-in style and
-// otherwise picks "dark"; it never asks the terminal.
+// otherwise picks "dark", or "ascii" when output has no colours (piped, or NO_COLOR set);
+// it never asks the terminal.
 func glamourStyle() string {
+	if lipgloss.ColorProfile() == termenv.Ascii {
+		return styles.AsciiStyle
+	}
 	s := os.Getenv("GLAMOUR_STYLE")
 	if _, ok := styles.DefaultStyles[s]; ok && s != styles.AutoStyle {
 		return s

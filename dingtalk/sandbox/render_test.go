@@ -2,6 +2,8 @@ package sandbox_test
 
 import (
 	"encoding/json"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 	"strings"
 	"testing"
 	"time"
@@ -27,6 +29,9 @@ func arrival(t *testing.T, body string) sandbox.Arrival {
 }
 
 func TestRender(t *testing.T) {
+	prev := lipgloss.ColorProfile()
+	lipgloss.SetColorProfile(termenv.ANSI256) // as on a terminal: markdown is rendered, not echoed
+	t.Cleanup(func() { lipgloss.SetColorProfile(prev) })
 	tests := []struct {
 		name string
 		a    func(t *testing.T) sandbox.Arrival
@@ -92,5 +97,25 @@ func TestRenderNeverShowsSign(t *testing.T) {
 	a := sandbox.Arrival{Token: longToken, Status: 200, Errcode: 310000, Errmsg: "description:机器人发送签名不匹配 (sign not match)"}
 	if out := sandbox.Render(a, 80); strings.Contains(out, sign) || strings.Contains(out, "SECsecret") {
 		t.Errorf("sign or secret shown: %s", out)
+	}
+}
+
+// TestRenderPlainWhenPiped: without colours (piped, NO_COLOR) there are no escape codes and no
+// trailing padding to the wrap width.
+func TestRenderPlainWhenPiped(t *testing.T) {
+	prev := lipgloss.ColorProfile()
+	lipgloss.SetColorProfile(termenv.Ascii)
+	t.Cleanup(func() { lipgloss.SetColorProfile(prev) })
+	out := sandbox.Render(arrival(t, `{"msgtype":"markdown","markdown":{"title":"T","text":"# Deploy\n\n- **api** ok"}}`), 80)
+	if strings.Contains(out, "\x1b") {
+		t.Fatalf("escape codes in plain output: %q", out)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasSuffix(line, " ") {
+			t.Fatalf("trailing padding in %q", line)
+		}
+	}
+	if !strings.Contains(out, "Deploy") || !strings.Contains(out, "api") {
+		t.Fatalf("content missing: %s", out)
 	}
 }
