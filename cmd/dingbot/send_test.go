@@ -527,3 +527,22 @@ func writeFile(t *testing.T, content string) string {
 	}
 	return p
 }
+
+// TestDingTalkThrottleExplained: when DingTalk itself throttles the robot (another tool used up
+// its 20 a minute), the refusal is exit 1 with errcode 410100 and the hint.
+func TestDingTalkThrottleExplained(t *testing.T) {
+	e := &env{t: t, dir: t.TempDir()}
+	e.sb = sandbox.New(sandbox.Options{Robots: []sandbox.Robot{{Token: testToken, Secret: testSecret}}, Limit: 2})
+	e.srv = httptest.NewServer(e.sb)
+	t.Cleanup(e.srv.Close)
+	e.standardConfig()
+	for i := range 2 {
+		if r := e.run("", "send", "text", "x"); r.code != 0 {
+			t.Fatalf("send %d: exit %d %s", i, r.code, r.stderr)
+		}
+	}
+	r := e.run("", "send", "text", "x")
+	if r.code != 1 || !strings.Contains(r.stderr, "errcode 410100") || !strings.Contains(r.stderr, "10 minutes") {
+		t.Fatalf("throttled send: exit %d\n%s", r.code, r.stderr)
+	}
+}
