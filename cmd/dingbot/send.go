@@ -141,6 +141,24 @@ lacks them, because DingTalk notifies only people whose @ appears in the text.
 	return cmd
 }
 
+// sendExamples shows each message type in use, for its --help.
+var sendExamples = map[string]string{
+	"text": `  dingbot send text "build 42 passed" --at 13800000000
+  echo "build 42 passed" | dingbot send text -
+  dingbot send text "disk full on db1" --robot alerts --at-name Alice --no-wait`,
+	"markdown": `  dingbot send markdown --title "Deploy" --file notes.md --at-name Alice
+  dingbot send markdown --text $'# Build 42\n\n- **passed** in 3m' --dry-run
+  git log -5 --format='- %s' | dingbot send markdown --title "Latest commits" -`,
+	"link": `  dingbot send link --title "Release 1.2" --text "What's new" --url https://example.com/r/1.2
+  dingbot send link --title "Dashboard" --text "Traffic this week" --url https://example.com/d --pic https://example.com/d.png`,
+	"actioncard": `  dingbot send actioncard --title "Ship 1.2?" --text "All checks green." \
+      --button "Approve=https://example.com/y" --button "Reject=https://example.com/n" --orientation horizontal
+  dingbot send actioncard --title "Incident 7" --file incident.md --single-title "Open runbook" --single-url https://example.com/rb`,
+	"feedcard": `  dingbot send feedcard \
+      --link "Release notes|https://example.com/notes|https://example.com/notes.png" \
+      --link "Migration guide|https://example.com/guide|https://example.com/guide.png"`,
+}
+
 func fileFlag(f *sendFlags) func(*cobra.Command) {
 	return func(c *cobra.Command) {
 		c.Flags().StringVar(&f.file, "file", "", `read the text from this file ("-" for standard input)`)
@@ -161,9 +179,10 @@ func textFlag(f *sendFlags) func(*cobra.Command) {
 // a message.
 func sendSub(g *globalFlags, s streams, f *sendFlags, use, short string, build func([]string) (dingtalk.Message, error), flagSets ...func(*cobra.Command)) *cobra.Command {
 	c := &cobra.Command{
-		Use:   use,
-		Short: short,
-		Long:  short + ".\n\n" + sendExitCodes,
+		Use:     use,
+		Short:   short,
+		Long:    short + ".\n\n" + sendExitCodes,
+		Example: sendExamples[strings.Fields(use)[0]],
 		RunE: func(cmd *cobra.Command, args []string) error {
 			msg, err := build(args)
 			if err != nil {
