@@ -58,26 +58,11 @@ func MatchKeyword(m Message, keywords []string) (string, bool) {
 // AppendKeyword adds keyword to the end of the message's main text (for a feed card, to the
 // first item's title) so that a robot secured by keywords accepts it.
 func AppendKeyword(m *Message, keyword string) {
-	switch m.Type {
-	case TypeText:
-		if m.Text != nil {
-			m.Text.Content = joinTail(m.Text.Content, " ", keyword)
-		}
-	case TypeMarkdown:
-		if m.Markdown != nil {
-			m.Markdown.Text = joinTail(m.Markdown.Text, "\n\n", keyword)
-		}
-	case TypeLink:
-		if m.Link != nil {
-			m.Link.Text = joinTail(m.Link.Text, " ", keyword)
-		}
-	case TypeActionCard:
-		if m.ActionCard != nil {
-			m.ActionCard.Text = joinTail(m.ActionCard.Text, "\n\n", keyword)
-		}
-	case TypeFeedCard:
-		if m.FeedCard != nil && len(m.FeedCard.Links) > 0 {
-			m.FeedCard.Links[0].Title = joinTail(m.FeedCard.Links[0].Title, " ", keyword)
-		}
+	if body, sep := m.bodyField(); body != nil {
+		*body = joinTail(*body, sep, keyword)
+		return
+	}
+	if m.Type == TypeFeedCard && m.FeedCard != nil && len(m.FeedCard.Links) > 0 {
+		m.FeedCard.Links[0].Title = joinTail(m.FeedCard.Links[0].Title, " ", keyword)
 	}
 }

@@ -72,11 +72,24 @@ func InsertMentions(m *Message) []string {
 // mentionTarget is the text where mentions are written and the separator placed before them:
 // a space in text messages, a paragraph of their own in markdown and action cards.
 func (m *Message) mentionTarget() (*string, string) {
+	switch m.Type {
+	case TypeText, TypeMarkdown, TypeActionCard:
+		return m.bodyField()
+	}
+	return nil, ""
+}
+
+// bodyField points at the message's main text and says how to separate text appended to it:
+// a space in plain text, a paragraph of its own in markdown. Nil when the body is missing or the
+// type has no main text (feed cards).
+func (m *Message) bodyField() (*string, string) {
 	switch {
 	case m.Type == TypeText && m.Text != nil:
 		return &m.Text.Content, " "
 	case m.Type == TypeMarkdown && m.Markdown != nil:
 		return &m.Markdown.Text, "\n\n"
+	case m.Type == TypeLink && m.Link != nil:
+		return &m.Link.Text, " "
 	case m.Type == TypeActionCard && m.ActionCard != nil:
 		return &m.ActionCard.Text, "\n\n"
 	}
