@@ -217,15 +217,8 @@ func (m Message) Title() string {
 
 // Body is the main text of the message: text content, markdown text, link or card text.
 func (m Message) Body() string {
-	switch {
-	case m.Type == TypeText && m.Text != nil:
-		return m.Text.Content
-	case m.Type == TypeMarkdown && m.Markdown != nil:
-		return m.Markdown.Text
-	case m.Type == TypeLink && m.Link != nil:
-		return m.Link.Text
-	case m.Type == TypeActionCard && m.ActionCard != nil:
-		return m.ActionCard.Text
+	if p, _ := m.bodyField(); p != nil {
+		return *p
 	}
 	return ""
 }
