@@ -5,7 +5,6 @@ import (
 
 	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/textarea"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -49,7 +48,7 @@ type feedRow struct{ title, url, pic textinput.Model }
 type form struct {
 	kind  dingtalk.MsgType
 	title textinput.Model
-	body  textarea.Model
+	body  textEdit
 
 	messageURL, picURL     textinput.Model
 	buttonList             bool
@@ -103,25 +102,8 @@ func newInput(st *styles, placeholder string) textinput.Model {
 	return in
 }
 
-func newBody(st *styles) textarea.Model {
-	ta := textarea.New()
-	ta.ShowLineNumbers = false
-	ta.CharLimit = 0
-	ta.MaxHeight = 0
-	ta.MaxWidth = 0
-	ta.Prompt = "│ "
-	ta.Placeholder = "Write here. Markdown works: # heading, **bold**, [link](https://…), - list"
-	ta.FocusedStyle = st.textareaFocused
-	ta.BlurredStyle = st.textareaBlurred
-	ta.Cursor.Style = st.cursor
-	ta.Cursor.SetMode(cursor.CursorStatic)
-	ta.KeyMap.LineStart = key.NewBinding(key.WithKeys("home"))
-	ta.KeyMap.LineEnd = key.NewBinding(key.WithKeys("end"))
-	ta.KeyMap.LineNext = key.NewBinding(key.WithKeys("down"))
-	ta.KeyMap.LinePrevious = key.NewBinding(key.WithKeys("up"))
-	ta.KeyMap.TransposeCharacterBackward = key.NewBinding(key.WithDisabled())
-	ta.Blur()
-	return ta
+func newBody(st *styles) textEdit {
+	return newTextEdit(st.body, "│ ", "Write here. Markdown works: # heading, **bold**, [link](https://…), - list")
 }
 
 func (f *form) newButton() buttonRow {
@@ -378,8 +360,7 @@ func insertAt[T any](list []T, i int, v T) []T {
 func (f *form) update(msg tea.Msg) (changed bool, cmd tea.Cmd) {
 	s := f.focused()
 	if s.field == fieldBody {
-		f.body, cmd = f.body.Update(msg)
-		return editsText(msg, f.body.KeyMap), cmd
+		return f.body.Update(msg)
 	}
 	in := f.input(s)
 	if in == nil {
@@ -390,20 +371,6 @@ func (f *form) update(msg tea.Msg) (changed bool, cmd tea.Cmd) {
 	return in.Value() != before, cmd
 }
 
-// editsText reports whether a key changes a textarea's text rather than moving in it.
-func editsText(msg tea.Msg, km textarea.KeyMap) bool {
-	k, ok := msg.(tea.KeyMsg)
-	if !ok {
-		return false
-	}
-	if k.Type == tea.KeyRunes || k.Type == tea.KeySpace {
-		return true
-	}
-	return key.Matches(k, km.DeleteAfterCursor, km.DeleteBeforeCursor, km.InsertNewline,
-		km.DeleteCharacterBackward, km.DeleteCharacterForward, km.DeleteWordBackward, km.DeleteWordForward,
-		km.Paste, km.CapitalizeWordForward, km.LowercaseWordForward, km.UppercaseWordForward)
-}
-
 // insertMentions writes "@handle" for each handle at the body's cursor and focuses the body,
 // with a space before when the text before the cursor does not end in one.
 func (f *form) insertMentions(handles []string) {
@@ -412,25 +379,10 @@ func (f *form) insertMentions(handles []string) {
 	}
 	f.focusField(fieldBody, 0)
 	text := "@" + strings.Join(handles, " @") + " "
-	if prev := f.runeBeforeCursor(); prev != 0 && prev != ' ' && prev != '\n' && prev != '(' {
+	if prev := f.body.RuneBeforeCursor(); prev != 0 && prev != ' ' && prev != '\n' && prev != '(' {
 		text = " " + text
 	}
 	f.body.InsertString(text)
-}
-
-func (f *form) runeBeforeCursor() rune {
-	lines := strings.Split(f.body.Value(), "\n")
-	row := f.body.Line()
-	if row >= len(lines) {
-		return 0
-	}
-	li := f.body.LineInfo()
-	col := li.StartColumn + li.ColumnOffset
-	line := []rune(lines[row])
-	if col <= 0 || col > len(line) {
-		return 0
-	}
-	return line[col-1]
 }
 
 // message builds the DingTalk message the form describes.
@@ -507,7 +459,7 @@ func (f *form) handleFor(c dingtalk.Contact) string {
 
 // empty reports whether nothing has been written in any field.
 func (f *form) empty() bool {
-	if f.body.LineCount() > 1 || f.body.Length() > 0 || len(f.mentions) > 0 || f.atAll {
+	if !f.body.Empty() || len(f.mentions) > 0 || f.atAll {
 		return false
 	}
 	blank := true

@@ -24,8 +24,7 @@ func (f *form) inputWidth() int { return max(1, f.width-labelWidth-3) }
 func (f *form) layout() {
 	w := f.inputWidth()
 	f.allInputs(func(in *textinput.Model) { in.Width = w })
-	f.body.SetWidth(max(4, f.width))
-	f.body.SetHeight(max(3, f.height-f.fixedLines()))
+	f.body.SetSize(max(4, f.width), max(3, f.height-f.fixedLines()))
 }
 
 // fixedLines counts the lines of everything but the body's text.

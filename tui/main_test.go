@@ -3,6 +3,7 @@ package tui
 import (
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -144,12 +145,20 @@ var namedKeys = map[string]tea.KeyType{
 	"ctrl+a": tea.KeyCtrlA, "ctrl+c": tea.KeyCtrlC, "ctrl+e": tea.KeyCtrlE, "ctrl+g": tea.KeyCtrlG,
 	"ctrl+l": tea.KeyCtrlL, "ctrl+n": tea.KeyCtrlN, "ctrl+o": tea.KeyCtrlO, "ctrl+p": tea.KeyCtrlP,
 	"ctrl+q": tea.KeyCtrlQ, "ctrl+r": tea.KeyCtrlR, "ctrl+s": tea.KeyCtrlS, "ctrl+t": tea.KeyCtrlT,
-	"ctrl+x": tea.KeyCtrlX,
+	"ctrl+x": tea.KeyCtrlX, "ctrl+d": tea.KeyCtrlD, "ctrl+k": tea.KeyCtrlK, "ctrl+u": tea.KeyCtrlU,
+	"ctrl+w": tea.KeyCtrlW, "home": tea.KeyHome, "end": tea.KeyEnd, "ctrl+home": tea.KeyCtrlHome,
+	"ctrl+end": tea.KeyCtrlEnd, "delete": tea.KeyDelete,
 }
 
 func keyMsg(name string) tea.KeyMsg {
 	if t, ok := namedKeys[name]; ok {
 		return tea.KeyMsg{Type: t}
+	}
+	if rest, ok := strings.CutPrefix(name, "alt+"); ok {
+		if t, ok := namedKeys[rest]; ok {
+			return tea.KeyMsg{Type: t, Alt: true}
+		}
+		return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(rest), Alt: true}
 	}
 	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(name)}
 }

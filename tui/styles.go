@@ -2,7 +2,6 @@ package tui
 
 import (
 	"github.com/charmbracelet/bubbles/help"
-	"github.com/charmbracelet/bubbles/textarea"
 	"github.com/charmbracelet/lipgloss"
 )
 
@@ -53,7 +52,7 @@ type styles struct {
 	// Editor.
 	label, labelFocused, marker, hint, toggleOn, toggleOff lipgloss.Style
 	inputText, placeholder, cursor                         lipgloss.Style
-	textareaFocused, textareaBlurred                       textarea.Style
+	body                                                   textEditStyles
 	chip, chipAll, muted                                   lipgloss.Style
 	// Preview.
 	chatList, chatTitle, avatar, bubble, mention lipgloss.Style
@@ -149,20 +148,12 @@ func newStyles(dark, noColor bool) styles {
 		FullDesc:       s().Foreground(p.faint),
 		FullSeparator:  s().Foreground(p.faint),
 	}
-	ta := textarea.Style{
-		Base:             s(),
-		CursorLine:       s().Foreground(p.text),
-		CursorLineNumber: s().Foreground(p.muted),
-		EndOfBuffer:      s().Foreground(p.faint),
-		LineNumber:       s().Foreground(p.faint),
-		Placeholder:      s().Foreground(p.faint),
-		Prompt:           s().Foreground(p.accent),
-		Text:             s().Foreground(p.text),
+	st.body = textEditStyles{
+		text:        s().Foreground(p.text),
+		placeholder: s().Foreground(p.faint),
+		cursor:      st.cursor,
+		promptOn:    s().Foreground(p.accent),
+		promptOff:   s().Foreground(p.border),
 	}
-	st.textareaFocused = ta
-	blurred := ta
-	blurred.Prompt = s().Foreground(p.border)
-	blurred.CursorLine = s().Foreground(p.text)
-	st.textareaBlurred = blurred
 	return st
 }
