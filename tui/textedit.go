@@ -42,8 +42,8 @@ type textEditStyles struct {
 // textEditKeys are the editing keys, the same as bubbles' textarea minus those the composer uses.
 type textEditKeys struct {
 	Left, Right, Up, Down, WordLeft, WordRight, Home, End, Begin, Finish key.Binding
-	Newline, Backspace, Delete, DeleteWordLeft, DeleteWordRight     key.Binding
-	KillToEnd, KillToStart, Paste                                   key.Binding
+	Newline, Backspace, Delete, DeleteWordLeft, DeleteWordRight          key.Binding
+	KillToEnd, KillToStart, Paste                                        key.Binding
 }
 
 func defaultTextEditKeys() textEditKeys {
