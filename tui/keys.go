@@ -124,11 +124,11 @@ func (m *Model) helpFor() helpKeys {
 	// The header shows ctrl+t beside the types, so the short help can leave it out.
 	short := []key.Binding{shortly(k.Next, "field"), k.Toggle, shortly(k.AddRow, "row"),
 		shortly(k.Mention, "mention"), k.Send, shortly(k.Help, "more"), k.Quit}
+	// Three columns fit 80 cells.
 	full := [][]key.Binding{
 		{k.Next, k.Prev, k.Type, k.Toggle, k.AddRow, k.RemoveRow},
-		{k.Mention, k.AtAll, k.Robot, k.Send},
-		{k.Payload, k.Editor, k.History, k.New},
-		{k.PageUp, k.PageDown, k.Help, k.Quit},
+		{k.Mention, k.AtAll, k.Robot, k.Send, k.Payload, k.Editor},
+		{k.History, k.New, k.PageUp, k.PageDown, k.Help, k.Quit},
 	}
 	return helpKeys{short: short, full: full}
 }

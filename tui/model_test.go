@@ -1,13 +1,16 @@
 package tui
 
 import (
+	"context"
 	"errors"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -790,5 +793,122 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		if _, err := New(opts); err != nil {
 			t.Errorf("%s: %v", s, err)
 		}
+	}
+}
+
+func TestPreviewScrollsWithPageKeysAndFollowsTyping(t *testing.T) {
+	d := newDriver(t, testOptions(t), 120, 24)
+	d.typeText("Long")
+	d.key("tab")
+	for i := range 40 {
+		d.typeText("paragraph " + strconv.Itoa(i) + "\n\n")
+	}
+	vp := &d.m.preview.vp
+	if vp.AtTop() {
+		t.Fatal("the preview does not follow the cursor at the end of a long text")
+	}
+	d.key("pgup")
+	if d.m.preview.follow {
+		t.Fatal("pgup did not stop following")
+	}
+	top := vp.YOffset
+	d.key("pgup", "pgup", "pgup", "pgup", "pgup")
+	if vp.YOffset >= top || !vp.AtTop() {
+		t.Fatalf("pgup: offset %d, was %d", vp.YOffset, top)
+	}
+	if !strings.Contains(d.view(), "pgup/pgdn") {
+		t.Fatal("no scroll position shown")
+	}
+	d.key("pgdown")
+	if vp.YOffset == 0 {
+		t.Fatal("pgdn did not scroll")
+	}
+	d.typeText("x")
+	if !d.m.preview.follow || !vp.AtBottom() {
+		t.Fatal("typing did not bring the preview back to the cursor")
+	}
+}
+
+func TestQuestionMarkOpensHelpOutsideTextFields(t *testing.T) {
+	d := newDriver(t, testOptions(t), 120, 40)
+	d.key("ctrl+t", "ctrl+t") // action card
+	d.key("tab", "tab")       // the buttons toggle
+	if !d.m.form.onToggle() {
+		t.Fatal("not on a toggle")
+	}
+	d.key("?")
+	if !d.m.fullHelp {
+		t.Fatal("? on a toggle did not open the help")
+	}
+	if !regexp.MustCompile(`space +toggle`).MatchString(d.view()) {
+		t.Fatalf("toggle key not in the help:\n%s", d.view())
+	}
+}
+
+type fakeLimiter struct{ left int }
+
+func (f fakeLimiter) Reserve(string) (time.Duration, error) { return 0, nil }
+func (f fakeLimiter) Wait(context.Context, string, func(time.Duration)) error {
+	return nil
+}
+func (f fakeLimiter) Release(string) error          { return nil }
+func (f fakeLimiter) Remaining(string) (int, error) { return f.left, nil }
+
+func TestStatusBarShowsSendsLeft(t *testing.T) {
+	opts := testOptions(t)
+	opts.Client = dingtalk.NewClient(0)
+	opts.Client.Limiter = fakeLimiter{left: 3}
+	d := newDriver(t, opts, 120, 40)
+	if sb := d.m.statusView(); !strings.Contains(sb, "3/20 left this min") {
+		t.Fatalf("status bar: %q", sb)
+	}
+	if sb := newDriver(t, testOptions(t), 120, 40).m.statusView(); strings.Contains(sb, "left this min") {
+		t.Fatalf("unknown sends left shown: %q", sb)
+	}
+}
+
+func TestInvalidWebhookIsExplainedOnSend(t *testing.T) {
+	opts := testOptions(t)
+	opts.Robots = []dingtalk.Robot{{Name: "bad", Webhook: "https://evil.example.com/robot/send?access_token=x"}}
+	d := newDriver(t, opts, 120, 40)
+	d.typeText("T")
+	d.key("tab")
+	d.typeText("hello")
+	d.key("ctrl+s")
+	if d.m.state != stateError || !strings.Contains(d.view(), "allow_custom_host") {
+		t.Fatalf("bad webhook not explained:\n%s", d.view())
+	}
+}
+
+func TestHistoryWithNothingSent(t *testing.T) {
+	d := newDriver(t, testOptions(t), 120, 40)
+	d.key("ctrl+l")
+	if d.m.state != stateHistory || !strings.Contains(d.view(), "nothing sent yet") {
+		t.Fatalf("empty history:\n%s", d.view())
+	}
+	d.key("enter", "esc")
+	if d.m.state != stateCompose {
+		t.Fatal("esc did not leave the history")
+	}
+	opts := testOptions(t)
+	opts.StateDir = ""
+	nostate := newDriver(t, opts, 120, 40)
+	nostate.key("ctrl+l")
+	if nostate.m.state != stateCompose || !strings.Contains(nostate.m.status.text, "no state directory") {
+		t.Fatalf("history without a state directory: %q", nostate.m.status.text)
+	}
+}
+
+func TestPayloadOfAnInvalidMessageSaysWhy(t *testing.T) {
+	d := newDriver(t, testOptions(t), 120, 40)
+	d.key("tab")
+	d.typeText("no title")
+	d.key("ctrl+p")
+	if !strings.Contains(d.m.payloadText, "not sendable as it is") || !strings.Contains(d.m.payloadText, `"text": "no title"`) {
+		t.Fatalf("payload:\n%s", d.m.payloadText)
+	}
+	d.key("q")
+	if d.m.state != stateCompose {
+		t.Fatal("q did not close the payload")
 	}
 }

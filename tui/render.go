@@ -74,6 +74,8 @@ type renderRequest struct {
 	st       *styles
 	// empty is true for a blank editor: nothing to point out yet.
 	empty bool
+	// at is who the prepared message mentions; set by renderPreview.
+	at *dingtalk.At
 }
 
 // note is one line of advice under the preview: a problem that stops the send, or a warning.
@@ -109,8 +111,9 @@ func renderPreview(req renderRequest) renderResult {
 	if p != nil && p.Body != nil {
 		shown = p.Message
 	}
+	req.at = shown.At
 	if !req.empty {
-		res.notes = notesFor(p, err)
+		res.notes = append(notesFor(p, err), unmentioned(shown, req.contacts)...)
 	}
 	res.keyword, res.keywordOK = dingtalk.MatchKeyword(shown, req.robot.Keywords)
 
@@ -132,7 +135,7 @@ func renderPreview(req renderRequest) renderResult {
 	var body string
 	switch shown.Type {
 	case dingtalk.TypeText:
-		body = frame(st, w, [][]string{textLines(st, displayMentions(shown.Text.Content, req.contacts), w-4)})
+		body = frame(st, w, [][]string{textLines(st, displayMentions(shown.Text.Content, req.contacts, shown.At), w-4)})
 	case dingtalk.TypeMarkdown:
 		body = frame(st, w, [][]string{markdownLines(req, shown.Markdown.Text, w-4)})
 	case dingtalk.TypeLink:
@@ -173,13 +176,42 @@ func notesFor(p *dingtalk.Prepared, err error) []note {
 	return out
 }
 
+// unmentioned points out contacts whose @handle is typed in the text but who are not mentioned:
+// DingTalk shows the bare number and notifies nobody.
+func unmentioned(m dingtalk.Message, contacts dingtalk.Contacts) []note {
+	body := m.Body()
+	if !strings.Contains(body, "@") {
+		return nil
+	}
+	var out []note
+	for _, c := range contacts {
+		h := c.Handle()
+		if m.Type == dingtalk.TypeActionCard {
+			h = c.UserID
+		}
+		if h == "" || !dingtalk.ContainsMention(body, h) {
+			continue
+		}
+		listed := false
+		if m.At != nil {
+			for _, x := range append(append([]string(nil), m.At.AtMobiles...), m.At.AtUserIDs...) {
+				listed = listed || x == h
+			}
+		}
+		if !listed {
+			out = append(out, note{text: fmt.Sprintf("@%s (%s) is typed but not mentioned, so not notified: ctrl+a to pick them", h, c.Name)})
+		}
+	}
+	return out
+}
+
 // markdownLines renders markdown with glamour, using a fresh renderer: a TermRenderer is not
 // safe for concurrent use.
 func markdownLines(req renderRequest, text string, width int) []string {
 	if strings.TrimSpace(text) == "" {
 		return []string{req.st.hint.Render("(empty)")}
 	}
-	out, err := renderMarkdown(displayMentions(linkTextOnly(stripFont(text)), req.contacts), width, req.md)
+	out, err := renderMarkdown(displayMentions(linkTextOnly(stripFont(text)), req.contacts, req.at), width, req.md)
 	if err != nil {
 		return textLines(req.st, text, width)
 	}
@@ -241,18 +273,17 @@ func linkTextOnly(s string) string {
 // stripFont keeps the text of DingTalk's <font color=…> tags, which glamour would drop.
 func stripFont(s string) string { return fontTag.ReplaceAllString(s, "") }
 
-// displayMentions shows "@13800000000" as "@Name" for contacts, as DingTalk does.
-func displayMentions(text string, contacts dingtalk.Contacts) string {
-	if !strings.Contains(text, "@") {
+// displayMentions shows "@13800000000" as "@Name" for contacts the message mentions, as DingTalk
+// does; a number that is only typed stays a number.
+func displayMentions(text string, contacts dingtalk.Contacts, at *dingtalk.At) string {
+	if !strings.Contains(text, "@") || at.Empty() {
 		return text
 	}
 	type rep struct{ handle, name string }
 	var reps []rep
-	for _, c := range contacts {
-		for _, h := range []string{c.Mobile, c.UserID} {
-			if h != "" && c.Name != "" {
-				reps = append(reps, rep{h, c.Name})
-			}
+	for _, h := range append(append([]string(nil), at.AtMobiles...), at.AtUserIDs...) {
+		if c, ok := contacts.ByHandle(h); ok && c.Name != "" {
+			reps = append(reps, rep{h, c.Name})
 		}
 	}
 	// Longer handles first, so that one handle that prefixes another is not replaced inside it.

@@ -26,10 +26,7 @@ type layout struct {
 func (m *Model) geometry() layout {
 	helpH := 1
 	if m.fullHelp && m.state == stateCompose {
-		helpH = 0
-		for _, col := range m.helpFor().full {
-			helpH = max(helpH, len(col))
-		}
+		helpH = lipgloss.Height(m.help.FullHelpView(m.helpFor().full))
 	}
 	var l layout
 	l.bodyH = max(4, m.height-2-helpH)
