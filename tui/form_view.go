@@ -23,7 +23,15 @@ func (f *form) inputWidth() int { return max(1, f.width-labelWidth-3) }
 // layout sizes the inputs and gives the body what the other fields leave.
 func (f *form) layout() {
 	w := f.inputWidth()
-	f.allInputs(func(in *textinput.Model) { in.Width = w })
+	f.allInputs(func(in *textinput.Model) {
+		if in.Width != w {
+			// The input scrolls horizontally; recompute what it shows for the new width.
+			in.Width = w
+			pos := in.Position()
+			in.SetCursor(0)
+			in.SetCursor(pos)
+		}
+	})
 	f.body.SetSize(max(4, f.width), max(3, f.height-f.fixedLines()))
 }
 

@@ -912,3 +912,24 @@ func TestPayloadOfAnInvalidMessageSaysWhy(t *testing.T) {
 		t.Fatal("q did not close the payload")
 	}
 }
+
+func TestInputsShowTheirTextWhenTheDraftLoadsBeforeTheSize(t *testing.T) {
+	opts := testOptions(t)
+	d := draft{Version: draftVersion, Type: dingtalk.TypeActionCard, Title: "A long title for the card",
+		ButtonList: true, Buttons: []dingtalk.Button{{Title: "Approve", ActionURL: "https://e.com/y"}}}
+	if err := newDraftStore(opts.StateDir).save(1, d); err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	model, _ := m.Update(m.loadStart()()) // the draft first, then the size
+	model, _ = model.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	screen := model.View()
+	for _, want := range []string{"A long title for the card", "Approve", "https://e.com/y"} {
+		if !strings.Contains(screen, want) {
+			t.Fatalf("%q not shown:\n%s", want, screen)
+		}
+	}
+}
