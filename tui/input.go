@@ -82,7 +82,6 @@ func (m *Model) chosen() tea.Cmd {
 		}
 		e := m.entries[picked[0]]
 		if m.unsent && !m.form.empty() {
-			m.state = stateCompose
 			m.confirm = &confirmation{action: confirmReopen, title: "Replace the message in the editor?",
 				lines: []string{"It has not been sent. It stays in the draft until you type again."}, yes: "replace", entry: e}
 			m.state = stateConfirm

@@ -1,0 +1,173 @@
+package tui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/dingbot/dingbot/dingtalk"
+)
+
+// frame draws a rounded box of outer width w around blocks separated by rules. The last block
+// may be split into columns (side-by-side buttons) at the given inner offsets.
+func frame(st *styles, w int, blocks [][]string, cols ...int) string {
+	inner := max(1, w-4)
+	bc := st.rule
+	var b strings.Builder
+	hline := func(left, mid, right string, marks []int) string {
+		run := []rune(strings.Repeat("─", inner+2))
+		for _, c := range marks {
+			if c+1 < len(run) {
+				run[c+1] = []rune(mid)[0]
+			}
+		}
+		return bc.Render(left+string(run)+right) + "\n"
+	}
+	b.WriteString(hline("╭", "", "╮", nil))
+	for i, blk := range blocks {
+		last := i == len(blocks)-1
+		if i > 0 {
+			var marks []int
+			if last {
+				marks = cols
+			}
+			b.WriteString(hline("├", "┬", "┤", marks))
+		}
+		for _, l := range blk {
+			b.WriteString(bc.Render("│") + " " + fit(l, inner) + " " + bc.Render("│") + "\n")
+		}
+	}
+	var marks []int
+	if len(blocks) > 1 {
+		marks = cols
+	}
+	b.WriteString(strings.TrimSuffix(hline("╰", "┴", "╯", marks), "\n"))
+	return b.String()
+}
+
+// linkCard draws a link message: title, text cut short, picture and where it leads.
+func linkCard(st *styles, l *dingtalk.Link, w int) string {
+	inner := max(1, w-4)
+	var lines []string
+	lines = append(lines, clip(textLinesStyled(st.cardTitle, orEmptyPlain(l.Title), inner), 2)...)
+	text := textLinesStyled(st.cardText, l.Text, inner)
+	if strings.TrimSpace(l.Text) == "" {
+		text = nil
+	}
+	lines = append(lines, clip(text, 3)...)
+	if l.PicURL != "" {
+		lines = append(lines, st.picture.Render(" picture "))
+	}
+	lines = append(lines, st.cardURL.Render(truncate("↗ "+orDash(l.MessageURL), inner)))
+	return frame(st, w, [][]string{lines})
+}
+
+// actionCard draws an action card: markdown text, then its buttons as DingTalk lays them out.
+func actionCard(req renderRequest, a *dingtalk.ActionCard, w int) string {
+	st := req.st
+	inner := max(1, w-4)
+	text := markdownLines(req, a.Text, inner)
+	single := a.SingleTitle != "" || a.SingleURL != ""
+	if single || len(a.Buttons) == 0 {
+		label := a.SingleTitle
+		if label == "" {
+			label = "(button title)"
+		}
+		return frame(st, w, [][]string{text, {center(st.button.UnsetBorderStyle().Border(lipgloss.HiddenBorder(), false).Render(label+"  ›"), inner)}})
+	}
+	btn := func(b dingtalk.Button, width int) string {
+		t := b.Title
+		if t == "" {
+			t = "(button)"
+		}
+		return center(st.button.UnsetBorderStyle().Border(lipgloss.HiddenBorder(), false).Render(truncate(t, width)), width)
+	}
+	if a.BtnOrientation == dingtalk.ButtonsHorizontal {
+		n := len(a.Buttons)
+		colW := (inner + 3 - 3*(n-1)) / n
+		var parts []string
+		var cols []int
+		pos := 0
+		for i, b := range a.Buttons {
+			cw := colW
+			if i == n-1 {
+				cw = inner - pos
+			}
+			parts = append(parts, fit(btn(b, cw), cw))
+			pos += cw
+			if i < n-1 {
+				cols = append(cols, pos+1)
+				pos += 3
+			}
+		}
+		row := strings.Join(parts, " "+st.rule.Render("│")+" ")
+		return frame(st, w, [][]string{text, {row}}, cols...)
+	}
+	blocks := [][]string{text}
+	for _, b := range a.Buttons {
+		blocks = append(blocks, []string{btn(b, inner)})
+	}
+	return frame(st, w, blocks)
+}
+
+// feedCard draws a feed card: the first link large with its picture, the others as rows.
+func feedCard(st *styles, f *dingtalk.FeedCard, w int) string {
+	inner := max(1, w-4)
+	var blocks [][]string
+	for i, l := range f.Links {
+		title := st.cardTitle.Render(truncate(orEmptyPlain(l.Title), inner-10))
+		if i == 0 {
+			pic := st.picture.Width(inner - 2).Align(lipgloss.Center).Render("picture")
+			blocks = append(blocks, append(strings.Split(pic, "\n"), st.cardTitle.Render(truncate(orEmptyPlain(l.Title), inner))))
+			continue
+		}
+		gap := inner - lipgloss.Width(title) - 7
+		blocks = append(blocks, []string{title + strings.Repeat(" ", max(1, gap)) + st.picture.UnsetBorderStyle().Border(lipgloss.HiddenBorder(), false).Render("[pic]")})
+	}
+	if len(blocks) == 0 {
+		blocks = [][]string{{st.hint.Render("(no links)")}}
+	}
+	return frame(st, w, blocks)
+}
+
+func textLinesStyled(s lipgloss.Style, text string, width int) []string {
+	wrapped := ansi.Hardwrap(ansi.Wordwrap(text, width, ""), width, true)
+	lines := strings.Split(wrapped, "\n")
+	for i, l := range lines {
+		lines[i] = s.Render(l)
+	}
+	return lines
+}
+
+// clip keeps at most n lines, marking the cut with an ellipsis.
+func clip(lines []string, n int) []string {
+	if len(lines) <= n {
+		return lines
+	}
+	out := append([]string(nil), lines[:n]...)
+	out[n-1] = strings.TrimRight(ansi.Strip(out[n-1]), " ") + "…"
+	return out
+}
+
+func center(s string, w int) string {
+	return lipgloss.PlaceHorizontal(w, lipgloss.Center, s)
+}
+
+func truncate(s string, w int) string { return ansi.Truncate(s, max(1, w), "…") }
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func orEmptyPlain(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "(title)"
+	}
+	return s
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "(link URL)"
+	}
+	return s
+}

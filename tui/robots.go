@@ -1,0 +1,60 @@
+package tui
+
+import (
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/dingbot/dingbot/dingtalk"
+)
+
+// openRobots shows the robots, the current one under the cursor.
+func (m *Model) openRobots() tea.Cmd {
+	items := make([]choice, len(m.opts.Robots))
+	for i, r := range m.opts.Robots {
+		items[i] = choice{label: r.Name, detail: robotDetail(r)}
+	}
+	m.chooser = newChooser(m.st, "Robot · which group robot sends", "no robots", items, false)
+	m.chooser.cursor = m.robot
+	m.state = stateRobots
+	return nil
+}
+
+// robotDetail describes a robot without its token or secret.
+func robotDetail(r dingtalk.Robot) string {
+	var parts []string
+	if r.Signed() {
+		parts = append(parts, "signed")
+	} else {
+		parts = append(parts, "unsigned")
+	}
+	if len(r.Keywords) > 0 {
+		parts = append(parts, "keywords: "+strings.Join(r.Keywords, ", "))
+	}
+	if ep, err := r.Endpoint(); err != nil {
+		parts = append(parts, "invalid webhook")
+	} else if host := hostOf(ep.URL); host != dingtalk.DefaultHost {
+		parts = append(parts, "at "+host)
+	}
+	return strings.Join(parts, " · ")
+}
+
+func hostOf(u string) string {
+	u = u[strings.Index(u, "://")+3:]
+	if i := strings.IndexByte(u, '/'); i >= 0 {
+		u = u[:i]
+	}
+	return u
+}
+
+// chooseRobot switches to robot i.
+func (m *Model) chooseRobot(i int) tea.Cmd {
+	m.state = stateCompose
+	if i < 0 || i >= len(m.opts.Robots) {
+		return nil
+	}
+	m.robot = i
+	m.sendsLeft = -1
+	r := m.currentRobot()
+	return tea.Batch(m.renderNow(), m.scheduleDraft(), m.refreshSendsLeft(), m.setStatus(statusInfo, "robot "+r.Name+": "+robotDetail(r)))
+}
