@@ -109,11 +109,14 @@ func (m Model) composeKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		f.cycleKind()
 		m.preview.follow = true
 		return m, tea.Batch(m.contentChanged(), m.renderNow())
-	case key.Matches(msg, k.Next):
-		f.next(1)
-		return m, nil
-	case key.Matches(msg, k.Prev):
-		f.next(-1)
+	case key.Matches(msg, k.Next), key.Matches(msg, k.Prev):
+		if key.Matches(msg, k.Next) {
+			f.next(1)
+		} else {
+			f.next(-1)
+		}
+		m.preview.follow = true
+		m.followCursor()
 		return m, nil
 	case key.Matches(msg, k.Mention):
 		return m, m.openMentions()

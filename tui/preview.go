@@ -97,7 +97,9 @@ func (m *Model) showPreview(r renderResult) tea.Cmd {
 	return next
 }
 
-// followCursor scrolls the preview to the part of the message the cursor is in.
+// followCursor scrolls the preview to the part of the message being edited: the top for the
+// title, the same share of the way down as the cursor in the body, the bottom for buttons,
+// links and the rest, which DingTalk shows under the text.
 func (m *Model) followCursor() {
 	vp := &m.preview.vp
 	over := vp.TotalLineCount() - vp.Height
@@ -105,12 +107,22 @@ func (m *Model) followCursor() {
 		vp.SetYOffset(0)
 		return
 	}
-	if !m.form.hasBody() || m.form.focused().field != fieldBody {
-		return
+	switch m.form.focused().field {
+	case fieldTitle:
+		vp.GotoTop()
+	case fieldBody:
+		lines := max(1, m.form.body.LineCount()-1)
+		frac := float64(m.form.body.Line()) / float64(lines)
+		vp.SetYOffset(int(frac*float64(over) + 0.5))
+	default:
+		if m.form.kind == dingtalk.TypeFeedCard {
+			// Links are listed in order: follow the focused one.
+			frac := float64(m.form.focused().row) / float64(max(1, len(m.form.links)-1))
+			vp.SetYOffset(int(frac*float64(over) + 0.5))
+			return
+		}
+		vp.GotoBottom()
 	}
-	lines := max(1, m.form.body.LineCount()-1)
-	frac := float64(m.form.body.Line()) / float64(lines)
-	vp.SetYOffset(int(frac*float64(over) + 0.5))
 }
 
 // scrollPreview moves the preview by a page and stops it following the cursor.
