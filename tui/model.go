@@ -164,6 +164,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case statusExpiredMsg:
 		if int(msg) == m.statusID {
 			m.status = status{}
+			m.layout()
 		}
 	case preparedMsg:
 		return m, m.prepared(msg)

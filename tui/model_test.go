@@ -933,3 +933,24 @@ func TestInputsShowTheirTextWhenTheDraftLoadsBeforeTheSize(t *testing.T) {
 		}
 	}
 }
+
+func TestLongNoticeWrapsAboveTheStatusBar(t *testing.T) {
+	opts := testOptions(t)
+	opts.Notice = "no robot configured: messages go to dingbot's built-in sandbox and nothing leaves this machine (run `dingbot config init` to add a real robot)"
+	for _, size := range [][2]int{{120, 40}, {80, 24}} {
+		d := newDriver(t, opts, size[0], size[1])
+		lines := strings.Split(d.view(), "\n")
+		if len(lines) != size[1] {
+			t.Fatalf("%v: %d lines", size, len(lines))
+		}
+		joined := strings.Join(lines, " ")
+		if !strings.Contains(joined, "nothing leaves this machine") || !strings.Contains(joined, "a real robot)") {
+			t.Fatalf("%v: notice cut:\n%s", size, d.view())
+		}
+		for i, l := range lines {
+			if lipgloss.Width(l) > size[0] {
+				t.Fatalf("%v: line %d too wide", size, i)
+			}
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dingbot/dingbot/dingtalk"
 )
@@ -33,6 +34,7 @@ type statusExpiredMsg int
 func (m *Model) setStatus(kind statusKind, text string) tea.Cmd {
 	m.statusID++
 	m.status = status{text: text, kind: kind}
+	m.layout()
 	ttl := statusTTL
 	if kind == statusBad {
 		ttl *= 2
@@ -88,10 +90,27 @@ func (m *Model) statusView() string {
 		segs = append(segs, s.Render(fmt.Sprintf("%d/%d bytes", p.Bytes, dingtalk.MaxBodyBytes)))
 	}
 	left := strings.Join(segs, st.rule.Render("│"))
-	if m.status.text != "" {
-		left += " " + m.statusStyle().Render(m.status.text)
+	if m.status.text == "" {
+		return fit(left, m.width)
 	}
-	return fit(left, m.width)
+	if lipgloss.Width(left)+1+lipgloss.Width(m.status.text) <= m.width {
+		return fit(left+" "+m.statusStyle().Render(m.status.text), m.width)
+	}
+	// A long message gets up to two lines of its own above the bar.
+	lines := strings.Split(ansi.Wordwrap(m.status.text, max(10, m.width-1), ""), "\n")
+	if len(lines) > 2 {
+		lines = append(lines[:1], lines[1]+" "+strings.Join(lines[2:], " "))
+	}
+	var b strings.Builder
+	for _, l := range lines {
+		b.WriteString(fit(" "+m.statusStyle().Render(l), m.width) + "\n")
+	}
+	return b.String() + fit(left, m.width)
+}
+
+// statusHeight is the status bar's height: two lines when the message is long.
+func (m *Model) statusHeight() int {
+	return strings.Count(m.statusView(), "\n") + 1
 }
 
 func (m *Model) statusStyle() lipgloss.Style {

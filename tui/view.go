@@ -29,7 +29,7 @@ func (m *Model) geometry() layout {
 		helpH = lipgloss.Height(m.help.FullHelpView(m.helpFor().full))
 	}
 	var l layout
-	l.bodyH = max(4, m.height-2-helpH)
+	l.bodyH = max(4, m.height-1-m.statusHeight()-helpH)
 	if m.wide() {
 		l.editorW = (m.width - 3) / 2
 		l.previewW = m.width - l.editorW - 3
