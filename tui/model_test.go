@@ -943,7 +943,7 @@ func TestLongNoticeWrapsAboveTheStatusBar(t *testing.T) {
 		if len(lines) != size[1] {
 			t.Fatalf("%v: %d lines", size, len(lines))
 		}
-		joined := strings.Join(lines, " ")
+		joined := strings.Join(strings.Fields(d.view()), " ")
 		if !strings.Contains(joined, "nothing leaves this machine") || !strings.Contains(joined, "a real robot)") {
 			t.Fatalf("%v: notice cut:\n%s", size, d.view())
 		}
