@@ -26,16 +26,17 @@ type markdownStyle struct {
 	profile termenv.Profile
 }
 
-// newMarkdownStyle picks glamour's style: notty without colour, GLAMOUR_STYLE when set (a
-// standard name or a JSON file), otherwise dark or light. "auto" would query the terminal, so
-// it means dark or light here too.
+// newMarkdownStyle picks glamour's style: GLAMOUR_STYLE when set (a standard name or a JSON
+// file), otherwise dark or light. "auto" would query the terminal, so it means dark or light
+// here too. Without colour the style stays and the Ascii profile drops its colours: bold and
+// underline remain, which NO_COLOR allows.
 func newMarkdownStyle(opts Options, profile termenv.Profile) (markdownStyle, error) {
 	ms := markdownStyle{profile: profile}
+	if opts.NoColor {
+		ms.profile = termenv.Ascii
+	}
 	name := strings.TrimSpace(opts.GlamourStyle)
 	switch {
-	case opts.NoColor:
-		ms.config = gstyles.NoTTYStyleConfig
-		ms.profile = max(profile, termenv.ANSI) // attributes at most: termenv orders Ascii last
 	case name == "" || name == gstyles.AutoStyle:
 		if opts.Dark {
 			ms.config = gstyles.DarkStyleConfig
