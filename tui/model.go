@@ -216,7 +216,11 @@ func (m *Model) forwardToForm(msg tea.Msg) tea.Cmd {
 func (m Model) started(msg startMsg) (tea.Model, tea.Cmd) {
 	var cmds []tea.Cmd
 	if msg.draft != nil {
+		before := m.robot
 		m.restore(*msg.draft)
+		if m.robot != before {
+			cmds = append(cmds, m.refreshSendsLeft())
+		}
 	}
 	if msg.file != "" {
 		m.loadFile(msg.fileName, msg.file)
