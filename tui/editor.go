@@ -280,6 +280,15 @@ func (f *form) inRow() bool {
 	return false
 }
 
+// onLine reports whether the focus is on a one-line field outside the button and link rows.
+func (f *form) onLine() bool {
+	switch f.focused().field {
+	case fieldTitle, fieldMessageURL, fieldPicURL, fieldSingleTitle, fieldSingleURL:
+		return true
+	}
+	return false
+}
+
 // onText reports whether the focus is where typed characters go.
 func (f *form) onText() bool { return !f.onToggle() }
 

@@ -150,6 +150,12 @@ func (m Model) composeKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case f.inRow() && key.Matches(msg, k.AddRow):
 		f.addRow()
 		return m, tea.Batch(m.contentChanged(), m.renderNow())
+	case f.onLine() && msg.Type == tea.KeyEnter:
+		// Enter in a one-line field moves on, as in a form.
+		f.next(1)
+		m.preview.follow = true
+		m.followCursor()
+		return m, nil
 	case f.inRow() && key.Matches(msg, k.RemoveRow):
 		f.removeRow()
 		return m, tea.Batch(m.contentChanged(), m.renderNow())

@@ -954,3 +954,12 @@ func TestLongNoticeWrapsAboveTheStatusBar(t *testing.T) {
 		}
 	}
 }
+
+func TestEnterInTheTitleMovesToTheText(t *testing.T) {
+	d := newDriver(t, testOptions(t), 120, 40)
+	d.typeText("Title\nbody\nmore")
+	msg := d.m.form.message().Markdown
+	if msg.Title != "Title" || msg.Text != "body\nmore" {
+		t.Fatalf("title %q text %q", msg.Title, msg.Text)
+	}
+}
