@@ -51,13 +51,26 @@ func linkCard(st *styles, l *dingtalk.Link, w int) string {
 	inner := max(1, w-4)
 	var lines []string
 	lines = append(lines, clip(textLinesStyled(st.cardTitle, orEmptyPlain(l.Title), inner), 2)...)
-	text := textLinesStyled(st.cardText, l.Text, inner)
-	if strings.TrimSpace(l.Text) == "" {
-		text = nil
-	}
-	lines = append(lines, clip(text, 3)...)
+	textW := inner
+	var pic []string
 	if l.PicURL != "" {
-		lines = append(lines, st.picture.Render(" picture "))
+		// The picture is a thumbnail right of the text.
+		pic = strings.Split(st.picture.Render(" pic "), "\n")
+		textW = max(1, inner-lipgloss.Width(pic[0])-2)
+	}
+	var text []string
+	if strings.TrimSpace(l.Text) != "" {
+		text = clip(textLinesStyled(st.cardText, l.Text, textW), 3)
+	}
+	for i := 0; i < max(len(text), len(pic)); i++ {
+		var t, p string
+		if i < len(text) {
+			t = text[i]
+		}
+		if i < len(pic) {
+			p = pic[i]
+		}
+		lines = append(lines, fit(t, textW)+"  "+p)
 	}
 	lines = append(lines, st.cardURL.Render(truncate("↗ "+orDash(l.MessageURL), inner)))
 	return frame(st, w, [][]string{lines})

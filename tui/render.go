@@ -70,7 +70,7 @@ func renderPreview(req renderRequest) renderResult {
 	st := req.st
 	w := max(20, req.width)
 	var b strings.Builder
-	title := shown.Title()
+	title := displayMentions(shown.Title(), req.contacts, shown.At)
 	if strings.TrimSpace(title) == "" {
 		title = st.hint.Render("(no title)")
 	} else {
