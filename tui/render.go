@@ -70,13 +70,14 @@ func renderPreview(req renderRequest) renderResult {
 	st := req.st
 	w := max(20, req.width)
 	var b strings.Builder
+	chat := st.paneTitle.Render("Chat list") + "  " + st.avatar.Render("◆ "+req.robot.Name+": ")
 	title := displayMentions(shown.Title(), req.contacts, shown.At)
 	if strings.TrimSpace(title) == "" {
 		title = st.hint.Render("(no title)")
 	} else {
-		title = st.chatTitle.Render(truncate(oneLine(title), w-lipgloss.Width(req.robot.Name)-14))
+		title = st.chatTitle.Render(truncate(oneLine(title), w-lipgloss.Width(chat)))
 	}
-	b.WriteString(st.paneTitle.Render("Chat list") + "  " + st.avatar.Render("◆ "+req.robot.Name+": ") + title + "\n")
+	b.WriteString(chat + title + "\n")
 	b.WriteString(st.rule.Render(strings.Repeat("─", w)) + "\n")
 	if shown.Type != dingtalk.TypeActionCard || shown.ActionCard == nil || shown.ActionCard.HideAvatar != "1" {
 		b.WriteString(st.avatar.Render("◆ "+req.robot.Name) + "\n")
