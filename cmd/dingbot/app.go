@@ -147,6 +147,8 @@ func readContent(args []string, file string, stdin io.Reader) (string, error) {
 		return string(b), nil
 	case len(args) == 1 && args[0] == "-":
 		return readAll(stdin)
+	case len(args) == 0:
+		return "", usagef("no text given: pass it as an argument, with --file PATH, or as - to read standard input")
 	}
 	s := ""
 	for i, a := range args {
