@@ -12,14 +12,15 @@ import (
 // frame draws a rounded box of outer width w around blocks separated by rules. The last block
 // may be split into columns (side-by-side buttons) at the given inner offsets.
 func frame(st *styles, w int, blocks [][]string, cols ...int) string {
-	inner := max(1, w-4)
+	inner := frameInner(w)
 	bc := st.rule
 	var b strings.Builder
+	dash := lipgloss.Width("─")
 	hline := func(left, mid, right string, marks []int) string {
-		run := []rune(strings.Repeat("─", inner+2))
+		run := []rune(strings.Repeat("─", max(0, w-lipgloss.Width(left)-lipgloss.Width(right))/dash))
 		for _, c := range marks {
-			if c+1 < len(run) {
-				run[c+1] = []rune(mid)[0]
+			if i := (c + 1) / dash; i < len(run) {
+				run[i] = []rune(mid)[0]
 			}
 		}
 		return bc.Render(left+string(run)+right) + "\n"
@@ -46,9 +47,15 @@ func frame(st *styles, w int, blocks [][]string, cols ...int) string {
 	return b.String()
 }
 
+// frameInner is the width inside a frame of outer width w: borders and a space each side.
+func frameInner(w int) int { return max(1, w-2*lipgloss.Width("│")-2) }
+
+// hrule is a horizontal line w cells wide.
+func hrule(w int) string { return strings.Repeat("─", max(0, w)/lipgloss.Width("─")) }
+
 // linkCard draws a link message: title, text cut short, picture and where it leads.
 func linkCard(st *styles, l *dingtalk.Link, w int) string {
-	inner := max(1, w-4)
+	inner := frameInner(w)
 	var lines []string
 	lines = append(lines, clip(textLinesStyled(st.cardTitle, orEmptyPlain(l.Title), inner), 2)...)
 	textW := inner
@@ -79,7 +86,7 @@ func linkCard(st *styles, l *dingtalk.Link, w int) string {
 // actionCard draws an action card: markdown text, then its buttons as DingTalk lays them out.
 func actionCard(req renderRequest, a *dingtalk.ActionCard, w int) string {
 	st := req.st
-	inner := max(1, w-4)
+	inner := frameInner(w)
 	text := markdownLines(req, a.Text, inner)
 	single := a.SingleTitle != "" || a.SingleURL != ""
 	if single || len(a.Buttons) == 0 {
@@ -126,7 +133,7 @@ func actionCard(req renderRequest, a *dingtalk.ActionCard, w int) string {
 
 // feedCard draws a feed card: the first link large with its picture, the others as rows.
 func feedCard(st *styles, f *dingtalk.FeedCard, w int) string {
-	inner := max(1, w-4)
+	inner := frameInner(w)
 	var blocks [][]string
 	for i, l := range f.Links {
 		title := st.cardTitle.Render(truncate(orEmptyPlain(l.Title), inner-10))

@@ -204,7 +204,7 @@ func (m *Model) historyView(g layout) string {
 	var detail []string
 	if i := m.chooser.current(); i >= 0 && i < len(m.entries) {
 		e := m.entries[i]
-		detail = append(detail, m.st.rule.Render(strings.Repeat("─", m.width)))
+		detail = append(detail, m.st.rule.Render(hrule(m.width)))
 		body := e.Message.Body()
 		if body == "" {
 			body = e.Message.Title()

@@ -73,7 +73,7 @@ func (m *Model) payloadView(g layout) string {
 	if m.payload.TotalLineCount() > m.payload.Height {
 		pct = m.st.hint.Render(fmt.Sprintf("%3.0f%%", m.payload.ScrollPercent()*100))
 	}
-	lines := []string{spread(title, pct, m.width), m.st.rule.Render(strings.Repeat("─", m.width))}
+	lines := []string{spread(title, pct, m.width), m.st.rule.Render(hrule(m.width))}
 	lines = append(lines, strings.Split(m.payload.View(), "\n")...)
 	for len(lines) < g.bodyH {
 		lines = append(lines, "")

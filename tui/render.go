@@ -78,7 +78,7 @@ func renderPreview(req renderRequest) renderResult {
 		title = st.chatTitle.Render(truncate(oneLine(title), w-lipgloss.Width(chat)))
 	}
 	b.WriteString(chat + title + "\n")
-	b.WriteString(st.rule.Render(strings.Repeat("─", w)) + "\n")
+	b.WriteString(st.rule.Render(hrule(w)) + "\n")
 	if shown.Type != dingtalk.TypeActionCard || shown.ActionCard == nil || shown.ActionCard.HideAvatar != "1" {
 		b.WriteString(st.avatar.Render("◆ "+req.robot.Name) + "\n")
 	}
@@ -86,9 +86,9 @@ func renderPreview(req renderRequest) renderResult {
 	var body string
 	switch shown.Type {
 	case dingtalk.TypeText:
-		body = frame(st, w, [][]string{textLines(st, displayMentions(shown.Text.Content, req.contacts, shown.At), w-4)})
+		body = frame(st, w, [][]string{textLines(st, displayMentions(shown.Text.Content, req.contacts, shown.At), frameInner(w))})
 	case dingtalk.TypeMarkdown:
-		body = frame(st, w, [][]string{markdownLines(req, shown.Markdown.Text, w-4)})
+		body = frame(st, w, [][]string{markdownLines(req, shown.Markdown.Text, frameInner(w))})
 	case dingtalk.TypeLink:
 		body = linkCard(st, shown.Link, min(w, 60))
 	case dingtalk.TypeActionCard:

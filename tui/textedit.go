@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"os"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -70,8 +72,14 @@ func defaultTextEditKeys() textEditKeys {
 	}
 }
 
-// cellWidth is a rune's width in cells. East Asian ambiguous runes count as one, as in lipgloss.
-var cellWidth = (&runewidth.Condition{}).RuneWidth
+// cellWidth is a rune's width in cells, counted as lipgloss counts them: East Asian ambiguous
+// runes are one cell unless RUNEWIDTH_EASTASIAN is true.
+var cellWidth = (&runewidth.Condition{EastAsianWidth: eastAsian(), StrictEmojiNeutral: true}).RuneWidth
+
+func eastAsian() bool {
+	ea, err := strconv.ParseBool(os.Getenv("RUNEWIDTH_EASTASIAN"))
+	return err == nil && ea
+}
 
 func newTextEdit(st textEditStyles, prompt, placeholder string) textEdit {
 	return textEdit{

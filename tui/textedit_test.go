@@ -125,14 +125,15 @@ func TestTextEditWrapsAndMovesByScreenLines(t *testing.T) {
 }
 
 func TestTextEditWideRunes(t *testing.T) {
-	e := newTestEdit(9, 5) // 6 columns of text
+	w := lipgloss.Width("│ ") + 1 + 6 // 6 columns of text
+	e := newTestEdit(w, 5)
 	e.SetValue("钉钉机器人好")
 	starts := e.wrap(0)
 	if len(starts) != 2 || starts[1] != 3 {
 		t.Fatalf("wide runes wrap at %v, want [0 3]", starts)
 	}
 	for _, l := range strings.Split(e.View(), "\n") {
-		if lipgloss.Width(l) > 9 {
+		if lipgloss.Width(l) > w {
 			t.Fatalf("line wider than the editor: %q", l)
 		}
 	}

@@ -31,8 +31,9 @@ func (m *Model) geometry() layout {
 	var l layout
 	l.bodyH = max(4, m.height-1-m.statusHeight()-helpH)
 	if m.wide() {
-		l.editorW = (m.width - 3) / 2
-		l.previewW = m.width - l.editorW - 3
+		sep := 2 + lipgloss.Width("│")
+		l.editorW = (m.width - sep) / 2
+		l.previewW = m.width - l.editorW - sep
 		l.editorH = l.bodyH - 1
 		l.previewH = l.bodyH
 	} else {
@@ -94,7 +95,16 @@ func (m Model) View() string {
 	case stateError:
 		body = overlay(body, m.failureView(), m.width, g.bodyH)
 	}
-	return m.headerView() + "\n" + body + "\n" + m.statusView() + "\n" + m.helpView()
+	screen := m.headerView() + "\n" + body + "\n" + m.statusView() + "\n" + m.helpView()
+	if eastAsian() {
+		// Box-drawing runes are two cells wide here: cut rather than let lines wrap.
+		lines := strings.Split(screen, "\n")
+		for i, l := range lines {
+			lines[i] = ansi.Truncate(l, m.width, "")
+		}
+		screen = strings.Join(lines, "\n")
+	}
+	return screen
 }
 
 // composeView is the editor and the preview, side by side or stacked.
