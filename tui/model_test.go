@@ -963,3 +963,33 @@ func TestEnterInTheTitleMovesToTheText(t *testing.T) {
 		t.Fatalf("title %q text %q", msg.Title, msg.Text)
 	}
 }
+
+func TestEditorKeyHandsTheBodyToAFile(t *testing.T) {
+	opts := testOptions(t)
+	d := newDriver(t, opts, 120, 40)
+	d.key("tab")
+	d.typeText("for the editor")
+	d.key("ctrl+o") // writes the file, then asks Bubble Tea to run $EDITOR on it
+	files, _ := filepath.Glob(filepath.Join(opts.StateDir, "dingbot-*.md"))
+	if len(files) != 1 {
+		t.Fatalf("temp files %v", files)
+	}
+	if data, _ := os.ReadFile(files[0]); string(data) != "for the editor" {
+		t.Fatalf("file holds %q", data)
+	}
+	if info, _ := os.Stat(files[0]); info.Mode().Perm() != 0o600 {
+		t.Fatalf("temp file mode %v", info.Mode())
+	}
+	d.send(editorDoneMsg{path: files[0], err: errors.New("exit status 2")})
+	if d.m.form.body.Value() != "for the editor" || !strings.Contains(d.m.status.text, "unchanged") {
+		t.Fatalf("failed editor changed the body: %q / %q", d.m.form.body.Value(), d.m.status.text)
+	}
+	if _, err := os.Stat(files[0]); !os.IsNotExist(err) {
+		t.Fatal("temp file left behind")
+	}
+	d.key("ctrl+t", "ctrl+t", "ctrl+t") // feed card: no body
+	d.key("ctrl+o")
+	if !strings.Contains(d.m.status.text, "no text to edit") {
+		t.Fatalf("status %q", d.m.status.text)
+	}
+}
