@@ -46,13 +46,18 @@ func (m *Model) geometry() layout {
 
 // resize reflows everything at once and re-renders the preview for the new width.
 func (m *Model) resize(w, h int) tea.Cmd {
+	widthChanged := w != m.width
 	m.width, m.height = w, h
 	before := m.preview.vp.Width
 	m.layout()
+	var cmds []tea.Cmd
 	if m.preview.vp.Width != before {
-		return m.renderNow()
+		cmds = append(cmds, m.renderNow())
 	}
-	return nil
+	if widthChanged && m.state == statePayload {
+		cmds = append(cmds, m.openPayload()) // wrapped for the old width
+	}
+	return tea.Batch(cmds...)
 }
 
 // layout sizes the components for the current screen.
