@@ -44,7 +44,7 @@ func exitCode(err error) int {
 	return exitUsage
 }
 
-// errorKind names the failure in --json output.
+// errorKind names the failure in --json output, with the same words the MCP tools use.
 func errorKind(err error) string {
 	var (
 		api  *dingtalk.APIError
@@ -57,14 +57,22 @@ func errorKind(err error) string {
 	case err == nil:
 		return ""
 	case errors.As(err, &api):
-		return "dingtalk"
+		if api.Code == 410100 || api.Code == 130101 {
+			return "rate_limited"
+		}
+		return "dingtalk_error"
 	case errors.As(err, &rate):
 		return "rate_limited"
 	case errors.As(err, &tr):
-		if tr.Timeout() {
+		switch tr.Kind {
+		case dingtalk.KindTimeout:
 			return "timeout"
+		case dingtalk.KindBadResponse:
+			return "bad_response"
+		case dingtalk.KindCanceled:
+			return "canceled"
 		}
-		return "network"
+		return "connection_failed"
 	case errors.As(err, &val):
 		return "invalid_message"
 	case errors.As(err, &kw):
