@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -68,7 +67,7 @@ func newRobotsCmd(g *globalFlags, s streams) *cobra.Command {
 		Short: "List the configured robots (secrets shown as SEC…last4)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := loadApp(context.Background(), *g, false)
+			a, err := loadApp(cmd.Context(), *g, false)
 			if err != nil {
 				return err
 			}
@@ -114,7 +113,7 @@ func newContactsCmd(g *globalFlags, s streams) *cobra.Command {
 		Short: "List the contacts you can mention by name (--at-name)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := loadApp(context.Background(), *g, false)
+			a, err := loadApp(cmd.Context(), *g, false)
 			if err != nil {
 				return err
 			}
