@@ -185,7 +185,7 @@ func (c *Client) attempt(ctx context.Context, r Robot, ep Endpoint, p *Prepared)
 	if err != nil {
 		return nil, fail(KindConnect, 0, "build request: "+unwrapURLError(err).Error(), false)
 	}
-	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	req.Header.Set("Content-Type", "application/json") // exactly as DingTalk documents it; JSON is UTF-8
 	req.Header.Set("User-Agent", "dingbot")
 
 	resp, err := c.HTTP.Do(req)

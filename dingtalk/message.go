@@ -225,7 +225,8 @@ func (m Message) Body() string {
 
 // Encode returns the exact request body DingTalk receives: compact JSON with <, > and &
 // left as they are (Go's default escaping would make dry runs unreadable and bodies larger).
-// Only the body matching Type is encoded, and no empty "at" is sent.
+// Only the body matching Type is encoded, and "at" only where DingTalk reads it (text and
+// markdown) and only when someone is mentioned.
 func (m Message) Encode() ([]byte, error) {
 	out := Message{Type: m.Type, MsgUUID: m.MsgUUID}
 	switch m.Type {
@@ -240,7 +241,8 @@ func (m Message) Encode() ([]byte, error) {
 	case TypeFeedCard:
 		out.FeedCard = m.FeedCard
 	}
-	if !m.At.Empty() {
+	// Only text and markdown carry "at"; an action card mentions by @userId in its text alone.
+	if !m.At.Empty() && (m.Type == TypeText || m.Type == TypeMarkdown) {
 		out.At = m.At
 	}
 	var buf bytes.Buffer

@@ -27,6 +27,8 @@ func TestEncodeExactJSON(t *testing.T) {
 			`{"msgtype":"actionCard","actionCard":{"title":"T","text":"x","btns":[{"title":"A","actionURL":"https://a.example"},{"title":"B","actionURL":"https://b.example"}],"btnOrientation":"1"}}`},
 		{"feed card", NewFeedCard(FeedLink{"A", "https://a.example", "https://a.example/p.png"}),
 			`{"msgtype":"feedCard","feedCard":{"links":[{"title":"A","messageURL":"https://a.example","picURL":"https://a.example/p.png"}]}}`},
+		{"action card mentions live in its text only", Message{Type: TypeActionCard, ActionCard: &ActionCard{Title: "T", Text: "x @u1", SingleTitle: "Go", SingleURL: "https://a.example"}, At: &At{AtUserIDs: []string{"u1"}}},
+			`{"msgtype":"actionCard","actionCard":{"title":"T","text":"x @u1","singleTitle":"Go","singleURL":"https://a.example"}}`},
 		{"stray body of other type dropped", Message{Type: TypeText, Text: &Text{Content: "x"}, Markdown: &Markdown{Title: "a", Text: "b"}},
 			`{"msgtype":"text","text":{"content":"x"}}`},
 	}
