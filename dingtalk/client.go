@@ -17,6 +17,9 @@ import (
 	"time"
 )
 
+// ContentType is the request's Content-Type, exactly as DingTalk documents it (JSON is UTF-8).
+const ContentType = "application/json"
+
 // DefaultTimeout bounds one request to DingTalk.
 const DefaultTimeout = 10 * time.Second
 
@@ -185,7 +188,7 @@ func (c *Client) attempt(ctx context.Context, r Robot, ep Endpoint, p *Prepared)
 	if err != nil {
 		return nil, fail(KindConnect, 0, "build request: "+unwrapURLError(err).Error(), false)
 	}
-	req.Header.Set("Content-Type", "application/json") // exactly as DingTalk documents it; JSON is UTF-8
+	req.Header.Set("Content-Type", ContentType)
 	req.Header.Set("User-Agent", "dingbot")
 
 	resp, err := c.HTTP.Do(req)

@@ -48,7 +48,7 @@ func payloadText(r dingtalk.Robot, msg dingtalk.Message, now time.Time, width in
 	if p == nil || p.Body == nil {
 		return b.String()
 	}
-	fmt.Fprintf(&b, "POST %s\nContent-Type: application/json\n", target)
+	fmt.Fprintf(&b, "POST %s\nContent-Type: %s\n", target, dingtalk.ContentType)
 	fmt.Fprintf(&b, "%d of %d bytes", p.Bytes, dingtalk.MaxBodyBytes)
 	if r.Signed() {
 		b.WriteString(" · timestamp and sign are computed afresh for every request")
@@ -56,8 +56,8 @@ func payloadText(r dingtalk.Robot, msg dingtalk.Message, now time.Time, width in
 	b.WriteString("\n\n")
 	b.Write(dingtalk.Indent(p.Body))
 	b.WriteString("\n\n# the same request with curl (token redacted: paste yours)\n")
-	fmt.Fprintf(&b, "curl -sS -X POST %s \\\n  -H 'Content-Type: application/json' \\\n  --data-binary %s\n",
-		shellQuote(target), shellQuote(string(p.Body)))
+	fmt.Fprintf(&b, "curl -sS -X POST %s \\\n  -H 'Content-Type: %s' \\\n  --data-binary %s\n",
+		shellQuote(target), dingtalk.ContentType, shellQuote(string(p.Body)))
 	return ansi.Hardwrap(ansi.Wordwrap(b.String(), max(20, width), ""), max(20, width), true)
 }
 

@@ -517,7 +517,7 @@ func writeHumanResult(s streams, o sendOutcome) {
 	var api *dingtalk.APIError
 	switch {
 	case o.err == nil && o.dryRun:
-		fmt.Fprintf(s.out, "POST %s\nContent-Type: application/json\n\n%s\n", o.url, o.prepared.Body)
+		fmt.Fprintf(s.out, "POST %s\nContent-Type: %s\n\n%s\n", o.url, dingtalk.ContentType, o.prepared.Body)
 		fmt.Fprintf(s.err, "dingbot: dry run: %s message for robot %s is valid (%d of %d bytes); nothing was sent\n", o.msgtype, o.robot, o.prepared.Bytes, dingtalk.MaxBodyBytes)
 	case o.err == nil:
 		fmt.Fprintf(s.out, "sent %s message to robot %s (%d bytes)\n", o.msgtype, o.robot, o.prepared.Bytes)
