@@ -61,6 +61,10 @@ type Config struct {
 	// Warnings are problems worth telling the user that do not stop dingbot, such as a secret in
 	// a file other users can read.
 	Warnings []string
+	// Unavailable holds the robots that are configured correctly but cannot be used in this
+	// environment (their secret_env variable is not set), with the reason. They are not in Robots;
+	// asking for one by name returns its reason, so the other robots keep working.
+	Unavailable map[string]error
 }
 
 // ErrNoRobots is returned when a robot is asked for and none is configured.
@@ -70,7 +74,7 @@ var ErrNoRobots = errors.New("no robot configured: run `dingbot config init` and
 var ErrUnknownRobot = errors.New("unknown robot")
 
 // Empty reports whether no robot is configured at all.
-func (c *Config) Empty() bool { return len(c.Robots) == 0 }
+func (c *Config) Empty() bool { return len(c.Robots) == 0 && len(c.Unavailable) == 0 }
 
 // Names lists the configured robots' names, sorted.
 func (c *Config) Names() []string {
@@ -88,6 +92,12 @@ func (c *Config) Robot(name string) (dingtalk.Robot, error) {
 		return dingtalk.Robot{}, ErrNoRobots
 	}
 	name = strings.TrimSpace(name)
+	if name == "" && c.DefaultRobot != "" {
+		name = c.DefaultRobot
+	}
+	if err, ok := c.Unavailable[name]; ok {
+		return dingtalk.Robot{}, err
+	}
 	if name == "" {
 		if c.DefaultRobot == "" {
 			return dingtalk.Robot{}, fmt.Errorf("%d robots are configured and none is the default: choose one of %s, or set default_robot in the config", len(c.Robots), strings.Join(c.Names(), ", "))

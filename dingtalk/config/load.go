@@ -66,6 +66,15 @@ func (c *Config) build(f *File) error {
 	slices.Sort(names)
 	for _, name := range names {
 		r, err := robot(name, f.Robots[name])
+		var unset *unsetEnvError
+		if errors.As(err, &unset) {
+			if c.Unavailable == nil {
+				c.Unavailable = map[string]error{}
+			}
+			c.Unavailable[name] = fileErr(err)
+			c.Warnings = append(c.Warnings, fmt.Sprintf("robot %s is unavailable until %s is set (its secret_env); the other robots work", name, unset.name))
+			continue
+		}
 		if err != nil {
 			errs = append(errs, fileErr(err))
 			continue
@@ -89,14 +98,19 @@ func (c *Config) build(f *File) error {
 	c.DefaultRobot = strings.TrimSpace(f.DefaultRobot)
 	switch {
 	case c.DefaultRobot != "":
-		if _, ok := c.find(c.DefaultRobot); !ok {
+		_, unavailable := c.Unavailable[c.DefaultRobot]
+		if _, ok := c.find(c.DefaultRobot); !ok && !unavailable {
 			if c.Empty() {
 				return fileErr(fmt.Errorf("default_robot %q: no robots are configured (add a [robots.%s] table)", c.DefaultRobot, c.DefaultRobot))
 			}
 			return fileErr(fmt.Errorf("default_robot %q is not a configured robot; configured: %s", c.DefaultRobot, strings.Join(c.Names(), ", ")))
 		}
-	case len(c.Robots) == 1:
+	case len(c.Robots) == 1 && len(c.Unavailable) == 0:
 		c.DefaultRobot = c.Robots[0].Name
+	case len(c.Robots) == 0 && len(c.Unavailable) == 1:
+		for name := range c.Unavailable {
+			c.DefaultRobot = name
+		}
 	default:
 		if _, ok := c.find(EnvRobotName); ok {
 			c.DefaultRobot = EnvRobotName
@@ -139,7 +153,7 @@ func robot(name string, rc RobotConfig) (dingtalk.Robot, error) {
 	case envName != "":
 		v, ok := os.LookupEnv(envName)
 		if !ok || strings.TrimSpace(v) == "" {
-			return fail("secret_env: environment variable %s is not set (or is empty)", envName)
+			return dingtalk.Robot{}, &unsetEnvError{robot: name, name: envName}
 		}
 		secret = strings.TrimSpace(v)
 		if !strings.HasPrefix(secret, "SEC") {
@@ -155,6 +169,14 @@ func robot(name string, rc RobotConfig) (dingtalk.Robot, error) {
 		}
 	}
 	return r, nil
+}
+
+// unsetEnvError says a robot's secret_env names a variable that is not set. Only that robot is
+// unusable: the config itself is fine.
+type unsetEnvError struct{ robot, name string }
+
+func (e *unsetEnvError) Error() string {
+	return fmt.Sprintf("robot %s: secret_env: environment variable %s is not set (or is empty): export it, or use another robot", e.robot, e.name)
 }
 
 // mobilePattern is a mainland number (digits) or +CC-number, as DingTalk writes them.

@@ -147,8 +147,6 @@ func TestLoadValidation(t *testing.T) {
 		{"webhook bad token", "[robots.ops]\nwebhook = \"https://oapi.dingtalk.com/robot/send?access_token=ab%22cd" + token + "\"\n", nil, "robot ops: webhook: access token contains characters"},
 		{"secret prefix", "[robots.ops]\nwebhook = \"" + token + "\"\nsecret = \"abc123\"\n", nil, "robot ops: secret must start with SEC"},
 		{"secret and secret_env", "[robots.ops]\nwebhook = \"" + token + "\"\nsecret = \"SECa\"\nsecret_env = \"X\"\n", map[string]string{"X": "SECb"}, "robot ops: set either secret or secret_env, not both"},
-		{"secret_env unset", "[robots.ops]\nwebhook = \"" + token + "\"\nsecret_env = \"DINGBOT_TEST_UNSET_VAR\"\n", nil, "robot ops: secret_env: environment variable DINGBOT_TEST_UNSET_VAR is not set"},
-		{"secret_env empty", "[robots.ops]\nwebhook = \"" + token + "\"\nsecret_env = \"EMPTY_SECRET\"\n", map[string]string{"EMPTY_SECRET": ""}, "environment variable EMPTY_SECRET is not set"},
 		{"secret_env prefix", "[robots.ops]\nwebhook = \"" + token + "\"\nsecret_env = \"BAD_SECRET\"\n", map[string]string{"BAD_SECRET": "nope"}, "robot ops: the secret in $BAD_SECRET must start with SEC"},
 		{"empty keyword", "[robots.ops]\nwebhook = \"" + token + "\"\nkeywords = [\"a\", \" \"]\n", nil, "robot ops: keywords: a keyword is empty"},
 		{"empty robot name", "[robots.\"\"]\nwebhook = \"" + token + "\"\n", nil, "a robot has an empty name"},
@@ -372,5 +370,45 @@ func TestExampleConfigLoads(t *testing.T) {
 	}
 	if len(c.Contacts) != 1 || len(c.Robots) != 2 {
 		t.Fatalf("filled-in example: %d robots, %d contacts", len(c.Robots), len(c.Contacts))
+	}
+}
+
+// TestUnsetSecretEnvDisablesOnlyThatRobot: a robot whose secret_env variable is missing cannot
+// be used, says why when asked for, and leaves the other robots working.
+func TestUnsetSecretEnvDisablesOnlyThatRobot(t *testing.T) {
+	for _, env := range []map[string]string{nil, {"DINGBOT_TEST_UNSET_VAR": ""}} {
+		cleanEnv(t)
+		for k, v := range env {
+			t.Setenv(k, v)
+		}
+		path := writeConfig(t, "default_robot = \"ops\"\n[robots.ops]\nwebhook = \""+token+"\"\nsecret_env = \"DINGBOT_TEST_UNSET_VAR\"\n[robots.other]\nwebhook = \""+token+"\"\n")
+		c, err := Load(path)
+		if err != nil {
+			t.Fatalf("Load: %v", err)
+		}
+		if c.Empty() || len(c.Robots) != 1 || c.Robots[0].Name != "other" {
+			t.Fatalf("robots = %+v", c.Robots)
+		}
+		for _, name := range []string{"", "ops"} {
+			_, err := c.Robot(name)
+			if err == nil || !strings.Contains(err.Error(), "environment variable DINGBOT_TEST_UNSET_VAR is not set") || !strings.HasPrefix(err.Error(), path+": ") {
+				t.Fatalf("Robot(%q) error = %v", name, err)
+			}
+		}
+		if r, err := c.Robot("other"); err != nil || r.Name != "other" {
+			t.Fatalf("Robot(other) = %v, %v", r, err)
+		}
+		if len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "robot ops is unavailable until DINGBOT_TEST_UNSET_VAR is set") {
+			t.Fatalf("warnings = %q", c.Warnings)
+		}
+	}
+	// The only robot being unavailable is not "no robot configured": nothing falls back to the sandbox.
+	cleanEnv(t)
+	c, err := Load(writeConfig(t, "[robots.ops]\nwebhook = \""+token+"\"\nsecret_env = \"DINGBOT_TEST_UNSET_VAR\"\n"))
+	if err != nil || c.Empty() {
+		t.Fatalf("Load = %+v, %v; want a non-empty config", c, err)
+	}
+	if _, err := c.Robot(""); err == nil || errors.Is(err, ErrNoRobots) || !strings.Contains(err.Error(), "DINGBOT_TEST_UNSET_VAR") {
+		t.Fatalf("Robot(\"\") = %v, want the unset variable explained", err)
 	}
 }
