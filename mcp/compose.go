@@ -90,14 +90,15 @@ func (ts *toolset) resolveMentions(m *dingtalk.Message, names []string) error {
 // robot finds the robot a call names, or the default one.
 func (ts *toolset) robot(name string) (dingtalk.Robot, error) {
 	robots := ts.opts.Robots
+	if err, ok := ts.opts.Unavailable[ts.resolveName(name)]; ok {
+		return dingtalk.Robot{}, &toolError{kind: KindRobotMisconfigured, msg: err.Error(),
+			hint: "nothing was sent: the user must set the environment variable holding this robot's secret and restart the MCP server; another robot from list_robots may work meanwhile"}
+	}
 	if len(robots) == 0 {
 		return dingtalk.Robot{}, &toolError{kind: KindUnknownRobot, msg: "no robot is configured",
 			hint: "tell the user to add a robot to dingbot's config (or set DINGTALK_BOT_ACCESS_TOKEN and DINGTALK_BOT_SECRET) and restart the MCP server"}
 	}
-	name = strings.TrimSpace(name)
-	if name == "" {
-		name = ts.opts.DefaultRobot
-	}
+	name = ts.resolveName(name)
 	if name == "" {
 		if len(robots) == 1 {
 			return robots[0], nil
@@ -130,6 +131,14 @@ func (ts *toolset) usableRobot(name string) (dingtalk.Robot, error) {
 			hint: "nothing was sent: the user must fix this robot's webhook in dingbot's config; another robot may work meanwhile"}
 	}
 	return r, nil
+}
+
+// resolveName is the robot a call means: the name given, or the default robot.
+func (ts *toolset) resolveName(name string) string {
+	if name = strings.TrimSpace(name); name != "" {
+		return name
+	}
+	return ts.opts.DefaultRobot
 }
 
 func (ts *toolset) robotNames() []string {

@@ -40,6 +40,9 @@ type Options struct {
 	// ConfigError is a configuration problem found at start-up. When set, every tool returns it
 	// as an error result, so the agent can tell the user, while the server keeps speaking MCP.
 	ConfigError error
+	// Unavailable are robots configured correctly but unusable here (their secret_env variable
+	// is unset), with the reason; naming one gives that reason instead of "unknown robot".
+	Unavailable map[string]error
 	// Version is reported as the server version.
 	Version string
 	// Logger receives one line per tool call. Nil discards logs. It must never write to stdout.

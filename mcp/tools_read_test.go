@@ -183,3 +183,24 @@ func TestConfigErrorOnEveryTool(t *testing.T) {
 		}
 	}
 }
+
+// TestUnavailableRobotExplained: a robot whose secret variable is unset is named as such,
+// not as an unknown robot, whether it is asked for by name or is the default.
+func TestUnavailableRobotExplained(t *testing.T) {
+	reason := errors.New("config.toml: robot ops: secret_env: environment variable OPS_SECRET is not set (or is empty)")
+	ts := newToolset(Options{
+		Robots:       []dingtalk.Robot{{Name: "other", Webhook: "tok"}},
+		DefaultRobot: "ops",
+		Unavailable:  map[string]error{"ops": reason},
+	})
+	for _, name := range []string{"", "ops"} {
+		_, err := ts.robot(name)
+		var te *toolError
+		if !errors.As(err, &te) || te.kind != KindRobotMisconfigured || !strings.Contains(te.msg, "OPS_SECRET") {
+			t.Fatalf("robot(%q) = %v", name, err)
+		}
+	}
+	if r, err := ts.robot("other"); err != nil || r.Name != "other" {
+		t.Fatalf("robot(other) = %v, %v", r, err)
+	}
+}

@@ -35,7 +35,7 @@ func runMCP(ctx context.Context, g *globalFlags, rf *rootFlags, s streams) error
 			logger.Warn(w)
 		}
 		opts.Robots, opts.DefaultRobot, opts.Contacts = a.robots, a.defaultR, a.cfg.Contacts
-		opts.Client, opts.Sandbox = a.client, a.sandbox != nil
+		opts.Client, opts.Sandbox, opts.Unavailable = a.client, a.sandbox != nil, a.cfg.Unavailable
 		if g.robot != "" {
 			if _, err := a.robot(g.robot); err != nil {
 				logger.Error("--robot", "err", err)
