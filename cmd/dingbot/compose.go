@@ -30,10 +30,21 @@ func runComposer(ctx context.Context, g *globalFlags, file string, s streams) er
 	}
 	a.warnConfig(s.err)
 	if g.robot != "" {
-		if _, err := a.robot(g.robot); err != nil {
+		r, err := a.robot(g.robot)
+		if err != nil {
 			return err
 		}
-		a.defaultR = g.robot
+		a.defaultR = r.Name
+	}
+	if err, unavailable := a.cfg.Unavailable[a.defaultR]; unavailable || a.defaultR == "" {
+		// Start on a robot that works; the warning above says why the default does not.
+		if len(a.robots) == 0 {
+			if err == nil {
+				_, err = a.robot("")
+			}
+			return err
+		}
+		a.defaultR = a.robots[0].Name
 	}
 	_, noColor := os.LookupEnv("NO_COLOR")
 	opts := tui.Options{
