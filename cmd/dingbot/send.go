@@ -336,8 +336,9 @@ func sendMessage(ctx context.Context, g *globalFlags, f *sendFlags, s streams, m
 	out.err = err
 	if res != nil {
 		out.prepared = res.Prepared
-	} else if p, perr := dingtalk.Prepare(robot, msg, opts); perr == nil || p != nil {
-		out.prepared = p
+	} else {
+		// The send failed: prepare again (cheap, no I/O) to report the size and warnings.
+		out.prepared, _ = dingtalk.Prepare(robot, msg, opts)
 	}
 	if a.sandbox != nil && err == nil {
 		if acc := a.sandbox.Accepted(); len(acc) > 0 {
