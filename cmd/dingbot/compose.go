@@ -16,13 +16,13 @@ import (
 // runComposer opens the terminal composer. Colours are decided here, before the program starts,
 // so that nothing queries the terminal while Bubble Tea owns its input.
 func runComposer(ctx context.Context, g *globalFlags, file string, s streams) error {
-	if !isTerminal(s.in) || !isTerminal(s.out) {
-		return usagef("the composer needs a terminal; to send from a script use 'dingbot send' (see dingbot send --help), for agents 'dingbot --mcp'")
-	}
 	if file != "" {
 		if _, err := os.Stat(file); err != nil {
 			return usageError{fmt.Errorf("open %s: %w", file, err)}
 		}
+	}
+	if !isTerminal(s.in) || !isTerminal(s.out) {
+		return usagef("the composer needs a terminal; to send from a script use 'dingbot send' (see dingbot send --help), for agents 'dingbot --mcp'")
 	}
 	a, err := loadApp(ctx, *g, true)
 	if err != nil {
