@@ -18,7 +18,7 @@ import (
 func runComposer(ctx context.Context, g *globalFlags, file string, s streams) error {
 	if file != "" {
 		if _, err := os.Stat(file); err != nil {
-			return usageError{fmt.Errorf("open %s: %w", file, err)}
+			return usageError{fmt.Errorf("cannot open the file to compose: %w", err)}
 		}
 	}
 	if !isTerminal(s.in) || !isTerminal(s.out) {
