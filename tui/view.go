@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -39,9 +40,22 @@ func (m *Model) geometry() layout {
 	} else {
 		l.editorW, l.previewW = m.width, m.width
 		l.editorH = max(5, (l.bodyH-1)*11/20)
-		l.previewH = l.bodyH - l.editorH - 1
+		l.previewH = max(1, l.bodyH-l.editorH-1)
 	}
 	return l
+}
+
+// The smallest terminal the composer draws in; below it a notice asks for more room.
+const (
+	minWidth  = 40
+	minHeight = 14
+)
+
+// tooSmallView asks for a larger terminal. Keys still work and the draft is still saved.
+func (m *Model) tooSmallView() string {
+	msg := fmt.Sprintf("dingbot needs at least %d×%d; this terminal is %d×%d. Enlarge it: your draft is safe (ctrl+q quits).",
+		minWidth, minHeight, m.width, m.height)
+	return ansi.Hardwrap(ansi.Wordwrap(msg, m.width, ""), m.width, true)
 }
 
 // resize reflows everything at once and re-renders the preview for the new width.
@@ -79,6 +93,9 @@ func (m *Model) layout() {
 func (m Model) View() string {
 	if m.width == 0 || m.height == 0 {
 		return ""
+	}
+	if m.width < minWidth || m.height < minHeight {
+		return m.tooSmallView()
 	}
 	g := m.geometry()
 	var body string
@@ -174,7 +191,12 @@ func (m *Model) headerView() string {
 func (m *Model) helpView() string {
 	keys := m.helpFor()
 	if m.fullHelp && m.state == stateCompose {
-		return m.help.FullHelpView(keys.full)
+		// bubbles/help drops columns that do not fit but pads the last one: cut every line.
+		lines := strings.Split(m.help.FullHelpView(keys.full), "\n")
+		for i, l := range lines {
+			lines[i] = fit(l, m.width)
+		}
+		return strings.Join(lines, "\n")
 	}
 	return fit(m.help.ShortHelpView(keys.short), m.width)
 }
