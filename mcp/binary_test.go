@@ -125,6 +125,8 @@ mobile = "13800000000"
 			"DINGBOT_STATE_DIR=" + filepath.Join(dir, "state"),
 			"DINGTALK_BOT_ACCESS_TOKEN=", "DINGTALK_BOT_SECRET=",
 			"HOME=" + dir, "XDG_CONFIG_HOME=" + filepath.Join(dir, "xdg"),
+			// Anything not on loopback would go to a proxy that is not there: no test leaves the machine.
+			"HTTPS_PROXY=http://127.0.0.1:9", "HTTP_PROXY=http://127.0.0.1:9", "NO_PROXY=",
 		},
 	}
 	b.config(t, configTOML)

@@ -1,6 +1,9 @@
 package tui
 
 import (
+	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"reflect"
 	"strings"
@@ -34,9 +37,28 @@ var testContacts = dingtalk.Contacts{
 // testRobot is a robot that is never called.
 var testRobot = dingtalk.Robot{Name: "ops", Webhook: "https://oapi.dingtalk.com/robot/send?access_token=tok123456"}
 
+// loopbackOnly is the client of every test: requests to anything but loopback fail at once,
+// so no test can reach DingTalk or any other host, whatever keys it presses.
+func loopbackOnly() *dingtalk.Client {
+	c := dingtalk.NewClient(5 * time.Second)
+	inner := c.HTTP.Transport
+	c.HTTP.Transport = roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if ip := net.ParseIP(r.URL.Hostname()); r.URL.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return nil, fmt.Errorf("tests never leave loopback: refused %s", r.URL.Host)
+		}
+		return inner.RoundTrip(r)
+	})
+	return c
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
 func testOptions(t *testing.T) Options {
 	t.Helper()
 	return Options{
+		Client:       loopbackOnly(),
 		Robots:       []dingtalk.Robot{testRobot, {Name: "alerts", Webhook: "alertstoken", Keywords: []string{"告警", "deploy"}}, {Name: "signed", Webhook: "signedtoken", Secret: "SECsupersecretvalue0001"}},
 		Contacts:     testContacts,
 		StateDir:     t.TempDir(),

@@ -35,7 +35,7 @@ func withSandbox(t *testing.T, opts Options, robots ...sandbox.Robot) (Options, 
 			AllowCustomHost: true,
 		})
 	}
-	opts.Client = dingtalk.NewClient(0)
+	opts.Client = loopbackOnly()
 	return opts, srv
 }
 
@@ -856,7 +856,7 @@ func (f fakeLimiter) Remaining(string) (int, error) { return f.left, nil }
 
 func TestStatusBarShowsSendsLeft(t *testing.T) {
 	opts := testOptions(t)
-	opts.Client = dingtalk.NewClient(0)
+	opts.Client = loopbackOnly()
 	opts.Client.Limiter = fakeLimiter{left: 3}
 	d := newDriver(t, opts, 120, 40)
 	if sb := d.m.statusView(); !strings.Contains(sb, "3/20 left this min") {

@@ -32,7 +32,7 @@ func TestSecretsNeverReachScreenOrState(t *testing.T) {
 	bad := good
 	bad.Name, bad.Secret = "stale", secret[:len(secret)-1]+"x"
 	opts.Robots, opts.DefaultRobot = []dingtalk.Robot{good, bad}, "ops"
-	opts.Client = dingtalk.NewClient(0)
+	opts.Client = loopbackOnly()
 
 	tm := program(t, opts, nil, 120, 40)
 	tm.Type("Deploy 42")

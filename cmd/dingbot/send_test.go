@@ -140,7 +140,10 @@ func (e *env) environ() []string {
 	if cfg == "" {
 		cfg = filepath.Join(e.dir, "absent.toml")
 	}
-	return append(env, "DINGBOT_CONFIG="+cfg, "DINGBOT_STATE_DIR="+filepath.Join(e.dir, "state"), "NO_PROXY=*")
+	// Loopback is never proxied; anything else would go to a proxy that is not there, so no test
+	// can leave the machine.
+	return append(env, "DINGBOT_CONFIG="+cfg, "DINGBOT_STATE_DIR="+filepath.Join(e.dir, "state"),
+		"HTTPS_PROXY=http://127.0.0.1:9", "HTTP_PROXY=http://127.0.0.1:9")
 }
 
 func (e *env) lastMessage() map[string]any {
@@ -366,7 +369,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 		{[]string{"send", "text", "x"}, func() { e.sb.SetFault(sandbox.FaultDropConnection) }},
 		{[]string{"send", "text", "x", "--timeout", "200ms", "--msg-uuid", "u1"}, func() { e.sb.SetDelay(time.Second) }},
 		{[]string{"send", "text", "x", "--at", "bad"}, nil},
-		{[]string{"send", "text", "x", "--webhook", "https://evil.example/?access_token=" + testToken + "&x=\"", "--secret", "notSEC" + testSecret}, nil},
+		{[]string{"send", "text", "x", "--webhook", "http://127.0.0.1:9/?access_token=" + testToken + "&x=\"", "--secret", "notSEC" + testSecret}, nil},
 		{[]string{"robots"}, nil},
 		{[]string{"config", "path"}, nil},
 	}
