@@ -101,6 +101,12 @@ touching a real group. Add robots with 'dingbot config init'.`,
 		newRobotsCmd(g, s),
 		newContactsCmd(g, s),
 		newComposeCmd(g, s),
+		&cobra.Command{
+			Use:   "version",
+			Short: "Print dingbot's version",
+			Args:  cobra.NoArgs,
+			Run:   func(*cobra.Command, []string) { fmt.Fprintln(s.out, "dingbot", buildVersion()) },
+		},
 	)
 	root.SetVersionTemplate("dingbot {{.Version}}\n")
 	return root
