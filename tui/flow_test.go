@@ -128,3 +128,52 @@ func TestFlowDraftSurvivesRestart(t *testing.T) {
 	}
 	finalScreen(t, tm)
 }
+
+// TestResendAfterUnknownOutcomeReusesMsgUUID: a send that times out after the body left may have
+// been posted; sending the same message again carries the same msgUuid, so DingTalk posts it at
+// most once. An edited message gets a new one.
+func TestResendAfterUnknownOutcomeReusesMsgUUID(t *testing.T) {
+	opts, srv := withSandbox(t, testOptions(t), sandbox.Robot{Token: "ops"})
+	opts.Client.HTTP.Timeout = 200 * time.Millisecond
+	opts.Client.RetryDelay = 10 * time.Millisecond
+	srv.SetDelay(time.Second)
+	d := newDriver(t, opts, 120, 40)
+	d.typeText("Deploy 42")
+	d.key("tab")
+	d.typeText("rolled out")
+	d.key("ctrl+s", "y")
+	if d.m.state != stateError || d.m.unknownOutcome == nil || !strings.Contains(d.m.failure.hint, "same msgUuid") {
+		t.Fatalf("after a timeout: state %v, unknown %v, failure %+v", d.m.state, d.m.unknownOutcome, d.m.failure)
+	}
+	srv.SetDelay(0)
+	d.key("esc", "ctrl+s", "y")
+	if d.m.state != stateCompose || d.m.unsent {
+		t.Fatalf("resend did not succeed: state %v failure %+v", d.m.state, d.m.failure)
+	}
+	// Every attempt, including those cut off by the timeout, as the sandbox read it.
+	uuids := map[any]bool{}
+	attempts := 0
+	for _, a := range srv.Arrivals() {
+		var body map[string]any
+		if json.Unmarshal(a.Body, &body) == nil {
+			attempts++
+			uuids[body["msgUuid"]] = true
+		}
+	}
+	if attempts < 2 || len(uuids) != 1 || uuids[nil] || uuids[""] {
+		t.Fatalf("%d attempts carried msgUuids %v, want one and the same", attempts, uuids)
+	}
+	if n := len(srv.Accepted()); n != 1 {
+		t.Fatalf("the group shows %d posts, want 1", n)
+	}
+
+	// A different message is a new send with a new msgUuid.
+	d.typeText(" again")
+	d.key("ctrl+s", "y")
+	last := srv.Accepted()[len(srv.Accepted())-1].Message["msgUuid"]
+	for u := range uuids {
+		if last == u {
+			t.Fatalf("an edited message reused msgUuid %v", u)
+		}
+	}
+}

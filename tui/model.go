@@ -72,6 +72,10 @@ type Model struct {
 	sendID  int
 	cancel  context.CancelFunc
 	failure *failure
+	// unknownOutcome is the last send that may or may not have been posted (a timeout after the
+	// body left). Sending the same message to the same robot again reuses its msgUuid, so
+	// DingTalk posts it at most once.
+	unknownOutcome *idempotentSend
 
 	status   status
 	statusID int

@@ -2,6 +2,8 @@ package tui
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -57,6 +59,31 @@ type sendDoneMsg struct {
 	err    error
 	msg    dingtalk.Message
 	robot  dingtalk.Robot
+	key    idempotentSend
+}
+
+// idempotentSend ties a msgUuid to the robot and body it was sent with.
+type idempotentSend struct {
+	robot string
+	body  string
+	uuid  string
+}
+
+// msgUUID returns the msgUuid for sending msg to r: the one of the last send whose outcome is
+// unknown when this is the same message to the same robot, otherwise a fresh one. msg's own
+// MsgUUID is ignored, so a message reopened from history is a new message.
+func (m *Model) msgUUID(r dingtalk.Robot, msg dingtalk.Message) idempotentSend {
+	msg.MsgUUID = ""
+	body, _ := msg.Encode()
+	key := idempotentSend{robot: r.Name, body: string(body)}
+	if u := m.unknownOutcome; u != nil && u.robot == key.robot && u.body == key.body {
+		key.uuid = u.uuid
+		return key
+	}
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	key.uuid = "dingbot-" + hex.EncodeToString(b[:])
+	return key
 }
 
 // startSend checks the message in a command; a valid one is then confirmed.
@@ -138,10 +165,12 @@ func (m *Model) send(r dingtalk.Robot, msg dingtalk.Message) tea.Cmd {
 	ctx, cancel := context.WithCancel(m.ctx)
 	m.cancel = cancel
 	client := m.opts.Client
+	key := m.msgUUID(r, msg)
+	msg.MsgUUID = key.uuid
 	do := func() tea.Msg {
 		defer cancel()
 		res, err := client.SendWith(ctx, r, msg, dingtalk.PrepareOptions{})
-		return sendDoneMsg{id: id, result: res, err: err, msg: msg, robot: r}
+		return sendDoneMsg{id: id, result: res, err: err, msg: msg, robot: r, key: key}
 	}
 	return tea.Batch(do, m.spinner.Tick)
 }
@@ -159,6 +188,7 @@ func (m *Model) sent(d sendDoneMsg) tea.Cmd {
 		return nil
 	}
 	m.cancel = nil
+	m.unknownOutcome = nil
 	if d.err != nil {
 		var te *dingtalk.TransportError
 		if errors.As(d.err, &te) && te.Kind == dingtalk.KindCanceled && !te.MaybeDelivered {
@@ -166,6 +196,10 @@ func (m *Model) sent(d sendDoneMsg) tea.Cmd {
 			return tea.Batch(m.refreshSendsLeft(), m.setStatus(statusWarn, "send canceled: nothing was posted"))
 		}
 		m.failure = describeFailure(d.err)
+		if te != nil && te.MaybeDelivered {
+			m.unknownOutcome = &d.key
+			m.failure.hint = "it may have been posted: sending this same message again is safe, it carries the same msgUuid, so DingTalk posts it at most once"
+		}
 		m.state = stateError
 		return m.refreshSendsLeft()
 	}
@@ -175,6 +209,7 @@ func (m *Model) sent(d sendDoneMsg) tea.Cmd {
 	if d.result != nil && d.result.Prepared != nil {
 		sentMsg = d.result.Prepared.Message
 	}
+	sentMsg.MsgUUID = "" // history keeps the message, not this one send of it
 	entry := historyEntry{Time: m.now(), Robot: d.robot.Name, MsgType: sentMsg.Type, Message: sentMsg}
 	text := fmt.Sprintf("✓ sent to %s", d.robot.Name)
 	if d.result != nil {
