@@ -10,6 +10,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/sandbox"
 )
 
@@ -175,5 +176,19 @@ func TestResendAfterUnknownOutcomeReusesMsgUUID(t *testing.T) {
 		if last == u {
 			t.Fatalf("an edited message reused msgUuid %v", u)
 		}
+	}
+}
+
+// TestMsgUUIDLeftOutAtTheLimit: a body the preview showed as fitting is never pushed over
+// 20000 bytes by the msgUuid.
+func TestMsgUUIDLeftOutAtTheLimit(t *testing.T) {
+	d := newDriver(t, testOptions(t), 120, 40)
+	r := d.m.currentRobot()
+	msg := dingtalk.NewText(strings.Repeat("x", dingtalk.MaxBodyBytes-40-10))
+	if key := d.m.msgUUID(r, msg); key.uuid != "" {
+		t.Fatalf("msgUuid %q would push the body over the limit", key.uuid)
+	}
+	if key := d.m.msgUUID(r, dingtalk.NewText("short")); !strings.HasPrefix(key.uuid, "dingbot-") {
+		t.Fatalf("short message got msgUuid %q", key.uuid)
 	}
 }

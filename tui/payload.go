@@ -53,6 +53,7 @@ func payloadText(r dingtalk.Robot, msg dingtalk.Message, now time.Time, width in
 	if r.Signed() {
 		b.WriteString(" · timestamp and sign are computed afresh for every request")
 	}
+	b.WriteString("\neach send also carries a fresh \"msgUuid\" (when it fits), so a resend after a timeout never posts twice")
 	b.WriteString("\n\n")
 	b.Write(dingtalk.Indent(p.Body))
 	b.WriteString("\n\n# the same request with curl (token redacted: paste yours)\n")
