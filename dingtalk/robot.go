@@ -70,7 +70,7 @@ func ParseWebhook(webhook string, allowCustomHost bool) (Endpoint, error) {
 		return Endpoint{}, fmt.Errorf("webhook URL scheme %q is not http or https", u.Scheme)
 	}
 	if u.Hostname() != DefaultHost && !allowCustomHost {
-		return Endpoint{}, fmt.Errorf("webhook host %q is not %s: set allow_custom_host = true for this robot (or pass it with --webhook) to send elsewhere", u.Host, DefaultHost)
+		return Endpoint{}, fmt.Errorf("webhook host %q is not %s: set allow_custom_host = true for this robot to send elsewhere", u.Host, DefaultHost)
 	}
 	if u.Hostname() == DefaultHost && u.Scheme != "https" {
 		u.Scheme = "https"

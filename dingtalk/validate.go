@@ -58,6 +58,14 @@ func (v *validator) url(field, value string, required bool) {
 	}
 }
 
+// picture checks an image URL: DingTalk fetches it, so only http(s) makes sense.
+func (v *validator) picture(field, value string, required bool) {
+	v.url(field, value, required)
+	if value != "" && strings.HasPrefix(value, "dingtalk:") {
+		v.add(field, "%q: a picture URL must start with http:// or https://", value)
+	}
+}
+
 // checkURL accepts http(s) URLs with a host and dingtalk:// links.
 func checkURL(s string) error {
 	u, err := url.Parse(s)
@@ -99,7 +107,7 @@ func (v *validator) message(m Message) {
 		v.required("link.title", m.Link.Title)
 		v.required("link.text", m.Link.Text)
 		v.url("link.messageUrl", m.Link.MessageURL, true)
-		v.url("link.picUrl", m.Link.PicURL, false)
+		v.picture("link.picUrl", m.Link.PicURL, false)
 	case TypeActionCard:
 		if m.ActionCard == nil {
 			v.add("actionCard", "an action card needs title, text and a button")
@@ -115,7 +123,7 @@ func (v *validator) message(m Message) {
 			f := fmt.Sprintf("feedCard.links[%d]", i)
 			v.required(f+".title", l.Title)
 			v.url(f+".messageURL", l.MessageURL, true)
-			v.url(f+".picURL", l.PicURL, true)
+			v.picture(f+".picURL", l.PicURL, true)
 		}
 	case "":
 		v.add("msgtype", "is required: text, markdown, link, actionCard or feedCard")

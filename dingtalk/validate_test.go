@@ -28,6 +28,8 @@ func TestValidate(t *testing.T) {
 		{"link no host", NewLink("T", "x", "https://", ""), "has no host"},
 		{"link missing url", NewLink("T", "x", "", ""), "link.messageUrl: is required"},
 		{"link bad pic", NewLink("T", "x", "https://a", "pic.png"), "link.picUrl"},
+		{"link dingtalk pic", NewLink("T", "x", "https://a", "dingtalk://dingtalkclient/page/link?url=x"), "link.picUrl: \"dingtalk://dingtalkclient/page/link?url=x\": a picture URL must start with http:// or https://"},
+		{"feed dingtalk pic", NewFeedCard(FeedLink{"A", "dingtalk://dingtalkclient/page/link?url=x", "dingtalk://x"}), "feedCard.links[0].picURL"},
 		{"card no button", NewActionCard(ActionCard{Title: "T", Text: "x"}), "needs a button"},
 		{"card both", NewActionCard(ActionCard{Title: "T", Text: "x", SingleTitle: "a", SingleURL: "https://a", Buttons: []Button{{"b", "https://b"}}}), "not both"},
 		{"card half single", NewActionCard(ActionCard{Title: "T", Text: "x", SingleTitle: "a"}), "actionCard.singleURL: is required"},

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -72,17 +74,14 @@ func newRobotsCmd(g *globalFlags, s streams) *cobra.Command {
 				return err
 			}
 			a.warnConfig(s.err)
-			if len(a.robots) == 0 {
+			if len(a.robots) == 0 && len(a.cfg.Unavailable) == 0 {
 				fmt.Fprintf(s.err, "no robots configured in %s\nrun 'dingbot config init', or set DINGTALK_BOT_ACCESS_TOKEN (and DINGTALK_BOT_SECRET)\n", a.configPath)
 				return nil
 			}
 			tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tDEFAULT\tSIGNING\tKEYWORDS\tHOST\tSENDS LEFT")
 			for _, r := range a.robots {
-				def := ""
-				if r.Name == a.defaultR {
-					def = "yes"
-				}
+				def := yesIf(r.Name == a.defaultR)
 				signing := "unsigned"
 				if r.Secret != "" {
 					signing = config.RedactSecret(r.Secret)
@@ -102,9 +101,19 @@ func newRobotsCmd(g *globalFlags, s streams) *cobra.Command {
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, def, signing, kw, host, left)
 			}
+			for _, name := range slices.Sorted(maps.Keys(a.cfg.Unavailable)) {
+				fmt.Fprintf(tw, "%s\t%s\tunavailable (see the warning above)\t\t\t\n", name, yesIf(name == a.defaultR))
+			}
 			return tw.Flush()
 		},
 	}
+}
+
+func yesIf(b bool) string {
+	if b {
+		return "yes"
+	}
+	return ""
 }
 
 func newContactsCmd(g *globalFlags, s streams) *cobra.Command {

@@ -65,18 +65,24 @@ func (c *Config) build(f *File) error {
 	}
 	slices.Sort(names)
 	for _, name := range names {
+		if strings.TrimSpace(name) == "" {
+			errs = append(errs, fileErr(errors.New("a robot has an empty name: write [robots.NAME]")))
+			continue
+		}
 		r, err := robot(name, f.Robots[name])
-		var unset *unsetEnvError
-		if errors.As(err, &unset) {
+		if err != nil {
+			// A problem with one robot makes that robot unusable, not the whole config: the
+			// others keep working, and asking for this one explains what to fix.
 			if c.Unavailable == nil {
 				c.Unavailable = map[string]error{}
 			}
 			c.Unavailable[name] = fileErr(err)
-			c.Warnings = append(c.Warnings, fmt.Sprintf("robot %s is unavailable until %s is set (its secret_env); the other robots work", name, unset.name))
-			continue
-		}
-		if err != nil {
-			errs = append(errs, fileErr(err))
+			var unset *unsetEnvError
+			if errors.As(err, &unset) {
+				c.Warnings = append(c.Warnings, fmt.Sprintf("robot %s is unavailable until %s is set (its secret_env); the other robots work", name, unset.name))
+			} else {
+				c.Warnings = append(c.Warnings, fmt.Sprintf("robot %s is unavailable until its config is fixed: %v", name, fileErr(err)))
+			}
 			continue
 		}
 		c.Robots = append(c.Robots, r)

@@ -168,9 +168,19 @@ func TestLoadValidation(t *testing.T) {
 				t.Setenv(k, v)
 			}
 			path := writeConfig(t, tt.doc)
-			_, err := Load(path)
+			c, err := Load(path)
 			if err == nil {
-				t.Fatalf("no error, want %q", tt.want)
+				// A problem with one robot leaves that robot unavailable, with a warning, and
+				// explained when it is asked for.
+				if len(c.Warnings) == 0 || len(c.Unavailable) == 0 {
+					t.Fatalf("no error and no unavailable robot, want %q", tt.want)
+				}
+				for name := range c.Unavailable {
+					_, err = c.Robot(name)
+				}
+				if err == nil {
+					t.Fatalf("unavailable robot returned no error, want %q", tt.want)
+				}
 			}
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("error %q, want it to contain %q", err, tt.want)
@@ -187,15 +197,30 @@ func TestLoadValidation(t *testing.T) {
 
 func TestLoadReportsAllErrors(t *testing.T) {
 	cleanEnv(t)
-	path := writeConfig(t, "[robots.a]\nsecret = \"x\"\n[robots.b]\nwebhook = \""+token+"\"\nsecret = \"y\"\n[[contacts]]\nname = \"C\"\n")
+	path := writeConfig(t, "[robots.a]\nsecret = \"x\"\n[robots.b]\nwebhook = \""+token+"\"\nsecret = \"y\"\n[robots.ok]\nwebhook = \""+token+"\"\n[[contacts]]\nname = \"C\"\n[[contacts]]\nname = \"D\"\nmobile = \"1-2\"\n")
 	_, err := Load(path)
 	if err == nil {
 		t.Fatal("no error")
 	}
-	for _, want := range []string{path + ": robot a: webhook", path + ": robot b: secret must start with SEC", path + `: contact "C"`} {
+	for _, want := range []string{path + `: contact "C"`, path + `: contact "D"`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q lacks %q", err, want)
 		}
+	}
+	// Robot problems do not stop the config: each robot's problem is reported, the rest work.
+	path = writeConfig(t, "[robots.a]\nsecret = \"x\"\n[robots.b]\nwebhook = \""+token+"\"\nsecret = \"y\"\n[robots.ok]\nwebhook = \""+token+"\"\n")
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	warnings := strings.Join(c.Warnings, "\n")
+	for _, want := range []string{path + ": robot a: webhook", path + ": robot b: secret must start with SEC"} {
+		if !strings.Contains(warnings, want) {
+			t.Errorf("warnings %q lack %q", warnings, want)
+		}
+	}
+	if r, err := c.Robot("ok"); err != nil || r.Name != "ok" {
+		t.Fatalf("Robot(ok) = %v, %v", r, err)
 	}
 }
 
