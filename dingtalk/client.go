@@ -121,13 +121,11 @@ func (c *Client) post(ctx context.Context, r Robot, ep Endpoint, p *Prepared) (*
 	}
 	res, err := c.attempt(ctx, r, ep, p)
 	var te *TransportError
-	if err == nil || !errors.As(err, &te) || te.Kind == KindCanceled || ctx.Err() != nil {
+	if err == nil || !errors.As(err, &te) {
 		return res, err
 	}
-	if !te.MaybeDelivered && c.Limiter != nil {
-		_ = c.Limiter.Release(ep.Token)
-	}
-	if te.MaybeDelivered && p.Message.MsgUUID == "" {
+	c.releaseIfUnsent(ep, te)
+	if te.Kind == KindCanceled || ctx.Err() != nil || (te.MaybeDelivered && p.Message.MsgUUID == "") {
 		return nil, err
 	}
 	select {
@@ -140,7 +138,19 @@ func (c *Client) post(ctx context.Context, r Robot, ep Endpoint, p *Prepared) (*
 			return nil, err
 		}
 	}
-	return c.attempt(ctx, r, ep, p)
+	res, err = c.attempt(ctx, r, ep, p)
+	if errors.As(err, &te) {
+		c.releaseIfUnsent(ep, te)
+	}
+	return res, err
+}
+
+// releaseIfUnsent gives back the rate-limit slot of a request that never left this machine:
+// DingTalk did not count it, so neither do we.
+func (c *Client) releaseIfUnsent(ep Endpoint, te *TransportError) {
+	if !te.MaybeDelivered && c.Limiter != nil {
+		_ = c.Limiter.Release(ep.Token)
+	}
 }
 
 func (c *Client) takeSlot(ctx context.Context, r Robot, ep Endpoint) error {

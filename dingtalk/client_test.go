@@ -294,3 +294,55 @@ func BenchmarkSendLoopback(b *testing.B) {
 		}
 	}
 }
+
+// countingLimiter counts slots held, to check that requests that never left give theirs back.
+type countingLimiter struct {
+	mu   sync.Mutex
+	held int
+}
+
+func (l *countingLimiter) Reserve(string) (time.Duration, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.held++
+	return 0, nil
+}
+func (l *countingLimiter) Wait(context.Context, string, func(time.Duration)) error {
+	_, err := l.Reserve("")
+	return err
+}
+func (l *countingLimiter) Release(string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.held--
+	return nil
+}
+func (l *countingLimiter) Remaining(string) (int, error) { return 20 - l.held, nil }
+
+func TestUnsentRequestsGiveTheirSlotBack(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	lim := &countingLimiter{}
+	c := dingtalk.NewClient(time.Second)
+	c.Limiter, c.RetryDelay = lim, time.Millisecond
+	r := dingtalk.Robot{Name: "r", Webhook: "http://" + addr + "/robot/send?access_token=" + token, AllowCustomHost: true}
+	if _, err := c.Send(context.Background(), r, dingtalk.NewText("x")); err == nil {
+		t.Fatal("send to a closed port succeeded")
+	}
+	if lim.held != 0 {
+		t.Fatalf("%d slot(s) still held after a send that never left (first try and retry)", lim.held)
+	}
+	// A delivered message keeps its slot.
+	_, ok := sandboxRobot(t, sandbox.Options{})
+	ok.Secret = secret
+	if _, err := c.Send(context.Background(), ok, dingtalk.NewText("x")); err != nil {
+		t.Fatal(err)
+	}
+	if lim.held != 1 {
+		t.Fatalf("held = %d after one delivered send, want 1", lim.held)
+	}
+}
