@@ -9,6 +9,8 @@ import (
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/dingbot/dingbot/dingtalk"
 )
 
 // outcome is what a tool's logic decides: the structured result, the text beside it, and
@@ -22,11 +24,30 @@ type outcome struct {
 	isError    bool
 }
 
-func (o outcome) content() any {
+// content is the structured content of tool name's result: what the logic gave, else result in
+// the shape the tool's output schema requires.
+func (o outcome) content(name string) any {
 	if o.structured != nil {
 		return o.structured
 	}
-	return o.result
+	return shape(name, o.result)
+}
+
+// shape completes a bare Result with the fields tool name's output schema requires, so that
+// every result, failures and panics included, matches the schema the tool declares (clients
+// such as the TypeScript SDK reject a result that does not, whether or not isError is set).
+func shape(name string, r Result) any {
+	switch name {
+	case toolListRobots:
+		return robotsResult{r, []RobotInfo{}}
+	case toolListContacts:
+		return contactsResult{r, []ContactInfo{}}
+	case toolPreview:
+		if r.MaxBytes == nil {
+			r.MaxBytes = intPtr(dingtalk.MaxBodyBytes)
+		}
+	}
+	return r
 }
 
 // failed is the outcome of a call that failed with err before or while sending.
@@ -45,12 +66,12 @@ func (ts *toolset) handle(name string, logic func(context.Context, mcpgo.CallToo
 			if p := recover(); p != nil {
 				ts.logger.Error("tool panicked", "tool", name, "panic", p, "stack", string(debug.Stack()))
 				o = failed(name, newResult("", ""), fmt.Errorf("internal error in %s: %v", name, p))
-				res, err = toolResult(o.result, o.text, true), nil
+				res, err = toolResult(o.content(name), o.text, true), nil
 			}
 			ts.log(name, o, time.Since(start))
 		}()
 		o = logic(ctx, req)
-		return toolResult(o.content(), o.text, o.isError), nil
+		return toolResult(o.content(name), o.text, o.isError), nil
 	}
 }
 

@@ -178,6 +178,7 @@ func decodeResult(t testing.TB, name string, res *mcpgo.CallToolResult) got {
 			t.Errorf("%s: structured content lacks %q: %s", name, k, res.RawStructuredContent)
 		}
 	}
+	checkOutputSchema(t, name, res.RawStructuredContent)
 	if ws, ok := g.fields["warnings"].([]any); !ok || ws == nil {
 		t.Errorf("%s: warnings is not an array: %s", name, res.RawStructuredContent)
 	}

@@ -49,6 +49,18 @@ type Options struct {
 	Logger *slog.Logger
 }
 
+// Tool names.
+const (
+	toolSendText     = "send_text_message"
+	toolSendMarkdown = "send_markdown_message"
+	toolSendLink     = "send_link_message"
+	toolSendAction   = "send_action_card"
+	toolSendFeed     = "send_feed_card"
+	toolPreview      = "preview_message"
+	toolListRobots   = "list_robots"
+	toolListContacts = "list_contacts"
+)
+
 // workerPoolSize is how many tool calls run at once over stdio (mcp-go's default is 5): enough
 // that a slow send does not hold up list_robots or a preview.
 const workerPoolSize = 16

@@ -54,7 +54,7 @@ func (ts *toolset) previewMessage() server.ServerTool {
 			props["maxBytes"] = prop("integer", "DingTalk's limit for bytes: 20000.")
 			props["keywordCheck"] = map[string]any{
 				"type":        "object",
-				"description": "The robot's keyword rule: ok is true when the robot has no keywords or the message contains one (matched).",
+				"description": "The robot's keyword rule: ok is true when the robot has no keywords or the message contains one (matched). Absent when the robot or the message could not be read (isError true).",
 				"properties": map[string]any{
 					"ok":       prop("boolean", "Whether DingTalk's keyword check would pass."),
 					"matched":  prop("string", "The keyword found, or empty."),
@@ -62,15 +62,15 @@ func (ts *toolset) previewMessage() server.ServerTool {
 				},
 				"required": []string{"ok", "matched", "keywords"},
 			}
-			return []string{"maxBytes", "keywordCheck"}
+			return []string{"maxBytes"}
 		}),
 	}
-	tool := mcpgo.NewTool("preview_message", opts...)
+	tool := mcpgo.NewTool(toolPreview, opts...)
 	return server.ServerTool{Tool: tool, Handler: ts.handle(tool.Name, ts.preview)}
 }
 
 func (ts *toolset) preview(_ context.Context, req mcpgo.CallToolRequest) outcome {
-	const verb = "preview_message"
+	const verb = toolPreview
 	a := newArgs(req, previewParams...)
 	robotName := a.str("robot", false)
 	r := newResult(robotName, "")

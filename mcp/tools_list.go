@@ -10,7 +10,7 @@ import (
 )
 
 func (ts *toolset) listRobots() server.ServerTool {
-	tool := mcpgo.NewTool("list_robots",
+	tool := mcpgo.NewTool(toolListRobots,
 		mcpgo.WithDescription(descListRobots),
 		annotations("List DingTalk robots", true),
 		order(),
@@ -39,13 +39,11 @@ func (ts *toolset) listRobots() server.ServerTool {
 }
 
 func (ts *toolset) robotList(_ context.Context, req mcpgo.CallToolRequest) outcome {
-	const verb = "list_robots"
+	const verb = toolListRobots
 	r := newResult("", "")
 	robots := []RobotInfo{}
 	if err := firstErr(ts.configFailure(), newArgs(req).err()); err != nil {
-		o := failed(verb, r, err)
-		o.structured = robotsResult{o.result, robots}
-		return o
+		return failed(verb, r, err)
 	}
 	def, defErr := ts.robot("")
 	if defErr == nil {
@@ -123,7 +121,7 @@ func robotsText(r Result, robots []RobotInfo, dryRun bool) string {
 }
 
 func (ts *toolset) listContacts() server.ServerTool {
-	tool := mcpgo.NewTool("list_contacts",
+	tool := mcpgo.NewTool(toolListContacts,
 		mcpgo.WithDescription(descListContacts),
 		annotations("List DingTalk contacts", true),
 		order(),
@@ -148,13 +146,11 @@ func (ts *toolset) listContacts() server.ServerTool {
 }
 
 func (ts *toolset) contactList(_ context.Context, req mcpgo.CallToolRequest) outcome {
-	const verb = "list_contacts"
+	const verb = toolListContacts
 	r := newResult("", "")
 	contacts := []ContactInfo{}
 	if err := firstErr(ts.configFailure(), newArgs(req).err()); err != nil {
-		o := failed(verb, r, err)
-		o.structured = contactsResult{o.result, contacts}
-		return o
+		return failed(verb, r, err)
 	}
 	for _, c := range ts.opts.Contacts {
 		contacts = append(contacts, ContactInfo{Name: c.Name, Mobile: c.Mobile, UserID: c.UserID})

@@ -24,7 +24,7 @@ func (ts *toolset) sendTextMessage() server.ServerTool {
 	}
 	opts = append(opts, mentionParams()...)
 	opts = append(opts, robotParam(), order(append(typeParams[dingtalk.TypeText], "robot")...), sendOutput())
-	tool := mcpgo.NewTool("send_text_message", opts...)
+	tool := mcpgo.NewTool(toolSendText, opts...)
 	return server.ServerTool{Tool: tool, Handler: ts.sendHandler(tool.Name, dingtalk.TypeText)}
 }
 
@@ -39,12 +39,12 @@ func (ts *toolset) sendMarkdownMessage() server.ServerTool {
 	}
 	opts = append(opts, mentionParams()...)
 	opts = append(opts, robotParam(), order(append(typeParams[dingtalk.TypeMarkdown], "robot")...), sendOutput())
-	tool := mcpgo.NewTool("send_markdown_message", opts...)
+	tool := mcpgo.NewTool(toolSendMarkdown, opts...)
 	return server.ServerTool{Tool: tool, Handler: ts.sendHandler(tool.Name, dingtalk.TypeMarkdown)}
 }
 
 func (ts *toolset) sendLinkMessage() server.ServerTool {
-	tool := mcpgo.NewTool("send_link_message",
+	tool := mcpgo.NewTool(toolSendLink,
 		mcpgo.WithDescription(descSendLink),
 		sendAnnotations("Send DingTalk link card"),
 		mcpgo.WithString("title", mcpgo.Required(), mcpgo.Description("Card title, also shown in the chat list and notification.")),
@@ -59,7 +59,7 @@ func (ts *toolset) sendLinkMessage() server.ServerTool {
 }
 
 func (ts *toolset) sendActionCard() server.ServerTool {
-	tool := mcpgo.NewTool("send_action_card",
+	tool := mcpgo.NewTool(toolSendAction,
 		mcpgo.WithDescription(descSendActionCard),
 		sendAnnotations("Send DingTalk action card"),
 		mcpgo.WithString("title", mcpgo.Required(), mcpgo.Description("Title shown in the chat list and the notification, not in the card; repeat it as a # heading in text to show it.")),
@@ -78,7 +78,7 @@ func (ts *toolset) sendActionCard() server.ServerTool {
 }
 
 func (ts *toolset) sendFeedCard() server.ServerTool {
-	tool := mcpgo.NewTool("send_feed_card",
+	tool := mcpgo.NewTool(toolSendFeed,
 		mcpgo.WithDescription(descSendFeedCard),
 		sendAnnotations("Send DingTalk feed card"),
 		mcpgo.WithArray("links", mcpgo.Required(), mcpgo.Description(
