@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/dingbot/dingbot/dingtalk"
@@ -55,7 +58,13 @@ type app struct {
 // useSandbox set, it starts an in-process sandbox on loopback and offers its robot.
 func loadApp(ctx context.Context, g globalFlags, useSandbox bool) (*app, error) {
 	path := g.configPath
-	if path == "" {
+	if path != "" {
+		// A file named on the command line must exist: falling back to the sandbox would turn a
+		// typo into a "successful" send that went nowhere.
+		if _, err := os.Stat(path); err != nil {
+			return nil, usageError{fmt.Errorf("--config %s: %w (create it with: dingbot config init --config %s)", path, unwrapPathError(err), path)}
+		}
+	} else {
 		p, err := config.DefaultPath()
 		if err != nil {
 			return nil, fmt.Errorf("find config: %w", err)
@@ -95,6 +104,11 @@ func (a *app) startSandbox(ctx context.Context) error {
 	}}
 	a.defaultR = sandboxRobotName
 	a.notice = "no robot configured: messages go to dingbot's built-in sandbox and nothing leaves this machine (run `dingbot config init` to add a real robot)"
+	if env := os.Getenv(config.EnvConfig); env != "" {
+		if _, err := os.Stat(env); err != nil {
+			a.notice = fmt.Sprintf("no robot configured (%s names %s, which does not exist): messages go to dingbot's built-in sandbox and nothing leaves this machine", config.EnvConfig, env)
+		}
+	}
 	return nil
 }
 
@@ -110,11 +124,34 @@ func (a *app) robot(name string) (dingtalk.Robot, error) {
 	return r, nil
 }
 
-// warnConfig prints the config's warnings (a world-readable secret, say) to w.
-func (a *app) warnConfig(w io.Writer) {
+// warnConfig prints the config's warnings (a world-readable secret, say) to w. Warnings about
+// other robots being unavailable are left out when a working robot was chosen: they are noise
+// in a script that sends through another robot.
+func (a *app) warnConfig(w io.Writer, chosen string) {
 	for _, msg := range a.cfg.Warnings {
+		if chosen != "" && a.aboutOtherUnavailableRobot(msg, chosen) {
+			continue
+		}
 		fmt.Fprintln(w, "dingbot: warning:", msg)
 	}
+}
+
+func (a *app) aboutOtherUnavailableRobot(warning, chosen string) bool {
+	for name := range a.cfg.Unavailable {
+		if name != chosen && strings.HasPrefix(warning, "robot "+name+" is unavailable") {
+			return true
+		}
+	}
+	return false
+}
+
+// unwrapPathError drops the path *os.PathError repeats, keeping "no such file or directory".
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // version is set at build time with -ldflags "-X main.version=…"; otherwise it comes from the

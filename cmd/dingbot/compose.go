@@ -28,7 +28,7 @@ func runComposer(ctx context.Context, g *globalFlags, file string, s streams) er
 	if err != nil {
 		return err
 	}
-	a.warnConfig(s.err)
+	a.warnConfig(s.err, "")
 	if g.robot != "" {
 		r, err := a.robot(g.robot)
 		if err != nil {

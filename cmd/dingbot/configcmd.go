@@ -73,7 +73,7 @@ func newRobotsCmd(g *globalFlags, s streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			a.warnConfig(s.err)
+			a.warnConfig(s.err, "")
 			if len(a.robots) == 0 && len(a.cfg.Unavailable) == 0 {
 				fmt.Fprintf(s.err, "no robots configured in %s\nrun 'dingbot config init', or set DINGTALK_BOT_ACCESS_TOKEN (and DINGTALK_BOT_SECRET)\n", a.configPath)
 				return nil

@@ -289,6 +289,8 @@ type sendOutcome struct {
 	err      error
 	dryRun   bool
 	arrival  *sandbox.Arrival
+	// sandbox is true when the robot is dingbot's built-in sandbox: nothing left the machine.
+	sandbox bool
 }
 
 // sendMessage resolves the robot and mentions, then sends msg (or, with --dry-run, shows it).
@@ -303,12 +305,13 @@ func sendMessage(ctx context.Context, g *globalFlags, f *sendFlags, s streams, m
 	if a.sandbox == nil {
 		s = s.redacting(robot)
 	}
-	if a.notice != "" && !f.jsonOut {
+	// stderr, whatever the output format: --json keeps stdout to one object, and a send to the
+	// sandbox must never pass for a real one.
+	if a.notice != "" {
 		fmt.Fprintln(s.err, "dingbot:", a.notice)
 	}
-	if !f.jsonOut {
-		a.warnConfig(s.err)
-	}
+	a.warnConfig(s.err, robot.Name)
+	out.sandbox = a.sandbox != nil
 
 	msg.MsgUUID = f.msgUUID
 	if err := addMentions(&msg, f, a); err != nil {
@@ -430,6 +433,7 @@ type jsonResult struct {
 	Error      string          `json:"error,omitempty"`
 	RetryAfter int             `json:"retry_after_seconds,omitempty"`
 	Warnings   []string        `json:"warnings,omitempty"`
+	Sandbox    bool            `json:"sandbox,omitempty"`
 	DryRun     bool            `json:"dry_run,omitempty"`
 	URL        string          `json:"url,omitempty"`
 	Body       json.RawMessage `json:"body,omitempty"`
@@ -450,7 +454,7 @@ func reportSend(s streams, f *sendFlags, o sendOutcome) error {
 }
 
 func writeJSONResult(w io.Writer, o sendOutcome) {
-	r := jsonResult{OK: o.err == nil, Robot: o.robot, Msgtype: string(o.msgtype), DryRun: o.dryRun, URL: o.url, Error: errorKind(o.err)}
+	r := jsonResult{OK: o.err == nil, Robot: o.robot, Msgtype: string(o.msgtype), DryRun: o.dryRun, URL: o.url, Error: errorKind(o.err), Sandbox: o.sandbox}
 	if p := o.prepared; p != nil {
 		r.Bytes = p.Bytes
 		for _, w := range p.Warnings {

@@ -549,3 +549,17 @@ func TestDingTalkThrottleExplained(t *testing.T) {
 		t.Fatalf("throttled send: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// TestSandboxNeverPassesForARealSend: with --json too, a send to the built-in sandbox says so
+// on stderr and in the object, and a --config that does not exist is an error, not the sandbox.
+func TestSandboxNeverPassesForARealSend(t *testing.T) {
+	e := newEnv(t)
+	r := e.run("", "send", "text", "build ok", "--json")
+	if r.code != 0 || !strings.Contains(r.stderr, "built-in sandbox") || !strings.Contains(r.stdout, `"sandbox":true`) {
+		t.Fatalf("zero-config --json: exit %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
+	}
+	r = e.run("", "send", "text", "build ok", "--config", filepath.Join(e.dir, "typo.toml"))
+	if r.code != 2 || !strings.Contains(r.stderr, "typo.toml") || !strings.Contains(r.stderr, "no such file") {
+		t.Fatalf("missing --config: exit %d\n%s", r.code, r.stderr)
+	}
+}

@@ -47,11 +47,17 @@ func (l *Limiter) limit() int {
 	return l.Limit
 }
 
+// window is how long a send holds its slot: the configured window plus a margin. DingTalk
+// counts arrivals while we count reservations, and a request reaches DingTalk a little after its
+// slot was taken (process start, TLS, a slow network), so a slot frees 1/30 of the window (2 s a
+// minute) after the window alone would free it. Without the margin, senders that waited for a slot
+// can arrive inside the minute of the first twenty and earn the 10-minute throttle.
 func (l *Limiter) window() time.Duration {
-	if l.Window <= 0 {
-		return DefaultWindow
+	w := DefaultWindow
+	if l.Window > 0 {
+		w = max(l.Window, time.Millisecond)
 	}
-	return max(l.Window, time.Millisecond)
+	return w + (w / 30).Truncate(time.Millisecond)
 }
 
 func (l *Limiter) now() time.Time {

@@ -70,15 +70,20 @@ func TestReserveGrantsLimitThenWaits(t *testing.T) {
 		}
 		c.Advance(100 * time.Millisecond)
 	}
-	// The oldest send was 2s ago (20 × 100ms): it leaves the window in 58s.
-	if wait := mustReserve(t, l, testKey); wait != 58*time.Second {
-		t.Fatalf("send 21: wait %v, want 58s", wait)
+	// The oldest send was 2s ago (20 × 100ms): it frees its slot after the window and the
+	// margin (62s in all), so in 60s.
+	left := l.window() - 2*time.Second
+	if left != 60*time.Second {
+		t.Fatalf("a slot is held %v, want a minute plus a 2s margin", l.window())
+	}
+	if wait := mustReserve(t, l, testKey); wait != left {
+		t.Fatalf("send 21: wait %v, want %v", wait, left)
 	}
 	// A refused Reserve records nothing.
-	if wait := mustReserve(t, l, testKey); wait != 58*time.Second {
-		t.Fatalf("send 22: wait %v, want 58s (refusals must not count)", wait)
+	if wait := mustReserve(t, l, testKey); wait != left {
+		t.Fatalf("send 22: wait %v, want %v (refusals must not count)", wait, left)
 	}
-	c.Advance(58*time.Second - time.Millisecond)
+	c.Advance(left - time.Millisecond)
 	if wait := mustReserve(t, l, testKey); wait != time.Millisecond {
 		t.Fatalf("1ms before the oldest leaves: wait %v, want 1ms", wait)
 	}
@@ -101,10 +106,10 @@ func TestWindowRolls(t *testing.T) {
 				t.Fatalf("round %d send %d: wait %v", round, i+1, wait)
 			}
 		}
-		if wait := mustReserve(t, l, testKey); wait != 10*time.Second {
-			t.Fatalf("round %d: wait %v, want 10s", round, wait)
+		if wait := mustReserve(t, l, testKey); wait != l.window() {
+			t.Fatalf("round %d: wait %v, want %v", round, wait, l.window())
 		}
-		c.Advance(10 * time.Second)
+		c.Advance(l.window())
 	}
 }
 
@@ -133,7 +138,7 @@ func TestRemaining(t *testing.T) {
 	if n := mustRemaining(t, l, testKey); n != DefaultLimit-5 {
 		t.Fatalf("Remaining must not take a slot: %d", n)
 	}
-	c.Advance(DefaultWindow)
+	c.Advance(l.window())
 	if n := mustRemaining(t, l, testKey); n != DefaultLimit {
 		t.Fatalf("after the window: %d, want %d", n, DefaultLimit)
 	}
@@ -173,13 +178,13 @@ func TestRelease(t *testing.T) {
 		t.Fatalf("after Release: wait %v, want a slot", wait)
 	}
 	// Release took the latest send (at +2s), so the oldest (at 0s) still decides the wait:
-	// now is +3s, so it leaves in 57s.
+	// now is +3s, so it frees in the hold time less 3s.
 	if err := l.Release(testKey); err != nil {
 		t.Fatal(err)
 	}
 	mustReserve(t, l, testKey)
-	if wait := mustReserve(t, l, testKey); wait != 57*time.Second {
-		t.Fatalf("wait %v, want 57s: Release must give back the latest slot", wait)
+	if wait := mustReserve(t, l, testKey); wait != l.window()-3*time.Second {
+		t.Fatalf("wait %v, want %v: Release must give back the latest slot", wait, l.window()-3*time.Second)
 	}
 }
 
@@ -205,8 +210,8 @@ func TestWaitWaitsForSlot(t *testing.T) {
 	if len(calls) == 0 {
 		t.Fatal("onWait was never called")
 	}
-	if calls[0] <= 0 || calls[0] > 200*time.Millisecond {
-		t.Fatalf("onWait(%v), want a remaining time in (0, 200ms]", calls[0])
+	if calls[0] <= 0 || calls[0] > l.window() {
+		t.Fatalf("onWait(%v), want a remaining time in (0, %v]", calls[0], l.window())
 	}
 	// The first two sends may have left the window by now; the slot Wait took still counts.
 	if n := mustRemaining(t, l, testKey); n > 1 {
@@ -265,7 +270,7 @@ func TestSeparateLimitersShareDir(t *testing.T) {
 			}
 			if wait == 0 {
 				granted.Add(1)
-			} else if wait <= 0 || wait > DefaultWindow {
+			} else if wait <= 0 || wait > limiters[0].window() {
 				t.Errorf("wait %v out of range", wait)
 			}
 		})
