@@ -2,6 +2,8 @@ package mcp
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/dingbot/dingbot/dingtalk"
@@ -87,37 +89,52 @@ func (ts *toolset) resolveMentions(m *dingtalk.Message, names []string) error {
 	return nil
 }
 
-// robot finds the robot a call names, or the default one.
+// robot finds the robot a call names, or the default one. A robot that is configured but
+// unavailable (see Options.Unavailable) comes back with only its name, beside its reason.
 func (ts *toolset) robot(name string) (dingtalk.Robot, error) {
 	robots := ts.opts.Robots
-	if err, ok := ts.opts.Unavailable[ts.resolveName(name)]; ok {
-		return dingtalk.Robot{}, &toolError{kind: KindRobotMisconfigured, msg: err.Error(),
-			hint: "nothing was sent: the user must set the environment variable holding this robot's secret and restart the MCP server; another robot from list_robots may work meanwhile"}
-	}
-	if len(robots) == 0 {
-		return dingtalk.Robot{}, &toolError{kind: KindUnknownRobot, msg: "no robot is configured",
-			hint: "tell the user to add a robot to dingbot's config (or set DINGTALK_BOT_ACCESS_TOKEN and DINGTALK_BOT_SECRET) and restart the MCP server"}
-	}
 	name = ts.resolveName(name)
 	if name == "" {
-		if len(robots) == 1 {
+		switch {
+		case len(robots) == 1:
 			return robots[0], nil
+		case len(robots) == 0 && len(ts.opts.Unavailable) == 0:
+			return dingtalk.Robot{}, errNoRobot
 		}
 		return dingtalk.Robot{}, &toolError{kind: KindUnknownRobot, msg: "no robot given and no default robot is configured",
-			hint: "pass robot, one of: " + strings.Join(ts.robotNames(), ", ")}
+			hint: "pass robot, one of: " + ts.usableNames()}
 	}
-	for _, r := range robots {
-		if r.Name == name {
-			return r, nil
+	for _, fold := range []bool{false, true} {
+		for _, r := range robots {
+			if r.Name == name || fold && strings.EqualFold(r.Name, name) {
+				return r, nil
+			}
+		}
+		for _, n := range ts.unavailableNames() {
+			if n == name || fold && strings.EqualFold(n, name) {
+				return dingtalk.Robot{Name: n}, ts.unavailableError(n)
+			}
 		}
 	}
-	for _, r := range robots {
-		if strings.EqualFold(r.Name, name) {
-			return r, nil
-		}
+	if len(robots) == 0 && len(ts.opts.Unavailable) == 0 {
+		return dingtalk.Robot{}, errNoRobot
 	}
 	return dingtalk.Robot{}, &toolError{kind: KindUnknownRobot, msg: fmt.Sprintf("no robot named %q", name),
-		hint: "use one of the configured robots: " + strings.Join(ts.robotNames(), ", ") + " (see list_robots); robots are added in dingbot's config, not by the agent"}
+		hint: "use one of the configured robots: " + ts.usableNames() + " (see list_robots); robots are added in dingbot's config, not by the agent"}
+}
+
+var errNoRobot = &toolError{kind: KindUnknownRobot, msg: "no robot is configured",
+	hint: "tell the user to add a robot to dingbot's config (or set DINGTALK_BOT_ACCESS_TOKEN and DINGTALK_BOT_SECRET) and restart the MCP server"}
+
+// unavailableError explains why the configured robot name cannot send.
+func (ts *toolset) unavailableError(name string) error {
+	return &toolError{kind: KindRobotMisconfigured, msg: ts.opts.Unavailable[name].Error(),
+		hint: fmt.Sprintf("nothing was sent: robot %q cannot send until the user fixes it in dingbot's config (or sets the environment variable the message names) and restarts the MCP server; another robot from list_robots may work meanwhile", name)}
+}
+
+// unavailableNames are the names of the configured robots that cannot send, sorted.
+func (ts *toolset) unavailableNames() []string {
+	return slices.Sorted(maps.Keys(ts.opts.Unavailable))
 }
 
 // usableRobot is robot plus a check that its webhook can be used at all.
@@ -141,12 +158,18 @@ func (ts *toolset) resolveName(name string) string {
 	return ts.opts.DefaultRobot
 }
 
-func (ts *toolset) robotNames() []string {
-	names := make([]string, len(ts.opts.Robots))
-	for i, r := range ts.opts.Robots {
-		names[i] = r.Name
+// usableNames lists the robots that may be able to send, for a hint.
+func (ts *toolset) usableNames() string {
+	var names []string
+	for _, r := range ts.opts.Robots {
+		if _, err := r.Endpoint(); err == nil {
+			names = append(names, r.Name)
+		}
 	}
-	return names
+	if len(names) == 0 {
+		return "none can send now (see list_robots)"
+	}
+	return strings.Join(names, ", ")
 }
 
 // configFailure is the error every tool returns while the configuration is broken.

@@ -53,6 +53,7 @@ const descPreview = "Check a DingTalk message without sending it: returns the ex
 const descListRobots = "List the DingTalk group robots this server can post through, each with its name (pass it as robot to the other tools), whether it is the default used when robot is omitted, whether its requests are signed, the security keywords a message must contain one of, and how many of its 20 sends per minute are left. " +
 	"Use it before sending when the user may have several robots (one per group), to find a robot's keywords, or after a keyword_missing or rate_limited failure. " +
 	"Read-only and local: calls no DingTalk API and never shows webhook URLs, tokens or secrets. Robots come from the user's dingbot config; an agent cannot add one. " +
+	"A robot that cannot send (an unset secret variable, an unusable webhook) is listed with usable false and the problem only the user can fix; use another meanwhile. " +
 	"sandbox true marks dingbot's local sandbox robot, which posts to no real group."
 
 const descListContacts = "List the people this server can @mention by name: each contact's name with the mobile number and DingTalk userId the user configured. " +

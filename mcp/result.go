@@ -64,7 +64,8 @@ type KeywordCheck struct {
 	Keywords []string `json:"keywords"`
 }
 
-// RobotInfo describes a configured robot without its webhook, token or secret.
+// RobotInfo describes a configured robot without its webhook, token or secret. A robot that
+// cannot send (Usable false) says why in Problem.
 type RobotInfo struct {
 	Name      string   `json:"name"`
 	Default   bool     `json:"default"`
@@ -72,6 +73,7 @@ type RobotInfo struct {
 	Keywords  []string `json:"keywords"`
 	SendsLeft *int     `json:"sendsLeft"`
 	Sandbox   bool     `json:"sandbox"`
+	Usable    bool     `json:"usable"`
 	Problem   string   `json:"problem,omitempty"`
 }
 

@@ -107,6 +107,9 @@ func (ts *toolset) preview(_ context.Context, req mcpgo.CallToolRequest) outcome
 	}
 	robot, err := ts.usableRobot(robotName)
 	if err != nil {
+		if robot.Name != "" {
+			r.Robot = robot.Name
+		}
 		return failed(verb, r, err)
 	}
 	r.Robot, r.Sandbox, r.MaxBytes = robot.Name, ts.isSandbox(robot), intPtr(dingtalk.MaxBodyBytes)

@@ -3,6 +3,7 @@ package mcp
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
@@ -17,7 +18,7 @@ func (ts *toolset) listRobots() server.ServerTool {
 		outputSchema(func(props map[string]any) []string {
 			props["robots"] = map[string]any{
 				"type":        "array",
-				"description": "The configured robots, the default first.",
+				"description": "Every configured robot, the default first, including those that cannot send (usable false).",
 				"items": map[string]any{
 					"type": "object",
 					"properties": map[string]any{
@@ -27,9 +28,10 @@ func (ts *toolset) listRobots() server.ServerTool {
 						"keywords":  stringList("Security keywords; every message must contain at least one. Empty: no keyword rule."),
 						"sendsLeft": prop([]any{"integer", "null"}, "Sends left in the current minute (20 per minute); null when unknown."),
 						"sandbox":   prop("boolean", "dingbot's local sandbox: posts to no real group."),
-						"problem":   prop("string", "Why this robot cannot send, when its webhook is unusable."),
+						"usable":    prop("boolean", "True when the robot can be used now. False: problem says why; only the user can fix it (in dingbot's config, then a restart of the MCP server), so use another robot meanwhile."),
+						"problem":   prop("string", "Why this robot cannot send, e.g. an unusable webhook or an unset secret_env variable; absent when usable."),
 					},
-					"required": []string{"name", "default", "signed", "keywords", "sendsLeft", "sandbox"},
+					"required": []string{"name", "default", "signed", "keywords", "sendsLeft", "sandbox", "usable"},
 				},
 			}
 			return []string{"robots"}
@@ -49,35 +51,61 @@ func (ts *toolset) robotList(_ context.Context, req mcpgo.CallToolRequest) outco
 	if defErr == nil {
 		r.Robot = def.Name
 	}
+	var configured []RobotInfo
 	for _, robot := range ts.opts.Robots {
 		info := RobotInfo{
 			Name:     robot.Name,
-			Default:  defErr == nil && robot.Name == def.Name,
 			Signed:   robot.Signed(),
 			Keywords: nonNil(robot.Keywords),
 			Sandbox:  ts.isSandbox(robot),
+			Usable:   true,
 		}
 		if _, err := robot.Endpoint(); err != nil {
-			info.Problem = "unusable webhook: " + err.Error()
+			info.Usable, info.Problem = false, "unusable webhook: "+err.Error()
 		} else if ts.opts.Client != nil {
 			if n := ts.opts.Client.SendsLeft(robot); n >= 0 {
 				info.SendsLeft = intPtr(n)
 			}
 		}
+		configured = append(configured, info)
+	}
+	// Unavailable robots join the others in name order (the config sorts robots by name).
+	unavailable := 0
+	for _, name := range ts.unavailableNames() {
+		i := slices.IndexFunc(configured, func(ri RobotInfo) bool { return ri.Name > name })
+		if i < 0 {
+			i = len(configured)
+		}
+		info := RobotInfo{Name: name, Keywords: []string{}, Problem: "unavailable: " + ts.opts.Unavailable[name].Error()}
+		configured = slices.Insert(configured, i, info)
+		unavailable++
+	}
+	usable := 0
+	for _, info := range configured {
+		info.Default = def.Name != "" && info.Name == def.Name
 		if info.Default {
 			robots = append([]RobotInfo{info}, robots...)
 		} else {
 			robots = append(robots, info)
+		}
+		if info.Usable {
+			usable++
 		}
 	}
 	r.OK = true
 	switch {
 	case len(robots) == 0:
 		r.Hint = "no robot is configured: ask the user to add one to dingbot's config or set DINGTALK_BOT_ACCESS_TOKEN"
+	case usable == 0:
+		r.Hint = "no robot can send now: each one's problem says why; the user must fix them in dingbot's config (or set the variables named) and restart the MCP server"
+	case def.Name != "" && defErr != nil:
+		r.Hint = fmt.Sprintf("the default robot %q cannot send (see its problem): pass another robot by name until the user fixes it and restarts the MCP server", def.Name)
 	case defErr != nil:
 		r.Hint = "no default robot: pass robot by name to every send"
 	case ts.opts.Sandbox:
 		r.Hint = "only dingbot's local sandbox is configured: messages reach no real group until the user configures a robot"
+	case usable < len(robots):
+		r.Hint = "robots with usable false cannot send until the user fixes them in dingbot's config and restarts the MCP server: use another robot meanwhile"
 	}
 	return outcome{result: r, structured: robotsResult{r, robots}, text: robotsText(r, robots, ts.opts.DryRun)}
 }
@@ -85,6 +113,9 @@ func (ts *toolset) robotList(_ context.Context, req mcpgo.CallToolRequest) outco
 func robotsText(r Result, robots []RobotInfo, dryRun bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d robot(s) configured", len(robots))
+	if n := len(robots) - countUsable(robots); n > 0 {
+		fmt.Fprintf(&b, ", %d of them unable to send", n)
+	}
 	if dryRun {
 		b.WriteString(" (dry-run mode: sends are validated, not posted)")
 	}
@@ -94,6 +125,9 @@ func robotsText(r Result, robots []RobotInfo, dryRun bool) string {
 		var notes []string
 		if ro.Default {
 			notes = append(notes, "default")
+		}
+		if !ro.Usable {
+			notes = append(notes, "CANNOT SEND: "+ro.Problem)
 		}
 		if ro.Sandbox {
 			notes = append(notes, "local sandbox, no real group")
@@ -107,9 +141,6 @@ func robotsText(r Result, robots []RobotInfo, dryRun bool) string {
 		if ro.SendsLeft != nil {
 			notes = append(notes, fmt.Sprintf("%d sends left this minute", *ro.SendsLeft))
 		}
-		if ro.Problem != "" {
-			notes = append(notes, ro.Problem)
-		}
 		if len(notes) > 0 {
 			fmt.Fprintf(&b, " (%s)", strings.Join(notes, "; "))
 		}
@@ -118,6 +149,16 @@ func robotsText(r Result, robots []RobotInfo, dryRun bool) string {
 		b.WriteString("\nHint: " + r.Hint + ".")
 	}
 	return b.String()
+}
+
+func countUsable(robots []RobotInfo) int {
+	n := 0
+	for _, ro := range robots {
+		if ro.Usable {
+			n++
+		}
+	}
+	return n
 }
 
 func (ts *toolset) listContacts() server.ServerTool {

@@ -204,3 +204,83 @@ func TestUnavailableRobotExplained(t *testing.T) {
 		t.Fatalf("robot(other) = %v, %v", r, err)
 	}
 }
+
+// TestListRobotsShowsUnavailable: a robot that is configured but cannot send is listed, in
+// name order, with usable false and its reason, in the structured content and the text; a send
+// through it names the reason and says what the user must do.
+func TestListRobotsShowsUnavailable(t *testing.T) {
+	reason := errors.New("config.toml: robot beta: secret_env: environment variable BETA_SECRET is not set (or is empty)")
+	e := newEnv(t, envConfig{tweak: func(o *Options) {
+		o.Robots = []dingtalk.Robot{o.Robots[1], o.Robots[0]} // alert, ops: sorted by name, as the config gives them
+		o.Unavailable = map[string]error{"beta": reason, "zulu": errors.New("config.toml: robot zulu: webhook: host example.com is not DingTalk's; set allow_custom_host")}
+	}})
+	g := e.call("list_robots", nil)
+	g.wantOK(t)
+	var out struct{ Robots []RobotInfo }
+	if err := json.Unmarshal(g.raw.RawStructuredContent, &out); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range out.Robots {
+		names = append(names, r.Name)
+	}
+	if !slices.Equal(names, []string{"ops", "alert", "beta", "zulu"}) {
+		t.Fatalf("robots = %v, want the default first, then the rest by name", names)
+	}
+	beta := out.Robots[2]
+	if beta.Usable || beta.Default || beta.SendsLeft != nil || beta.Keywords == nil || !strings.Contains(beta.Problem, "BETA_SECRET is not set") {
+		t.Errorf("beta = %+v", beta)
+	}
+	if ops := out.Robots[0]; !ops.Usable || ops.Problem != "" {
+		t.Errorf("ops = %+v", ops)
+	}
+	if !strings.Contains(g.text, "4 robot(s) configured, 2 of them unable to send") ||
+		!strings.Contains(g.text, "- beta (CANNOT SEND: unavailable: "+reason.Error()+")") || !strings.Contains(g.text, "- zulu (CANNOT SEND:") {
+		t.Errorf("text:\n%s", g.text)
+	}
+	if !strings.Contains(g.r.Hint, "usable false") {
+		t.Errorf("hint = %q", g.r.Hint)
+	}
+
+	for _, name := range []string{"beta", "BETA"} {
+		s := e.call("send_text_message", map[string]any{"text": "x", "robot": name})
+		s.wantFailure(t, KindRobotMisconfigured)
+		if s.r.Robot != "beta" || s.r.Errmsg != reason.Error() {
+			t.Errorf("robot %q errmsg %q", s.r.Robot, s.r.Errmsg)
+		}
+		for _, w := range []string{"dingbot's config", "restart", "another robot"} {
+			if !strings.Contains(s.r.Hint, w) {
+				t.Errorf("hint %q lacks %q", s.r.Hint, w)
+			}
+		}
+	}
+	if n := len(e.sb.Arrivals()); n != 0 {
+		t.Errorf("%d requests reached the sandbox", n)
+	}
+}
+
+// TestListRobotsDefaultUnavailable: when the default robot cannot send, it is still listed first
+// as the default, and the hint says to name another robot.
+func TestListRobotsDefaultUnavailable(t *testing.T) {
+	e := newEnv(t, envConfig{tweak: func(o *Options) {
+		o.DefaultRobot = "gone"
+		o.Unavailable = map[string]error{"gone": errors.New("robot gone: secret_env: environment variable GONE_SECRET is not set (or is empty)")}
+	}})
+	g := e.call("list_robots", nil)
+	g.wantOK(t)
+	var out struct{ Robots []RobotInfo }
+	if err := json.Unmarshal(g.raw.RawStructuredContent, &out); err != nil {
+		t.Fatal(err)
+	}
+	if first := out.Robots[0]; first.Name != "gone" || !first.Default || first.Usable {
+		t.Errorf("first robot = %+v", first)
+	}
+	if g.r.Robot != "" || !strings.Contains(g.r.Hint, `default robot "gone" cannot send`) {
+		t.Errorf("robot %q hint %q", g.r.Robot, g.r.Hint)
+	}
+	s := e.call("send_text_message", map[string]any{"text": "x"})
+	s.wantFailure(t, KindRobotMisconfigured)
+	if s.r.Robot != "gone" || !strings.Contains(s.r.Errmsg, "GONE_SECRET") {
+		t.Errorf("result = %s", s.raw.RawStructuredContent)
+	}
+}

@@ -112,6 +112,9 @@ func (ts *toolset) sendHandler(name string, t dingtalk.MsgType) server.ToolHandl
 		}
 		robot, err := ts.usableRobot(robotName)
 		if err != nil {
+			if robot.Name != "" {
+				r.Robot = robot.Name
+			}
 			return failed(verb, r, err)
 		}
 		r.Robot, r.Sandbox = robot.Name, ts.isSandbox(robot)
