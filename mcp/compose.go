@@ -172,13 +172,14 @@ func (ts *toolset) usableNames() string {
 	return strings.Join(names, ", ")
 }
 
-// configFailure is the error every tool returns while the configuration is broken.
+// configFailure is the error every tool returns while the configuration (the config file or the
+// server's flags) is broken.
 func (ts *toolset) configFailure() error {
 	if ts.opts.ConfigError == nil {
 		return nil
 	}
-	return &toolError{kind: KindConfig, msg: "dingbot's configuration is broken: " + ts.opts.ConfigError.Error(),
-		hint: "no tool works until the configuration is fixed: tell the user what is wrong, ask them to fix the config file (`dingbot config path` shows where it is) and restart the MCP server"}
+	return &toolError{kind: KindConfig, msg: "dingbot is misconfigured: " + ts.opts.ConfigError.Error(),
+		hint: "no tool works until this is fixed: tell the user the problem this message names, which is in dingbot's config file or in the command-line flags the MCP server was started with (e.g. --robot); they must fix it and restart the MCP server"}
 }
 
 // isSandbox reports whether r is dingbot's built-in sandbox robot.

@@ -37,8 +37,9 @@ type Options struct {
 	ReadOnly bool
 	// Sandbox says the only robot is dingbot's built-in sandbox: nothing reaches DingTalk.
 	Sandbox bool
-	// ConfigError is a configuration problem found at start-up. When set, every tool returns it
-	// as an error result, so the agent can tell the user, while the server keeps speaking MCP.
+	// ConfigError is a configuration problem found at start-up, in the config file or the flags
+	// (e.g. --robot naming no robot). When set, every tool returns it as an error result, so the
+	// agent can tell the user, while the server keeps speaking MCP.
 	ConfigError error
 	// Unavailable are robots configured correctly but unusable here (their secret_env variable
 	// is unset), with the reason; naming one gives that reason instead of "unknown robot".
@@ -133,7 +134,7 @@ func instructions(opts Options) string {
 	b.WriteString("Failures come back as isError results with error, errcode, errmsg and hint: act on the hint, do not retry blindly.")
 	switch {
 	case opts.ConfigError != nil:
-		b.WriteString("\nThe dingbot configuration is broken, so every tool reports the problem: tell the user to fix it and restart the server.")
+		b.WriteString("\ndingbot is misconfigured (its config file or this server's command-line flags), so every tool reports the problem: tell the user, who must fix it and restart the server.")
 	case opts.Sandbox:
 		b.WriteString("\nNo robot is configured: the only robot is dingbot's local sandbox, which checks messages like DingTalk but posts nothing to any real group. The user can add a robot to the config (or set DINGTALK_BOT_ACCESS_TOKEN) to send for real.")
 	}

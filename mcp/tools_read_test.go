@@ -181,6 +181,30 @@ func TestConfigErrorOnEveryTool(t *testing.T) {
 		if !strings.Contains(g.text, `unknown key "secert"`) {
 			t.Errorf("%s: text does not explain the config problem: %s", tool.Name, g.text)
 		}
+		for _, w := range []string{"config file", "command-line flags", "restart"} {
+			if !strings.Contains(g.r.Hint, w) {
+				t.Errorf("%s: hint %q lacks %q", tool.Name, g.r.Hint, w)
+			}
+		}
+	}
+}
+
+// TestFlagErrorIsNotBlamedOnTheConfigFile: a bad --robot arrives as ConfigError too; the
+// instructions and the hint name the flags as a possible cause, not only the config file.
+func TestFlagErrorIsNotBlamedOnTheConfigFile(t *testing.T) {
+	opts := Options{ConfigError: errors.New(`--robot "nope": unknown robot; configured: ops, alert`)}
+	c, err := clientFor(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if res := initialize(t, c); !strings.Contains(res.Instructions, "command-line flags") {
+		t.Errorf("instructions:\n%s", res.Instructions)
+	}
+	g := callTool(t, c, t.Context(), toolSendText, map[string]any{"text": "x"})
+	g.wantFailure(t, KindConfig)
+	if !strings.Contains(g.r.Errmsg, `--robot "nope"`) || strings.Contains(g.r.Hint, "fix the config file") {
+		t.Errorf("errmsg %q hint %q", g.r.Errmsg, g.r.Hint)
 	}
 }
 
