@@ -140,6 +140,7 @@ func (c *Client) post(ctx context.Context, r Robot, ep Endpoint, p *Prepared) (*
 	}
 	res, err = c.attempt(ctx, r, ep, p)
 	if errors.As(err, &te) {
+		te.Resent = true
 		c.releaseIfUnsent(ep, te)
 	}
 	return res, err
@@ -189,7 +190,8 @@ func (c *Client) attempt(ctx context.Context, r Robot, ep Endpoint, p *Prepared)
 		secrets = append(secrets, u.Query().Get("sign"))
 	}
 	fail := func(kind TransportKind, status int, detail string, delivered bool) error {
-		return &TransportError{Kind: kind, URL: Redacted(target), Status: status, Detail: secrets.apply(detail), MaybeDelivered: delivered}
+		return &TransportError{Kind: kind, URL: Redacted(target), Status: status, Detail: secrets.apply(detail),
+			MaybeDelivered: delivered, Idempotent: p.Message.MsgUUID != ""}
 	}
 
 	var wrote atomic.Bool
@@ -213,11 +215,15 @@ func (c *Client) attempt(ctx context.Context, r Robot, ep Endpoint, p *Prepared)
 		return nil, fail(kind, resp.StatusCode, "reading the answer: "+detail, true)
 	}
 	code, msg, ok := decodeAnswer(raw)
-	if !ok {
+	if !ok || (code == 0 && (resp.StatusCode < 200 || resp.StatusCode > 299)) {
 		return nil, fail(KindBadResponse, resp.StatusCode, describeBadAnswer(resp, raw), true)
 	}
 	if code != 0 {
-		return nil, &APIError{Code: code, Message: secrets.apply(msg), Hint: HintFor(code, msg)}
+		hint := HintFor(code, msg)
+		if code == 310000 && r.Secret == "" && signatureProblem(msg) {
+			hint = "this robot signs its requests (加签) but no secret was given: give dingbot its SEC… secret"
+		}
+		return nil, &APIError{Code: code, Message: secrets.apply(msg), Hint: hint}
 	}
 	return &Result{Robot: r.Name, MsgType: p.Message.Type, Bytes: p.Bytes, Errcode: code, Errmsg: msg, Prepared: p}, nil
 }
@@ -231,23 +237,37 @@ func decodeAnswer(raw []byte) (code int, msg string, ok bool) {
 	if err := json.Unmarshal(raw, &ans); err != nil || len(ans.Errcode) == 0 {
 		return 0, "", false
 	}
-	s := strings.Trim(string(ans.Errcode), `"`)
-	n, err := strconv.Atoi(strings.TrimSpace(s))
+	s := strings.TrimSpace(strings.Trim(string(ans.Errcode), `"`))
+	n, err := strconv.Atoi(s)
 	if err != nil {
-		return 0, "", false
+		// 0.0 or 310000.0: a number written as a float is still the code.
+		f, ferr := strconv.ParseFloat(s, 64)
+		if ferr != nil || f != float64(int(f)) {
+			return 0, "", false
+		}
+		n = int(f)
 	}
 	return n, ans.Errmsg, true
+}
+
+// signatureProblem reports whether a 310000 errmsg is about the signature or its timestamp.
+func signatureProblem(errmsg string) bool {
+	m := strings.ToLower(errmsg)
+	return strings.Contains(m, "sign") || strings.Contains(m, "timestamp") || strings.Contains(errmsg, "签名")
 }
 
 func describeBadAnswer(resp *http.Response, raw []byte) string {
 	ct := resp.Header.Get("Content-Type")
 	kind := "a body that is not DingTalk's JSON answer"
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		kind = "an error status instead of DingTalk's answer"
+	}
 	if strings.Contains(ct, "html") || bytes.Contains(bytes.ToLower(raw[:min(len(raw), 512)]), []byte("<html")) {
 		kind = "an HTML page instead of DingTalk's JSON answer (a proxy or gateway error)"
 	} else if len(bytes.TrimSpace(raw)) == 0 {
 		kind = "an empty body instead of DingTalk's JSON answer"
 	}
-	return fmt.Sprintf("HTTP %d with %s; the message may or may not have been posted", resp.StatusCode, kind)
+	return fmt.Sprintf("HTTP %d with %s", resp.StatusCode, kind)
 }
 
 // classify names a transport failure without quoting the URL (net/http's *url.Error would).

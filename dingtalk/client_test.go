@@ -346,3 +346,57 @@ func TestUnsentRequestsGiveTheirSlotBack(t *testing.T) {
 		t.Fatalf("held = %d after one delivered send, want 1", lim.held)
 	}
 }
+
+func TestAnswerDecodingEdges(t *testing.T) {
+	tests := []struct {
+		name, body string
+		status     int
+		wantOK     bool
+	}{
+		{"float zero", `{"errcode":0.0,"errmsg":"ok"}`, 200, true},
+		{"string zero", `{"errcode":"0","errmsg":"ok"}`, 200, true},
+		{"zero with an error status", `{"errcode":0,"errmsg":"ok"}`, 500, false},
+		{"no errcode", `{"errmsg":"ok"}`, 200, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(tt.status)
+				io.WriteString(w, tt.body)
+			}))
+			defer srv.Close()
+			r := dingtalk.Robot{Name: "r", Webhook: srv.URL + "/robot/send?access_token=" + token, AllowCustomHost: true}
+			_, err := dingtalk.NewClient(0).Send(context.Background(), r, dingtalk.NewText("x"))
+			if (err == nil) != tt.wantOK {
+				t.Fatalf("err = %v, want ok %v", err, tt.wantOK)
+			}
+		})
+	}
+}
+
+func TestSignedRobotWithoutSecretIsExplained(t *testing.T) {
+	_, r := sandboxRobot(t, sandbox.Options{})
+	r.Secret = ""
+	_, err := dingtalk.NewClient(0).Send(context.Background(), r, dingtalk.NewText("x"))
+	var api *dingtalk.APIError
+	if !errors.As(err, &api) || api.Code != 310000 || !strings.Contains(api.Hint, "no secret was given") {
+		t.Fatalf("err = %v, want a hint that the secret is missing", err)
+	}
+}
+
+func TestTransportErrorSaysWhetherItWasResent(t *testing.T) {
+	_, r := sandboxRobot(t, sandbox.Options{Delay: 2 * time.Second})
+	c := dingtalk.NewClient(200 * time.Millisecond)
+	c.RetryDelay = time.Millisecond
+	m := dingtalk.NewText("x")
+	_, err := c.Send(context.Background(), r, m)
+	if err == nil || !strings.Contains(err.Error(), "not resent; give it a msgUuid") {
+		t.Fatalf("without msgUuid: %v", err)
+	}
+	m.MsgUUID = "u-1"
+	_, err = c.Send(context.Background(), r, m)
+	var te *dingtalk.TransportError
+	if !errors.As(err, &te) || !te.Resent || !strings.Contains(err.Error(), "resent once and failed again") {
+		t.Fatalf("with msgUuid: %v", err)
+	}
+}

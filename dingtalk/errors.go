@@ -96,12 +96,24 @@ type TransportError struct {
 	// MaybeDelivered is true when the request body went out before the failure: the message may
 	// have been posted, so it must not be resent blindly.
 	MaybeDelivered bool
+	// Resent is true when the client already sent the request a second time (safe because it
+	// had a msgUuid, or because the first never left) and that failed too.
+	Resent bool
+	// Idempotent is true when the message carried a msgUuid, so resending it cannot post twice.
+	Idempotent bool
 }
 
 func (e *TransportError) Error() string {
 	s := fmt.Sprintf("send to %s: %s: %s", e.URL, e.Kind, e.Detail)
-	if e.MaybeDelivered {
-		s += " (the message may have been posted; not resent — set a msgUuid to make resending safe)"
+	switch {
+	case e.Resent && e.MaybeDelivered:
+		s += " (resent once and failed again; the message may have been posted)"
+	case e.Resent:
+		s += " (resent once and failed again; nothing was posted)"
+	case e.MaybeDelivered && e.Idempotent:
+		s += " (the message may have been posted; resending it is safe: it has a msgUuid)"
+	case e.MaybeDelivered:
+		s += " (the message may have been posted, so it was not resent; give it a msgUuid to make resending safe)"
 	}
 	return s
 }
@@ -151,11 +163,19 @@ func (e *ValidationError) Error() string {
 type KeywordError struct {
 	Robot    string
 	Keywords []string
+	MsgType  MsgType
 }
 
 func (e *KeywordError) Error() string {
-	return fmt.Sprintf("message contains none of robot %s's keywords (%s): DingTalk would refuse it with errcode 310000; add one to the text or title",
-		e.Robot, quoteList(e.Keywords))
+	where := "the text or title"
+	switch e.MsgType {
+	case TypeText:
+		where = "the text"
+	case TypeFeedCard:
+		where = "an item's title"
+	}
+	return fmt.Sprintf("message contains none of robot %s's keywords (%s): DingTalk would refuse it with errcode 310000; add one to %s",
+		e.Robot, quoteList(e.Keywords), where)
 }
 
 func quoteList(list []string) string {

@@ -65,7 +65,7 @@ func Prepare(r Robot, m Message, opts PrepareOptions) (*Prepared, error) {
 	}
 	kw, ok := MatchKeyword(msg, r.Keywords)
 	if !ok {
-		return p, &KeywordError{Robot: r.Name, Keywords: r.Keywords}
+		return p, &KeywordError{Robot: r.Name, Keywords: r.Keywords, MsgType: msg.Type}
 	}
 	p.Keyword = kw
 	return p, nil
