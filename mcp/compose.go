@@ -186,3 +186,22 @@ func (ts *toolset) configFailure() error {
 func (ts *toolset) isSandbox(r dingtalk.Robot) bool {
 	return ts.opts.Sandbox && len(ts.opts.Robots) == 1 && ts.opts.Robots[0].Name == r.Name
 }
+
+// sendsLeft is how many sends robot has left this minute, or nil when unknown.
+func (ts *toolset) sendsLeft(robot dingtalk.Robot) *int {
+	if ts.opts.Client == nil {
+		return nil
+	}
+	if n := ts.opts.Client.SendsLeft(robot); n >= 0 {
+		return intPtr(n)
+	}
+	return nil
+}
+
+// noSendsLeft warns that a message checked without sending (a preview or a dry run) would be
+// refused if sent now, because its robot has used up this minute's sends.
+func noSendsLeft(r *Result) {
+	if r.SendsLeft != nil && *r.SendsLeft == 0 {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("robot %q has no sends left this minute: a send now would fail with rate_limited; wait up to a minute (or use another robot)", r.Robot))
+	}
+}

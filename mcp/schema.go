@@ -85,7 +85,7 @@ func baseOutput() (map[string]any, []string) {
 		"robot":    prop("string", "Name of the robot used."),
 		"msgtype":  prop("string", "DingTalk msgtype: text, markdown, link, actionCard or feedCard."),
 		"bytes":    prop("integer", "Size of the JSON request body in bytes; DingTalk refuses more than 20000."),
-		"warnings": stringList("Things DingTalk accepts but may show differently than intended (PC-only markdown, single line breaks, mentions dingbot added)."),
+		"warnings": stringList("Things to know that do not stop the call: markdown DingTalk shows differently than intended (PC-only, single line breaks), mentions dingbot added, a robot with no sends left this minute."),
 	}
 	return props, []string{"ok", "errcode", "errmsg", "hint", "robot", "msgtype", "bytes", "warnings"}
 }

@@ -113,11 +113,7 @@ func (ts *toolset) preview(_ context.Context, req mcpgo.CallToolRequest) outcome
 		return failed(verb, r, err)
 	}
 	r.Robot, r.Sandbox, r.MaxBytes = robot.Name, ts.isSandbox(robot), intPtr(dingtalk.MaxBodyBytes)
-	if ts.opts.Client != nil {
-		if n := ts.opts.Client.SendsLeft(robot); n >= 0 {
-			r.SendsLeft = intPtr(n)
-		}
-	}
+	r.SendsLeft = ts.sendsLeft(robot)
 
 	p, err := dingtalk.Prepare(robot, msg, dingtalk.PrepareOptions{})
 	var (
@@ -128,6 +124,7 @@ func (ts *toolset) preview(_ context.Context, req mcpgo.CallToolRequest) outcome
 		return failed(verb, r, err)
 	}
 	r.fromPrepared(p)
+	noSendsLeft(&r)
 	r.Body = p.Body
 	kw := KeywordCheck{Keywords: nonNil(robot.Keywords)}
 	kw.Matched, kw.OK = dingtalk.MatchKeyword(p.Message, robot.Keywords)
@@ -142,6 +139,9 @@ func (ts *toolset) preview(_ context.Context, req mcpgo.CallToolRequest) outcome
 	}
 	r.OK = true
 	r.Hint = fmt.Sprintf("sendable: call send_%s with the same fields to post it", sendToolSuffix(t))
+	if r.SendsLeft != nil && *r.SendsLeft == 0 {
+		r.Hint = fmt.Sprintf("sendable, but not right now: robot %q has no sends left this minute, so wait up to a minute before calling send_%s with the same fields", r.Robot, sendToolSuffix(t))
+	}
 	if r.Sandbox {
 		r.Hint += " (to dingbot's local sandbox, not a real group)"
 	}

@@ -62,10 +62,8 @@ func (ts *toolset) robotList(_ context.Context, req mcpgo.CallToolRequest) outco
 		}
 		if _, err := robot.Endpoint(); err != nil {
 			info.Usable, info.Problem = false, "unusable webhook: "+err.Error()
-		} else if ts.opts.Client != nil {
-			if n := ts.opts.Client.SendsLeft(robot); n >= 0 {
-				info.SendsLeft = intPtr(n)
-			}
+		} else {
+			info.SendsLeft = ts.sendsLeft(robot)
 		}
 		configured = append(configured, info)
 	}

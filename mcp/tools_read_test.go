@@ -308,3 +308,43 @@ func TestListRobotsDefaultUnavailable(t *testing.T) {
 		t.Errorf("result = %s", s.raw.RawStructuredContent)
 	}
 }
+
+// TestNoSendsLeftIsWarned: a preview or a dry run of a valid message for a robot with no sends
+// left this minute says that sending it now would fail with rate_limited.
+func TestNoSendsLeftIsWarned(t *testing.T) {
+	for _, dryRun := range []bool{false, true} {
+		e := newEnv(t, envConfig{tweak: func(o *Options) { o.DryRun = dryRun }})
+		for range 20 {
+			if wait, err := e.opts.Client.Limiter.Reserve(opsToken); err != nil || wait != 0 {
+				t.Fatalf("reserve: %v, %v", wait, err)
+			}
+		}
+		calls := []struct {
+			tool string
+			args map[string]any
+		}{{toolPreview, map[string]any{"msgtype": "text", "text": "hi"}}}
+		if dryRun {
+			calls = append(calls, struct {
+				tool string
+				args map[string]any
+			}{toolSendText, map[string]any{"text": "hi"}})
+		}
+		for _, c := range calls {
+			g := e.call(c.tool, c.args)
+			g.wantOK(t)
+			if g.r.SendsLeft == nil || *g.r.SendsLeft != 0 {
+				t.Errorf("%s: sendsLeft = %v", c.tool, derefInt(g.r.SendsLeft))
+			}
+			if len(g.r.Warnings) != 1 || !strings.Contains(g.r.Warnings[0], "rate_limited") || !strings.Contains(g.text, "no sends left this minute") {
+				t.Errorf("%s: warnings %q text:\n%s", c.tool, g.r.Warnings, g.text)
+			}
+			if c.tool == toolPreview && !strings.Contains(g.r.Hint, "not right now") {
+				t.Errorf("preview hint = %q", g.r.Hint)
+			}
+		}
+		// Another robot is not affected.
+		if g := e.call(toolPreview, map[string]any{"msgtype": "text", "text": "报警", "robot": "alert"}); len(g.r.Warnings) != 0 {
+			t.Errorf("alert warnings = %q", g.r.Warnings)
+		}
+	}
+}

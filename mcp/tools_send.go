@@ -136,6 +136,8 @@ func (ts *toolset) send(ctx context.Context, verb string, r Result, robot dingta
 	}
 	if ts.opts.DryRun {
 		r.OK, r.DryRun, r.Body = true, true, p.Body
+		r.SendsLeft = ts.sendsLeft(robot)
+		noSendsLeft(&r)
 		r.Hint = "dry run: the message is valid for this robot and was not sent"
 		return outcome{result: r, text: sentText(r, p)}
 	}
@@ -147,9 +149,7 @@ func (ts *toolset) send(ctx context.Context, verb string, r Result, robot dingta
 		return failed(verb, r, err)
 	}
 	r.OK, r.Errcode, r.Errmsg = true, intPtr(res.Errcode), res.Errmsg
-	if n := ts.opts.Client.SendsLeft(robot); n >= 0 {
-		r.SendsLeft = intPtr(n)
-	}
+	r.SendsLeft = ts.sendsLeft(robot)
 	if r.Sandbox {
 		r.Hint = "posted to dingbot's local sandbox, not to a real DingTalk group"
 	}
