@@ -62,7 +62,7 @@ func loadApp(ctx context.Context, g globalFlags, useSandbox bool) (*app, error) 
 		// A file named on the command line must exist: falling back to the sandbox would turn a
 		// typo into a "successful" send that went nowhere.
 		if _, err := os.Stat(path); err != nil {
-			return nil, usageError{fmt.Errorf("--config %s: %w (create it with: dingbot config init --config %s)", path, unwrapPathError(err), path)}
+			return nil, usageError{configError{fmt.Errorf("--config %s: %w (create it with: dingbot config init --config %s)", path, unwrapPathError(err), path)}}
 		}
 	} else {
 		p, err := config.DefaultPath()
@@ -73,7 +73,7 @@ func loadApp(ctx context.Context, g globalFlags, useSandbox bool) (*app, error) 
 	}
 	cfg, err := config.Load(path)
 	if err != nil {
-		return nil, usageError{err}
+		return nil, usageError{configError{err}}
 	}
 	stateDir, err := config.StateDir()
 	if err != nil {

@@ -16,6 +16,12 @@ const (
 	exitRateLimited = 4 // rate limited and --no-wait given
 )
 
+// configError marks a problem with the config file (exit code 2, error kind config_error).
+type configError struct{ err error }
+
+func (e configError) Error() string { return e.err.Error() }
+func (e configError) Unwrap() error { return e.err }
+
 // usageError marks errors in how dingbot was called (exit code 2).
 type usageError struct{ err error }
 
@@ -77,6 +83,8 @@ func errorKind(err error) string {
 		return "invalid_message"
 	case errors.As(err, &kw):
 		return "keyword_missing"
+	case errors.As(err, new(configError)):
+		return "config_error"
 	}
 	return "usage"
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -32,6 +33,11 @@ func run(ctx context.Context, args []string, s streams) int {
 	var ee exitError
 	if errors.As(err, &ee) {
 		return ee.code
+	}
+	if len(args) > 0 && args[0] == "send" && slices.Contains(args, "--json") {
+		// Even a flag dingbot could not parse gets the one JSON object --json promises.
+		writeJSONResult(s.out, sendOutcome{err: usageError{err}})
+		return exitUsage
 	}
 	fmt.Fprintln(s.err, "dingbot:", err)
 	return exitCode(err)
@@ -66,6 +72,12 @@ touching a real group. Add robots with 'dingbot config init'.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       buildVersion(),
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			if g.timeout <= 0 {
+				return usagef("--timeout %v: give a positive duration such as 10s or 1m", g.timeout)
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if rf.mcp {
 				if len(args) > 0 {
@@ -109,6 +121,7 @@ touching a real group. Add robots with 'dingbot config init'.`,
 		},
 	)
 	root.SetVersionTemplate("dingbot {{.Version}}\n")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	return root
 }
 

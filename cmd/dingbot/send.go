@@ -29,6 +29,7 @@ type sendFlags struct {
 	jsonOut       bool
 	noWait        bool
 	appendKeyword bool
+	keywords      []string
 
 	title       string
 	text        string
@@ -77,7 +78,9 @@ lacks them, because DingTalk notifies only people whose @ appears in the text.
 			if len(args) > 0 {
 				return usagef("unknown message type %q: use text, markdown, link, actioncard or feedcard", args[0])
 			}
-			_ = cmd.Help()
+			if !f.jsonOut {
+				_ = cmd.Help()
+			}
 			return usagef("say which message type to send: text, markdown, link, actioncard or feedcard")
 		},
 	}
@@ -93,6 +96,7 @@ lacks them, because DingTalk notifies only people whose @ appears in the text.
 	p.BoolVar(&f.jsonOut, "json", false, "print one JSON object with ok, errcode, errmsg, hint, robot, msgtype, bytes")
 	p.BoolVar(&f.noWait, "no-wait", false, "fail at once (exit 4) instead of waiting when the robot has sent 20 messages in the last minute")
 	p.BoolVar(&f.appendKeyword, "append-keyword", false, "append the robot's first keyword when the message contains none")
+	p.StringArrayVar(&f.keywords, "keyword", nil, "a security keyword of the robot (repeatable): checked before sending, used by --append-keyword; for --webhook robots")
 
 	cmd.AddCommand(
 		sendSub(g, s, f, "text [CONTENT|-]", "Send a plain text message", func(args []string) (dingtalk.Message, error) {
@@ -313,6 +317,9 @@ func sendMessage(ctx context.Context, g *globalFlags, f *sendFlags, s streams, m
 	a.warnConfig(s.err, robot.Name)
 	out.sandbox = a.sandbox != nil
 
+	if f.appendKeyword && len(robot.Keywords) == 0 {
+		fmt.Fprintf(s.err, "dingbot: warning: --append-keyword: robot %s has no keywords configured, so nothing is appended (give them with --keyword, or keywords in the config)\n", robot.Name)
+	}
 	msg.MsgUUID = f.msgUUID
 	if err := addMentions(&msg, f, a); err != nil {
 		out.err = err
@@ -361,14 +368,11 @@ func resolveRobot(ctx context.Context, g *globalFlags, f *sendFlags) (*app, ding
 		if g.robot != "" {
 			return a, dingtalk.Robot{}, usagef("give either --robot or --webhook, not both")
 		}
-		r := dingtalk.Robot{Name: "webhook", Webhook: f.webhook, Secret: f.secret, AllowCustomHost: true}
+		r := dingtalk.Robot{Name: "webhook", Webhook: f.webhook, Secret: f.secret, Keywords: f.keywords, AllowCustomHost: true}
 		if _, err := r.Endpoint(); err != nil {
 			return a, r, usageError{fmt.Errorf("--webhook: %w", err)}
 		}
-		if r.Secret != "" && !strings.HasPrefix(r.Secret, "SEC") {
-			return a, r, usagef("--secret must start with SEC (copy it from the robot's security settings)")
-		}
-		return a, r, nil
+		return a, r, checkSecretFlag(f.secret)
 	}
 	r, err := a.robot(g.robot)
 	if err != nil {
@@ -377,7 +381,15 @@ func resolveRobot(ctx context.Context, g *globalFlags, f *sendFlags) (*app, ding
 	if f.secret != "" {
 		r.Secret = f.secret
 	}
-	return a, r, nil
+	r.Keywords = append(r.Keywords, f.keywords...)
+	return a, r, checkSecretFlag(f.secret)
+}
+
+func checkSecretFlag(secret string) error {
+	if secret != "" && !strings.HasPrefix(secret, "SEC") {
+		return usagef("--secret must start with SEC (copy it from the robot's security settings)")
+	}
+	return nil
 }
 
 func addMentions(msg *dingtalk.Message, f *sendFlags, a *app) error {
@@ -509,6 +521,9 @@ func localHint(err error) string {
 			return "the message may have been posted: check the group before resending, or resend with the same --msg-uuid"
 		}
 		return "check the network, a proxy (HTTPS_PROXY) or the webhook host; nothing was posted"
+	}
+	if errors.As(err, new(configError)) {
+		return "fix the config file named above (dingbot config path shows where it is); nothing was sent"
 	}
 	return "see dingbot send --help"
 }

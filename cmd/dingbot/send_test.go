@@ -563,3 +563,30 @@ func TestSandboxNeverPassesForARealSend(t *testing.T) {
 		t.Fatalf("missing --config: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// TestJSONWhateverHappened: --json prints one object even for flags dingbot cannot parse, a
+// missing message type and a broken config.
+func TestJSONWhateverHappened(t *testing.T) {
+	e := newEnv(t)
+	bad := writeFile(t, "x = 1\n")
+	for _, tt := range []struct {
+		args []string
+		kind string
+	}{
+		{[]string{"send", "text", "hi", "--json", "--bogus"}, "usage"},
+		{[]string{"send", "--json"}, "usage"},
+		{[]string{"send", "text", "hi", "--json", "--config", bad}, "config_error"},
+		{[]string{"send", "text", "hi", "--json", "--timeout", "0s"}, "usage"},
+		{[]string{"send", "text", "hi", "--json", "--secret", "nosec"}, "usage"},
+	} {
+		r := e.run("", tt.args...)
+		var got map[string]any
+		if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || r.code != 2 {
+			t.Errorf("%v: exit %d, stdout %q is not one JSON object", tt.args, r.code, r.stdout)
+			continue
+		}
+		if got["ok"] != false || got["error"] != tt.kind {
+			t.Errorf("%v: %s, want error %q", tt.args, r.stdout, tt.kind)
+		}
+	}
+}
