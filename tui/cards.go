@@ -53,11 +53,12 @@ func frameInner(w int) int { return max(1, w-2*lipgloss.Width("│")-2) }
 // hrule is a horizontal line w cells wide.
 func hrule(w int) string { return strings.Repeat("─", max(0, w)/lipgloss.Width("─")) }
 
-// linkCard draws a link message: title, text cut short, picture and where it leads.
+// linkCard draws a link message: title, text cut short, picture and where it leads. DingTalk
+// itself cuts a link card's title and text after a few lines; nothing else is cut.
 func linkCard(st *styles, l *dingtalk.Link, w int) string {
 	inner := frameInner(w)
 	var lines []string
-	lines = append(lines, clip(textLinesStyled(st.cardTitle, orEmptyPlain(l.Title), inner), 2)...)
+	lines = append(lines, textLinesStyled(st.cardTitle, orEmptyPlain(l.Title), inner, 2)...)
 	textW := inner
 	var pic []string
 	if l.PicURL != "" {
@@ -67,7 +68,7 @@ func linkCard(st *styles, l *dingtalk.Link, w int) string {
 	}
 	var text []string
 	if strings.TrimSpace(l.Text) != "" {
-		text = clip(textLinesStyled(st.cardText, l.Text, textW), 3)
+		text = textLinesStyled(st.cardText, l.Text, textW, 3)
 	}
 	for i := 0; i < max(len(text), len(pic)); i++ {
 		var t, p string
@@ -77,10 +78,26 @@ func linkCard(st *styles, l *dingtalk.Link, w int) string {
 		if i < len(pic) {
 			p = pic[i]
 		}
-		lines = append(lines, fit(t, textW)+"  "+p)
+		if pic == nil {
+			lines = append(lines, t)
+		} else {
+			lines = append(lines, fit(t, textW)+"  "+p)
+		}
 	}
-	lines = append(lines, st.cardURL.Render(truncate("↗ "+orDash(l.MessageURL), inner)))
+	for _, u := range wrapCells("↗ "+orDash(l.MessageURL), inner, "  ") {
+		lines = append(lines, st.cardURL.Render(u))
+	}
 	return frame(st, w, [][]string{lines})
+}
+
+// buttonLines draws a button's label centred in width cells, wrapped rather than cut.
+func buttonLines(st *styles, label string, width int) []string {
+	s := st.button.UnsetBorderStyle().Border(lipgloss.HiddenBorder(), false)
+	var out []string
+	for _, l := range wrapCells(label, width, "") {
+		out = append(out, center(s.Render(l), width))
+	}
+	return out
 }
 
 // actionCard draws an action card: markdown text, then its buttons as DingTalk lays them out.
@@ -94,56 +111,77 @@ func actionCard(req renderRequest, a *dingtalk.ActionCard, w int) string {
 		if label == "" {
 			label = "(button title)"
 		}
-		return frame(st, w, [][]string{text, {center(st.button.UnsetBorderStyle().Border(lipgloss.HiddenBorder(), false).Render(label+"  ›"), inner)}})
+		return frame(st, w, [][]string{text, buttonLines(st, label+"  ›", inner)})
 	}
-	btn := func(b dingtalk.Button, width int) string {
+	btn := func(b dingtalk.Button, width int) []string {
 		t := b.Title
 		if t == "" {
 			t = "(button)"
 		}
-		return center(st.button.UnsetBorderStyle().Border(lipgloss.HiddenBorder(), false).Render(truncate(t, width)), width)
+		return buttonLines(st, t, width)
 	}
 	if a.BtnOrientation == dingtalk.ButtonsHorizontal {
 		n := len(a.Buttons)
 		colW := (inner + 3 - 3*(n-1)) / n
-		var parts []string
-		var cols []int
-		pos := 0
+		var cells [][]string
+		var widths, cols []int
+		pos, height := 0, 1
 		for i, b := range a.Buttons {
 			cw := colW
 			if i == n-1 {
 				cw = inner - pos
 			}
-			parts = append(parts, fit(btn(b, cw), cw))
+			cw = max(1, cw)
+			cells = append(cells, btn(b, cw))
+			widths = append(widths, cw)
+			height = max(height, len(cells[i]))
 			pos += cw
 			if i < n-1 {
 				cols = append(cols, pos+1)
 				pos += 3
 			}
 		}
-		row := strings.Join(parts, " "+st.rule.Render("│")+" ")
-		return frame(st, w, [][]string{text, {row}}, cols...)
+		rows := make([]string, height)
+		for r := range rows {
+			parts := make([]string, n)
+			for i, c := range cells {
+				if r < len(c) {
+					parts[i] = fit(c[r], widths[i])
+				} else {
+					parts[i] = strings.Repeat(" ", widths[i])
+				}
+			}
+			rows[r] = strings.Join(parts, " "+st.rule.Render("│")+" ")
+		}
+		return frame(st, w, [][]string{text, rows}, cols...)
 	}
 	blocks := [][]string{text}
 	for _, b := range a.Buttons {
-		blocks = append(blocks, []string{btn(b, inner)})
+		blocks = append(blocks, btn(b, inner))
 	}
 	return frame(st, w, blocks)
 }
 
 // feedCard draws a feed card: the first link large with its picture, the others as rows.
+// Titles wrap: nothing is cut.
 func feedCard(st *styles, f *dingtalk.FeedCard, w int) string {
 	inner := frameInner(w)
 	var blocks [][]string
 	for i, l := range f.Links {
-		title := st.cardTitle.Render(truncate(orEmptyPlain(l.Title), inner-10))
 		if i == 0 {
 			pic := st.picture.Width(inner - 2).Align(lipgloss.Center).Render("picture")
-			blocks = append(blocks, append(strings.Split(pic, "\n"), st.cardTitle.Render(truncate(orEmptyPlain(l.Title), inner))))
+			blocks = append(blocks, append(strings.Split(pic, "\n"), textLinesStyled(st.cardTitle, orEmptyPlain(l.Title), inner, 0)...))
 			continue
 		}
-		gap := inner - lipgloss.Width(title) - 7
-		blocks = append(blocks, []string{title + strings.Repeat(" ", max(1, gap)) + st.picture.UnsetBorderStyle().Border(lipgloss.HiddenBorder(), false).Render("[pic]")})
+		picTag := st.picture.UnsetBorderStyle().Border(lipgloss.HiddenBorder(), false).Render("[pic]")
+		titleW := max(1, inner-lipgloss.Width(picTag)-2)
+		title := textLinesStyled(st.cardTitle, orEmptyPlain(l.Title), titleW, 0)
+		for j, t := range title {
+			if j == 0 {
+				title[j] = fit(t, titleW) + "  " + picTag
+			}
+		}
+		blocks = append(blocks, title)
 	}
 	if len(blocks) == 0 {
 		blocks = [][]string{{st.hint.Render("(no links)")}}
@@ -151,23 +189,19 @@ func feedCard(st *styles, f *dingtalk.FeedCard, w int) string {
 	return frame(st, w, blocks)
 }
 
-func textLinesStyled(s lipgloss.Style, text string, width int) []string {
+// textLinesStyled wraps text to width, words kept whole where they fit, and styles each line.
+// With maxLines > 0 it keeps that many, the last ending in an ellipsis where the rest is cut.
+func textLinesStyled(s lipgloss.Style, text string, width, maxLines int) []string {
 	wrapped := ansi.Hardwrap(ansi.Wordwrap(text, width, ""), width, true)
 	lines := strings.Split(wrapped, "\n")
+	if maxLines > 0 && len(lines) > maxLines {
+		lines = lines[:maxLines]
+		lines[maxLines-1] = ansi.Truncate(strings.TrimRight(lines[maxLines-1], " ")+"…", width, "…")
+	}
 	for i, l := range lines {
 		lines[i] = s.Render(l)
 	}
 	return lines
-}
-
-// clip keeps at most n lines, marking the cut with an ellipsis.
-func clip(lines []string, n int) []string {
-	if len(lines) <= n {
-		return lines
-	}
-	out := append([]string(nil), lines[:n]...)
-	out[n-1] = strings.TrimRight(ansi.Strip(out[n-1]), " ") + "…"
-	return out
 }
 
 func center(s string, w int) string {

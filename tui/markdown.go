@@ -96,12 +96,17 @@ func renderMarkdown(text string, width int, md markdownStyle) ([]string, error) 
 	for len(lines) > 0 && strings.TrimSpace(ansi.Strip(lines[len(lines)-1])) == "" {
 		lines = lines[:len(lines)-1]
 	}
-	for i, l := range lines {
-		if lipgloss.Width(l) > width {
-			lines[i] = ansi.Truncate(l, width, "")
+	// glamour wraps at spaces only: a long run of CJK, emoji or a URL stays too wide. Break it
+	// anywhere rather than cut it.
+	var wrapped []string
+	for _, l := range lines {
+		if lipgloss.Width(l) <= width {
+			wrapped = append(wrapped, l)
+			continue
 		}
+		wrapped = append(wrapped, wrapCells(l, width, leadIndent(l, width))...)
 	}
-	return lines, nil
+	return wrapped, nil
 }
 
 var (

@@ -120,3 +120,73 @@ func TestNoColorScreenHasNoColour(t *testing.T) {
 		t.Fatal("the colour screen has no colour: the check above proves nothing")
 	}
 }
+
+// cardContent is what the preview shows inside the card's frame, lines joined, without spaces.
+func cardContent(content string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(ansi.Strip(content), "\n") {
+		if strings.HasPrefix(l, "│") && strings.HasSuffix(l, "│") {
+			b.WriteString(strings.TrimSuffix(strings.TrimPrefix(l, "│"), "│"))
+		}
+	}
+	return strings.NewReplacer(" ", "", "│", "", "[pic]", "").Replace(b.String())
+}
+
+func TestPreviewWrapsWhatHasNoSpacesAndCutsNothing(t *testing.T) {
+	cjk := strings.Repeat("中文字符", 20) + "ABC"
+	emoji := strings.Repeat("😀", 30) + "好END"
+	url := "https://example.com/a/very/long/url/that/goes/on/and/on/forever/and/ever/without/a/space/END"
+	long := "段落" + cjk + " " + emoji
+	cases := map[string]struct {
+		msg  dingtalk.Message
+		want []string
+	}{
+		"markdown": {dingtalk.NewMarkdown("T", long+"\n\n- 列表"+cjk+"\n\n> 引用"+cjk+"\n\n## 标题"+cjk+"\n\n"+url), []string{long, "列表" + cjk, "引用" + cjk, "标题" + cjk, url}},
+		"text":     {dingtalk.NewText(long + " " + url), []string{long, url}},
+		"actionCard": {dingtalk.NewActionCard(dingtalk.ActionCard{Title: "T", Text: long, SingleTitle: "打开" + cjk, SingleURL: "https://e.com"}),
+			[]string{long, "打开" + cjk}},
+		"actionCardButtons": {dingtalk.NewActionCard(dingtalk.ActionCard{Title: "T", Text: "x", BtnOrientation: dingtalk.ButtonsVertical,
+			Buttons: []dingtalk.Button{{Title: "同意" + cjk, ActionURL: "https://e.com"}, {Title: "No", ActionURL: "https://e.com"}}}), []string{"同意" + cjk}},
+		"link": {dingtalk.NewLink("T", "short", url, ""), []string{url}},
+		"feedCard": {dingtalk.NewFeedCard(dingtalk.FeedLink{Title: cjk, MessageURL: "https://e.com", PicURL: "https://e.com/p.png"},
+			dingtalk.FeedLink{Title: "第二" + cjk, MessageURL: "https://e.com", PicURL: "https://e.com/p.png"}), []string{cjk, "第二" + cjk}},
+	}
+	for name, c := range cases {
+		for _, width := range []int{30, 50, 61} {
+			r := renderFor(t, c.msg, testRobot, width)
+			got := cardContent(r.content)
+			for _, w := range c.want {
+				if !strings.Contains(got, strings.ReplaceAll(w, " ", "")) {
+					t.Errorf("%s at %d cells: %q is not all there:\n%s", name, width, w, ansi.Strip(r.content))
+				}
+			}
+			for _, l := range strings.Split(r.content, "\n") {
+				if lipgloss.Width(l) > width {
+					t.Errorf("%s at %d cells: line wider than the pane: %q", name, width, ansi.Strip(l))
+				}
+			}
+		}
+	}
+}
+
+func TestWrapCellsKeepsStylesAndIndent(t *testing.T) {
+	line := "\x1b[1m│ \x1b[0m\x1b[31m" + strings.Repeat("中", 12) + "\x1b[0m"
+	got := wrapCells(line, 10, leadIndent(line, 10))
+	if len(got) != 3 {
+		t.Fatalf("%d lines: %q", len(got), got)
+	}
+	for i, l := range got {
+		if w := ansi.StringWidth(l); w > 10 {
+			t.Errorf("line %d is %d cells: %q", i, w, l)
+		}
+		if !strings.HasPrefix(ansi.Strip(l), "│ ") {
+			t.Errorf("line %d lost the quote bar: %q", i, ansi.Strip(l))
+		}
+		if i > 0 && !strings.Contains(l, "\x1b[31m") {
+			t.Errorf("line %d lost its colour: %q", i, l)
+		}
+	}
+	if joined := strings.ReplaceAll(ansi.Strip(strings.Join(got, "")), "│ ", ""); joined != strings.Repeat("中", 12) {
+		t.Errorf("text changed: %q", joined)
+	}
+}
