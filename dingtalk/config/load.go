@@ -174,6 +174,9 @@ func robot(name string, rc RobotConfig) (dingtalk.Robot, error) {
 			return fail("keywords: a keyword is empty")
 		}
 	}
+	if len(rc.Keywords) > 10 {
+		return fail("keywords: %d given, but a DingTalk robot has at most 10", len(rc.Keywords))
+	}
 	return r, nil
 }
 
@@ -244,9 +247,12 @@ func (c *Config) applyEnv(f *File) error {
 	return nil
 }
 
+// fileHoldsSecret reports whether the file alone lets someone post: it holds a signing secret,
+// or the access token of a robot that does not sign (its token is its only credential).
 func fileHoldsSecret(f *File) bool {
 	for _, rc := range f.Robots {
-		if strings.TrimSpace(rc.Secret) != "" {
+		unsigned := strings.TrimSpace(rc.Secret) == "" && strings.TrimSpace(rc.SecretEnv) == ""
+		if strings.TrimSpace(rc.Secret) != "" || (unsigned && strings.TrimSpace(rc.Webhook) != "") {
 			return true
 		}
 	}
@@ -262,5 +268,5 @@ func permissionWarning(path string) string {
 	if err != nil || fi.Mode().Perm()&0o077 == 0 {
 		return ""
 	}
-	return fmt.Sprintf("%s is readable by other users and holds a robot secret: chmod 600 %s", filepath.Base(path), path)
+	return fmt.Sprintf("%s is readable by other users and holds a robot secret or the token of an unsigned robot: chmod 600 %s", filepath.Base(path), path)
 }

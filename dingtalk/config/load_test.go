@@ -148,6 +148,7 @@ func TestLoadValidation(t *testing.T) {
 		{"secret prefix", "[robots.ops]\nwebhook = \"" + token + "\"\nsecret = \"abc123\"\n", nil, "robot ops: secret must start with SEC"},
 		{"secret and secret_env", "[robots.ops]\nwebhook = \"" + token + "\"\nsecret = \"SECa\"\nsecret_env = \"X\"\n", map[string]string{"X": "SECb"}, "robot ops: set either secret or secret_env, not both"},
 		{"secret_env prefix", "[robots.ops]\nwebhook = \"" + token + "\"\nsecret_env = \"BAD_SECRET\"\n", map[string]string{"BAD_SECRET": "nope"}, "robot ops: the secret in $BAD_SECRET must start with SEC"},
+		{"eleven keywords", "[robots.ops]\nwebhook = \"" + token + "\"\nkeywords = [\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\",\"10\",\"11\"]\n", nil, "keywords: 11 given, but a DingTalk robot has at most 10"},
 		{"empty keyword", "[robots.ops]\nwebhook = \"" + token + "\"\nkeywords = [\"a\", \" \"]\n", nil, "robot ops: keywords: a keyword is empty"},
 		{"empty robot name", "[robots.\"\"]\nwebhook = \"" + token + "\"\n", nil, "a robot has an empty name"},
 		{"default_robot unknown", "default_robot = \"prod\"\n[robots.ops]\nwebhook = \"" + token + "\"\n", nil, `default_robot "prod" is not a configured robot; configured: ops`},
@@ -357,7 +358,7 @@ func TestPermissionWarning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "config.toml is readable by other users and holds a robot secret: chmod 600 " + path
+	want := "config.toml is readable by other users and holds a robot secret or the token of an unsigned robot: chmod 600 " + path
 	if len(c.Warnings) != 1 || c.Warnings[0] != want {
 		t.Errorf("0644 file: warnings %q, want %q", c.Warnings, want)
 	}
@@ -374,6 +375,15 @@ func TestPermissionWarning(t *testing.T) {
 	}
 	if len(c.Warnings) != 0 {
 		t.Errorf("file without secret: warnings %q", c.Warnings)
+	}
+
+	// An unsigned robot's token is its only credential: that file is worth protecting too.
+	unsigned := writeConfig(t, "[robots.ops]\nwebhook = \"x1\"\n")
+	if err := os.Chmod(unsigned, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if c, err = Load(unsigned); err != nil || len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "chmod 600") {
+		t.Errorf("unsigned robot's token in a 0644 file: warnings %q, %v", c.Warnings, err)
 	}
 }
 
