@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -75,7 +76,11 @@ func newRobotsCmd(g *globalFlags, s streams) *cobra.Command {
 			}
 			a.warnConfig(s.err, "")
 			if len(a.robots) == 0 && len(a.cfg.Unavailable) == 0 {
-				fmt.Fprintf(s.err, "no robots configured in %s\nrun 'dingbot config init', or set DINGTALK_BOT_ACCESS_TOKEN (and DINGTALK_BOT_SECRET)\n", a.configPath)
+				advice := "run 'dingbot config init'"
+				if _, err := os.Stat(a.configPath); err == nil {
+					advice = "add a [robots.NAME] table to it"
+				}
+				fmt.Fprintf(s.err, "no robots configured in %s\n%s, or set DINGTALK_BOT_ACCESS_TOKEN (and DINGTALK_BOT_SECRET)\n", a.configPath, advice)
 				return nil
 			}
 			tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)

@@ -101,7 +101,11 @@ func printSandboxBanner(s streams, base string, r sandbox.Robot) {
 		security = append(security, "unsigned, no keywords")
 	}
 	fmt.Fprintf(s.err, "robot: %s; 20 messages a minute, then throttled for 10 minutes\n", strings.Join(security, "; "))
-	fmt.Fprintf(s.err, "try:   dingbot send text hello --webhook '%s/robot/send?access_token=%s'", base, token)
+	text := "hello"
+	if len(r.Keywords) > 0 {
+		text = "'hello " + r.Keywords[0] + "'"
+	}
+	fmt.Fprintf(s.err, "try:   dingbot send text %s --webhook '%s/robot/send?access_token=%s'", text, base, token)
 	if r.Secret != "" {
 		fmt.Fprint(s.err, " --secret SEC…")
 	}
