@@ -196,16 +196,24 @@ func (a *args) err() error {
 		}
 	}
 	slices.Sort(unknown)
+	takes := "takes no arguments"
+	if len(a.allowed) > 0 {
+		takes = "takes " + strings.Join(a.allowed, ", ")
+	}
 	for _, k := range unknown {
-		a.problem("unknown argument %q: this tool takes %s", k, strings.Join(a.allowed, ", "))
+		a.problem("unknown argument %q: this tool %s", k, takes)
 	}
 	if len(a.problems) == 0 {
 		return nil
 	}
+	hint := "correct the arguments as described and call again"
+	if len(a.allowed) == 0 {
+		hint = "this tool takes no arguments: call it again with none"
+	}
 	return &toolError{
 		kind:     KindInvalidArguments,
 		msg:      "invalid arguments: " + strings.Join(a.problems, "; "),
-		hint:     "nothing was sent: correct the arguments as described and call again",
+		hint:     hint,
 		problems: a.problems,
 	}
 }

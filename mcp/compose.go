@@ -76,9 +76,9 @@ func (ts *toolset) resolveMentions(m *dingtalk.Message, names []string) error {
 		}
 		if err := ts.opts.Contacts.MentionNames(m.At, names...); err != nil {
 			problems := strings.Split(err.Error(), "\n")
-			hint := "nothing was sent: use names from list_contacts, or mention by atMobiles or atUserIds instead"
+			hint := "use names from list_contacts, or mention by atMobiles or atUserIds instead"
 			if len(ts.opts.Contacts) == 0 {
-				hint = "nothing was sent: no contacts are configured, so mention people by atMobiles or atUserIds instead"
+				hint = "no contacts are configured, so mention people by atMobiles or atUserIds instead"
 			}
 			return &toolError{kind: KindUnknownContact, msg: "atNames: " + strings.Join(problems, "; "), hint: hint, problems: problems}
 		}
@@ -129,7 +129,7 @@ var errNoRobot = &toolError{kind: KindUnknownRobot, msg: "no robot is configured
 // unavailableError explains why the configured robot name cannot send.
 func (ts *toolset) unavailableError(name string) error {
 	return &toolError{kind: KindRobotMisconfigured, msg: ts.opts.Unavailable[name].Error(),
-		hint: fmt.Sprintf("nothing was sent: robot %q cannot send until the user fixes it in dingbot's config (or sets the environment variable the message names) and restarts the MCP server; another robot from list_robots may work meanwhile", name)}
+		hint: fmt.Sprintf("robot %q cannot send until the user fixes it in dingbot's config (or sets the environment variable the message names) and restarts the MCP server; another robot from list_robots may work meanwhile", name)}
 }
 
 // unavailableNames are the names of the configured robots that cannot send, sorted.
@@ -145,7 +145,7 @@ func (ts *toolset) usableRobot(name string) (dingtalk.Robot, error) {
 	}
 	if _, err := r.Endpoint(); err != nil {
 		return r, &toolError{kind: KindRobotMisconfigured, msg: fmt.Sprintf("robot %q has an unusable webhook: %v", r.Name, err),
-			hint: "nothing was sent: the user must fix this robot's webhook in dingbot's config; another robot may work meanwhile"}
+			hint: "the user must fix this robot's webhook in dingbot's config and restart the MCP server; another robot may work meanwhile"}
 	}
 	return r, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
@@ -50,11 +51,16 @@ func shape(name string, r Result) any {
 	return r
 }
 
-// failed is the outcome of a call that failed with err before or while sending.
+// failed is the outcome of tool verb's call that failed with err before or while sending.
 func failed(verb string, r Result, err error) outcome {
 	r.fail(err)
+	if isSendTool(verb) {
+		r.sendFailed()
+	}
 	return outcome{result: r, text: failureText(verb, r), isError: true}
 }
+
+func isSendTool(name string) bool { return strings.HasPrefix(name, "send_") }
 
 // handle turns a tool's logic into an mcp-go handler that logs the call and turns a panic into
 // an error result, so a bug never becomes a protocol error or a crash.

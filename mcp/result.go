@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,6 +44,26 @@ type Result struct {
 	// Preview only.
 	MaxBytes *int          `json:"maxBytes,omitempty"`
 	Keyword  *KeywordCheck `json:"keywordCheck,omitempty"`
+
+	// mentionWarning is the warning among Warnings about the mentions in MentionsAdded.
+	mentionWarning string
+}
+
+// sendFailed adjusts the result of a send tool that failed: unless the message may have been
+// posted after all, the mentions it would have added are in no message, so they are not
+// reported; a failure found before the request left says that nothing was sent.
+func (r *Result) sendFailed() {
+	if r.MaybeDelivered != nil && *r.MaybeDelivered {
+		return
+	}
+	r.MentionsAdded = nil
+	if r.mentionWarning != "" {
+		r.Warnings = slices.DeleteFunc(r.Warnings, func(w string) bool { return w == r.mentionWarning })
+		r.mentionWarning = ""
+	}
+	if r.Errcode == nil && r.MaybeDelivered == nil && r.Error != KindInternal {
+		r.Hint = "nothing was sent: " + r.Hint
+	}
 }
 
 // robotsResult is list_robots' structured content.
@@ -140,18 +161,21 @@ func (r *Result) fail(err error) {
 		for _, p := range ve.Problems {
 			r.Problems = append(r.Problems, p.String())
 		}
-		r.Hint = "nothing was sent: fix the listed problems and call again (preview_message shows the body and its size)"
+		r.Hint = "fix the listed problems and call again (preview_message shows the body and its size)"
 	case errors.As(err, &ke):
 		r.Error = KindKeywordMissing
-		r.Hint = fmt.Sprintf("nothing was sent: robot %q only accepts messages containing one of its keywords (%s); put one in the text or title and call again",
-			r.Robot, strings.Join(ke.Keywords, ", "))
+		r.Hint = fmt.Sprintf("robot %q only accepts messages containing one of its keywords (%s); put one in %s and call again",
+			r.Robot, strings.Join(ke.Keywords, ", "), keywordPlace(ke.MsgType))
 	case errors.As(err, &rle):
 		r.Error = KindRateLimited
 		r.RetryAfterSeconds = intPtr(ceilSeconds(rle.Wait))
-		r.Hint = fmt.Sprintf("nothing was sent: robot %q already sent 20 messages in the last minute; wait %d seconds, or combine several updates into one message", r.Robot, *r.RetryAfterSeconds)
+		r.Hint = fmt.Sprintf("robot %q already sent 20 messages in the last minute; wait %d seconds, or combine several updates into one message", r.Robot, *r.RetryAfterSeconds)
 	case errors.As(err, &ae):
 		r.Errcode, r.Errmsg = intPtr(ae.Code), ae.Message
 		r.Error, r.Hint = KindDingTalk, ae.Hint
+		if h, ok := webhookHint(ae.Code, r.Robot); ok {
+			r.Hint = h
+		}
 		if ae.Code == 410100 || ae.Code == 130101 {
 			r.Error = KindRateLimited
 			r.RetryAfterSeconds = intPtr(throttleSeconds)
@@ -195,6 +219,37 @@ func (r *Result) failTransport(e *dingtalk.TransportError) {
 	}
 }
 
+// webhookHint is the advice for an agent on the errcodes that mean the robot's webhook itself
+// is wrong (DingTalk's errmsg stays verbatim in errmsg). dingtalk's own hints speak to a person
+// editing the config; an agent can only ask the user to fix it.
+func webhookHint(code int, robot string) (string, bool) {
+	fix := fmt.Sprintf("ask the user to fix robot %q's webhook in dingbot's config and restart the MCP server; do not resend through it until then, another robot from list_robots may work meanwhile", robot)
+	switch code {
+	case 300001, 300005, 400101:
+		return fmt.Sprintf("DingTalk does not know robot %q's access token: %s", robot, fix), true
+	case 400106:
+		return fmt.Sprintf("robot %q no longer exists in DingTalk (it may have been removed from the group): %s", robot, fix), true
+	case 400102:
+		return fmt.Sprintf("robot %q is disabled in DingTalk: ask the user to have a group admin enable it, or to fix robot %q's webhook in dingbot's config and restart the MCP server if it points at the wrong robot; another robot from list_robots may work meanwhile", robot, robot), true
+	case 400013:
+		return fmt.Sprintf("the group of robot %q has been dissolved, so it can no longer post: %s", robot, fix), true
+	}
+	return "", false
+}
+
+// keywordPlace is where a message of type t must contain a keyword.
+func keywordPlace(t dingtalk.MsgType) string {
+	switch t {
+	case dingtalk.TypeText:
+		return "the text"
+	case dingtalk.TypeFeedCard:
+		return "an item's title"
+	case dingtalk.TypeActionCard:
+		return "the title, the text or a button label"
+	}
+	return "the text or title"
+}
+
 // fromPrepared copies what Prepare learned about a message into r.
 func (r *Result) fromPrepared(p *dingtalk.Prepared) {
 	if p == nil {
@@ -202,7 +257,11 @@ func (r *Result) fromPrepared(p *dingtalk.Prepared) {
 	}
 	r.Bytes = p.Bytes
 	for _, w := range p.Warnings {
-		r.Warnings = append(r.Warnings, w.String())
+		s := w.String()
+		if w.Field == "at" && len(p.AddedMentions) > 0 {
+			r.mentionWarning = s
+		}
+		r.Warnings = append(r.Warnings, s)
 	}
 	r.MentionsAdded = p.AddedMentions
 	if p.Message.Type != "" {

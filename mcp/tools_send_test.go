@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -385,4 +388,109 @@ func derefInt(p *int) any {
 		return nil
 	}
 	return *p
+}
+
+// TestFailedSendReportsNoAddedMentions: a send that failed before anything was posted reports no
+// mentionsAdded and no warning about them, and says nothing was sent; a preview of the same
+// message still shows them.
+func TestFailedSendReportsNoAddedMentions(t *testing.T) {
+	e := newEnv(t, envConfig{})
+	args := map[string]any{"text": "disk full", "atMobiles": []any{"13800000000"}, "robot": "alert"}
+	g := e.call(toolSendText, args)
+	g.wantFailure(t, KindKeywordMissing)
+	if g.r.MentionsAdded != nil || len(g.r.Warnings) != 0 || strings.Contains(g.text, "added @") {
+		t.Errorf("a failed send reports added mentions: %s\n%s", g.raw.RawStructuredContent, g.text)
+	}
+	if !strings.HasPrefix(g.r.Hint, "nothing was sent: ") {
+		t.Errorf("hint = %q", g.r.Hint)
+	}
+
+	e.sb.SetFault(sandbox.FaultHTML500)
+	g = e.call(toolSendText, map[string]any{"text": "x", "atMobiles": []any{"13800000000"}, "atUserIds": []any{"bob01"}})
+	g.wantFailure(t, KindBadResponse)
+	if g.r.MaybeDelivered == nil {
+		t.Fatalf("maybeDelivered unset: %s", g.raw.RawStructuredContent)
+	}
+	if *g.r.MaybeDelivered != (g.r.MentionsAdded != nil) {
+		t.Errorf("maybeDelivered %v but mentionsAdded %v: report added mentions exactly when the message may be posted", *g.r.MaybeDelivered, g.r.MentionsAdded)
+	}
+	e.sb.SetFault(sandbox.NoFault)
+
+	p := e.call(toolPreview, map[string]any{"msgtype": "text", "text": "disk full", "atMobiles": []any{"13800000000"}, "robot": "alert"})
+	if p.r.Error != KindKeywordMissing || !slices.Equal(p.r.MentionsAdded, []string{"13800000000"}) || len(p.r.Warnings) != 1 {
+		t.Errorf("preview: %s", p.raw.RawStructuredContent)
+	}
+	ok := e.call(toolSendText, map[string]any{"text": "x", "atMobiles": []any{"13800000000"}})
+	ok.wantOK(t)
+	if !slices.Equal(ok.r.MentionsAdded, []string{"13800000000"}) || len(ok.r.Warnings) != 1 {
+		t.Errorf("sent: %s", ok.raw.RawStructuredContent)
+	}
+}
+
+// TestReadOnlyToolsSayNothingOfSending: a tool without parameters says so when given some, and
+// no read-only tool's failure talks about what was sent.
+func TestReadOnlyToolsSayNothingOfSending(t *testing.T) {
+	e := newEnv(t, envConfig{})
+	for _, tool := range []string{toolListRobots, toolListContacts} {
+		g := e.call(tool, map[string]any{"x": 1})
+		g.wantFailure(t, KindInvalidArguments)
+		if !slices.Equal(g.r.Problems, []string{`unknown argument "x": this tool takes no arguments`}) {
+			t.Errorf("%s: problems %q", tool, g.r.Problems)
+		}
+		if strings.Contains(g.r.Hint, "sent") || !strings.Contains(g.r.Hint, "takes no arguments") {
+			t.Errorf("%s: hint %q", tool, g.r.Hint)
+		}
+	}
+	for _, args := range []map[string]any{
+		{"msgtype": "text", "text": "x", "bogus": 1},
+		{"msgtype": "text", "text": "x", "atNames": []any{"Zed"}},
+		{"msgtype": "text", "text": "x", "robot": "nope"},
+	} {
+		g := e.call(toolPreview, args)
+		if !g.isError || strings.Contains(g.r.Hint, "nothing was sent") {
+			t.Errorf("preview %v: hint %q", args, g.r.Hint)
+		}
+	}
+	g := e.call(toolSendText, map[string]any{"text": "x", "bogus": 1})
+	g.wantFailure(t, KindInvalidArguments)
+	if !strings.HasPrefix(g.r.Hint, "nothing was sent: ") || !strings.Contains(g.r.Problems[0], "this tool takes text, atMobiles") {
+		t.Errorf("send: hint %q problems %q", g.r.Hint, g.r.Problems)
+	}
+}
+
+// TestWebhookErrcodesAskTheUser: the errcodes that mean the robot's webhook is wrong keep
+// DingTalk's errcode and errmsg verbatim and tell the agent to ask the user to fix that robot's
+// webhook in dingbot's config.
+func TestWebhookErrcodesAskTheUser(t *testing.T) {
+	codes := map[int]string{
+		300001: "token not exist", 300005: "token is not exist", 400101: "access_token不存在",
+		400102: "机器人已停用", 400106: "robot 不存在", 400013: "群已被解散",
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		code, _ := strconv.Atoi(strings.TrimPrefix(r.URL.Query().Get("access_token"), "code"))
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"errcode": code, "errmsg": codes[code]})
+	}))
+	defer srv.Close()
+	for code, errmsg := range codes {
+		t.Run(strconv.Itoa(code), func(t *testing.T) {
+			e := newEnv(t, envConfig{tweak: func(o *Options) {
+				o.Robots = []dingtalk.Robot{{Name: "team", Webhook: srv.URL + "/robot/send?access_token=code" + strconv.Itoa(code), AllowCustomHost: true}}
+				o.DefaultRobot = "team"
+			}})
+			g := e.call(toolSendText, map[string]any{"text": "hi"})
+			g.wantFailure(t, KindDingTalk)
+			if g.r.Errcode == nil || *g.r.Errcode != code || g.r.Errmsg != errmsg {
+				t.Errorf("errcode %v errmsg %q, want DingTalk's verbatim", derefInt(g.r.Errcode), g.r.Errmsg)
+			}
+			for _, w := range []string{`robot "team"'s webhook in dingbot's config`, "ask the user", "restart"} {
+				if !strings.Contains(g.r.Hint, w) {
+					t.Errorf("hint %q lacks %q", g.r.Hint, w)
+				}
+			}
+			if strings.Contains(g.r.Hint, "access_token=") || strings.Contains(g.r.Hint, "paste") {
+				t.Errorf("hint speaks to a person editing the config: %q", g.r.Hint)
+			}
+		})
+	}
 }
