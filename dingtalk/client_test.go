@@ -62,6 +62,9 @@ func TestClientSendsEveryTypeSigned(t *testing.T) {
 		if string(a.Body) != string(want) {
 			t.Errorf("body %d:\n got %s\nwant %s", i, a.Body, want)
 		}
+		if len(a.Ignored) != 0 {
+			t.Errorf("body %d has fields DingTalk would ignore: %v", i, a.Ignored)
+		}
 	}
 }
 

@@ -102,6 +102,7 @@ func (s *Server) handle(r *http.Request, body []byte, readErr error, a *Arrival)
 	}
 	a.Accepted, a.Duplicate = true, dup
 	a.Notified, a.NotNotified, a.AtAll = m.mentions()
+	a.Ignored = ignoredFields(msg, m.msgtype)
 }
 
 // message is what checkMessage learned from a valid message.

@@ -194,6 +194,9 @@ func mentionLines(a Arrival) []string {
 		}
 		lines = append(lines, warnStyle.Render(fmt.Sprintf("⚠ will not notify @%s: %s", clean(id), clean(why))))
 	}
+	for _, note := range a.Ignored {
+		lines = append(lines, warnStyle.Render("⚠ "+clean(note)))
+	}
 	return lines
 }
 

@@ -86,6 +86,9 @@ type Arrival struct {
 	Notified    []string // mobiles and userIds that really get notified
 	NotNotified []string // mobiles and userIds listed in "at" that will not be notified
 	AtAll       bool     // isAtAll was true on a text or markdown message
+	// Ignored lists fields of an accepted message that DingTalk does not read (a wrong casing
+	// such as "at.atmobiles", a typo): DingTalk ignores them silently.
+	Ignored []string
 }
 
 // Server is the emulated endpoint. It is safe for concurrent use.

@@ -661,3 +661,39 @@ func TestStart(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestIgnoredFieldsArePointedOut: DingTalk accepts a message with mis-cased optional fields and
+// ignores them; the sandbox accepts it too but says which fields were ignored.
+func TestIgnoredFieldsArePointedOut(t *testing.T) {
+	sb := sandbox.New(sandbox.Options{})
+	srv := httptest.NewServer(sb)
+	defer srv.Close()
+	body := `{"msgtype":"text","text":{"content":"hi @138","contnet":"x"},"at":{"atmobiles":["138"]},"msgUUID":"u1"}`
+	resp, err := http.Post(srv.URL+"/robot/send?access_token=sandbox", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	acc := sb.Accepted()
+	if len(acc) != 1 {
+		t.Fatalf("accepted %d, want 1 (DingTalk accepts and ignores unknown fields)", len(acc))
+	}
+	got := strings.Join(acc[0].Ignored, "\n")
+	for _, want := range []string{`msgUUID is ignored: DingTalk's field is "msgUuid"`, `at.atmobiles is ignored: DingTalk's field is "atMobiles"`, "text.contnet is not a field DingTalk reads"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("ignored notes lack %q:\n%s", want, got)
+		}
+	}
+	if out := sandbox.Render(acc[0], 80); !strings.Contains(out, "atmobiles is ignored") {
+		t.Errorf("render does not show the ignored field:\n%s", out)
+	}
+	// A well-formed message has no notes.
+	resp, err = http.Post(srv.URL+"/robot/send?access_token=sandbox", "application/json", strings.NewReader(`{"msgtype":"actionCard","actionCard":{"title":"T","text":"x","btns":[{"title":"a","actionURL":"https://a"}],"btnOrientation":"1","hideAvatar":"0"},"msgUuid":"u2"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if acc = sb.Accepted(); len(acc) != 2 || len(acc[1].Ignored) != 0 {
+		t.Fatalf("well-formed message: %+v", acc[len(acc)-1].Ignored)
+	}
+}
