@@ -187,6 +187,32 @@ func (a *args) objects(name string, fields ...string) []map[string]string {
 	return out
 }
 
+// robotWithheld stands in for a robot argument that looked like a webhook URL, token or secret.
+const robotWithheld = "(withheld: not a robot name)"
+
+// robot reads the robot parameter: the name to look up, and the value to show in results and
+// logs. A value that looks like a webhook URL, an access token or a secret is never shown: it
+// becomes a problem, and robotWithheld stands in for it.
+func (a *args) robot() (name, shown string) {
+	name = a.str("robot", false)
+	if looksSecret(name) {
+		a.problem("robot: must be the name of a configured robot, not a webhook URL, access token or secret (the value is not shown); robots are chosen by name from list_robots, and dingbot keeps their webhooks and secrets")
+		return "", robotWithheld
+	}
+	return name, name
+}
+
+// looksSecret reports whether s looks like a DingTalk webhook URL, access token or signing
+// secret rather than a name.
+func looksSecret(s string) bool {
+	l := strings.ToLower(strings.TrimSpace(s))
+	if strings.Contains(l, "://") || strings.Contains(l, "access_token") || strings.Contains(l, "dingtalk.com") {
+		return true
+	}
+	hex := strings.TrimPrefix(l, "sec")
+	return len(hex) >= 32 && strings.Trim(hex, "0123456789abcdef") == ""
+}
+
 // err reports every problem found, unknown parameters included, as an invalid_arguments error.
 func (a *args) err() error {
 	var unknown []string
@@ -201,6 +227,9 @@ func (a *args) err() error {
 		takes = "takes " + strings.Join(a.allowed, ", ")
 	}
 	for _, k := range unknown {
+		if looksSecret(k) {
+			k = "(withheld: looks like a webhook URL or token)"
+		}
 		a.problem("unknown argument %q: this tool %s", k, takes)
 	}
 	if len(a.problems) == 0 {
@@ -251,6 +280,9 @@ func jsonType(v any) string {
 
 func describe(v any) string {
 	if s, ok := v.(string); ok {
+		if looksSecret(s) {
+			return "a value that looks like a webhook URL or token (not shown)"
+		}
 		return strconv.Quote(s)
 	}
 	return jsonType(v)

@@ -46,7 +46,7 @@ func (ts *toolset) previewMessage() server.ServerTool {
 		mcpgo.WithArray("atUserIds", only("text, markdown", paramAtUserIDs), mcpgo.WithStringItems()),
 		mcpgo.WithArray("atNames", only("text, markdown", paramAtNames), mcpgo.WithStringItems()),
 		mcpgo.WithBoolean("atAll", only("text, markdown", paramAtAll)),
-		mcpgo.WithString("robot", mcpgo.Description("Name of the robot to check against (its keywords and sends left), from list_robots; omit for the default robot.")),
+		mcpgo.WithString("robot", mcpgo.Description("Name of the robot to check against (its keywords and sends left), from list_robots; omit for the default robot. Webhook URLs, tokens and secrets are not accepted.")),
 		order(previewParams...),
 		outputSchema(func(props map[string]any) []string {
 			messageOutput(props)
@@ -72,8 +72,8 @@ func (ts *toolset) previewMessage() server.ServerTool {
 func (ts *toolset) preview(_ context.Context, req mcpgo.CallToolRequest) outcome {
 	const verb = toolPreview
 	a := newArgs(req, previewParams...)
-	robotName := a.str("robot", false)
-	r := newResult(robotName, "")
+	robotName, shown := a.robot()
+	r := newResult(shown, "")
 	if err := ts.configFailure(); err != nil {
 		return failed(verb, r, err)
 	}

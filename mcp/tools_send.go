@@ -97,8 +97,8 @@ func (ts *toolset) sendHandler(name string, t dingtalk.MsgType) server.ToolHandl
 	verb := name
 	return ts.handle(name, func(ctx context.Context, req mcpgo.CallToolRequest) outcome {
 		a := newArgs(req, append(typeParams[t], "robot")...)
-		robotName := a.str("robot", false)
-		r := newResult(robotName, t)
+		robotName, shown := a.robot()
+		r := newResult(shown, t)
 		if err := ts.configFailure(); err != nil {
 			return failed(verb, r, err)
 		}

@@ -494,3 +494,45 @@ func TestWebhookErrcodesAskTheUser(t *testing.T) {
 		})
 	}
 }
+
+// TestWebhookAsRobotIsNeverEchoed: a robot argument that is a webhook URL, an access token or a
+// secret is refused without appearing in the result, its text or the logs.
+func TestWebhookAsRobotIsNeverEchoed(t *testing.T) {
+	e := newEnv(t, envConfig{})
+	values := []string{
+		"https://oapi.dingtalk.com/robot/send?access_token=" + opsToken,
+		"oapi.dingtalk.com/robot/send?access_token=" + opsToken,
+		"access_token=" + opsToken,
+		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		alertSecret,
+	}
+	for _, v := range values {
+		for _, c := range []struct {
+			tool string
+			args map[string]any
+		}{
+			{toolSendText, map[string]any{"text": "x", "robot": v}},
+			{toolPreview, map[string]any{"msgtype": "text", "text": "x", "robot": v}},
+			{toolSendAction, map[string]any{"title": "t", "text": "x", "singleTitle": "a", "singleURL": "https://x.example", "btnOrientation": v, "robot": v}},
+			{toolListRobots, map[string]any{v: v}},
+		} {
+			g := e.call(c.tool, c.args)
+			g.wantFailure(t, KindInvalidArguments)
+			whole, _ := json.Marshal(g.raw)
+			if strings.Contains(string(whole), v) || strings.Contains(string(whole), "access_token=") {
+				t.Errorf("%s echoes the robot argument: %s", c.tool, whole)
+			}
+			if c.tool != toolListRobots && (g.r.Robot != robotWithheld || !strings.Contains(g.text, "list_robots")) {
+				t.Errorf("%s: robot %q text:\n%s", c.tool, g.r.Robot, g.text)
+			}
+		}
+	}
+	if logs := e.logs.String(); strings.Contains(logs, "access_token") || strings.Contains(logs, "0123456789abcdef0123") || strings.Contains(logs, alertSecret) {
+		t.Errorf("logs show a robot argument:\n%s", logs)
+	}
+	if n := len(e.sb.Arrivals()); n != 0 {
+		t.Errorf("%d requests reached the sandbox", n)
+	}
+	// Names still work, in any case.
+	e.call(toolSendText, map[string]any{"text": "x", "robot": "OPS"}).wantOK(t)
+}
