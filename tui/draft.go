@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 
@@ -141,44 +142,59 @@ func (m *Model) restore(d draft) {
 	m.unsent = !d.Sent && !m.form.empty()
 }
 
-// loadFile puts a markdown file into the body, over whatever the draft had there.
-func (m *Model) loadFile(name, text string) {
-	f := &m.form
-	if f.kind != dingtalk.TypeActionCard {
-		f.setKind(dingtalk.TypeMarkdown)
+// fileDraft is a new markdown message started from a file: the file is its text, its first
+// heading (or first line) its title, nobody is mentioned.
+func fileDraft(name, text, robot string) draft {
+	return draft{
+		Version: draftVersion,
+		Robot:   robot,
+		Type:    dingtalk.TypeMarkdown,
+		Title:   titleFrom(name, text),
+		Body:    strings.TrimSuffix(text, "\n"),
 	}
-	f.body.SetValue(strings.TrimSuffix(text, "\n"))
-	if strings.TrimSpace(f.title.Value()) == "" {
-		f.title.SetValue(titleFrom(name, text))
-	}
-	f.focusField(fieldBody, 0)
-	m.unsent = true
 }
 
-// titleFrom is a markdown file's first heading, or its name.
+// maxFileTitle is the longest title taken from a file's first line, in runes.
+const maxFileTitle = 60
+
+// titleFrom is a markdown file's first heading, else its first line of text (shortened), else
+// its name.
 func titleFrom(name, text string) string {
-	for _, l := range strings.Split(text, "\n") {
+	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
+	for _, l := range lines {
 		if t := strings.TrimSpace(l); strings.HasPrefix(t, "#") {
 			if h := strings.TrimSpace(strings.TrimLeft(t, "#")); h != "" {
 				return h
 			}
 		}
 	}
+	for _, l := range lines {
+		t := strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(l), ">-*+ "))
+		t = strings.Trim(t, "*_`")
+		if t == "" {
+			continue
+		}
+		if r := []rune(t); len(r) > maxFileTitle {
+			t = strings.TrimSpace(string(r[:maxFileTitle-1])) + "…"
+		}
+		return t
+	}
 	base := filepath.Base(name)
 	return strings.TrimSuffix(base, filepath.Ext(base))
 }
 
-// startMsg carries what was loaded at start.
+// startMsg carries what was loaded at start: the saved draft, or a new message from the file.
 type startMsg struct {
 	draft    *draft
-	file     string
-	fileName string
 	problems []string
+	notices  []string
 }
 
-// loadStart reads the saved draft and the file in a command.
+// loadStart reads the saved draft and the file in a command. A file starts a new message; an
+// unsent draft it replaces is copied to draft.previous.json first, and if that fails the draft
+// stays and the file is not loaded.
 func (m *Model) loadStart() tea.Cmd {
-	store, file := m.drafts, m.opts.File
+	store, file, robot := m.drafts, m.opts.File, m.currentRobot().Name
 	return func() tea.Msg {
 		var msg startMsg
 		if store != nil {
@@ -198,14 +214,34 @@ func (m *Model) loadStart() tea.Cmd {
 			msg.problems = append(msg.problems, "could not load "+file+": "+err.Error())
 			return msg
 		}
-		msg.file, msg.fileName = string(data), file
-		if d := msg.draft; d != nil && !d.Sent && strings.TrimSpace(d.Body) != "" && strings.TrimSpace(d.Body) != strings.TrimSpace(msg.file) {
-			if kept, err := store.keep(); err == nil {
-				msg.problems = append(msg.problems, "loaded "+filepath.Base(file)+"; the unsent draft it replaced is kept in "+kept)
+		fresh := fileDraft(file, string(data), robot)
+		name := filepath.Base(file)
+		if saved := msg.draft; saved != nil && !saved.Sent && !saved.blank() && !saved.sameContent(fresh) {
+			kept, err := store.keep()
+			if err != nil {
+				msg.problems = append(msg.problems, "did not load "+name+": the unsent draft could not be kept aside ("+err.Error()+")")
+				return msg
 			}
+			msg.notices = append(msg.notices, "new message from "+name+"; your unsent draft is kept in "+kept)
+		} else {
+			msg.notices = append(msg.notices, "new message from "+name)
 		}
+		msg.draft = &fresh
 		return msg
 	}
+}
+
+// blank reports whether a draft holds nothing to lose.
+func (d *draft) blank() bool {
+	return strings.TrimSpace(d.Title+d.Body+d.MessageURL+d.PicURL+d.SingleTitle+d.SingleURL) == "" &&
+		len(d.Buttons) == 0 && len(d.Links) == 0 && len(d.Mentions) == 0 && !d.AtAll
+}
+
+// sameContent reports whether two drafts are the same message, whatever their version or state.
+func (d *draft) sameContent(o draft) bool {
+	a, b := *d, o
+	a.Version, b.Version, a.Sent, b.Sent = 0, 0, false, false
+	return reflect.DeepEqual(a, b)
 }
 
 // draftTickMsg fires after a typing pause; a stale one (an older seq) is ignored.

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"reflect"
+	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/help"
@@ -216,21 +217,37 @@ func (m *Model) forwardToForm(msg tea.Msg) tea.Cmd {
 	return tea.Batch(cmd, m.contentChanged())
 }
 
-// started applies the loaded draft and file, then replays keys typed meanwhile.
+// started applies the loaded draft (or the new message from the file), then replays keys
+// typed meanwhile.
 func (m Model) started(msg startMsg) (tea.Model, tea.Cmd) {
 	var cmds []tea.Cmd
-	if msg.draft != nil {
+	if d := msg.draft; d != nil {
 		before := m.robot
-		m.restore(*msg.draft)
+		if pinned := m.currentRobot().Name; m.opts.PinRobot && d.Robot != pinned {
+			// The robot asked for wins over the one the draft was written for.
+			if d.Robot != "" && !d.blank() {
+				msg.notices = append(msg.notices, "sending with robot "+pinned+" as asked; the draft was written for "+d.Robot)
+			}
+			d.Robot = pinned
+		}
+		m.restore(*d)
 		if m.robot != before {
 			cmds = append(cmds, m.refreshSendsLeft())
 		}
 	}
-	if msg.file != "" {
-		m.loadFile(msg.fileName, msg.file)
+	if len(msg.notices) > 0 {
+		cmds = append(cmds, m.scheduleDraft())
 	}
-	for _, e := range msg.problems {
-		cmds = append(cmds, m.setStatus(statusWarn, e))
+	// One message says it all, after the start notice if there is one; it stays as long as that.
+	if says := append(msg.notices, msg.problems...); len(says) > 0 {
+		kind := statusInfo
+		if len(msg.problems) > 0 {
+			kind = statusWarn
+		}
+		if m.opts.Notice != "" && m.status.text == m.opts.Notice {
+			says = append([]string{m.opts.Notice}, says...)
+		}
+		cmds = append(cmds, m.setStatusFor(kind, strings.Join(says, " · "), noticeTTL))
 	}
 	m.loaded = true
 	cmds = append(cmds, m.renderNow())

@@ -648,7 +648,7 @@ func TestKeysBeforeTheDraftLoadsAreKept(t *testing.T) {
 	}
 }
 
-func TestDraftSurvivesRestartAndFileOverridesBody(t *testing.T) {
+func TestDraftSurvivesRestart(t *testing.T) {
 	opts := testOptions(t)
 	d := newDriver(t, opts, 120, 40)
 	d.typeText("Weekly")
@@ -661,6 +661,22 @@ func TestDraftSurvivesRestartAndFileOverridesBody(t *testing.T) {
 	if f.title.Value() != "Weekly" || f.body.Value() != "body text @13800000000 " || !f.atAll || len(f.mentions) != 1 || !again.m.unsent {
 		t.Fatalf("restored: title %q body %q atAll %v mentions %+v", f.title.Value(), f.body.Value(), f.atAll, f.mentions)
 	}
+}
+
+// A file starts a new markdown message: its text, its heading as title, nobody mentioned, the
+// default robot. The unsent draft it replaces is kept aside, and the status says where.
+func TestFileStartsANewMessageAndKeepsTheDraft(t *testing.T) {
+	opts := testOptions(t)
+	d := newDriver(t, opts, 120, 40)
+	d.key("ctrl+r", "down", "enter") // robot alerts
+	d.key("ctrl+t", "ctrl+t")        // action card
+	d.typeText("Old title")
+	d.key("tab")
+	d.typeText("old body ")
+	d.key("ctrl+a", "down", "enter") // Bob, by userId
+	if err := d.m.saveNow(); err != nil {
+		t.Fatal(err)
+	}
 
 	file := filepath.Join(t.TempDir(), "notes.md")
 	if err := os.WriteFile(file, []byte("# From file\n\nhello\n"), 0o600); err != nil {
@@ -668,14 +684,27 @@ func TestDraftSurvivesRestartAndFileOverridesBody(t *testing.T) {
 	}
 	opts.File = file
 	withFile := newDriver(t, opts, 120, 40)
-	if got := withFile.m.form.body.Value(); got != "# From file\n\nhello" {
-		t.Fatalf("body %q, want the file", got)
+	m := withFile.m
+	msg := m.form.message()
+	if msg.Type != dingtalk.TypeMarkdown || msg.Markdown.Title != "From file" || msg.Markdown.Text != "# From file\n\nhello" {
+		t.Fatalf("message %+v, want a new markdown message from the file", msg.Markdown)
 	}
-	if got := withFile.m.form.title.Value(); got != "Weekly" {
-		t.Fatalf("title %q, want the draft's", got)
+	if msg.At != nil || len(m.form.mentions) != 0 || m.form.atAll {
+		t.Fatalf("mentions carried over from the draft: %+v", msg.At)
 	}
-	if _, err := os.Stat(filepath.Join(opts.StateDir, "draft.previous.json")); err != nil {
-		t.Fatalf("replaced draft not kept: %v", err)
+	if r := m.currentRobot().Name; r != "ops" {
+		t.Fatalf("robot %s, want the default ops", r)
+	}
+	if !m.unsent {
+		t.Fatal("the new message is not unsent")
+	}
+	kept := filepath.Join(opts.StateDir, "draft.previous.json")
+	if !strings.Contains(m.status.text, "new message from notes.md") || !strings.Contains(m.status.text, kept) {
+		t.Fatalf("status %q does not say where the draft went", m.status.text)
+	}
+	data, err := os.ReadFile(kept)
+	if err != nil || !strings.Contains(string(data), "old body") || !strings.Contains(string(data), `"robot": "alerts"`) {
+		t.Fatalf("replaced draft not kept: %v\n%s", err, data)
 	}
 }
 
@@ -690,8 +719,44 @@ func TestFileTitleFromHeading(t *testing.T) {
 	if got := d.m.form.title.Value(); got != "v1.2 released" {
 		t.Fatalf("title %q", got)
 	}
-	if got := titleFrom("/x/release-notes.md", "no heading"); got != "release-notes" {
-		t.Fatalf("titleFrom = %q", got)
+	for text, want := range map[string]string{
+		"no heading\nsecond":         "no heading",
+		"\n\n- **first item**\n":     "first item",
+		"":                           "release-notes",
+		strings.Repeat("长", 100):     strings.Repeat("长", maxFileTitle-1) + "…",
+		"> quoted *line*\n# Heading": "Heading",
+	} {
+		if got := titleFrom("/x/release-notes.md", text); got != want {
+			t.Errorf("titleFrom(%q) = %q, want %q", text, got, want)
+		}
+	}
+}
+
+// --robot NAME wins over the robot of the saved draft.
+func TestPinRobotOverridesTheDraftsRobot(t *testing.T) {
+	opts := testOptions(t)
+	d := newDriver(t, opts, 120, 40)
+	d.key("ctrl+r", "down", "enter") // alerts
+	d.typeText("Weekly")
+	if err := d.m.saveNow(); err != nil {
+		t.Fatal(err)
+	}
+
+	opts.DefaultRobot = "signed"
+	unpinned := newDriver(t, opts, 120, 40)
+	if r := unpinned.m.currentRobot().Name; r != "alerts" {
+		t.Fatalf("without PinRobot: robot %s, want the draft's alerts", r)
+	}
+	opts.PinRobot = true
+	pinned := newDriver(t, opts, 120, 40)
+	if r := pinned.m.currentRobot().Name; r != "signed" {
+		t.Fatalf("with PinRobot: robot %s, want signed", r)
+	}
+	if pinned.m.form.title.Value() != "Weekly" {
+		t.Fatalf("draft content lost: %q", pinned.m.form.title.Value())
+	}
+	if !strings.Contains(pinned.m.status.text, "robot signed as asked; the draft was written for alerts") {
+		t.Fatalf("status %q", pinned.m.status.text)
 	}
 }
 

@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -32,13 +33,18 @@ type statusExpiredMsg int
 
 // setStatus shows a message for statusTTL.
 func (m *Model) setStatus(kind statusKind, text string) tea.Cmd {
-	m.statusID++
-	m.status = status{text: text, kind: kind}
-	m.layout()
 	ttl := statusTTL
 	if kind == statusBad {
 		ttl *= 2
 	}
+	return m.setStatusFor(kind, text, ttl)
+}
+
+// setStatusFor shows a message for ttl.
+func (m *Model) setStatusFor(kind statusKind, text string, ttl time.Duration) tea.Cmd {
+	m.statusID++
+	m.status = status{text: text, kind: kind}
+	m.layout()
 	return m.after(ttl, statusExpiredMsg(m.statusID))
 }
 

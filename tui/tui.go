@@ -22,13 +22,18 @@ type Options struct {
 	Robots []dingtalk.Robot
 	// DefaultRobot names the robot selected at start; empty means the first.
 	DefaultRobot string
+	// PinRobot makes DefaultRobot win over the robot a saved draft was written for (the user
+	// asked for this robot, e.g. with --robot). Without it the draft's robot is restored.
+	PinRobot bool
 	// Contacts are the people the mention picker offers.
 	Contacts dingtalk.Contacts
 	// Client sends; Client.SendsLeft reports sends left this minute. Nil means a default client.
 	Client *dingtalk.Client
 	// StateDir holds the draft and the history (created 0700). Empty keeps nothing on disk.
 	StateDir string
-	// File is a markdown file loaded into the body at start, over the saved draft's body.
+	// File is a markdown file to start from: a new markdown message whose text is the file
+	// and whose title is its first heading (or first line), to DefaultRobot, nobody mentioned.
+	// An unsent draft it replaces is kept in draft.previous.json under StateDir.
 	File string
 	// Notice is shown in the status bar at start.
 	Notice string
