@@ -5,50 +5,52 @@ package mcp
 // Every change shows up in __toolsnaps__ as a reviewed diff.
 
 const (
-	sendEffects = "Effects: the message appears at once to everyone in the group and cannot be edited or recalled; every send, even one DingTalk refuses, counts against the organisation's monthly webhook quota. "
+	sendEffects = "Posting is instant and group-wide, cannot be edited or recalled, and uses the organisation's monthly webhook quota even when DingTalk refuses it. "
 
-	sendLimits = "Limits: 20 messages per minute per robot (the 21st fails at once with retryAfterSeconds; never loop), request body at most 20000 bytes (a Chinese character takes 3). " +
-		"A robot with security keywords (list_robots) accepts only messages whose title or text contains one. "
+	sendLimits = "Per robot: 20 messages per minute (then rate_limited at once, with retryAfterSeconds); a body of at most 20000 bytes (a Chinese character takes 3 bytes). "
 
-	mentionRule = "Mentions: DingTalk notifies a person only if @mobile or @userId also appears in the text, so dingbot appends the missing ones (mentionsAdded); at most 50 people, and only group members are notified. "
+	mentionRule = "Mentions: DingTalk notifies only people whose @mobile or @userId is also in the text; dingbot appends missing ones (mentionsAdded); at most 50 people, and only group members are notified. "
 
 	markdownSubset = "DingTalk renders a markdown subset: # to ###### headings, **bold**, *italic*, [text](url), ![](image URL), > quotes, - and 1. lists, <font color=#FF0000>text</font>. " +
 		"Tables, code blocks, other HTML and ~~strikethrough~~ show only on PC or not at all; a single line break shows as a space (end the line with two spaces or leave a blank line). "
 
-	sendOutcome = "A result with dryRun or sandbox true reached no real group. " +
-		"On failure isError is true, error names the kind (e.g. invalid_message, keyword_missing, rate_limited, dingtalk_error with DingTalk's errcode and errmsg, timeout) and hint says what to change; nothing is retried. " +
-		"If maybeDelivered is true the message may already be in the group: check with the user before sending again."
+	sendOutcome = "Failures: isError true, error names the kind (e.g. invalid_message, keyword_missing, rate_limited, dingtalk_error with DingTalk's errcode and errmsg), hint says what to do. " +
+		"maybeDelivered true: it may be posted already, so ask the user before sending again. dryRun or sandbox true: no real group was reached."
 )
 
-const descSendText = "Send a plain-text message to a DingTalk group chat through one of the user's configured group robots (dingbot holds each robot's webhook and signing secret; you only name the robot). " +
-	"Use it for short notices and alerts, above all ones that must @mention people; use send_markdown_message for headings, emphasis or links, the card tools for buttons or link previews, and preview_message to check a message without sending it. " +
-	sendEffects + sendLimits + mentionRule + sendOutcome
+// keywordsIn starts the security-keyword rule; each tool ends it with where the keyword must be.
+const keywordsIn = "Robots with security keywords (list_robots) accept only messages with one in "
 
-const descSendMarkdown = "Send a formatted markdown message to a DingTalk group chat through one of the user's configured group robots (dingbot holds each robot's webhook and signing secret; you only name the robot). " +
+const descSendText = "Send a plain-text message to a DingTalk group chat through one of the user's configured group robots. " +
+	"Use it for short notices and alerts, above all ones that must @mention people; use send_markdown_message for headings, emphasis or links, the card tools for buttons or link previews, and preview_message to check a message without sending it. " +
+	sendEffects + sendLimits + keywordsIn + "the text. " + mentionRule + sendOutcome
+
+const descSendMarkdown = "Send a formatted markdown message to a DingTalk group chat through one of the user's configured group robots. " +
 	"Use it for reports, release notes and alerts that need headings, lists, links or images, with @mentions if needed; use send_text_message for a plain line, send_action_card when readers should press a button, and preview_message first for long or complex text. " +
 	markdownSubset +
 	"title appears only in the chat list and the notification, not in the message: repeat it as a # heading if it should show. " +
-	sendEffects + sendLimits + mentionRule + sendOutcome
+	sendEffects + sendLimits + keywordsIn + "the title or text. " + mentionRule + sendOutcome
 
-const descSendLink = "Send a link card (a title, a short text and an optional thumbnail that open messageUrl when tapped) to a DingTalk group chat through one of the user's configured group robots (dingbot holds each robot's webhook and signing secret; you only name the robot). " +
+const descSendLink = "Send a link card (a title, a short text and an optional thumbnail that open messageUrl when tapped) to a DingTalk group chat through one of the user's configured group robots. " +
 	"Use it to share one article, build, dashboard or document; use send_feed_card for several links, send_action_card for buttons, send_markdown_message for inline links or @mentions (a link card cannot mention anyone), preview_message to check it without sending. " +
 	"Long text is cut off in the card; the text is plain, not markdown. " +
-	sendEffects + sendLimits + sendOutcome
+	sendEffects + sendLimits + keywordsIn + "the title or text. " + sendOutcome
 
-const descSendActionCard = "Send an action card, a markdown message with one full-width button (singleTitle + singleURL) or several buttons (buttons) that open URLs, to a DingTalk group chat through one of the user's configured group robots (dingbot holds each robot's webhook and signing secret; you only name the robot). " +
-	"Use it when readers should act, e.g. open a pull request, approve or view a dashboard; use send_link_message for a plain link preview, send_markdown_message when no button is needed or people must be @mentioned (an action card notifies nobody), and preview_message first to check the card. " +
+const descSendActionCard = "Send an action card, a markdown message with one full-width button (singleTitle + singleURL) or several buttons (buttons) that open URLs, to a DingTalk group chat through one of the user's configured group robots. " +
+	"Use it when readers should act, e.g. open a pull request, approve or view a dashboard; use send_link_message for a plain link preview, send_markdown_message when no button is needed, and preview_message first to check the card. " +
+	"This tool has no at* parameters (in a card DingTalk only offers writing @userId in text): to notify people, use send_markdown_message or send_text_message with atMobiles or atUserIds, which dingbot makes notify reliably. " +
 	"Give exactly one of singleTitle+singleURL or buttons. " +
-	markdownSubset + sendEffects + sendLimits + sendOutcome
+	markdownSubset + sendEffects + sendLimits + keywordsIn + "the title, the text or a button label. " + sendOutcome
 
-const descSendFeedCard = "Send a feed card, a list of items that each show a title and picture and open their own URL (the first shown large), to a DingTalk group chat through one of the user's configured group robots (dingbot holds each robot's webhook and signing secret; you only name the robot). " +
-	"Use it for digests of several articles, builds or tickets; use send_link_message for a single link, send_markdown_message for text with links, and preview_message to check the card without sending. A feed card has no body text and cannot @mention anyone; keywords are checked against the item titles. " +
-	sendEffects + sendLimits + sendOutcome
+const descSendFeedCard = "Send a feed card, a list of items that each show a title and picture and open their own URL (the first shown large), to a DingTalk group chat through one of the user's configured group robots. " +
+	"Use it for digests of several articles, builds or tickets; use send_link_message for a single link, send_markdown_message for text with links, and preview_message to check the card without sending. A feed card has no body text and cannot @mention anyone. " +
+	sendEffects + sendLimits + keywordsIn + "an item's title. " + sendOutcome
 
 const descPreview = "Check a DingTalk message without sending it: returns the exact JSON body dingbot would POST to the robot (missing @mentions already inserted), its size against DingTalk's 20000-byte limit, whether it contains one of the robot's security keywords, markdown warnings (syntax DingTalk shows only on PC or not at all) and every validation problem. " +
 	"Read-only: posts nothing, uses no quota and no rate-limit slot. " +
 	"Use it before a send_* tool for long or complex markdown, cards, mentions, or a robot with keywords, and after an invalid_message or keyword_missing failure; then call the matching send_* tool with the same fields. " +
 	"Takes msgtype plus the fields of that message type, exactly as the matching send_* tool takes them; fields of other types are refused. " +
-	"ok is false, with problems and a hint, when the message would be refused; isError is true only when the arguments cannot be read or the robot is unknown."
+	"A message DingTalk would refuse gives ok false with problems and a hint, not isError; isError is true when the check itself cannot run: unreadable arguments, an unknown contact in atNames, an unknown robot or one that cannot send, or a broken dingbot setup."
 
 const descListRobots = "List the DingTalk group robots this server can post through, each with its name (pass it as robot to the other tools), whether it is the default used when robot is omitted, whether its requests are signed, the security keywords a message must contain one of, and how many of its 20 sends per minute are left. " +
 	"Use it before sending when the user may have several robots (one per group), to find a robot's keywords, or after a keyword_missing or rate_limited failure. " +

@@ -174,6 +174,15 @@ func TestDescriptionQuality(t *testing.T) {
 		"list_robots":           {"Read-only", "keywords", "20 sends per minute", "default", "never shows webhook", "Use it"},
 		"list_contacts":         {"Read-only", "atNames", "mobile", "userId", "Use it"},
 	}
+	// Said once in the robot parameter, not in every send tool's first sentence.
+	forbidden := map[string][]string{
+		"send_action_card": {"notifies nobody"},
+		"send_feed_card":   {"title or text"},
+		"preview_message":  {"isError is true only when the arguments cannot be read or the robot is unknown"},
+	}
+	want["send_action_card"] = append(want["send_action_card"], "@userId in text", "atMobiles or atUserIds", "send_text_message")
+	want["send_feed_card"] = append(want["send_feed_card"], "an item's title")
+	want["preview_message"] = append(want["preview_message"], "cannot send", "broken dingbot setup")
 	verb := regexp.MustCompile(`^(Send|Check|List) `)
 	for _, tool := range listTools(t, Options{}) {
 		t.Run(tool.Name, func(t *testing.T) {
@@ -193,6 +202,11 @@ func TestDescriptionQuality(t *testing.T) {
 			for _, w := range append(slices.Clone(common), want[tool.Name]...) {
 				if !strings.Contains(d, w) {
 					t.Errorf("description does not mention %q", w)
+				}
+			}
+			for _, w := range append(forbidden[tool.Name], "holds each robot's webhook") {
+				if strings.Contains(d, w) {
+					t.Errorf("description still says %q", w)
 				}
 			}
 			a := tool.Annotations
