@@ -131,9 +131,9 @@ func (ts *toolset) preview(_ context.Context, req mcpgo.CallToolRequest) outcome
 	r.Keyword = &kw
 	if err != nil {
 		r.fail(err)
-		r.Hint = "this message would be refused and nothing was sent: fix the problems, preview again, then send"
+		r.Hint = "DingTalk would refuse this message: fix the problems, preview again, then send"
 		if ke != nil {
-			r.Hint = fmt.Sprintf("DingTalk would refuse this message (errcode 310000): put one of robot %q's keywords (%s) in the text or title", robot.Name, strings.Join(robot.Keywords, ", "))
+			r.Hint = fmt.Sprintf("DingTalk would refuse this message (errcode 310000): put one of robot %q's keywords (%s) in %s", robot.Name, strings.Join(robot.Keywords, ", "), keywordPlace(t))
 		}
 		return outcome{result: r, text: previewText(r, p)}
 	}
