@@ -50,6 +50,7 @@ func runComposer(ctx context.Context, g *globalFlags, file string, s streams) er
 	opts := tui.Options{
 		Robots:       a.robots,
 		DefaultRobot: a.defaultR,
+		PinRobot:     g.robot != "",
 		Contacts:     a.cfg.Contacts,
 		Client:       a.client,
 		StateDir:     a.stateDir,
