@@ -60,6 +60,9 @@ type form struct {
 
 	mentions []dingtalk.Contact
 	atAll    bool
+	// seenInText marks mentions whose @handle the text has held, by mentionKey: deleting it
+	// from the text then unmentions them.
+	seenInText map[string]bool
 
 	focus int
 	st    *styles

@@ -139,7 +139,7 @@ func TestGoldenMentionPicker(t *testing.T) {
 	tm.Type("o")
 	tm.Send(tea.KeyMsg{Type: tea.KeyDown})
 	tm.Send(tea.KeyMsg{Type: tea.KeyTab})
-	waitFor(t, tm, "2 selected")
+	waitFor(t, tm, "1 ticked")
 	requireScreen(t, finalScreen(t, tm))
 }
 

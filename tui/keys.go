@@ -98,7 +98,7 @@ func (m *Model) helpFor() helpKeys {
 	k := m.keys
 	switch m.state {
 	case stateMentions:
-		return helpKeys{short: []key.Binding{k.Up, k.Down, k.Select, k.Choose, k.Cancel}}
+		return helpKeys{short: []key.Binding{k.Up, k.Down, shortly(k.Select, "tick several"), shortly(k.Choose, "insert highlighted + ticked"), k.Cancel}}
 	case stateRobots, stateHistory:
 		return helpKeys{short: []key.Binding{k.Up, k.Down, k.Choose, k.Back}}
 	case statePayload:

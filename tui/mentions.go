@@ -9,24 +9,25 @@ import (
 	"github.com/dingbot/dingbot/dingtalk"
 )
 
-// openMentions shows the contacts, the people already mentioned ticked.
+// openMentions shows the contacts to add. People already mentioned are marked, not ticked:
+// the picker adds mentions; deleting an @handle from the text removes one.
 func (m *Model) openMentions() tea.Cmd {
 	if !m.form.canMention() {
 		return m.setStatus(statusWarn, kindName(m.form.kind)+"s cannot mention anyone: use text, markdown or an action card")
 	}
 	items := make([]choice, len(m.opts.Contacts))
-	var pre []int
 	for i, c := range m.opts.Contacts {
 		items[i] = choice{label: c.Name, detail: contactDetail(c)}
+	}
+	m.chooser = newChooser(m.st, "Mention · tab ticks, enter inserts",
+		"no contacts: add [[contacts]] with a name and mobile to the config", items, true)
+	for i, c := range m.opts.Contacts {
 		for _, mc := range m.form.mentions {
 			if sameContact(c, mc) {
-				pre = append(pre, i)
+				m.chooser.note[i] = "(mentioned)"
 			}
 		}
 	}
-	m.chooser = newChooser(m.st, "Mention · tab selects several, enter inserts",
-		"no contacts: add [[contacts]] with a name and mobile to the config", items, true)
-	m.chooser.preselect(pre...)
 	m.state = stateMentions
 	return nil
 }
@@ -46,36 +47,35 @@ func sameContact(a, b dingtalk.Contact) bool {
 	return (a.Mobile != "" && a.Mobile == b.Mobile) || (a.UserID != "" && a.UserID == b.UserID)
 }
 
-// applyMentions makes the chosen contacts the mentioned ones: newcomers get "@handle" at the
-// cursor, people no longer chosen leave the list (their text stays: it is the user's).
+// applyMentions adds the chosen contacts to the mentioned ones and writes "@handle" at the
+// cursor for each whose handle the text lacks. Nobody is removed here: deleting an @handle from
+// the text does that (see dropDeletedMentions).
 func (m *Model) applyMentions(chosen []int) tea.Cmd {
-	var next []dingtalk.Contact
-	var added []string
+	next := append([]dingtalk.Contact(nil), m.form.mentions...)
+	var added, names []string
 	var warn string
+	body := m.form.body.Value()
 	for _, i := range chosen {
 		c := m.opts.Contacts[i]
 		if c.Handle() == "" {
 			warn = c.Name + " has neither mobile nor userId: cannot be mentioned"
 			continue
 		}
-		known := false
-		for _, mc := range m.form.mentions {
-			known = known || sameContact(c, mc)
-		}
-		if !known && m.form.kind == dingtalk.TypeActionCard && c.UserID == "" {
+		if m.form.kind == dingtalk.TypeActionCard && c.UserID == "" {
 			warn = "action cards notify people by userId only, and " + c.Name + " has none"
 			continue
 		}
-		next = append(next, c)
+		known := false
+		for _, mc := range next {
+			known = known || sameContact(c, mc)
+		}
 		if !known {
-			added = append(added, m.form.handleFor(c))
+			next = append(next, c)
 		}
-	}
-	// Mentions restored from a draft or the history but not among the contacts stay.
-	for _, mc := range m.form.mentions {
-		if _, ok := m.opts.Contacts.ByHandle(mc.Handle()); !ok {
-			next = append(next, mc)
+		if h := m.form.handleFor(c); !dingtalk.ContainsMention(body, h) {
+			added = append(added, h)
 		}
+		names = append(names, c.Name)
 	}
 	if len(next) > dingtalk.MaxMentions {
 		return m.setStatus(statusBad, fmt.Sprintf("DingTalk notifies at most %d people per message", dingtalk.MaxMentions))
@@ -86,10 +86,58 @@ func (m *Model) applyMentions(chosen []int) tea.Cmd {
 	cmds := []tea.Cmd{m.contentChanged()}
 	if warn != "" {
 		cmds = append(cmds, m.setStatus(statusWarn, warn))
-	} else if len(added) > 0 {
-		cmds = append(cmds, m.setStatus(statusInfo, "mentioned "+strings.Join(namesOf(added, m.opts.Contacts), ", ")))
+	} else if len(names) > 0 {
+		cmds = append(cmds, m.setStatus(statusInfo, "mentioned "+strings.Join(names, ", ")+" · delete an @handle from the text to unmention"))
 	}
 	return tea.Batch(cmds...)
+}
+
+// mentionKey names a mentioned person whatever the message type.
+func mentionKey(c dingtalk.Contact) string { return c.Mobile + "\x00" + c.UserID }
+
+// mentionsInText says, for each mentioned person, whether the text holds their @mobile or
+// @userId. It runs with the preview render, in a command.
+func mentionsInText(body string, mentions []dingtalk.Contact) map[string]bool {
+	out := make(map[string]bool, len(mentions))
+	for _, c := range mentions {
+		out[mentionKey(c)] = (c.Mobile != "" && dingtalk.ContainsMention(body, c.Mobile)) ||
+			(c.UserID != "" && dingtalk.ContainsMention(body, c.UserID))
+	}
+	return out
+}
+
+// dropDeletedMentions keeps the mentions in step with the text: someone whose @handle was in
+// the text and has been deleted from it is no longer mentioned. Mentions never written in the
+// text (restored from history, say) stay: sending writes their @handle in. inText is from a
+// render of the current content.
+func (m *Model) dropDeletedMentions(inText map[string]bool) tea.Cmd {
+	f := &m.form
+	if f.seenInText == nil {
+		f.seenInText = map[string]bool{}
+	}
+	var kept []dingtalk.Contact
+	var dropped []string
+	for _, c := range f.mentions {
+		k := mentionKey(c)
+		present, known := inText[k]
+		switch {
+		case !known:
+			kept = append(kept, c)
+		case present:
+			f.seenInText[k] = true
+			kept = append(kept, c)
+		case f.seenInText[k]:
+			delete(f.seenInText, k)
+			dropped = append(dropped, c.Name)
+		default:
+			kept = append(kept, c)
+		}
+	}
+	if len(dropped) == 0 {
+		return nil
+	}
+	f.mentions = kept
+	return tea.Batch(m.contentChanged(), m.setStatus(statusInfo, strings.Join(dropped, ", ")+" no longer mentioned: the @handle was deleted from the text"))
 }
 
 func namesOf(handles []string, cs dingtalk.Contacts) []string {

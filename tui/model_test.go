@@ -160,7 +160,7 @@ func TestMentionPickerInsertsHandlesAtTheCursor(t *testing.T) {
 	}
 }
 
-func TestMentionPickerEscChangesNothingAndDeselectRemoves(t *testing.T) {
+func TestMentionPickerEscChangesNothing(t *testing.T) {
 	d := newDriver(t, testOptions(t), 120, 40)
 	d.key("tab")
 	d.key("ctrl+a", "enter") // the highlighted one: Alice
@@ -172,12 +172,80 @@ func TestMentionPickerEscChangesNothingAndDeselectRemoves(t *testing.T) {
 	if len(d.m.form.mentions) != 1 || d.m.form.body.Value() != before {
 		t.Fatalf("esc changed the mentions: %+v", d.m.form.mentions)
 	}
-	d.key("ctrl+a", "tab", "enter") // Alice was ticked: tab unticks her
-	if len(d.m.form.mentions) != 0 {
-		t.Fatalf("deselected mention kept: %+v", d.m.form.mentions)
+}
+
+// Enter takes the highlighted contact and the ticked ones, even ticked ones the filter hides.
+// Earlier mentions are marked, not ticked, and never inserted twice.
+func TestMentionPickerEnterTakesHighlightedAndTicked(t *testing.T) {
+	d := newDriver(t, testOptions(t), 120, 40)
+	d.key("tab")
+	d.typeText("hi ")
+	d.key("ctrl+a", "enter") // Alice
+	d.key("ctrl+a")
+	if len(d.m.chooser.ticked) != 0 {
+		t.Fatalf("earlier mentions pre-ticked: %v", d.m.chooser.ticked)
 	}
-	if d.m.form.message().At != nil {
-		t.Fatalf("at = %+v, want none", d.m.form.message().At)
+	if !strings.Contains(d.view(), "Alice  13800000000 (mentioned)") && !strings.Contains(d.view(), "Alice (mentioned)") {
+		t.Fatalf("Alice not marked as mentioned:\n%s", d.view())
+	}
+	d.key("down", "down", "tab") // tick Carol; the highlight stays on her
+	d.typeText("bob")            // the filter hides Carol
+	screen := d.view()
+	if !strings.Contains(screen, "1 ticked: Carol") {
+		t.Fatalf("the tick hidden by the filter is not shown:\n%s", screen)
+	}
+	d.key("enter") // Carol (ticked) and Bob (highlighted)
+	if d.m.state != stateCompose {
+		t.Fatal("enter did not close the picker")
+	}
+	if got, want := d.m.form.body.Value(), "hi @13800000000 @carol @13900000000 "; got != want {
+		t.Fatalf("text = %q, want %q", got, want)
+	}
+	var names []string
+	for _, c := range d.m.form.mentions {
+		names = append(names, c.Name)
+	}
+	if got := strings.Join(names, ","); got != "Alice,Carol,Bob" {
+		t.Fatalf("mentions %s", got)
+	}
+	d.key("ctrl+a", "enter") // Alice again: already in the text, not written twice
+	if got := d.m.form.body.Value(); strings.Count(got, "@13800000000") != 1 || len(d.m.form.mentions) != 3 {
+		t.Fatalf("Alice mentioned twice: %q %+v", got, d.m.form.mentions)
+	}
+}
+
+// Deleting an @handle from the text unmentions that person; a mention whose handle was never in
+// the text (sending writes it in) stays.
+func TestDeletingTheHandleUnmentions(t *testing.T) {
+	d := newDriver(t, testOptions(t), 120, 40)
+	d.key("tab")
+	d.typeText("hi ")
+	d.key("ctrl+a", "enter", "ctrl+a", "down", "enter") // Alice, Bob
+	for range len("@13900000000 ") {
+		d.key("backspace")
+	}
+	at := d.m.form.message().At
+	if at == nil || strings.Join(at.AtMobiles, ",") != "13800000000" {
+		t.Fatalf("at = %+v, want Alice only", at)
+	}
+	if !strings.Contains(d.m.status.text, "Bob no longer mentioned") {
+		t.Fatalf("status %q", d.m.status.text)
+	}
+	if strings.Contains(d.view(), "@Bob") {
+		t.Fatalf("Bob still shown as mentioned:\n%s", d.view())
+	}
+
+	opts := testOptions(t)
+	dr := draft{Version: draftVersion, Type: dingtalk.TypeMarkdown, Title: "T", Body: "no handle here",
+		Mentions: []mention{{Name: "Alice", Mobile: "13800000000"}}}
+	if err := newDraftStore(opts.StateDir).save(1, dr); err != nil {
+		t.Fatal(err)
+	}
+	restored := newDriver(t, opts, 120, 40)
+	restored.key("tab", "end")
+	restored.typeText(" more")
+	if len(restored.m.form.mentions) != 1 {
+		t.Fatalf("a mention never written in the text was dropped: %+v", restored.m.form.mentions)
 	}
 }
 
@@ -209,7 +277,7 @@ func TestActionCardMentionsByUserIDOnly(t *testing.T) {
 	d := newDriver(t, testOptions(t), 120, 40)
 	d.key("ctrl+t", "ctrl+t") // action card
 	d.key("tab")              // text
-	d.key("ctrl+a", "tab", "tab", "tab", "enter")
+	d.key("ctrl+a", "tab", "down", "tab", "down", "tab", "enter")
 	at := d.m.form.message().At
 	if at == nil || strings.Join(at.AtUserIDs, ",") != "bob01,carol" || len(at.AtMobiles) != 0 {
 		t.Fatalf("at = %+v, want userIds bob01, carol only", at)

@@ -18,22 +18,22 @@ type choice struct {
 }
 
 // chooser is a filterable list: type to narrow it (fuzzy matching), move with the arrows,
-// Tab to select several when multi is set, Enter to choose. The mention, robot and history
-// pickers are all choosers.
+// Enter to choose. When multi is set, Tab ticks the highlighted item (several can be ticked,
+// whatever the filter shows) and Enter chooses the ticked items and the highlighted one. The
+// mention, robot and history pickers are all choosers.
 type chooser struct {
-	title    string
-	empty    string
-	items    []choice
-	multi    bool
-	filter   textinput.Model
-	matches  []int
-	cursor   int
-	offset   int
-	selected map[int]bool
-	// order keeps the selection in the order it was made.
-	order []int
-	// touched is set once anything was selected, so that unticking everyone means nobody.
-	touched bool
+	title   string
+	empty   string
+	items   []choice
+	multi   bool
+	filter  textinput.Model
+	matches []int
+	cursor  int
+	offset  int
+	// ticked are the items ticked in a multi chooser, in the order they were ticked.
+	ticked []int
+	// note is a short word shown after an item's label ("mentioned").
+	note map[int]string
 }
 
 func newChooser(st *styles, title, empty string, items []choice, multi bool) *chooser {
@@ -47,20 +47,9 @@ func newChooser(st *styles, title, empty string, items []choice, multi bool) *ch
 	f.Cursor.SetMode(cursor.CursorStatic)
 	f.KeyMap.AcceptSuggestion = key.NewBinding(key.WithDisabled())
 	f.Focus()
-	c := &chooser{title: title, empty: empty, items: items, multi: multi, filter: f, selected: map[int]bool{}}
+	c := &chooser{title: title, empty: empty, items: items, multi: multi, filter: f, note: map[int]string{}}
 	c.refilter()
 	return c
-}
-
-// preselect marks items as already selected.
-func (c *chooser) preselect(idx ...int) {
-	for _, i := range idx {
-		if !c.selected[i] {
-			c.selected[i] = true
-			c.order = append(c.order, i)
-			c.touched = true
-		}
-	}
 }
 
 // current is the item under the cursor, or -1.
@@ -71,35 +60,37 @@ func (c *chooser) current() int {
 	return c.matches[c.cursor]
 }
 
-// chosen is the selection in the order it was made; if nothing was ever selected, the item
-// under the cursor.
+// chosen is what Enter picks: the ticked items in the order they were ticked, then the
+// highlighted one if it is not among them.
 func (c *chooser) chosen() []int {
-	if c.multi && (len(c.order) > 0 || c.touched) {
-		return append([]int(nil), c.order...)
+	out := append([]int(nil), c.ticked...)
+	if i := c.current(); i >= 0 && !c.isTicked(i) {
+		out = append(out, i)
 	}
-	if i := c.current(); i >= 0 {
-		return []int{i}
-	}
-	return nil
+	return out
 }
 
+func (c *chooser) isTicked(i int) bool {
+	for _, v := range c.ticked {
+		if v == i {
+			return true
+		}
+	}
+	return false
+}
+
+// toggle ticks or unticks item i.
 func (c *chooser) toggle(i int) {
 	if i < 0 {
 		return
 	}
-	c.touched = true
-	if c.selected[i] {
-		delete(c.selected, i)
-		for j, v := range c.order {
-			if v == i {
-				c.order = append(c.order[:j], c.order[j+1:]...)
-				break
-			}
+	for j, v := range c.ticked {
+		if v == i {
+			c.ticked = append(c.ticked[:j], c.ticked[j+1:]...)
+			return
 		}
-		return
 	}
-	c.selected[i] = true
-	c.order = append(c.order, i)
+	c.ticked = append(c.ticked, i)
 }
 
 // chooserResult says what a key did to a chooser.
@@ -117,7 +108,7 @@ func (c *chooser) update(msg tea.KeyMsg, k keyMap) chooserResult {
 	case key.Matches(msg, k.Back):
 		return chooserCanceled
 	case key.Matches(msg, k.Choose):
-		if len(c.chosen()) == 0 && !c.multi {
+		if len(c.chosen()) == 0 {
 			return chooserOpen
 		}
 		return chooserChosen
@@ -129,12 +120,9 @@ func (c *chooser) update(msg tea.KeyMsg, k keyMap) chooserResult {
 		c.move(-10)
 	case msg.String() == "pgdown":
 		c.move(10)
-	case c.multi && msg.String() == "tab":
+	case c.multi && (msg.String() == "tab" || msg.String() == "shift+tab"):
+		// The highlight stays: Enter then takes exactly what is ticked.
 		c.toggle(c.current())
-		c.move(1)
-	case c.multi && msg.String() == "shift+tab":
-		c.toggle(c.current())
-		c.move(-1)
 	default:
 		before := c.filter.Value()
 		c.filter, _ = c.filter.Update(msg)
@@ -176,10 +164,20 @@ func (c *chooser) refilter() {
 func (c *chooser) view(st *styles, width, height int) string {
 	var lines []string
 	head := st.dialogTitle.Render(c.title)
+	lines = append(lines, head, c.filter.View())
 	if c.multi {
-		head += st.hint.Render(fmt.Sprintf("  %d selected", len(c.order)))
+		// The ticked items, even those the filter hides.
+		var names []string
+		for _, i := range c.ticked {
+			names = append(names, c.items[i].label)
+		}
+		if len(names) == 0 {
+			lines = append(lines, st.hint.Render("nothing ticked · enter takes the highlighted one"))
+		} else {
+			lines = append(lines, st.itemSelected.Render(fmt.Sprintf("%d ticked: %s", len(names), strings.Join(names, ", "))))
+		}
 	}
-	lines = append(lines, head, c.filter.View(), "")
+	lines = append(lines, "")
 	rows := max(1, height-len(lines))
 	if c.cursor < c.offset {
 		c.offset = c.cursor
@@ -206,11 +204,17 @@ func (c *chooser) view(st *styles, width, height int) string {
 		box := ""
 		if c.multi {
 			box = "[ ] "
-			if c.selected[i] {
+			if c.isTicked(i) {
 				box = st.itemSelected.Render("[x] ")
+				if n != c.cursor {
+					label = st.itemSelected.Render(it.label)
+				}
 			}
 		}
 		line := pointer + box + label
+		if note := c.note[i]; note != "" {
+			line += " " + st.hint.Render(note)
+		}
 		if it.detail != "" {
 			line += "  " + st.item.Render(it.detail)
 		}

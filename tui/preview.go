@@ -71,6 +71,7 @@ func (m *Model) startRender() tea.Cmd {
 		md:       m.md,
 		st:       m.st,
 		empty:    m.form.empty(),
+		mentions: append([]dingtalk.Contact(nil), m.form.mentions...),
 	}
 	return func() tea.Msg { return previewMsg(renderPreview(req)) }
 }
@@ -84,6 +85,10 @@ func (m *Model) showPreview(r renderResult) tea.Cmd {
 	}
 	if r.seq < m.preview.shown {
 		return next
+	}
+	if r.seq == m.preview.seq {
+		// A render of what is in the editor now: mentions follow the text.
+		next = tea.Batch(next, m.dropDeletedMentions(r.inText))
 	}
 	p := &m.preview
 	p.shown, p.ready = r.seq, true

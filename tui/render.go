@@ -24,6 +24,8 @@ type renderRequest struct {
 	st       *styles
 	// empty is true for a blank editor: nothing to point out yet.
 	empty bool
+	// mentions are the people the editor mentions.
+	mentions []dingtalk.Contact
 	// at is who the prepared message mentions; set by renderPreview.
 	at *dingtalk.At
 }
@@ -45,6 +47,8 @@ type renderResult struct {
 	// keyword is the robot keyword the message holds; keywordOK is false when it needs one.
 	keyword   string
 	keywordOK bool
+	// inText says which mentions have their @handle in the text, by mentionKey.
+	inText map[string]bool
 }
 
 // previewMsg carries a finished render back to Update.
@@ -66,6 +70,7 @@ func renderPreview(req renderRequest) renderResult {
 		res.notes = append(notesFor(p, err), unmentioned(shown, req.contacts)...)
 	}
 	res.keyword, res.keywordOK = dingtalk.MatchKeyword(shown, req.robot.Keywords)
+	res.inText = mentionsInText(req.msg.Body(), req.mentions)
 
 	st := req.st
 	w := max(20, req.width)
