@@ -15,7 +15,7 @@ const (
 		"Tables, code blocks, other HTML and ~~strikethrough~~ show only on PC or not at all; a single line break shows as a space (end the line with two spaces or leave a blank line). "
 
 	sendOutcome = "Failures: isError true, error names the kind (e.g. invalid_message, keyword_missing, rate_limited, dingtalk_error with DingTalk's errcode and errmsg), hint says what to do. " +
-		"maybeDelivered true: it may be posted already, so ask the user before sending again. dryRun or sandbox true: no real group was reached."
+		"maybeDelivered true: it may be posted already; retry only with the msgUuid from the result (DingTalk posts a msgUuid at most once) or after asking the user. dryRun or sandbox true: no real group was reached."
 )
 
 // keywordsIn starts the security-keyword rule; each tool ends it with where the keyword must be.
@@ -66,6 +66,7 @@ const descListContacts = "List the people this server can @mention by name: each
 // Parameter descriptions shared by several tools.
 const (
 	paramRobot     = "Name of a configured robot from list_robots, which decides the group the message goes to. Omit to use the default robot. Webhook URLs, tokens and secrets are not accepted."
+	paramMsgUUID   = "Optional idempotency key (DingTalk's msgUuid). Omit it for a new message: dingbot sets a fresh one and returns it. After a failure with maybeDelivered true, retry with the msgUuid from that result: DingTalk posts a message with the same msgUuid at most once."
 	paramAtMobiles = "Mobile numbers of group members to @mention and notify: digits for mainland China (13800000000), +<country code>-<number> elsewhere (+852-12345678). Counts towards the 50-person limit."
 	paramAtUserIDs = "DingTalk userIds of group members to @mention (the account's userId, not a display name or e-mail). Counts towards the 50-person limit."
 	paramAtNames   = "Names of contacts from list_contacts to @mention (case-insensitive; a unique prefix is enough); each is mentioned by its mobile, or its userId when it has no mobile. An unknown name fails the call and lists the known ones."

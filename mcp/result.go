@@ -37,6 +37,7 @@ type Result struct {
 	MaybeDelivered    *bool    `json:"maybeDelivered,omitempty"`
 	SendsLeft         *int     `json:"sendsLeft,omitempty"`
 	MentionsAdded     []string `json:"mentionsAdded,omitempty"`
+	MsgUUID           string   `json:"msgUuid,omitempty"`
 	Problems          []string `json:"problems,omitempty"`
 	// Body is the exact JSON request body (dry runs, previews, messages refused before sending).
 	Body json.RawMessage `json:"body,omitempty"`
@@ -206,6 +207,10 @@ func (r *Result) failTransport(e *dingtalk.TransportError) {
 		r.Error = KindConnection
 	}
 	if e.MaybeDelivered {
+		if r.MsgUUID != "" {
+			r.Hint = fmt.Sprintf("the request left this machine before it failed, so the message MAY have been posted: to retry safely call the tool again with the same arguments and msgUuid %q (DingTalk posts a message with the same msgUuid at most once), or ask the user to check the group", r.MsgUUID)
+			return
+		}
 		r.Hint = "the request left this machine before it failed, so the message MAY have been posted: ask the user to check the group before sending it again; do not retry blindly (a resend can post it twice and costs quota)"
 		return
 	}

@@ -18,6 +18,10 @@ func robotParam() mcpgo.ToolOption {
 	return mcpgo.WithString("robot", mcpgo.Description(paramRobot))
 }
 
+func msgUUIDParam() mcpgo.ToolOption {
+	return mcpgo.WithString("msgUuid", mcpgo.Description(paramMsgUUID), mcpgo.MaxLength(128))
+}
+
 func mentionParams() []mcpgo.ToolOption {
 	return []mcpgo.ToolOption{
 		mcpgo.WithArray("atMobiles", mcpgo.Description(paramAtMobiles), mcpgo.WithStringItems()),
@@ -98,6 +102,7 @@ func messageOutput(props map[string]any) {
 	props["maybeDelivered"] = prop("boolean", "With a transport failure: true if the request left this machine, so the message may have been posted; do not resend without checking.")
 	props["sendsLeft"] = prop("integer", "Messages this robot may still send in the current minute.")
 	props["mentionsAdded"] = stringList("@handles dingbot appended to the text so that the people mentioned are notified.")
+	props["msgUuid"] = prop("string", "DingTalk's idempotency key the message was sent with (the one given, or a fresh one): a call with the same msgUuid posts the message at most once.")
 	props["problems"] = stringList("Everything wrong with the arguments or the message, one entry per problem.")
 	props["body"] = map[string]any{"type": "object", "description": "The exact JSON body posted (or that would be posted) to the webhook, mentions inserted."}
 }

@@ -2,6 +2,8 @@ package mcp
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"strings"
 
@@ -23,7 +25,7 @@ func (ts *toolset) sendTextMessage() server.ServerTool {
 			"The message, as plain text (markdown is not rendered). Write @13800000000 or @userId where a mention should appear; missing ones are appended at the end.")),
 	}
 	opts = append(opts, mentionParams()...)
-	opts = append(opts, robotParam(), order(append(typeParams[dingtalk.TypeText], "robot")...), sendOutput())
+	opts = append(opts, robotParam(), msgUUIDParam(), order(append(typeParams[dingtalk.TypeText], "robot", "msgUuid")...), sendOutput())
 	tool := mcpgo.NewTool(toolSendText, opts...)
 	return server.ServerTool{Tool: tool, Handler: ts.sendHandler(tool.Name, dingtalk.TypeText)}
 }
@@ -38,7 +40,7 @@ func (ts *toolset) sendMarkdownMessage() server.ServerTool {
 			"The message in DingTalk's markdown subset (see the tool description). Write @13800000000 or @userId where a mention should appear; missing ones are appended on a line of their own.")),
 	}
 	opts = append(opts, mentionParams()...)
-	opts = append(opts, robotParam(), order(append(typeParams[dingtalk.TypeMarkdown], "robot")...), sendOutput())
+	opts = append(opts, robotParam(), msgUUIDParam(), order(append(typeParams[dingtalk.TypeMarkdown], "robot", "msgUuid")...), sendOutput())
 	tool := mcpgo.NewTool(toolSendMarkdown, opts...)
 	return server.ServerTool{Tool: tool, Handler: ts.sendHandler(tool.Name, dingtalk.TypeMarkdown)}
 }
@@ -52,7 +54,8 @@ func (ts *toolset) sendLinkMessage() server.ServerTool {
 		mcpgo.WithString("messageUrl", mcpgo.Required(), mcpgo.Description("URL the card opens when tapped: "+paramURL)),
 		mcpgo.WithString("picUrl", mcpgo.Description("Optional thumbnail image URL (http:// or https://); omit for a card without a picture.")),
 		robotParam(),
-		order(append(typeParams[dingtalk.TypeLink], "robot")...),
+		msgUUIDParam(),
+		order(append(typeParams[dingtalk.TypeLink], "robot", "msgUuid")...),
 		sendOutput(),
 	)
 	return server.ServerTool{Tool: tool, Handler: ts.sendHandler(tool.Name, dingtalk.TypeLink)}
@@ -71,7 +74,8 @@ func (ts *toolset) sendActionCard() server.ServerTool {
 			"Button layout: \"0\" or \"vertical\" stacks the buttons (default), \"1\" or \"horizontal\" puts them side by side (best for two short labels).")),
 		mcpgo.WithString("hideAvatar", mcpgo.Enum(avatarValues...), mcpgo.Description("\"1\" hides the robot's avatar next to the card, \"0\" shows it (default).")),
 		robotParam(),
-		order(append(typeParams[dingtalk.TypeActionCard], "robot")...),
+		msgUUIDParam(),
+		order(append(typeParams[dingtalk.TypeActionCard], "robot", "msgUuid")...),
 		sendOutput(),
 	)
 	return server.ServerTool{Tool: tool, Handler: ts.sendHandler(tool.Name, dingtalk.TypeActionCard)}
@@ -85,7 +89,8 @@ func (ts *toolset) sendFeedCard() server.ServerTool {
 			"The items, in display order, each {title, messageURL, picURL} (note the upper-case URL). Keep it to a handful: every item adds to the 20000-byte body."),
 			mcpgo.Items(feedLinkItem), mcpgo.MinItems(1)),
 		robotParam(),
-		order(append(typeParams[dingtalk.TypeFeedCard], "robot")...),
+		msgUUIDParam(),
+		order(append(typeParams[dingtalk.TypeFeedCard], "robot", "msgUuid")...),
 		sendOutput(),
 	)
 	return server.ServerTool{Tool: tool, Handler: ts.sendHandler(tool.Name, dingtalk.TypeFeedCard)}
@@ -96,8 +101,9 @@ func (ts *toolset) sendFeedCard() server.ServerTool {
 func (ts *toolset) sendHandler(name string, t dingtalk.MsgType) server.ToolHandlerFunc {
 	verb := name
 	return ts.handle(name, func(ctx context.Context, req mcpgo.CallToolRequest) outcome {
-		a := newArgs(req, append(typeParams[t], "robot")...)
+		a := newArgs(req, append(typeParams[t], "robot", "msgUuid")...)
 		robotName, shown := a.robot()
+		uuid := strings.TrimSpace(a.str("msgUuid", false))
 		r := newResult(shown, t)
 		if err := ts.configFailure(); err != nil {
 			return failed(verb, r, err)
@@ -118,6 +124,10 @@ func (ts *toolset) sendHandler(name string, t dingtalk.MsgType) server.ToolHandl
 			return failed(verb, r, err)
 		}
 		r.Robot, r.Sandbox = robot.Name, ts.isSandbox(robot)
+		msg.MsgUUID = uuid
+		if uuid == "" {
+			msg.MsgUUID = freshMsgUUID(robot, msg)
+		}
 		return ts.send(ctx, verb, r, robot, msg)
 	})
 }
@@ -128,6 +138,7 @@ func (ts *toolset) send(ctx context.Context, verb string, r Result, robot dingta
 	// size, warnings and body.
 	p, err := dingtalk.Prepare(robot, msg, dingtalk.PrepareOptions{})
 	r.fromPrepared(p)
+	r.MsgUUID = msg.MsgUUID
 	if err != nil {
 		if p != nil {
 			r.Body = p.Body
@@ -182,4 +193,17 @@ func sentText(r Result, p *dingtalk.Prepared) string {
 		b.Write(dingtalk.Indent(p.Body))
 	}
 	return b.String()
+}
+
+// freshMsgUUID is a new idempotency key for one send. With it the client may resend once when
+// the outcome is unknown, and the agent can retry with it safely. A message so close to 20000
+// bytes that the key would push it over goes without.
+func freshMsgUUID(r dingtalk.Robot, msg dingtalk.Message) string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	uuid := "dingbot-" + hex.EncodeToString(b[:])
+	if p, err := dingtalk.Prepare(r, msg, dingtalk.PrepareOptions{}); err == nil && p.Bytes+len(`,"msgUuid":""`)+len(uuid) > dingtalk.MaxBodyBytes {
+		return ""
+	}
+	return uuid
 }

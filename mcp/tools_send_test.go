@@ -227,8 +227,18 @@ func TestSendFailures(t *testing.T) {
 			if n := len(e.sb.Arrivals()); !tt.maySend && n != 0 {
 				t.Errorf("a request reached the sandbox %d times, want none", n)
 			}
-			if tt.maySend && tt.kind != KindTimeout && len(e.sb.Arrivals()) != 1 {
-				t.Errorf("%d requests reached the sandbox, want exactly 1 (no blind resend)", len(e.sb.Arrivals()))
+			// At most one resend, and never a blind one: every attempt carries the msgUuid the
+			// result reports, so DingTalk posts the message at most once.
+			if arr := e.sb.Arrivals(); tt.maySend && tt.kind != KindTimeout {
+				if len(arr) < 1 || len(arr) > 2 {
+					t.Errorf("%d requests reached the sandbox, want 1 or 2", len(arr))
+				}
+				for _, a := range arr {
+					var body map[string]any
+					if json.Unmarshal(a.Body, &body) != nil || body["msgUuid"] == nil || body["msgUuid"] != g.r.MsgUUID {
+						t.Errorf("an attempt carried msgUuid %v, want the result's %q", body["msgUuid"], g.r.MsgUUID)
+					}
+				}
 			}
 		})
 	}
@@ -255,8 +265,12 @@ func wantMaybeDelivered(t *testing.T, g got) {
 	if g.r.MaybeDelivered == nil || !*g.r.MaybeDelivered {
 		t.Errorf("maybeDelivered = %v, want true", g.r.MaybeDelivered)
 	}
-	if !strings.Contains(g.text, "MAY have been posted") || !strings.Contains(g.text, "do not retry blindly") {
+	if !strings.Contains(g.text, "MAY have been posted") {
 		t.Errorf("text does not warn about a possible delivery: %s", g.text)
+	}
+	// The way to retry safely: the same msgUuid, which DingTalk posts at most once.
+	if g.r.MsgUUID == "" || !strings.Contains(g.text, g.r.MsgUUID) || !strings.Contains(g.text, "at most once") {
+		t.Errorf("msgUuid %q: the text does not say how to retry safely: %s", g.r.MsgUUID, g.text)
 	}
 }
 
@@ -535,4 +549,28 @@ func TestWebhookAsRobotIsNeverEchoed(t *testing.T) {
 	}
 	// Names still work, in any case.
 	e.call(toolSendText, map[string]any{"text": "x", "robot": "OPS"}).wantOK(t)
+}
+
+// TestRetryWithMsgUUIDPostsOnce: the agent retries a send with the msgUuid of the first result;
+// the group sees the message once.
+func TestRetryWithMsgUUIDPostsOnce(t *testing.T) {
+	e := newEnv(t, envConfig{})
+	first := e.call("send_text_message", map[string]any{"text": "deploy 42"})
+	first.wantOK(t)
+	if !strings.HasPrefix(first.r.MsgUUID, "dingbot-") {
+		t.Fatalf("msgUuid = %q, want a fresh one", first.r.MsgUUID)
+	}
+	again := e.call("send_text_message", map[string]any{"text": "deploy 42", "msgUuid": first.r.MsgUUID})
+	again.wantOK(t)
+	if again.r.MsgUUID != first.r.MsgUUID {
+		t.Fatalf("msgUuid %q, want the given %q", again.r.MsgUUID, first.r.MsgUUID)
+	}
+	if n := len(e.sb.Accepted()); n != 1 {
+		t.Fatalf("the group shows %d posts, want 1", n)
+	}
+	other := e.call("send_text_message", map[string]any{"text": "deploy 43"})
+	other.wantOK(t)
+	if other.r.MsgUUID == first.r.MsgUUID || len(e.sb.Accepted()) != 2 {
+		t.Fatalf("a new message reused msgUuid %q or was not posted", other.r.MsgUUID)
+	}
 }
