@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -20,13 +19,14 @@ func (m *Model) openPayload() tea.Cmd {
 	m.state = statePayload
 	m.payload.SetContent(m.st.hint.Render("preparing…"))
 	m.payload.GotoTop()
-	msg, r, now, width := m.form.message(), m.currentRobot(), m.now(), m.width
-	return func() tea.Msg { return payloadMsg(payloadText(r, msg, now, width)) }
+	msg, r, now, width, contacts := m.form.message(), m.currentRobot(), m.now(), m.width, m.opts.Contacts
+	return func() tea.Msg { return payloadMsg(payloadText(r, msg, now, width, contacts)) }
 }
 
-// payloadText is the request body, pretty-printed, and a curl line for it. The access token
-// and the signature are shown as REDACTED; nothing secret reaches the screen.
-func payloadText(r dingtalk.Robot, msg dingtalk.Message, now time.Time, width int) string {
+// payloadText is every problem and warning in full, the request body, pretty-printed, and a
+// curl line for it. The access token and the signature are shown as REDACTED; nothing secret
+// reaches the screen.
+func payloadText(r dingtalk.Robot, msg dingtalk.Message, now time.Time, width int, contacts dingtalk.Contacts) string {
 	var b strings.Builder
 	ep, err := r.Endpoint()
 	if err != nil {
@@ -37,13 +37,19 @@ func payloadText(r dingtalk.Robot, msg dingtalk.Message, now time.Time, width in
 	if err == nil {
 		target = dingtalk.Redacted(dingtalk.SignedURL(ep, r.Secret, now))
 	}
-	var ke *dingtalk.KeywordError
-	var ve *dingtalk.ValidationError
-	switch {
-	case errors.As(perr, &ke), errors.As(perr, &ve):
-		fmt.Fprintf(&b, "! not sendable as it is: %v\n\n", perr)
-	case perr != nil:
-		fmt.Fprintf(&b, "! %v\n\n", perr)
+	var problems, warnings []string
+	for _, n := range previewNotes(p, perr, msg, contacts) {
+		if n.problem {
+			problems = append(problems, "✗ "+n.text)
+		} else {
+			warnings = append(warnings, "! "+n.text)
+		}
+	}
+	if len(problems) > 0 {
+		fmt.Fprintf(&b, "not sendable as it is:\n%s\n\n", strings.Join(problems, "\n"))
+	}
+	if len(warnings) > 0 {
+		fmt.Fprintf(&b, "warnings: DingTalk accepts it, but\n%s\n\n", strings.Join(warnings, "\n"))
 	}
 	if p == nil || p.Body == nil {
 		return b.String()

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -169,31 +171,58 @@ func (m *Model) previewView(w, h int) string {
 // maxNotes is how many lines of problems and warnings fit under the preview.
 func (m *Model) maxNotes() int {
 	if m.wide() {
-		return 5
+		return 6
 	}
 	return 3
 }
 
 // notesHeight is the number of lines the notes take.
 func (m *Model) notesHeight() int {
-	return min(len(m.preview.notes), m.maxNotes())
+	return len(m.notesView(m.geometry().previewW))
 }
 
+// notesView lists problems, then warnings, wrapped to the pane: at most maxNotes lines, the
+// last saying how many more there are when they do not all fit (the payload view lists all).
 func (m *Model) notesView(w int) []string {
-	notes := m.preview.notes
-	n := m.notesHeight()
+	var all [][]string
+	total := 0
+	for _, nt := range m.preview.notes {
+		style, mark := m.st.warning, "! "
+		if nt.problem {
+			style, mark = m.st.problem, "✗ "
+		}
+		var lines []string
+		for _, l := range strings.Split(ansi.Wordwrap(nt.text, max(1, w-2), ""), "\n") {
+			for _, c := range wrapCells(l, max(1, w-2), "") {
+				lines = append(lines, style.Render(mark+c))
+				mark = "  "
+			}
+		}
+		all = append(all, lines)
+		total += len(lines)
+	}
+	limit := m.maxNotes()
+	if total <= limit {
+		var out []string
+		for _, l := range all {
+			out = append(out, l...)
+		}
+		return out
+	}
+	// Whole notes only, except a first one too long to fit: the payload view has it in full.
 	var out []string
-	for i := 0; i < n; i++ {
-		nt := notes[i]
-		if i == n-1 && len(notes) > n {
-			out = append(out, m.st.hint.Render(fmt.Sprintf("… and %d more", len(notes)-n+1)))
+	shown := 0
+	for _, lines := range all {
+		room := limit - 1 - len(out)
+		if len(lines) > room {
+			if shown == 0 {
+				out = append(out, lines[:room]...)
+			}
 			break
 		}
-		if nt.problem {
-			out = append(out, m.st.problem.Render(truncate("✗ "+nt.text, w)))
-		} else {
-			out = append(out, m.st.warning.Render(truncate("! "+nt.text, w)))
-		}
+		out = append(out, lines...)
+		shown++
 	}
-	return out
+	more := fmt.Sprintf("+%d more: ctrl+p shows all", len(all)-shown)
+	return append(out, m.st.hint.Render(truncate(more, w)))
 }

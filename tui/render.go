@@ -67,7 +67,7 @@ func renderPreview(req renderRequest) renderResult {
 	}
 	req.at = shown.At
 	if !req.empty {
-		res.notes = append(notesFor(p, err), unmentioned(shown, req.contacts)...)
+		res.notes = previewNotes(p, err, req.msg, req.contacts)
 	}
 	res.keyword, res.keywordOK = dingtalk.MatchKeyword(shown, req.robot.Keywords)
 	res.inText = mentionsInText(req.msg.Body(), req.mentions)
@@ -107,6 +107,16 @@ func renderPreview(req renderRequest) renderResult {
 	}
 	res.content = b.String()
 	return res
+}
+
+// previewNotes is the advice shown under the preview and in the payload view: what Prepare
+// found, then contacts typed but not mentioned.
+func previewNotes(p *dingtalk.Prepared, err error, msg dingtalk.Message, contacts dingtalk.Contacts) []note {
+	shown := msg
+	if p != nil && p.Body != nil {
+		shown = p.Message
+	}
+	return append(notesFor(p, err), unmentioned(shown, contacts)...)
 }
 
 // notesFor lists what Prepare found: problems first, then warnings.

@@ -190,3 +190,44 @@ func TestWrapCellsKeepsStylesAndIndent(t *testing.T) {
 		t.Errorf("text changed: %q", joined)
 	}
 }
+
+// Warnings under the preview wrap instead of being cut; what does not fit is counted, and the
+// payload view lists every one in full.
+func TestNotesWrapAndThePayloadListsThemAll(t *testing.T) {
+	d := newDriver(t, testOptions(t), 120, 40)
+	d.typeText("T")
+	d.key("tab")
+	d.typeText("first line\nsecond line ~~struck~~ <div>x</div>\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```\ncode\n```\n")
+	notes := d.m.preview.notes
+	if len(notes) < 4 {
+		t.Fatalf("want several notes, got %+v", notes)
+	}
+	w := d.m.geometry().previewW
+	lines := d.m.notesView(w)
+	if len(lines) > d.m.maxNotes() {
+		t.Fatalf("%d note lines, at most %d", len(lines), d.m.maxNotes())
+	}
+	var shown strings.Builder
+	for _, l := range lines {
+		if lipgloss.Width(l) > w {
+			t.Errorf("note line wider than the pane: %q", l)
+		}
+		shown.WriteString(strings.TrimSpace(strings.TrimLeft(ansi.Strip(l), "!✗ ")) + " ")
+	}
+	first := "! " + notes[0].text
+	if !strings.Contains(shown.String(), notes[0].text) {
+		t.Fatalf("the first note is not shown in full: %q\n%s", first, shown.String())
+	}
+	if last := ansi.Strip(lines[len(lines)-1]); !regexp.MustCompile(`^\+\d+ more: ctrl\+p shows all$`).MatchString(last) {
+		t.Fatalf("last line %q", last)
+	}
+	if !strings.Contains(d.view(), notes[0].text[:20]) {
+		t.Fatalf("notes not on screen:\n%s", d.view())
+	}
+	payload := payloadText(testRobot, d.m.form.message(), fixedNow, 1000, testContacts)
+	for _, n := range notes {
+		if !strings.Contains(payload, n.text) {
+			t.Errorf("payload lacks %q:\n%s", n.text, payload)
+		}
+	}
+}
