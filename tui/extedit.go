@@ -3,6 +3,7 @@ package tui
 import (
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -55,16 +56,22 @@ func (m *Model) openEditor() tea.Cmd {
 	}
 }
 
-// editorCommand is $EDITOR (or $VISUAL, else vi) with its arguments and the file.
+// editorCommand runs $VISUAL, else $EDITOR, else vi, on the file. As git does, the variable is
+// shell text: it may quote a path with spaces or carry arguments ("code --wait"). Windows has
+// no sh: there it is split at spaces.
 func editorCommand(path string) *exec.Cmd {
-	args := strings.Fields(os.Getenv("EDITOR"))
-	if len(args) == 0 {
-		args = strings.Fields(os.Getenv("VISUAL"))
+	editor := strings.TrimSpace(os.Getenv("VISUAL"))
+	if editor == "" {
+		editor = strings.TrimSpace(os.Getenv("EDITOR"))
 	}
-	if len(args) == 0 {
-		args = []string{"vi"}
+	if editor == "" {
+		editor = "vi"
 	}
-	return exec.Command(args[0], append(args[1:], path)...)
+	if runtime.GOOS == "windows" {
+		args := strings.Fields(editor)
+		return exec.Command(args[0], append(args[1:], path)...)
+	}
+	return exec.Command("sh", "-c", editor+` "$@"`, editor, path)
 }
 
 func (m *Model) runEditor(msg editorReadyMsg) tea.Cmd {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -840,14 +841,47 @@ func TestEditorResult(t *testing.T) {
 	if got := d.m.form.body.Value(); got != "after" || !strings.Contains(d.m.status.text, "unchanged") {
 		t.Fatalf("failed editor: body %q status %q", got, d.m.status.text)
 	}
-	t.Setenv("EDITOR", "code --wait")
-	cmd := editorCommand("/tmp/x.md")
-	if strings.Join(cmd.Args, " ") != "code --wait /tmp/x.md" {
-		t.Fatalf("args %v", cmd.Args)
+}
+
+// $VISUAL wins over $EDITOR, vi is the fallback, and the variable is shell text, as git reads
+// it: a quoted path with spaces and arguments work.
+func TestEditorCommandIsShellText(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("sh -c is for Unix")
 	}
-	t.Setenv("EDITOR", "")
+	dir := filepath.Join(t.TempDir(), "my editors")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	script := filepath.Join(dir, "ed it.sh")
+	// Appends its arguments but the last to the file, which is the last argument.
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nfor f; do :; done\nn=$#\ni=1\nfor a; do [ $i -lt $n ] && printf '%s|' \"$a\" >>\"$f\"; i=$((i+1)); done\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "body with space.md")
+	run := func(visual, editor string) string {
+		t.Helper()
+		t.Setenv("VISUAL", visual)
+		t.Setenv("EDITOR", editor)
+		if err := os.WriteFile(file, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := editorCommand(file).Run(); err != nil {
+			t.Fatalf("VISUAL=%q EDITOR=%q: %v", visual, editor, err)
+		}
+		data, _ := os.ReadFile(file)
+		return string(data)
+	}
+	quoted := "'" + script + "'"
+	if got := run(quoted+` --wait "two words"`, "false"); got != "--wait|two words|" {
+		t.Fatalf("VISUAL with quotes and arguments: %q", got)
+	}
+	if got := run("", quoted+" -n"); got != "-n|" {
+		t.Fatalf("EDITOR when VISUAL is unset: %q", got)
+	}
 	t.Setenv("VISUAL", "")
-	if cmd := editorCommand("/tmp/x.md"); cmd.Args[0] != "vi" {
+	t.Setenv("EDITOR", "")
+	if cmd := editorCommand("/tmp/x.md"); !strings.Contains(strings.Join(cmd.Args, " "), "vi") {
 		t.Fatalf("fallback %v", cmd.Args)
 	}
 }
