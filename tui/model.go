@@ -83,7 +83,7 @@ type Model struct {
 }
 
 func newModel(opts Options, robot int, md markdownStyle) Model {
-	st := newStyles(opts.Dark, opts.NoColor)
+	st := newStyles(opts.darkScreen(), opts.NoColor)
 	h := help.New()
 	h.Styles = st.help
 	sp := spinner.New(spinner.WithSpinner(spinner.Dot), spinner.WithStyle(st.dialogTitle))

@@ -231,3 +231,27 @@ func TestNotesWrapAndThePayloadListsThemAll(t *testing.T) {
 		}
 	}
 }
+
+// GLAMOUR_STYLE=light draws the whole screen for a light background, dark for a dark one.
+func TestGlamourStyleSetsThePaletteOfTheWholeScreen(t *testing.T) {
+	light, dark := newPalette(false, false).text, newPalette(true, false).text
+	for _, c := range []struct {
+		style string
+		dark  bool
+		want  lipgloss.TerminalColor
+	}{
+		{"light", true, light},
+		{"dark", false, dark},
+		{"", true, dark},
+		{"", false, light},
+		{"notty", false, light},
+	} {
+		m, err := New(Options{Robots: []dingtalk.Robot{testRobot}, Dark: c.dark, GlamourStyle: c.style})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := m.st.inputText.GetForeground(); got != c.want {
+			t.Errorf("GLAMOUR_STYLE=%q, dark terminal %v: text colour %v, want %v", c.style, c.dark, got, c.want)
+		}
+	}
+}

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	gstyles "github.com/charmbracelet/glamour/styles"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
@@ -40,6 +42,7 @@ type Options struct {
 	// Dark says the terminal background is dark.
 	Dark bool
 	// GlamourStyle is GLAMOUR_STYLE: a glamour style name or a JSON style file; "" picks by Dark.
+	// A light or dark style name also sets the palette of the whole screen, over Dark.
 	GlamourStyle string
 	// NoColor draws a plain screen: no colour, attributes only.
 	NoColor bool
@@ -79,7 +82,7 @@ func New(opts Options) (Model, error) {
 func Run(ctx context.Context, opts Options) error {
 	// Pin what lipgloss would otherwise ask the terminal, and keep attributes (the cursor is
 	// reverse video) when colour is off.
-	lipgloss.SetHasDarkBackground(opts.Dark)
+	lipgloss.SetHasDarkBackground(opts.darkScreen())
 	if opts.NoColor && os.Getenv("TERM") != "dumb" {
 		lipgloss.SetColorProfile(termenv.ANSI)
 	}
@@ -98,6 +101,18 @@ func Run(ctx context.Context, opts Options) error {
 		return ctx.Err()
 	}
 	return err
+}
+
+// darkScreen says whether to draw for a dark background: GLAMOUR_STYLE when it names a light or
+// a dark style, so that the preview and the rest of the screen match, otherwise Dark.
+func (o Options) darkScreen() bool {
+	switch strings.TrimSpace(o.GlamourStyle) {
+	case gstyles.LightStyle:
+		return false
+	case gstyles.DarkStyle, gstyles.DraculaStyle, gstyles.TokyoNightStyle, gstyles.PinkStyle:
+		return true
+	}
+	return o.Dark
 }
 
 // Timings of the composer; variables so that tests can shorten them.
