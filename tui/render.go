@@ -3,8 +3,12 @@ package tui
 import (
 	"errors"
 	"fmt"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
@@ -192,21 +196,97 @@ func mentionNames(cs dingtalk.Contacts) []string {
 	return names
 }
 
-// highlightMentions colours "@Name" for contacts and "@all" when everyone is notified.
+// highlightMentions colours "@Name" for contacts and "@all" when everyone is notified. glamour
+// styles a paragraph word by word, so a name of several words ("@Alicia Keys") has escape codes
+// between its words: matches are found in the visible text of each line.
 func highlightMentions(st *styles, s string, names []string, at *dingtalk.At) string {
 	if !strings.Contains(s, "@") {
 		return s
 	}
+	var needles []string
 	if at != nil && at.IsAtAll {
-		names = append(names, "all")
+		needles = append(needles, "@all")
 	}
 	for _, n := range names {
-		needle := "@" + n
-		if strings.Contains(s, needle) {
-			s = strings.ReplaceAll(s, needle, st.mention.Render(needle))
+		needles = append(needles, "@"+n)
+	}
+	// Longer first, so that "@Alicia Keys" wins over "@Alicia".
+	sort.SliceStable(needles, func(i, j int) bool { return len(needles[i]) > len(needles[j]) })
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if strings.Contains(l, "@") {
+			lines[i] = highlightLine(st.mention, l, needles)
 		}
 	}
-	return s
+	return strings.Join(lines, "\n")
+}
+
+// escapeCode matches the terminal escape sequences glamour and lipgloss write: CSI and OSC.
+var escapeCode = regexp.MustCompile(`\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)`)
+
+// highlightLine styles each needle found in the visible text of one line. Escape codes inside a
+// match are written after it, so what follows keeps its style.
+func highlightLine(style lipgloss.Style, line string, needles []string) string {
+	codes := escapeCode.FindAllStringIndex(line, -1)
+	plain := make([]byte, 0, len(line))
+	at := make([]int, 0, len(line)) // at[i] is where plain[i] is in line
+	for i, c := 0, 0; i < len(line); {
+		if c < len(codes) && i == codes[c][0] {
+			i = codes[c][1]
+			c++
+			continue
+		}
+		plain = append(plain, line[i])
+		at = append(at, i)
+		i++
+	}
+	text := string(plain)
+	type match struct{ start, end int }
+	var found []match
+	taken := make([]bool, len(text))
+	for _, n := range needles {
+		for from := 0; ; {
+			k := strings.Index(text[from:], n)
+			if k < 0 {
+				break
+			}
+			start, end := from+k, from+k+len(n)
+			from = start + 1
+			if slices.Contains(taken[start:end], true) || !mentionEnds(text, end) {
+				continue
+			}
+			for x := start; x < end; x++ {
+				taken[x] = true
+			}
+			found = append(found, match{start, end})
+		}
+	}
+	if len(found) == 0 {
+		return line
+	}
+	sort.Slice(found, func(i, j int) bool { return found[i].start < found[j].start })
+	var b strings.Builder
+	prev := 0
+	for _, f := range found {
+		rawStart, rawEnd := at[f.start], at[f.end-1]+1
+		b.WriteString(line[prev:rawStart])
+		b.WriteString(style.Render(text[f.start:f.end]))
+		for _, c := range escapeCode.FindAllString(line[rawStart:rawEnd], -1) {
+			b.WriteString(c)
+		}
+		prev = rawEnd
+	}
+	b.WriteString(line[prev:])
+	return b.String()
+}
+
+// mentionEnds reports whether a name ending at end is whole: "@Al" is not in "@Alice".
+func mentionEnds(text string, end int) bool {
+	if end >= len(text) {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(text[end:])
+	return !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_')
 }
 
 // notifies names who the message will notify, for the line under the bubble.

@@ -255,3 +255,35 @@ func TestGlamourStyleSetsThePaletteOfTheWholeScreen(t *testing.T) {
 		}
 	}
 }
+
+// "@Alicia Keys" is highlighted whole, in markdown (glamour styles word by word) and in text.
+func TestMultiWordMentionHighlightedWhole(t *testing.T) {
+	lipgloss.SetColorProfile(termenv.TrueColor)
+	defer lipgloss.SetColorProfile(termenv.Ascii)
+	contacts := dingtalk.Contacts{{Name: "Alicia Keys", Mobile: "13700000000"}, {Name: "Alicia", Mobile: "13600000000"}}
+	m, err := New(Options{Robots: []dingtalk.Robot{testRobot}, Contacts: contacts, Dark: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := &dingtalk.At{AtMobiles: []string{"13700000000"}}
+	for _, msg := range []dingtalk.Message{
+		dingtalk.NewMarkdown("T", "hi **there** @13700000000 and @Alicia\n\n- item @13700000000"),
+		dingtalk.NewText("hi there @13700000000 and @Alicia"),
+	} {
+		msg.At = at
+		r := renderPreview(renderRequest{msg: msg, robot: testRobot, contacts: contacts, width: 60, md: m.md, st: m.st})
+		want := 1
+		if msg.Type == dingtalk.TypeMarkdown {
+			want = 2
+		}
+		if strings.Count(r.content, m.st.mention.Render("@Alicia Keys")) != want+1 { // and "notifies"
+			t.Errorf("%s: @Alicia Keys not highlighted whole:\n%q", msg.Type, r.content)
+		}
+		if !strings.Contains(ansi.Strip(r.content), "hi there @Alicia Keys and @Alicia") {
+			t.Errorf("%s: text changed:\n%s", msg.Type, ansi.Strip(r.content))
+		}
+	}
+	if got := highlightLine(m.st.mention, "x @Alice y @Al", []string{"@Al"}); strings.Contains(got, m.st.mention.Render("@Al")+"ice") {
+		t.Errorf("@Al highlighted inside @Alice: %q", got)
+	}
+}
