@@ -287,3 +287,23 @@ func TestMultiWordMentionHighlightedWhole(t *testing.T) {
 		t.Errorf("@Al highlighted inside @Alice: %q", got)
 	}
 }
+
+// A link card cannot mention anyone: its note does not send the user to ctrl+a.
+func TestUnmentionedNoteFitsTheType(t *testing.T) {
+	link := renderFor(t, dingtalk.NewLink("T", "ping @13800000000", "https://e.com", ""), testRobot, 60)
+	md := renderFor(t, dingtalk.NewMarkdown("T", "ping @13800000000"), testRobot, 60)
+	find := func(r renderResult) string {
+		for _, n := range r.notes {
+			if strings.Contains(n.text, "@13800000000 (Alice)") {
+				return n.text
+			}
+		}
+		return ""
+	}
+	if got := find(link); got == "" || strings.Contains(got, "ctrl+a") || !strings.Contains(got, "link cards cannot notify anyone") {
+		t.Errorf("link card note %q", got)
+	}
+	if got := find(md); !strings.Contains(got, "ctrl+a to pick them") {
+		t.Errorf("markdown note %q", got)
+	}
+}
