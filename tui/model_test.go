@@ -316,6 +316,9 @@ func TestRobotPicker(t *testing.T) {
 	}
 	d.key("ctrl+r")
 	d.typeText("sig")
+	if n := len(d.m.chooser.matches); n != 1 {
+		t.Fatalf("typing sig leaves %d robots, want only signed:\n%s", n, d.view())
+	}
 	d.key("enter")
 	if sb := d.m.statusView(); !strings.Contains(sb, "◆ signed │ signed") {
 		t.Fatalf("status bar: %q", sb)

@@ -34,6 +34,9 @@ type chooser struct {
 	ticked []int
 	// note is a short word shown after an item's label ("mentioned").
 	note map[int]string
+	// labelsOnly filters on the labels alone: robots' details ("signed", "keywords: …") are
+	// alike, and would match nearly anything typed.
+	labelsOnly bool
 }
 
 func newChooser(st *styles, title, empty string, items []choice, multi bool) *chooser {
@@ -151,7 +154,10 @@ func (c *chooser) refilter() {
 	} else {
 		src := make([]string, len(c.items))
 		for i, it := range c.items {
-			src[i] = it.label + " " + it.detail
+			src[i] = it.label
+			if !c.labelsOnly {
+				src[i] += " " + it.detail
+			}
 		}
 		for _, m := range fuzzy.Find(q, src) {
 			c.matches = append(c.matches, m.Index)

@@ -14,7 +14,8 @@ func (m *Model) openRobots() tea.Cmd {
 	for i, r := range m.opts.Robots {
 		items[i] = choice{label: r.Name, detail: robotDetail(r)}
 	}
-	m.chooser = newChooser(m.st, "Robot · which group robot sends", "no robots", items, false)
+	m.chooser = newChooser(m.st, "Robot · type to filter, enter chooses", "no robots", items, false)
+	m.chooser.labelsOnly = true
 	m.chooser.cursor = m.robot
 	m.state = stateRobots
 	return nil
