@@ -1163,3 +1163,31 @@ func TestEditorKeyHandsTheBodyToAFile(t *testing.T) {
 		t.Fatalf("status %q", d.m.status.text)
 	}
 }
+
+// The header says whether the message as it is now was sent: another robot, or a send that
+// failed after an earlier one went through, makes it unsent again.
+func TestHeaderSentFollowsTheCurrentMessage(t *testing.T) {
+	opts, _ := withSandbox(t, testOptions(t), sandbox.Robot{Token: "ops"}, sandbox.Robot{Token: "other"})
+	d := newDriver(t, opts, 120, 40)
+	d.typeText("Weekly")
+	d.key("tab")
+	d.typeText("hello")
+	sent := func(want bool) {
+		t.Helper()
+		h := d.m.headerView()
+		if want && (!strings.Contains(h, "✓ sent") || d.m.unsent) || !want && (!strings.Contains(h, "● unsent") || !d.m.unsent) {
+			t.Fatalf("want sent=%v, header %q", want, h)
+		}
+	}
+	sent(false)
+	d.key("ctrl+s", "y")
+	sent(true)
+	d.key("ctrl+r", "down", "enter") // robot other
+	sent(false)
+	d.key("ctrl+s", "y")
+	sent(true)
+	d.key("ctrl+s", "y")
+	d.send(sendDoneMsg{id: d.m.sendID, err: &dingtalk.APIError{Code: 310000, Message: "sign not match"}})
+	d.key("enter")
+	sent(false)
+}

@@ -54,6 +54,10 @@ func (m *Model) chooseRobot(i int) tea.Cmd {
 	if i < 0 || i >= len(m.opts.Robots) {
 		return nil
 	}
+	if i != m.robot {
+		// Sent with another robot is not sent with this one.
+		m.unsent = !m.form.empty()
+	}
 	m.robot = i
 	m.sendsLeft = -1
 	r := m.currentRobot()

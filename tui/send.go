@@ -194,6 +194,8 @@ func (m *Model) sent(d sendDoneMsg) tea.Cmd {
 	m.cancel = nil
 	m.unknownOutcome = nil
 	if d.err != nil {
+		// Whatever went before, the last send of this message did not go through.
+		m.unsent = !m.form.empty()
 		var te *dingtalk.TransportError
 		if errors.As(d.err, &te) && te.Kind == dingtalk.KindCanceled && !te.MaybeDelivered {
 			m.state = stateCompose
