@@ -78,7 +78,7 @@ func newForm(st *styles) form {
 	f.body = newBody(st)
 	f.messageURL = newInput(st, "https://… opened when the card is tapped")
 	f.picURL = newInput(st, "https://… picture (optional)")
-	f.singleTitle = newInput(st, "Read more")
+	f.singleTitle = newInput(st, "e.g. Read more")
 	f.singleURL = newInput(st, "https://…")
 	f.buttons = []buttonRow{f.newButton()}
 	f.links = []feedRow{f.newLink()}
@@ -212,12 +212,24 @@ func (f *form) refocus() {
 		f.focus = max(0, n-1)
 	}
 	cur := f.focused()
-	f.allInputs(func(in *textinput.Model) { in.Blur() })
+	var focus *textinput.Model
+	if cur.field != fieldBody {
+		focus = f.input(cur)
+	}
+	f.allInputs(func(in *textinput.Model) {
+		if in != focus {
+			// A field left shows the start of its text, not where the cursor was.
+			in.Blur()
+			in.SetCursor(0)
+		}
+	})
 	f.body.Blur()
 	if cur.field == fieldBody {
 		f.body.Focus()
-	} else if in := f.input(cur); in != nil {
-		in.Focus()
+	} else if focus != nil && !focus.Focused() {
+		// A field entered has the cursor at the end, to carry on writing.
+		focus.Focus()
+		focus.CursorEnd()
 	}
 }
 
@@ -483,12 +495,15 @@ func (f *form) empty() bool {
 	return blank
 }
 
-// clear empties every field, keeping the type and the size.
+// clear empties every field, keeping the type and the size, and focuses the title (or the
+// text, for types without one).
 func (f *form) clear() {
 	kind, w, h := f.kind, f.width, f.height
 	*f = newForm(f.st)
 	f.kind = kind
 	f.setSize(w, h)
 	f.setKind(kind)
-	f.focusField(fieldBody, 0)
+	if !f.focusField(fieldTitle, 0) {
+		f.focusField(fieldBody, 0)
+	}
 }

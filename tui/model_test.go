@@ -686,9 +686,44 @@ func TestNewMessageAsksWhenUnsent(t *testing.T) {
 	if d.m.form.title.Value() != "Weekly" {
 		t.Fatal("esc discarded the message")
 	}
+	d.key("tab")
+	d.typeText("text")
 	d.key("ctrl+n", "y")
 	if !d.m.form.empty() {
 		t.Fatal("not cleared")
+	}
+	if f := d.m.form.focused().field; f != fieldTitle {
+		t.Fatalf("focus on field %v after ctrl+n, want the title", f)
+	}
+}
+
+// A field left shows the start of its text; placeholders read as examples.
+func TestLeftFieldShowsItsStartAndPlaceholdersLookLikeExamples(t *testing.T) {
+	d := newDriver(t, testOptions(t), 100, 30)
+	d.key("ctrl+t", "ctrl+t", "ctrl+t") // feed card
+	long := "Start of a long feed link title that is much wider than its input field, ending here END"
+	d.typeText(long)
+	if !strings.Contains(d.view(), "ending here END") {
+		t.Fatalf("the focused field does not show where the cursor is:\n%s", d.view())
+	}
+	d.key("tab")
+	var line string
+	for _, l := range strings.Split(d.m.form.view(), "\n") {
+		if strings.Contains(l, "Link 1") {
+			line = l
+		}
+	}
+	if !strings.Contains(line, "Link 1       Start of a long") || strings.Contains(line, "END") {
+		t.Fatalf("the field left does not show its start: %q", line)
+	}
+	d.key("shift+tab")
+	d.typeText("!")
+	if got := d.m.form.links[0].title.Value(); got != long+"!" {
+		t.Fatalf("back in the field, typing goes to the end: %q", got)
+	}
+	d.key("ctrl+t", "ctrl+t", "ctrl+t", "ctrl+t") // action card
+	if !strings.Contains(d.view(), "Button       e.g. Read more") {
+		t.Fatalf("single-button placeholder:\n%s", d.view())
 	}
 }
 

@@ -90,7 +90,7 @@ func newStyles(dark, noColor bool) styles {
 		toggleOn:     bold.Foreground(p.text),
 		toggleOff:    s().Foreground(p.muted),
 		inputText:    s().Foreground(p.text),
-		placeholder:  s().Foreground(p.faint),
+		placeholder:  s().Foreground(p.faint).Italic(true),
 		cursor:       s().Reverse(true),
 		chip:         s().Foreground(p.mention),
 		chipAll:      bold.Foreground(p.warn),
@@ -150,7 +150,7 @@ func newStyles(dark, noColor bool) styles {
 	}
 	st.body = textEditStyles{
 		text:        s().Foreground(p.text),
-		placeholder: s().Foreground(p.faint),
+		placeholder: s().Foreground(p.faint).Italic(true),
 		cursor:      st.cursor,
 		promptOn:    s().Foreground(p.accent),
 		promptOff:   s().Foreground(p.border),
