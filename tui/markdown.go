@@ -59,6 +59,15 @@ func newMarkdownStyle(opts Options, profile termenv.Profile) (markdownStyle, err
 	ms.config.Document.Margin = &zero
 	ms.config.Document.BlockPrefix = ""
 	ms.config.Document.BlockSuffix = ""
+	if name != gstyles.AsciiStyle && name != gstyles.NoTTYStyle {
+		// DingTalk shows a heading large and bold, never its "##": drop glamour's markers, except
+		// in the plain styles, where nothing else sets a heading apart.
+		for _, h := range []*gansi.StyleBlock{&ms.config.H1, &ms.config.H2, &ms.config.H3, &ms.config.H4, &ms.config.H5, &ms.config.H6} {
+			if strings.Contains(h.Prefix, "#") && strings.Trim(h.Prefix, "# ") == "" {
+				h.Prefix = ""
+			}
+		}
+	}
 	return ms, nil
 }
 

@@ -80,7 +80,12 @@ func renderPreview(req renderRequest) renderResult {
 	w := max(20, req.width)
 	var b strings.Builder
 	chat := st.paneTitle.Render("Chat list") + "  " + st.avatar.Render("◆ "+req.robot.Name+": ")
-	title := displayMentions(shown.Title(), req.contacts, shown.At)
+	// The chat list shows a title as typed: DingTalk turns @mobile into a name in the text only.
+	// A text message has no title: the list shows its text.
+	title := shown.Title()
+	if shown.Type == dingtalk.TypeText {
+		title = displayMentions(title, req.contacts, shown.At)
+	}
 	if strings.TrimSpace(title) == "" {
 		title = st.hint.Render("(no title)")
 	} else {

@@ -307,3 +307,25 @@ func TestUnmentionedNoteFitsTheType(t *testing.T) {
 		t.Errorf("markdown note %q", got)
 	}
 }
+
+// DingTalk shows neither "##" before headings nor names for @mobile in the chat-list title.
+func TestHeadingsWithoutMarkersAndTitleAsTyped(t *testing.T) {
+	msg := dingtalk.NewMarkdown("For @13800000000", "## Done\n\n### Next\n\nhi @13800000000")
+	msg.At = &dingtalk.At{AtMobiles: []string{"13800000000"}}
+	out := ansi.Strip(renderFor(t, msg, testRobot, 60).content)
+	if strings.Contains(out, "#") {
+		t.Errorf("heading markers shown:\n%s", out)
+	}
+	for _, want := range []string{"│ Done ", "│ Next ", "hi @Alice", "◆ ops: For @13800000000"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in:\n%s", want, out)
+		}
+	}
+	m, err := New(Options{Robots: []dingtalk.Robot{testRobot}, GlamourStyle: "notty"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.md.config.H2.Prefix != "## " {
+		t.Errorf("the plain style keeps its markers: %q", m.md.config.H2.Prefix)
+	}
+}
