@@ -2,6 +2,8 @@ package tui
 
 import (
 	"github.com/charmbracelet/bubbles/key"
+
+	"github.com/dingbot/dingbot/dingtalk"
 )
 
 // keyMap is every key the composer knows, with its help text: one place says which keys exist.
@@ -124,9 +126,19 @@ func (m *Model) helpFor() helpKeys {
 	// The header shows ctrl+t beside the types, so the short help can leave it out.
 	short := []key.Binding{shortly(k.Next, "field"), k.Toggle, shortly(k.AddRow, "row"),
 		shortly(k.Mention, "mention"), k.Send, shortly(k.Help, "more"), k.Quit}
+	// The full help lists the keys of the type's rows and toggles wherever the focus is.
+	hasRows := m.form.kind == dingtalk.TypeActionCard || m.form.kind == dingtalk.TypeFeedCard
+	fullAdd, fullRemove, fullToggle := k.AddRow, k.RemoveRow, k.Toggle
+	fullAdd.SetEnabled(hasRows)
+	fullRemove.SetEnabled(hasRows)
+	fullToggle.SetEnabled(m.form.kind == dingtalk.TypeActionCard)
+	if hasRows {
+		fullAdd.SetHelp("enter", "add a row")
+		fullRemove.SetHelp("ctrl+x", "remove a row")
+	}
 	// Three columns fit 80 cells.
 	full := [][]key.Binding{
-		{k.Next, k.Prev, k.Type, k.Toggle, k.AddRow, k.RemoveRow},
+		{k.Next, k.Prev, k.Type, fullToggle, fullAdd, fullRemove},
 		{k.Mention, k.AtAll, k.Robot, k.Send, k.Payload, k.Editor},
 		{k.History, k.New, k.PageUp, k.PageDown, k.Help, k.Quit},
 	}

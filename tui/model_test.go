@@ -673,6 +673,16 @@ func TestHelpKeys(t *testing.T) {
 	if d.m.fullHelp {
 		t.Fatal("ctrl+g did not close the full help")
 	}
+	// On a card with rows, the full help lists their keys wherever the focus is.
+	for _, w := range []int{80, 120} {
+		cards := newDriver(t, testOptions(t), w, 40)
+		cards.key("ctrl+t", "ctrl+t", "ctrl+g") // action card, focus on its title, help
+		for _, want := range []string{"enter     add a row", "ctrl+x    remove a row", "ctrl+l history", "ctrl+q quit"} {
+			if !strings.Contains(cards.view(), want) {
+				t.Errorf("%d cells: full help on an action card lacks %q:\n%s", w, want, cards.view())
+			}
+		}
+	}
 }
 
 func TestNewMessageAsksWhenUnsent(t *testing.T) {
