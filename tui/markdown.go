@@ -24,6 +24,9 @@ import (
 type markdownStyle struct {
 	config  gansi.StyleConfig
 	profile termenv.Profile
+	// dark says the screen is drawn for a dark background: <font> colours that would not
+	// show on it are left out.
+	dark bool
 }
 
 // newMarkdownStyle picks glamour's style: GLAMOUR_STYLE when set (a standard name or a JSON
@@ -31,7 +34,7 @@ type markdownStyle struct {
 // here too. Without colour the style stays and the Ascii profile drops its colours: bold and
 // underline remain, which NO_COLOR allows.
 func newMarkdownStyle(opts Options, profile termenv.Profile) (markdownStyle, error) {
-	ms := markdownStyle{profile: profile}
+	ms := markdownStyle{profile: profile, dark: opts.darkScreen()}
 	if opts.NoColor {
 		ms.profile = termenv.Ascii
 	}
@@ -81,7 +84,100 @@ func markdownLines(req renderRequest, text string, width int) []string {
 	if err != nil {
 		return textLines(req.st, text, width)
 	}
+	return colourFonts(out, fontSpans(text), req.md)
+}
+
+// fontSpan is the text of a <font color=…> tag and its colour.
+type fontSpan struct {
+	text  string
+	color lipgloss.Color
+}
+
+var (
+	fontTagged = regexp.MustCompile(`(?i)<font\b[^>]*?\bcolor\s*=\s*["']?(#[0-9a-f]{6}|#[0-9a-f]{3}|[a-z]+)\b["']?[^>]*>([^<\n]*)</font>`)
+	// plainSpan is text glamour shows as it is: no markdown, no mention to rename.
+	plainSpan  = regexp.MustCompile("^[^*_`\\[\\]<>\\\\~@#|]+$")
+	colorNames = map[string]string{
+		"red": "#ff0000", "green": "#008000", "blue": "#0000ff", "orange": "#ffa500", "yellow": "#ffff00",
+		"purple": "#800080", "gray": "#808080", "grey": "#808080", "black": "#000000", "white": "#ffffff",
+	}
+)
+
+// fontSpans lists DingTalk's <font color=…> spans of plain text, in order.
+func fontSpans(text string) []fontSpan {
+	if !strings.Contains(text, "<") {
+		return nil
+	}
+	var out []fontSpan
+	for _, m := range fontTagged.FindAllStringSubmatch(text, -1) {
+		inner := strings.TrimSpace(m[2])
+		c := strings.ToLower(m[1])
+		if n, ok := colorNames[c]; ok {
+			c = n
+		}
+		if len(c) == 4 && c[0] == '#' {
+			c = string([]byte{'#', c[1], c[1], c[2], c[2], c[3], c[3]})
+		}
+		if len(c) != 7 || c[0] != '#' || inner == "" || !plainSpan.MatchString(inner) {
+			continue
+		}
+		out = append(out, fontSpan{text: inner, color: lipgloss.Color(c)})
+	}
 	return out
+}
+
+// colourFonts draws the text of <font color=…> tags in their colour, as DingTalk does, finding
+// each span's text in order in the rendered lines. A span broken over two lines, or a colour
+// that would not show on the background, stays as glamour drew it; without colour, nothing
+// changes.
+func colourFonts(lines []string, spans []fontSpan, md markdownStyle) []string {
+	if len(spans) == 0 || md.profile == termenv.Ascii {
+		return lines
+	}
+	texts := make([]string, len(lines))
+	ats := make([][]int, len(lines))
+	for i, l := range lines {
+		texts[i], ats[i] = visibleText(l)
+	}
+	ranges := make([][]styledRange, len(lines))
+	li, off := 0, 0
+	for _, sp := range spans {
+		for lj := li; lj < len(lines); lj++ {
+			from := 0
+			if lj == li {
+				from = off
+			}
+			k := strings.Index(texts[lj][from:], sp.text)
+			if k < 0 {
+				continue
+			}
+			start := from + k
+			if shows(sp.color, md.dark) {
+				st := lipgloss.NewStyle().Foreground(sp.color)
+				ranges[lj] = append(ranges[lj], styledRange{start, start + len(sp.text), st})
+			}
+			li, off = lj, start+len(sp.text)
+			break
+		}
+	}
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = restyle(l, texts[i], ats[i], ranges[i])
+	}
+	return out
+}
+
+// shows reports whether a colour (#rrggbb) can be read on the background.
+func shows(c lipgloss.Color, dark bool) bool {
+	var r, g, b int
+	if _, err := fmt.Sscanf(string(c), "#%02x%02x%02x", &r, &g, &b); err != nil {
+		return false
+	}
+	lum := (0.2126*float64(r) + 0.7152*float64(g) + 0.0722*float64(b)) / 255
+	if dark {
+		return lum > 0.06
+	}
+	return lum < 0.94
 }
 
 // renderMarkdown is glamour with the composer's style, trimmed of blank edges.

@@ -233,25 +233,10 @@ func highlightMentions(st *styles, s string, names []string, at *dingtalk.At) st
 // escapeCode matches the terminal escape sequences glamour and lipgloss write: CSI and OSC.
 var escapeCode = regexp.MustCompile(`\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)`)
 
-// highlightLine styles each needle found in the visible text of one line. Escape codes inside a
-// match are written after it, so what follows keeps its style.
+// highlightLine styles each needle found in the visible text of one line.
 func highlightLine(style lipgloss.Style, line string, needles []string) string {
-	codes := escapeCode.FindAllStringIndex(line, -1)
-	plain := make([]byte, 0, len(line))
-	at := make([]int, 0, len(line)) // at[i] is where plain[i] is in line
-	for i, c := 0, 0; i < len(line); {
-		if c < len(codes) && i == codes[c][0] {
-			i = codes[c][1]
-			c++
-			continue
-		}
-		plain = append(plain, line[i])
-		at = append(at, i)
-		i++
-	}
-	text := string(plain)
-	type match struct{ start, end int }
-	var found []match
+	text, at := visibleText(line)
+	var found []styledRange
 	taken := make([]bool, len(text))
 	for _, n := range needles {
 		for from := 0; ; {
@@ -267,19 +252,52 @@ func highlightLine(style lipgloss.Style, line string, needles []string) string {
 			for x := start; x < end; x++ {
 				taken[x] = true
 			}
-			found = append(found, match{start, end})
+			found = append(found, styledRange{start, end, style})
 		}
 	}
-	if len(found) == 0 {
+	return restyle(line, text, at, found)
+}
+
+// visibleText is a line without its escape codes, and where each of its bytes is in the line.
+func visibleText(line string) (string, []int) {
+	codes := escapeCode.FindAllStringIndex(line, -1)
+	plain := make([]byte, 0, len(line))
+	at := make([]int, 0, len(line))
+	for i, c := 0, 0; i < len(line); {
+		if c < len(codes) && i == codes[c][0] {
+			i = codes[c][1]
+			c++
+			continue
+		}
+		plain = append(plain, line[i])
+		at = append(at, i)
+		i++
+	}
+	return string(plain), at
+}
+
+// styledRange is a part of a line's visible text, from byte start to end, to draw in style.
+type styledRange struct {
+	start, end int
+	style      lipgloss.Style
+}
+
+// restyle draws the ranges of a line's visible text (from visibleText) in their styles. Escape
+// codes inside a range are written after it, so what follows keeps its style.
+func restyle(line, text string, at []int, ranges []styledRange) string {
+	if len(ranges) == 0 {
 		return line
 	}
-	sort.Slice(found, func(i, j int) bool { return found[i].start < found[j].start })
+	sort.Slice(ranges, func(i, j int) bool { return ranges[i].start < ranges[j].start })
 	var b strings.Builder
 	prev := 0
-	for _, f := range found {
-		rawStart, rawEnd := at[f.start], at[f.end-1]+1
+	for _, r := range ranges {
+		rawStart, rawEnd := at[r.start], at[r.end-1]+1
+		if rawStart < prev {
+			continue // overlaps the one before
+		}
 		b.WriteString(line[prev:rawStart])
-		b.WriteString(style.Render(text[f.start:f.end]))
+		b.WriteString(r.style.Render(text[r.start:r.end]))
 		for _, c := range escapeCode.FindAllString(line[rawStart:rawEnd], -1) {
 			b.WriteString(c)
 		}

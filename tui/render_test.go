@@ -329,3 +329,37 @@ func TestHeadingsWithoutMarkersAndTitleAsTyped(t *testing.T) {
 		t.Errorf("the plain style keeps its markers: %q", m.md.config.H2.Prefix)
 	}
 }
+
+// <font color=…> text is drawn in its colour, as DingTalk does; not where it would not show,
+// and never without colour.
+func TestFontColourInThePreview(t *testing.T) {
+	lipgloss.SetColorProfile(termenv.TrueColor)
+	defer lipgloss.SetColorProfile(termenv.Ascii)
+	md := dingtalk.NewMarkdown("T", "a <font color=#ff0000>red words</font> b <font color='#00f'>blue</font>\n\n"+
+		"- <font color=black>black</font> and red words\n\n<font color=green>**bold**</font>")
+	render := func(opts Options) string {
+		m, err := New(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return renderPreview(renderRequest{msg: md, robot: testRobot, width: 60, md: m.md, st: m.st}).content
+	}
+	out := render(Options{Robots: []dingtalk.Robot{testRobot}, Dark: true})
+	red := lipgloss.NewStyle().Foreground(lipgloss.Color("#ff0000")).Render("red words")
+	if strings.Count(out, red) != 1 {
+		t.Errorf("red words coloured %d times, want once:\n%q", strings.Count(out, red), out)
+	}
+	if !strings.Contains(out, lipgloss.NewStyle().Foreground(lipgloss.Color("#0000ff")).Render("blue")) {
+		t.Errorf("#00f not coloured:\n%q", out)
+	}
+	if strings.Contains(out, lipgloss.NewStyle().Foreground(lipgloss.Color("#000000")).Render("black")) {
+		t.Errorf("black drawn on a dark background:\n%q", out)
+	}
+	if !strings.Contains(ansi.Strip(out), "a red words b blue") || !strings.Contains(ansi.Strip(out), "bold") {
+		t.Errorf("text changed:\n%s", ansi.Strip(out))
+	}
+	plain := render(Options{Robots: []dingtalk.Robot{testRobot}, Dark: true, NoColor: true})
+	if strings.Contains(plain, "38;2;255;0;0") {
+		t.Errorf("colour without colour:\n%q", plain)
+	}
+}
