@@ -140,17 +140,6 @@ func (m *Model) dropDeletedMentions(inText map[string]bool) tea.Cmd {
 	return tea.Batch(m.contentChanged(), m.setStatus(statusInfo, strings.Join(dropped, ", ")+" no longer mentioned: the @handle was deleted from the text"))
 }
 
-func namesOf(handles []string, cs dingtalk.Contacts) []string {
-	out := make([]string, len(handles))
-	for i, h := range handles {
-		out[i] = h
-		if c, ok := cs.ByHandle(h); ok {
-			out[i] = c.Name
-		}
-	}
-	return out
-}
-
 // toggleAtAll switches @all.
 func (m *Model) toggleAtAll() tea.Cmd {
 	if !m.form.canAtAll() {
