@@ -99,20 +99,11 @@ func (ts *toolset) preview(_ context.Context, req mcpgo.CallToolRequest) outcome
 			names = a.strs("atNames")
 		}
 	}
-	if err := a.err(); err != nil {
-		return failed(verb, r, err)
-	}
-	if err := ts.resolveMentions(&msg, names); err != nil {
-		return failed(verb, r, err)
-	}
-	robot, err := ts.usableRobot(robotName)
+	robot, err := ts.resolve(a, &r, &msg, names, robotName)
 	if err != nil {
-		if robot.Name != "" {
-			r.Robot = robot.Name
-		}
 		return failed(verb, r, err)
 	}
-	r.Robot, r.Sandbox, r.MaxBytes = robot.Name, ts.isSandbox(robot), intPtr(dingtalk.MaxBodyBytes)
+	r.MaxBytes = intPtr(dingtalk.MaxBodyBytes)
 	r.SendsLeft = ts.sendsLeft(robot)
 
 	p, err := dingtalk.Prepare(robot, msg, dingtalk.PrepareOptions{})

@@ -110,20 +110,10 @@ func (ts *toolset) sendHandler(name string, t dingtalk.MsgType) server.ToolHandl
 		}
 		msg := readMessage(a, t)
 		names := a.strs("atNames")
-		if err := a.err(); err != nil {
-			return failed(verb, r, err)
-		}
-		if err := ts.resolveMentions(&msg, names); err != nil {
-			return failed(verb, r, err)
-		}
-		robot, err := ts.usableRobot(robotName)
+		robot, err := ts.resolve(a, &r, &msg, names, robotName)
 		if err != nil {
-			if robot.Name != "" {
-				r.Robot = robot.Name
-			}
 			return failed(verb, r, err)
 		}
-		r.Robot, r.Sandbox = robot.Name, ts.isSandbox(robot)
 		msg.MsgUUID = uuid
 		if uuid == "" {
 			msg.MsgUUID = freshMsgUUID(robot, msg)
@@ -206,4 +196,24 @@ func freshMsgUUID(r dingtalk.Robot, msg dingtalk.Message) string {
 		return ""
 	}
 	return uuid
+}
+
+// resolve finishes reading a message call: the arguments must have read cleanly, named contacts
+// become mentions, and the robot must be usable. It records the robot in r, even a failing one.
+func (ts *toolset) resolve(a *args, r *Result, msg *dingtalk.Message, names []string, robotName string) (dingtalk.Robot, error) {
+	if err := a.err(); err != nil {
+		return dingtalk.Robot{}, err
+	}
+	if err := ts.resolveMentions(msg, names); err != nil {
+		return dingtalk.Robot{}, err
+	}
+	robot, err := ts.usableRobot(robotName)
+	if err != nil {
+		if robot.Name != "" {
+			r.Robot = robot.Name
+		}
+		return robot, err
+	}
+	r.Robot, r.Sandbox = robot.Name, ts.isSandbox(robot)
+	return robot, nil
 }
