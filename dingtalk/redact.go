@@ -22,6 +22,9 @@ func Redacted(rawURL string) string {
 	return u.String()
 }
 
+// RedactSecrets replaces every given secret in s, as it is and URL-encoded, with "REDACTED".
+func RedactSecrets(s string, secrets ...string) string { return redactor(secrets).apply(s) }
+
 // redactor removes every given secret from text. Values shorter than 4 characters are ignored
 // because they would mangle ordinary words.
 type redactor []string

@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"slices"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -169,15 +167,7 @@ type redactWriter struct {
 }
 
 func (r redactWriter) Write(p []byte) (int, error) {
-	s := string(p)
-	for _, v := range r.secrets {
-		if len(v) < 4 {
-			continue
-		}
-		s = strings.ReplaceAll(s, v, "REDACTED")
-		s = strings.ReplaceAll(s, url.QueryEscape(v), "REDACTED")
-	}
-	if _, err := io.WriteString(r.w, s); err != nil {
+	if _, err := io.WriteString(r.w, dingtalk.RedactSecrets(string(p), r.secrets...)); err != nil {
 		return 0, err
 	}
 	return len(p), nil
