@@ -167,15 +167,22 @@ type KeywordError struct {
 }
 
 func (e *KeywordError) Error() string {
-	where := "the text or title"
-	switch e.MsgType {
-	case TypeText:
-		where = "the text"
-	case TypeFeedCard:
-		where = "an item's title"
-	}
 	return fmt.Sprintf("message contains none of robot %s's keywords (%s): DingTalk would refuse it with errcode 310000; add one to %s",
-		e.Robot, quoteList(e.Keywords), where)
+		e.Robot, quoteList(e.Keywords), KeywordPlace(e.MsgType))
+}
+
+// KeywordPlace says where a message of type t must contain a security keyword: the fields
+// MatchKeyword searches.
+func KeywordPlace(t MsgType) string {
+	switch t {
+	case TypeText:
+		return "the text"
+	case TypeFeedCard:
+		return "an item's title"
+	case TypeActionCard:
+		return "the title, the text or a button label"
+	}
+	return "the text or title"
 }
 
 func quoteList(list []string) string {

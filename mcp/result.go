@@ -166,7 +166,7 @@ func (r *Result) fail(err error) {
 	case errors.As(err, &ke):
 		r.Error = KindKeywordMissing
 		r.Hint = fmt.Sprintf("robot %q only accepts messages containing one of its keywords (%s); put one in %s and call again",
-			r.Robot, strings.Join(ke.Keywords, ", "), keywordPlace(ke.MsgType))
+			r.Robot, strings.Join(ke.Keywords, ", "), dingtalk.KeywordPlace(ke.MsgType))
 	case errors.As(err, &rle):
 		r.Error = KindRateLimited
 		r.RetryAfterSeconds = intPtr(ceilSeconds(rle.Wait))
@@ -240,19 +240,6 @@ func webhookHint(code int, robot string) (string, bool) {
 		return fmt.Sprintf("the group of robot %q has been dissolved, so it can no longer post: %s", robot, fix), true
 	}
 	return "", false
-}
-
-// keywordPlace is where a message of type t must contain a keyword.
-func keywordPlace(t dingtalk.MsgType) string {
-	switch t {
-	case dingtalk.TypeText:
-		return "the text"
-	case dingtalk.TypeFeedCard:
-		return "an item's title"
-	case dingtalk.TypeActionCard:
-		return "the title, the text or a button label"
-	}
-	return "the text or title"
 }
 
 // fromPrepared copies what Prepare learned about a message into r.

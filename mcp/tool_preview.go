@@ -124,7 +124,7 @@ func (ts *toolset) preview(_ context.Context, req mcpgo.CallToolRequest) outcome
 		r.fail(err)
 		r.Hint = "DingTalk would refuse this message: fix the problems, preview again, then send"
 		if ke != nil {
-			r.Hint = fmt.Sprintf("DingTalk would refuse this message (errcode 310000): put one of robot %q's keywords (%s) in %s", robot.Name, strings.Join(robot.Keywords, ", "), keywordPlace(t))
+			r.Hint = fmt.Sprintf("DingTalk would refuse this message (errcode 310000): put one of robot %q's keywords (%s) in %s", robot.Name, strings.Join(robot.Keywords, ", "), dingtalk.KeywordPlace(t))
 		}
 		return outcome{result: r, text: previewText(r, p)}
 	}
