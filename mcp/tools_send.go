@@ -2,8 +2,6 @@ package mcp
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"strings"
 
@@ -189,13 +187,12 @@ func sentText(r Result, p *dingtalk.Prepared) string {
 // the outcome is unknown, and the agent can retry with it safely. A message so close to 20000
 // bytes that the key would push it over goes without.
 func freshMsgUUID(r dingtalk.Robot, msg dingtalk.Message) string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	uuid := "dingbot-" + hex.EncodeToString(b[:])
-	if p, err := dingtalk.Prepare(r, msg, dingtalk.PrepareOptions{}); err == nil && p.Bytes+len(`,"msgUuid":""`)+len(uuid) > dingtalk.MaxBodyBytes {
-		return ""
+	p, err := dingtalk.Prepare(r, msg, dingtalk.PrepareOptions{})
+	if err != nil {
+		// Refused anyway; the key only shows in the result.
+		return dingtalk.NewMsgUUID(0)
 	}
-	return uuid
+	return dingtalk.NewMsgUUID(p.Bytes)
 }
 
 // resolve finishes reading a message call: the arguments must have read cleanly, named contacts

@@ -2,8 +2,6 @@ package tui
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -80,13 +78,12 @@ func (m *Model) msgUUID(r dingtalk.Robot, msg dingtalk.Message) idempotentSend {
 		key.uuid = u.uuid
 		return key
 	}
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	key.uuid = "dingbot-" + hex.EncodeToString(b[:])
-	// The preview counted the body without it: a message right at the limit goes without.
-	if len(body)+len(`,"msgUuid":""`)+len(key.uuid) > dingtalk.MaxBodyBytes {
-		key.uuid = ""
+	// The size that counts is the prepared body, mentions inserted.
+	size := len(body)
+	if p, err := dingtalk.Prepare(r, msg, dingtalk.PrepareOptions{}); p != nil && err == nil {
+		size = p.Bytes
 	}
+	key.uuid = dingtalk.NewMsgUUID(size)
 	return key
 }
 
