@@ -511,7 +511,7 @@ func localHint(err error) string {
 	)
 	switch {
 	case errors.As(err, &kw):
-		return "add one of the robot's keywords to the text or title, or pass --append-keyword"
+		return "add one of the robot's keywords to " + dingtalk.KeywordPlace(kw.MsgType) + ", or pass --append-keyword"
 	case errors.As(err, &val):
 		return "fix the fields named above; nothing was sent"
 	case errors.As(err, &rate):
