@@ -47,6 +47,7 @@ var errcodeHints = map[int]string{
 	430103: "DingTalk found an image inappropriate: remove it",
 	430104: "DingTalk found the content inappropriate: rephrase it",
 	460101: "the request body is too large: keep it under 20000 bytes",
+	90030:  "the monthly webhook limit is used up (the organisation's quota, or a cap an admin set on this robot): stop sending to this robot until the month turns, or ask the admin to raise or exempt it",
 }
 
 // HintFor returns advice for an errcode, refined by errmsg where DingTalk packs several causes
@@ -191,4 +192,25 @@ func quoteList(list []string) string {
 		q[i] = fmt.Sprintf("%q", s)
 	}
 	return strings.Join(q, ", ")
+}
+
+// StateError says dingbot's state directory (rate-limit windows, drafts, history) could not be
+// used. Nothing was sent: dingbot never sends without knowing its rate-limit window.
+type StateError struct {
+	// Dir is the state directory, or the file inside it that failed.
+	Dir string
+	// Op says what dingbot was doing ("create", "lock", "read", "write").
+	Op  string
+	Err error
+}
+
+func (e *StateError) Error() string {
+	return fmt.Sprintf("state directory %s: %s: %v", e.Dir, e.Op, e.Err)
+}
+
+func (e *StateError) Unwrap() error { return e.Err }
+
+// Hint says how to fix the state directory.
+func (e *StateError) Hint() string {
+	return "make " + e.Dir + " writable by this user (or remove what blocks it), or point DINGBOT_STATE_DIR at a writable directory; nothing was sent"
 }

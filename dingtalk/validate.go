@@ -13,11 +13,16 @@ const MaxBodyBytes = 20000
 // MaxMentions is the most people one message may mention individually.
 const MaxMentions = 50
 
-var mobilePattern = regexp.MustCompile(`^(\d{3,20}|\+\d{1,4}-\d{3,20})$`)
+// mobilePattern is a mainland China mobile (11 digits starting with 1) or, outside the mainland,
+// "+CC-number" with a 1–4 digit country code and 4–14 digits, as DingTalk writes them.
+var mobilePattern = regexp.MustCompile(`^(1\d{10}|\+\d{1,4}-\d{4,14})$`)
 
-// ValidMobile reports whether s is written as DingTalk expects a mobile number:
-// digits ("13800000000") or "+CC-digits" for numbers outside mainland China ("+852-12345678").
+// ValidMobile reports whether s is written as DingTalk expects a mobile number: 11 digits in
+// mainland China ("13800000000") or "+CC-number" elsewhere ("+852-12345678").
 func ValidMobile(s string) bool { return mobilePattern.MatchString(s) }
+
+// MobileRule says how a mobile number must be written, for error messages.
+const MobileRule = "a mainland China mobile is 11 digits starting with 1 (13800000000); elsewhere write +CC-number (+852-12345678)"
 
 // Validate checks a message against DingTalk's rules for its type: required fields, URL
 // schemes, button settings and mentions. It does not check the encoded size; Prepare does.
@@ -180,7 +185,7 @@ func (v *validator) mentions(m Message) {
 	}
 	for i, mob := range at.AtMobiles {
 		if !ValidMobile(mob) {
-			v.add(fmt.Sprintf("at.atMobiles[%d]", i), "%q is not a mobile number: write digits (13800000000) or +CC-digits (+852-12345678)", mob)
+			v.add(fmt.Sprintf("at.atMobiles[%d]", i), "%q is not a mobile number: %s", mob, MobileRule)
 		}
 	}
 	for i, id := range at.AtUserIDs {
