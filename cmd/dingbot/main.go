@@ -10,9 +10,39 @@ import (
 	"syscall"
 )
 
+// stopSignals end dingbot gracefully: the context is cancelled, so a send stops, the composer
+// saves its draft and the MCP server closes. SIGHUP is a closed terminal, SIGQUIT ctrl+\.
+var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
+
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, stopSignals...)
+	got := make(chan os.Signal, 1)
+	go func() {
+		sig := <-sigs
+		got <- sig
+		cancel()
+		// A second signal while dingbot winds down ends it at once, as shells expect.
+		sig = <-sigs
+		os.Exit(signalExitCode(sig))
+	}()
 	code := run(ctx, os.Args[1:], streams{in: os.Stdin, out: os.Stdout, err: os.Stderr})
-	stop()
+	select {
+	case sig := <-got:
+		if code != exitOK {
+			// Interrupted: exit as shells report a process ended by that signal (130 for ctrl+c).
+			code = signalExitCode(sig)
+		}
+	default:
+	}
 	os.Exit(code)
+}
+
+// signalExitCode is 128 plus the signal's number, the shell convention (130 for SIGINT).
+func signalExitCode(sig os.Signal) int {
+	if s, ok := sig.(syscall.Signal); ok {
+		return 128 + int(s)
+	}
+	return 130
 }
