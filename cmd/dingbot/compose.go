@@ -8,7 +8,7 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 
 	"github.com/dingbot/dingbot/tui"
 )
@@ -56,7 +56,7 @@ func runComposer(ctx context.Context, g *globalFlags, file string, s streams) er
 		StateDir:     a.stateDir,
 		File:         file,
 		Notice:       a.notice,
-		Dark:         lipgloss.HasDarkBackground(),
+		Dark:         darkBackground(),
 		GlamourStyle: os.Getenv("GLAMOUR_STYLE"),
 		NoColor:      noColor,
 		Version:      buildVersion(),
@@ -65,6 +65,12 @@ func runComposer(ctx context.Context, g *globalFlags, file string, s streams) er
 		return fmt.Errorf("composer: %w", err)
 	}
 	return nil
+}
+
+// darkBackground asks the terminal for its background colour, once, before the composer starts:
+// the only command that asks (see internal/termguard).
+func darkBackground() bool {
+	return termenv.NewOutput(os.Stdout).HasDarkBackground()
 }
 
 func isTerminal(v any) bool {

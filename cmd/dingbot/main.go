@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/dingbot/dingbot/cmd/dingbot/internal/termguard"
 )
 
 // stopSignals end dingbot gracefully: the context is cancelled, so a send stops, the composer
@@ -15,6 +17,7 @@ import (
 var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
 
 func main() {
+	termguard.Restore()
 	ctx, cancel := context.WithCancel(context.Background())
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, stopSignals...)
