@@ -4,7 +4,11 @@ package config
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/dingbot/dingbot/dingtalk"
 )
@@ -65,6 +69,9 @@ type Config struct {
 	// environment (their secret_env variable is not set), with the reason. They are not in Robots;
 	// asking for one by name returns its reason, so the other robots keep working.
 	Unavailable map[string]error
+
+	// badDefault explains a default_robot that names no robot; asking for the default returns it.
+	badDefault error
 }
 
 // ErrNoRobots is returned when a robot is asked for and none is configured.
@@ -86,23 +93,25 @@ func (c *Config) Names() []string {
 }
 
 // Robot returns the robot called name, or the default robot when name is "". A name matches
-// exactly, else case-insensitively.
+// exactly, else case-insensitively. Errors list the configured robots and suggest the nearest
+// name.
 func (c *Config) Robot(name string) (dingtalk.Robot, error) {
 	if c.Empty() {
 		return dingtalk.Robot{}, ErrNoRobots
 	}
 	name = strings.TrimSpace(name)
-	if name == "" && c.DefaultRobot != "" {
-		name = c.DefaultRobot
+	if name == "" {
+		switch {
+		case c.DefaultRobot != "":
+			name = c.DefaultRobot
+		case c.badDefault != nil:
+			return dingtalk.Robot{}, fmt.Errorf("%w; choose one with --robot NAME", c.badDefault)
+		default:
+			return dingtalk.Robot{}, fmt.Errorf("%d robots are configured and none is the default: choose one of %s (--robot NAME), or set default_robot in the config", len(c.Robots)+len(c.Unavailable), c.listNames())
+		}
 	}
 	if err, ok := c.Unavailable[name]; ok {
 		return dingtalk.Robot{}, err
-	}
-	if name == "" {
-		if c.DefaultRobot == "" {
-			return dingtalk.Robot{}, fmt.Errorf("%d robots are configured and none is the default: choose one of %s, or set default_robot in the config", len(c.Robots), strings.Join(c.Names(), ", "))
-		}
-		name = c.DefaultRobot
 	}
 	for _, r := range c.Robots {
 		if r.Name == name {
@@ -114,5 +123,77 @@ func (c *Config) Robot(name string) (dingtalk.Robot, error) {
 			return r, nil
 		}
 	}
-	return dingtalk.Robot{}, fmt.Errorf("%w %q; configured: %s", ErrUnknownRobot, name, strings.Join(c.Names(), ", "))
+	return dingtalk.Robot{}, fmt.Errorf("%w %q%s; configured: %s", ErrUnknownRobot, SafeName(name), c.suggestRobot(name), c.listNames())
+}
+
+// listNames lists the robots for an error: the usable ones, then the unavailable ones marked.
+func (c *Config) listNames() string {
+	names := c.Names()
+	for i, n := range names {
+		names[i] = SafeName(n)
+	}
+	var off []string
+	for n := range c.Unavailable {
+		off = append(off, SafeName(n)+" (unavailable)")
+	}
+	slices.Sort(off)
+	names = append(names, off...)
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
+// suggestRobot returns ` (did you mean "x"?)` for the robot name nearest to name, if one is close.
+func (c *Config) suggestRobot(name string) string {
+	all := c.Names()
+	for n := range c.Unavailable {
+		all = append(all, n)
+	}
+	slices.Sort(all)
+	if best := Nearest(name, all); best != "" {
+		return fmt.Sprintf(" (did you mean %q?)", SafeName(best))
+	}
+	return ""
+}
+
+// Nearest returns the candidate closest to s (ignoring case), if it is close enough to be a
+// likely typo: at most a third of its length (and at least 1, at most 3) edits away, or a prefix.
+func Nearest(s string, candidates []string) string {
+	s = strings.ToLower(s)
+	best, bestDist := "", -1
+	for _, cand := range candidates {
+		d := distance(s, strings.ToLower(cand))
+		limit := min(max(len(cand)/3, 1), 3)
+		if d > limit && !(len(s) >= 2 && strings.HasPrefix(strings.ToLower(cand), s)) {
+			continue
+		}
+		if bestDist < 0 || d < bestDist {
+			best, bestDist = cand, d
+		}
+	}
+	return best
+}
+
+// SafeName renders a name from the config for a terminal: printable as it is, otherwise quoted
+// with its control characters escaped, so that a name can never carry terminal escape codes.
+func SafeName(name string) string {
+	if printable(name) {
+		return name
+	}
+	q := strconv.QuoteToGraphic(name)
+	return q[1 : len(q)-1]
+}
+
+// printable reports whether s holds no control characters and is valid UTF-8.
+func printable(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == '\u202e' {
+			return false
+		}
+	}
+	return true
 }

@@ -46,6 +46,10 @@ func Load(path string) (*Config, error) {
 			c.Warnings = append(c.Warnings, w)
 		}
 	}
+	// Warnings echo what the user wrote; a secret written into the wrong key must not be shown.
+	for i, w := range c.Warnings {
+		c.Warnings[i] = dingtalk.MaskSecretLike(w)
+	}
 	return c, nil
 }
 
@@ -79,18 +83,19 @@ func (c *Config) build(f *File) error {
 			c.Unavailable[name] = fileErr(err)
 			var unset *unsetEnvError
 			if errors.As(err, &unset) {
-				c.Warnings = append(c.Warnings, fmt.Sprintf("robot %s is unavailable until %s is set (its secret_env); the other robots work", name, unset.name))
+				c.Warnings = append(c.Warnings, fmt.Sprintf("robot %s is unavailable until %s is set (its secret_env); the other robots work", SafeName(name), unset.name))
 			} else {
-				c.Warnings = append(c.Warnings, fmt.Sprintf("robot %s is unavailable until its config is fixed: %v", name, fileErr(err)))
+				c.Warnings = append(c.Warnings, fmt.Sprintf("robot %s is unavailable until its config is fixed: %v", SafeName(name), fileErr(err)))
 			}
 			continue
 		}
 		c.Robots = append(c.Robots, r)
 	}
 
-	contacts, cerrs := contacts(f.Contacts)
-	for _, err := range cerrs {
-		errs = append(errs, fileErr(err))
+	// A broken contact is left out, with a warning: the robots and the other contacts work.
+	contacts, problems := contacts(f.Contacts)
+	for _, err := range problems {
+		c.Warnings = append(c.Warnings, fileErr(err).Error()+"; the contact is left out")
 	}
 	c.Contacts = contacts
 
@@ -106,10 +111,10 @@ func (c *Config) build(f *File) error {
 	case c.DefaultRobot != "":
 		_, unavailable := c.Unavailable[c.DefaultRobot]
 		if _, ok := c.find(c.DefaultRobot); !ok && !unavailable {
-			if c.Empty() {
-				return fileErr(fmt.Errorf("default_robot %q: no robots are configured (add a [robots.%s] table)", c.DefaultRobot, c.DefaultRobot))
-			}
-			return fileErr(fmt.Errorf("default_robot %q is not a configured robot; configured: %s", c.DefaultRobot, strings.Join(c.Names(), ", ")))
+			// A mistyped default disables only the default: every robot still works by name.
+			c.badDefault = fileErr(fmt.Errorf("default_robot %q is not a configured robot%s; configured: %s", SafeName(c.DefaultRobot), c.suggestRobot(c.DefaultRobot), c.listNames()))
+			c.Warnings = append(c.Warnings, c.badDefault.Error()+"; give a robot with --robot NAME, or fix default_robot")
+			c.DefaultRobot = ""
 		}
 	case len(c.Robots) == 1 && len(c.Unavailable) == 0:
 		c.DefaultRobot = c.Robots[0].Name
@@ -140,7 +145,10 @@ func robot(name string, rc RobotConfig) (dingtalk.Robot, error) {
 		return dingtalk.Robot{}, errors.New("a robot has an empty name: write [robots.NAME]")
 	}
 	fail := func(format string, args ...any) (dingtalk.Robot, error) {
-		return dingtalk.Robot{}, fmt.Errorf("robot %s: "+format, append([]any{name}, args...)...)
+		return dingtalk.Robot{}, fmt.Errorf("robot %s: "+format, append([]any{SafeName(name)}, args...)...)
+	}
+	if !printable(name) {
+		return fail("the name contains control characters: rename the table [robots.NAME] to plain text")
 	}
 	r := dingtalk.Robot{
 		Name:            name,
@@ -156,6 +164,11 @@ func robot(name string, rc RobotConfig) (dingtalk.Robot, error) {
 	switch {
 	case secret != "" && envName != "":
 		return fail("set either secret or secret_env, not both")
+	case envName != "" && dingtalk.LooksSecret(envName):
+		// The secret itself pasted where the variable's name belongs: never echo it.
+		return fail("secret_env must name an environment variable, but it holds what looks like a secret or token: move the value into a variable (export DINGBOT_%s_SECRET=…) and write secret_env = \"DINGBOT_%s_SECRET\", or use secret = \"SEC…\" in a file only you can read", envSuffix(name), envSuffix(name))
+	case envName != "" && !envNamePattern.MatchString(envName):
+		return fail("secret_env %q is not an environment variable name: use letters, digits and _ (e.g. DINGBOT_%s_SECRET)", dingtalk.MaskSecretLike(envName), envSuffix(name))
 	case envName != "":
 		v, ok := os.LookupEnv(envName)
 		if !ok || strings.TrimSpace(v) == "" {
@@ -180,20 +193,37 @@ func robot(name string, rc RobotConfig) (dingtalk.Robot, error) {
 	return r, nil
 }
 
+// envNamePattern is a portable environment variable name.
+var envNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// envSuffix turns a robot name into the part of a suggested variable name: OPS for "ops".
+func envSuffix(name string) string {
+	var b strings.Builder
+	for _, r := range strings.ToUpper(name) {
+		if r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	if b.Len() == 0 {
+		return "ROBOT"
+	}
+	return b.String()
+}
+
 // unsetEnvError says a robot's secret_env names a variable that is not set. Only that robot is
 // unusable: the config itself is fine.
 type unsetEnvError struct{ robot, name string }
 
 func (e *unsetEnvError) Error() string {
-	return fmt.Sprintf("robot %s: secret_env: environment variable %s is not set (or is empty): export it, or use another robot", e.robot, e.name)
+	return fmt.Sprintf("robot %s: secret_env: environment variable %s is not set (or is empty): export it, or use another robot", SafeName(e.robot), e.name)
 }
 
-// mobilePattern is a mainland number (digits) or +CC-number, as DingTalk writes them.
-var mobilePattern = regexp.MustCompile(`^(\d{3,20}|\+\d{1,4}-\d{3,20})$`)
-
-// contacts validates the [[contacts]] entries.
+// contacts validates the [[contacts]] entries and returns the usable ones, with a problem for
+// each entry left out.
 func contacts(list []ContactConfig) (dingtalk.Contacts, []error) {
-	var errs []error
+	var problems []error
 	out := make(dingtalk.Contacts, 0, len(list))
 	seen := map[string]int{}
 	for i, cc := range list {
@@ -202,24 +232,37 @@ func contacts(list []ContactConfig) (dingtalk.Contacts, []error) {
 			Mobile: strings.TrimSpace(cc.Mobile),
 			UserID: strings.TrimSpace(cc.UserID),
 		}
-		label := fmt.Sprintf("contact %q", c.Name)
-		if c.Name == "" {
+		label := fmt.Sprintf("contact %q", SafeName(c.Name))
+		var errs []error
+		switch first, dup := seen[strings.ToLower(c.Name)]; {
+		case c.Name == "":
 			label = fmt.Sprintf("contact #%d", i+1)
-			errs = append(errs, fmt.Errorf("%s: name is required", label))
-		} else if first, dup := seen[strings.ToLower(c.Name)]; dup {
-			errs = append(errs, fmt.Errorf("%s: duplicate name (also contact #%d); names must differ, ignoring case", label, first))
-		} else {
+			errs = append(errs, errors.New("name is required"))
+		case !printable(c.Name):
+			errs = append(errs, errors.New("the name contains control characters"))
+		case dup:
+			errs = append(errs, fmt.Errorf("duplicate name (also contact #%d); names must differ, ignoring case", first))
+		default:
 			seen[strings.ToLower(c.Name)] = i + 1
 		}
 		if c.Mobile == "" && c.UserID == "" {
-			errs = append(errs, fmt.Errorf("%s: give a mobile or a user_id (or both)", label))
+			errs = append(errs, errors.New("give a mobile or a user_id (or both)"))
 		}
-		if c.Mobile != "" && !mobilePattern.MatchString(c.Mobile) {
-			errs = append(errs, fmt.Errorf("%s: mobile %q must be digits, or +CC-digits outside mainland China (e.g. +852-12345678)", label, c.Mobile))
+		if c.Mobile != "" && !dingtalk.ValidMobile(c.Mobile) {
+			errs = append(errs, fmt.Errorf("mobile %q is not a mobile number: %s", dingtalk.MaskSecretLike(c.Mobile), dingtalk.MobileRule))
+		}
+		if c.UserID != "" && !printable(c.UserID) {
+			errs = append(errs, errors.New("user_id contains control characters"))
+		}
+		if len(errs) > 0 {
+			for _, err := range errs {
+				problems = append(problems, fmt.Errorf("%s: %w", label, err))
+			}
+			continue
 		}
 		out = append(out, c)
 	}
-	return out, errs
+	return out, problems
 }
 
 // applyEnv adds robot "default" from DINGTALK_BOT_ACCESS_TOKEN and DINGTALK_BOT_SECRET.

@@ -151,14 +151,6 @@ func TestLoadValidation(t *testing.T) {
 		{"eleven keywords", "[robots.ops]\nwebhook = \"" + token + "\"\nkeywords = [\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\",\"10\",\"11\"]\n", nil, "keywords: 11 given, but a DingTalk robot has at most 10"},
 		{"empty keyword", "[robots.ops]\nwebhook = \"" + token + "\"\nkeywords = [\"a\", \" \"]\n", nil, "robot ops: keywords: a keyword is empty"},
 		{"empty robot name", "[robots.\"\"]\nwebhook = \"" + token + "\"\n", nil, "a robot has an empty name"},
-		{"default_robot unknown", "default_robot = \"prod\"\n[robots.ops]\nwebhook = \"" + token + "\"\n", nil, `default_robot "prod" is not a configured robot; configured: ops`},
-		{"default_robot without robots", "default_robot = \"prod\"\n", nil, `default_robot "prod": no robots are configured`},
-		{"contact without name", "[[contacts]]\nmobile = \"13800000000\"\n", nil, "contact #1: name is required"},
-		{"contact without handle", "[[contacts]]\nname = \"Alice\"\n", nil, `contact "Alice": give a mobile or a user_id`},
-		{"duplicate contact", "[[contacts]]\nname = \"Alice\"\nuser_id = \"a\"\n[[contacts]]\nname = \"alice\"\nuser_id = \"b\"\n", nil, `contact "alice": duplicate name (also contact #1)`},
-		{"mobile letters", "[[contacts]]\nname = \"Alice\"\nmobile = \"138-abc\"\n", nil, `contact "Alice": mobile "138-abc" must be digits, or +CC-digits`},
-		{"mobile plus without dash", "[[contacts]]\nname = \"Alice\"\nmobile = \"+85212345678\"\n", nil, `mobile "+85212345678" must be digits`},
-		{"mobile spaces inside", "[[contacts]]\nname = \"Alice\"\nmobile = \"138 0000 0000\"\n", nil, "must be digits"},
 		{"env token invalid", "", map[string]string{EnvToken: "https://evil.example.com/robot/send?access_token=" + token}, EnvToken + ": webhook host"},
 		{"env secret prefix", "", map[string]string{EnvToken: token, EnvSecret: "nope"}, EnvSecret + " must start with SEC"},
 	}
@@ -198,18 +190,8 @@ func TestLoadValidation(t *testing.T) {
 
 func TestLoadReportsAllErrors(t *testing.T) {
 	cleanEnv(t)
-	path := writeConfig(t, "[robots.a]\nsecret = \"x\"\n[robots.b]\nwebhook = \""+token+"\"\nsecret = \"y\"\n[robots.ok]\nwebhook = \""+token+"\"\n[[contacts]]\nname = \"C\"\n[[contacts]]\nname = \"D\"\nmobile = \"1-2\"\n")
-	_, err := Load(path)
-	if err == nil {
-		t.Fatal("no error")
-	}
-	for _, want := range []string{path + `: contact "C"`, path + `: contact "D"`} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q lacks %q", err, want)
-		}
-	}
 	// Robot problems do not stop the config: each robot's problem is reported, the rest work.
-	path = writeConfig(t, "[robots.a]\nsecret = \"x\"\n[robots.b]\nwebhook = \""+token+"\"\nsecret = \"y\"\n[robots.ok]\nwebhook = \""+token+"\"\n")
+	path := writeConfig(t, "[robots.a]\nsecret = \"x\"\n[robots.b]\nwebhook = \""+token+"\"\nsecret = \"y\"\n[robots.ok]\nwebhook = \""+token+"\"\n")
 	c, err := Load(path)
 	if err != nil {
 		t.Fatal(err)
@@ -445,5 +427,118 @@ func TestUnsetSecretEnvDisablesOnlyThatRobot(t *testing.T) {
 	}
 	if _, err := c.Robot(""); err == nil || errors.Is(err, ErrNoRobots) || !strings.Contains(err.Error(), "DINGBOT_TEST_UNSET_VAR") {
 		t.Fatalf("Robot(\"\") = %v, want the unset variable explained", err)
+	}
+}
+
+// TestBrokenPartsDisableOnlyThemselves: a broken contact or a mistyped default_robot leaves the
+// rest of the config working, with a warning that names the problem, lists what is configured
+// and suggests the nearest name.
+func TestBrokenPartsDisableOnlyThemselves(t *testing.T) {
+	contactCases := []struct{ name, doc, want string }{
+		{"contact without name", "[[contacts]]\nmobile = \"13800000000\"\n", "contact #1: name is required"},
+		{"contact without handle", "[[contacts]]\nname = \"Alice\"\n", `contact "Alice": give a mobile or a user_id`},
+		{"duplicate contact", "[[contacts]]\nname = \"Alice\"\nuser_id = \"a\"\n[[contacts]]\nname = \"alice\"\nuser_id = \"b\"\n", `contact "alice": duplicate name (also contact #1)`},
+		{"mobile letters", "[[contacts]]\nname = \"Alice\"\nmobile = \"138-abc\"\n", `contact "Alice": mobile "138-abc" is not a mobile number`},
+		{"mobile too short", "[[contacts]]\nname = \"Alice\"\nmobile = \"123\"\n", `contact "Alice": mobile "123" is not a mobile number: a mainland China mobile is 11 digits`},
+		{"mobile plus without dash", "[[contacts]]\nname = \"Alice\"\nmobile = \"+85212345678\"\n", `contact "Alice": mobile "+85212345678" is not a mobile number`},
+		{"mobile spaces inside", "[[contacts]]\nname = \"Alice\"\nmobile = \"138 0000 0000\"\n", `contact "Alice": mobile "138 0000 0000" is not a mobile number`},
+		{"control characters", "[[contacts]]\nname = \"Al\\u001b[31mice\"\nmobile = \"13800000000\"\n", `contact "Al\\x1b[31mice": the name contains control characters`},
+	}
+	for _, tt := range contactCases {
+		t.Run(tt.name, func(t *testing.T) {
+			cleanEnv(t)
+			path := writeConfig(t, "[robots.ops]\nwebhook = \""+token+"\"\n"+tt.doc+"[[contacts]]\nname = \"Bob\"\nuser_id = \"bob01\"\n")
+			c, err := Load(path)
+			if err != nil {
+				t.Fatalf("Load: %v (a broken contact must not stop the config)", err)
+			}
+			warnings := strings.Join(c.Warnings, "\n")
+			if !strings.Contains(warnings, path+": "+tt.want) || !strings.Contains(warnings, "left out") {
+				t.Fatalf("warnings %q, want %q", warnings, tt.want)
+			}
+			if strings.ContainsRune(warnings, 0x1b) {
+				t.Fatalf("warnings carry a raw escape: %q", warnings)
+			}
+			if _, err := c.Robot("ops"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Contacts.Find("Bob"); err != nil {
+				t.Fatalf("the good contact is gone: %+v", c.Contacts)
+			}
+		})
+	}
+
+	t.Run("mistyped default_robot", func(t *testing.T) {
+		cleanEnv(t)
+		path := writeConfig(t, "default_robot = \"opz\"\n[robots.ops]\nwebhook = \""+token+"\"\n[robots.alerts]\nwebhook = \""+token+"\"\n[robots.off]\nwebhook = \""+token+"\"\nsecret_env = \"DINGBOT_TEST_UNSET_VAR\"\n")
+		c, err := Load(path)
+		if err != nil {
+			t.Fatalf("Load: %v", err)
+		}
+		want := `default_robot "opz" is not a configured robot (did you mean "ops"?); configured: alerts, ops, off (unavailable)`
+		if !strings.Contains(strings.Join(c.Warnings, "\n"), want) {
+			t.Fatalf("warnings %q lack %q", c.Warnings, want)
+		}
+		if _, err := c.Robot(""); err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "--robot NAME") {
+			t.Fatalf("Robot(\"\") = %v, want %q", err, want)
+		}
+		for _, name := range []string{"ops", "alerts"} {
+			if r, err := c.Robot(name); err != nil || r.Name != name {
+				t.Fatalf("Robot(%s) = %v, %v: an explicit robot must work", name, r, err)
+			}
+		}
+		if _, err := c.Robot("alert"); err == nil || !strings.Contains(err.Error(), `(did you mean "alerts"?); configured: alerts, ops, off (unavailable)`) {
+			t.Fatalf("Robot(alert) = %v", err)
+		}
+	})
+
+	t.Run("default_robot without robots", func(t *testing.T) {
+		cleanEnv(t)
+		c, err := Load(writeConfig(t, "default_robot = \"prod\"\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !c.Empty() || !strings.Contains(strings.Join(c.Warnings, "\n"), `default_robot "prod" is not a configured robot; configured: none`) {
+			t.Fatalf("warnings %q", c.Warnings)
+		}
+	})
+}
+
+// TestSecretInWrongKeyNeverEchoed: a secret or token pasted into secret_env, a key name or a
+// mobile is never printed back, in warnings or errors.
+func TestSecretInWrongKeyNeverEchoed(t *testing.T) {
+	const secret = "SEC0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
+	for _, doc := range []string{
+		"[robots.ops]\nwebhook = \"" + token + "\"\nsecret_env = \"" + secret + "\"\n",
+		"[robots.ops]\nwebhook = \"" + token + "\"\nsecret_env = \"" + token + "\"\n",
+		"[robots.ops]\nwebhook = \"" + token + "\"\nsecret_env = \"" + secret[:20] + " x\"\n",
+		"[robots.ops]\nwebhook = \"" + token + "\"\n" + secret + " = 1\n",
+		"[robots.ops]\nwebhook = \"" + token + "\"\nsecrte = \"" + secret + "\"\n",
+		"[robots.ops]\nwebhook = \"" + token + "\"\nsecret = " + secret + "\n",
+		"[[contacts]]\nname = \"A\"\nmobile = \"" + secret + "\"\n",
+	} {
+		cleanEnv(t)
+		c, err := Load(writeConfig(t, doc))
+		var text []string
+		if err != nil {
+			text = append(text, err.Error())
+		} else {
+			text = append(text, c.Warnings...)
+			for _, e := range c.Unavailable {
+				text = append(text, e.Error())
+			}
+			if _, err := c.Robot("ops"); err != nil {
+				text = append(text, err.Error())
+			}
+		}
+		all := strings.Join(text, "\n")
+		if all == "" {
+			t.Errorf("config %q: no error or warning at all", doc)
+		}
+		for _, part := range []string{secret[3:15], secret[40:52], token[:12], token[20:32]} {
+			if strings.Contains(all, part) {
+				t.Errorf("config %q: output contains part of a credential %q:\n%s", doc, part, all)
+			}
+		}
 	}
 }

@@ -11,11 +11,18 @@ import (
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
+
+	"github.com/dingbot/dingbot/dingtalk"
 )
 
 // Parse decodes a config file strictly: unknown keys, type mismatches and syntax errors are
 // errors that begin with name and the line (and column) where they occur.
 func Parse(name string, data []byte) (*File, error) {
+	// Editors on Windows may save UTF-8 with a byte-order mark; TOML itself does not allow one.
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	if err := unknownKeys(name, data); err != nil {
+		return nil, err
+	}
 	var f File
 	dec := toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
@@ -31,16 +38,16 @@ func decodeError(name string, err error) error {
 		errs := make([]error, 0, len(missing.Errors))
 		for _, e := range missing.Errors {
 			line, _ := e.Position()
-			errs = append(errs, fmt.Errorf("%s:%d: unknown key %q%s", name, line, keyString(e.Key()), suggest(e.Key())))
+			errs = append(errs, fmt.Errorf("%s:%d: unknown key %q%s", name, line, dingtalk.MaskSecretLike(keyString(e.Key())), suggest(e.Key())))
 		}
 		return errors.Join(errs...)
 	}
 	var de *toml.DecodeError
 	if errors.As(err, &de) {
 		line, col := de.Position()
-		return fmt.Errorf("%s:%d:%d: %s", name, line, col, message(de))
+		return fmt.Errorf("%s:%d:%d: %s", name, line, col, dingtalk.MaskSecretLike(message(de)))
 	}
-	return fmt.Errorf("%s: %s", name, message(err))
+	return fmt.Errorf("%s: %s", name, dingtalk.MaskSecretLike(message(err)))
 }
 
 // message is err's text without go-toml's prefix, with type mismatches in the file's terms

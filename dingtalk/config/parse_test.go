@@ -1,8 +1,10 @@
 package config
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseErrors(t *testing.T) {
@@ -212,6 +214,57 @@ func TestSuggest(t *testing.T) {
 		got := suggest(tt.key)
 		if tt.want == "" && got != "" || tt.want != "" && !strings.Contains(got, `"`+tt.want+`"`) {
 			t.Errorf("suggest(%q) = %q, want %q", tt.key, got, tt.want)
+		}
+	}
+}
+
+func TestParseAcceptsByteOrderMark(t *testing.T) {
+	f, err := Parse("config.toml", []byte("\ufeffdefault_robot = \"ops\"\n[robots.ops]\nwebhook = \"tok\"\n"))
+	if err != nil {
+		t.Fatalf("a config saved with a UTF-8 BOM: %v", err)
+	}
+	if f.DefaultRobot != "ops" || f.Robots["ops"].Webhook != "tok" {
+		t.Fatalf("parsed %+v", f)
+	}
+}
+
+// TestManyUnknownKeysStayFast: reporting unknown keys is linear in the file's size (go-toml's
+// strict decoder took half a minute for 40 000), and the error stays short.
+func TestManyUnknownKeysStayFast(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("[robots.ops]\nwebhook = \"tok\"\n")
+	for i := range 40000 {
+		fmt.Fprintf(&b, "k%d = \"v\"\n", i)
+	}
+	start := time.Now()
+	_, err := Parse("config.toml", []byte(b.String()))
+	took := time.Since(start)
+	if err == nil {
+		t.Fatal("no error for 40 000 unknown keys")
+	}
+	if took > 2*time.Second {
+		t.Errorf("40 000 unknown keys took %v", took)
+	}
+	msg := err.Error()
+	for _, want := range []string{`config.toml:3: unknown key "robots.ops.k0"`, "and 39980 more unknown keys"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error lacks %q:\n%.500s", want, msg)
+		}
+	}
+	if len(msg) > 5000 {
+		t.Errorf("error is %d bytes long", len(msg))
+	}
+}
+
+func TestUnknownKeysInInlineTablesAndArrays(t *testing.T) {
+	for doc, want := range map[string]string{
+		"robots = { ops = { webhook = \"t\", colour = 1 } }\n":              `config.toml:1: unknown key "robots.ops.colour"`,
+		"contacts = [ { name = \"A\", user_id = \"a\" }, { phone = 1 } ]\n": `config.toml:1: unknown key "contacts.phone"`,
+		"[robots]\nops.webhook = \"t\"\nops.secrte = \"x\"\n":               `config.toml:3: unknown key "robots.ops.secrte" (did you mean "secret"?)`,
+	} {
+		_, err := Parse("config.toml", []byte(doc))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Parse(%q) = %v, want %q", doc, err, want)
 		}
 	}
 }
