@@ -20,7 +20,7 @@ import (
 // ContentType is the request's Content-Type, exactly as DingTalk documents it (JSON is UTF-8).
 const ContentType = "application/json"
 
-// DefaultTimeout bounds one request to DingTalk.
+// DefaultTimeout bounds one send to DingTalk, its resend included.
 const DefaultTimeout = 10 * time.Second
 
 // Limiter hands out send slots per robot; *ratelimit.Limiter implements it across processes.
@@ -67,9 +67,14 @@ type Client struct {
 	Now func() time.Time
 	// RetryDelay is the pause before the single resend of a request that is safe to resend.
 	RetryDelay time.Duration
+	// Timeout bounds a whole send once it has its rate-limit slot: the request, the pause and
+	// the resend together. Zero leaves only the context's deadline and HTTP's own Timeout,
+	// which, if set, caps each request on its own.
+	Timeout time.Duration
 }
 
-// NewClient returns a client whose requests time out after timeout (DefaultTimeout if zero).
+// NewClient returns a client whose sends time out after timeout (DefaultTimeout if zero),
+// resend included.
 func NewClient(timeout time.Duration) *Client {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
@@ -77,8 +82,10 @@ func NewClient(timeout time.Duration) *Client {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.Proxy = http.ProxyFromEnvironment
 	return &Client{
-		HTTP:       &http.Client{Timeout: timeout, Transport: transport},
+		// No per-request Timeout: it would start again for the resend. Timeout bounds both.
+		HTTP:       &http.Client{Transport: transport},
 		RetryDelay: 500 * time.Millisecond,
+		Timeout:    timeout,
 	}
 }
 
@@ -91,6 +98,13 @@ type Result struct {
 	Errmsg  string
 	// Prepared is the message as sent, mentions inserted.
 	Prepared *Prepared
+	// Attempts is how many requests the send made: 1, or 2 when it was resent.
+	Attempts int
+	// Resent is true when a second request went out because the first failed (ResentAfter);
+	// the message carried a msgUuid or the first request never left, so it was posted once.
+	Resent bool
+	// ResentAfter is the failure of the first request, when Resent.
+	ResentAfter *TransportError
 }
 
 // Send prepares m for robot r (see Prepare) and posts it. Errors are *ValidationError or
@@ -113,37 +127,98 @@ func (c *Client) SendWith(ctx context.Context, r Robot, m Message, opts PrepareO
 	return c.post(ctx, r, ep, p)
 }
 
-// post sends a prepared body, resending once only when that cannot post the message twice:
-// the first request never left this machine, or the message carries a msgUuid.
+// post sends a prepared body, resending once only when that cannot post the message twice
+// (the first request never left this machine, or the message carries a msgUuid) and enough of
+// the one timeout is left for it: the whole send, resend included, ends within c.Timeout.
 func (c *Client) post(ctx context.Context, r Robot, ep Endpoint, p *Prepared) (*Result, error) {
 	if err := c.takeSlot(ctx, r, ep); err != nil {
 		return nil, err
 	}
+	ctx, cancel, ours := c.withTimeout(ctx)
+	defer cancel()
 	res, err := c.attempt(ctx, r, ep, p)
-	var te *TransportError
-	if err == nil || !errors.As(err, &te) {
-		return res, err
+	if err == nil {
+		res.Attempts = 1
+		return res, nil
 	}
-	c.releaseIfUnsent(ep, te)
-	if te.Kind == KindCanceled || ctx.Err() != nil || (te.MaybeDelivered && p.Message.MsgUUID == "") {
+	var first *TransportError
+	if !errors.As(err, &first) {
 		return nil, err
 	}
+	c.explainTimeout(ctx, first, ours)
+	c.releaseIfUnsent(ep, first)
+	if !c.mayResend(ctx, first, p) {
+		return nil, first
+	}
+	pause := time.NewTimer(c.RetryDelay)
 	select {
 	case <-ctx.Done():
-		return nil, err
-	case <-time.After(c.RetryDelay):
+		pause.Stop()
+		return nil, first
+	case <-pause.C:
 	}
 	if c.Limiter != nil {
 		if wait, lerr := c.Limiter.Reserve(ep.Token); lerr != nil || wait > 0 {
-			return nil, err
+			return nil, first
 		}
 	}
 	res, err = c.attempt(ctx, r, ep, p)
-	if errors.As(err, &te) {
-		te.Resent = true
-		c.releaseIfUnsent(ep, te)
+	var (
+		second *TransportError
+		api    *APIError
+	)
+	switch {
+	case err == nil:
+		res.Attempts, res.Resent, res.ResentAfter = 2, true, first
+		return res, nil
+	case errors.As(err, &second):
+		c.explainTimeout(ctx, second, ours)
+		c.releaseIfUnsent(ep, second)
+		second.Resent = true
+		// The first request may have posted the message even if the second never left.
+		second.MaybeDelivered = second.MaybeDelivered || first.MaybeDelivered
+		return nil, second
+	case errors.As(err, &api):
+		api.Resent, api.MaybeDelivered = true, first.MaybeDelivered
 	}
-	return res, err
+	return nil, err
+}
+
+// withTimeout bounds ctx by c.Timeout, and reports whether that bound is the one that applies
+// (the caller's own deadline may come first).
+func (c *Client) withTimeout(ctx context.Context) (context.Context, context.CancelFunc, bool) {
+	if c.Timeout <= 0 {
+		ctx, cancel := context.WithCancel(ctx)
+		return ctx, cancel, false
+	}
+	deadline := time.Now().Add(c.Timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		ctx, cancel := context.WithCancel(ctx)
+		return ctx, cancel, false
+	}
+	ctx, cancel := context.WithDeadline(ctx, deadline)
+	return ctx, cancel, true
+}
+
+// explainTimeout says which timeout ran out, instead of Go's "context deadline exceeded".
+func (c *Client) explainTimeout(ctx context.Context, te *TransportError, ours bool) {
+	if te.Kind == KindTimeout && ours && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		te.Detail = fmt.Sprintf("no answer within the timeout of %v", c.Timeout)
+	}
+}
+
+// mayResend reports whether the failed first request of p may be sent again: not when the
+// send was canceled, not when it may have posted a message without a msgUuid, and only when,
+// after the pause, at least a quarter of the timeout is left (a resend squeezed into the last
+// moments would only add a request whose outcome is unknown).
+func (c *Client) mayResend(ctx context.Context, te *TransportError, p *Prepared) bool {
+	if te.Kind == KindCanceled || ctx.Err() != nil || (te.MaybeDelivered && p.Message.MsgUUID == "") {
+		return false
+	}
+	if deadline, ok := ctx.Deadline(); ok {
+		return time.Until(deadline)-c.RetryDelay >= max(c.Timeout/4, time.Millisecond)
+	}
+	return true
 }
 
 // releaseIfUnsent gives back the rate-limit slot of a request that never left this machine:

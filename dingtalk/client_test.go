@@ -199,11 +199,15 @@ func TestClientTransportFailures(t *testing.T) {
 	}
 }
 
+// TestClientResendsOnlyWithMsgUUID: HTTP's own per-request timeout, shorter than the send's,
+// cuts the first request off; the resend with the same msgUuid succeeds, and the group shows
+// the message once. The result says a second request went out.
 func TestClientResendsOnlyWithMsgUUID(t *testing.T) {
 	sb, r := sandboxRobot(t, sandbox.Options{})
 	var calls sync.WaitGroup
 	calls.Add(1)
-	c := dingtalk.NewClient(300 * time.Millisecond)
+	c := dingtalk.NewClient(3 * time.Second)
+	c.HTTP.Timeout = 300 * time.Millisecond
 	c.RetryDelay = 10 * time.Millisecond
 	sb.SetDelay(time.Second)
 	go func() {
@@ -222,11 +226,113 @@ func TestClientResendsOnlyWithMsgUUID(t *testing.T) {
 	if err != nil {
 		t.Fatalf("resend with msgUuid should succeed: %v", err)
 	}
-	if res.Errcode != 0 {
-		t.Fatalf("result %+v", res)
+	if res.Errcode != 0 || !res.Resent || res.Attempts != 2 || res.ResentAfter == nil || res.ResentAfter.Kind != dingtalk.KindTimeout {
+		t.Fatalf("result %+v, want a resend after a timeout", res)
 	}
 	if got := len(sb.Accepted()); got != 1 {
 		t.Fatalf("the group shows %d posts, want 1 (msgUuid makes the resend idempotent)", got)
+	}
+}
+
+// TestSuccessSaysWhetherItWasResent: a success after a resend says so, with why the first
+// request failed; a success at the first request says it was made once.
+func TestSuccessSaysWhetherItWasResent(t *testing.T) {
+	sb := sandbox.New(sandbox.Options{Robots: []sandbox.Robot{{Token: token}}})
+	h := &failFirst{next: sb}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	r := dingtalk.Robot{Name: "r", Webhook: srv.URL + "/robot/send?access_token=" + token, AllowCustomHost: true}
+	c := dingtalk.NewClient(2 * time.Second)
+	c.RetryDelay = time.Millisecond
+	m := dingtalk.NewText("x")
+	m.MsgUUID = "u-1"
+	res, err := c.Send(context.Background(), r, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Resent || res.Attempts != 2 || res.ResentAfter == nil || res.ResentAfter.Kind != dingtalk.KindBadResponse || !res.ResentAfter.MaybeDelivered {
+		t.Fatalf("result %+v (first failure %+v), want resent after a bad response", res, res.ResentAfter)
+	}
+	if strings.Contains(res.ResentAfter.Error(), token) {
+		t.Fatalf("the first failure leaks the token: %v", res.ResentAfter)
+	}
+	res, err = c.Send(context.Background(), r, dingtalk.NewText("y"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Resent || res.Attempts != 1 || res.ResentAfter != nil {
+		t.Fatalf("result %+v, want one request", res)
+	}
+	if h.requests() != 3 || len(sb.Accepted()) != 2 {
+		t.Fatalf("%d requests, %d posts; want 3 and 2", h.requests(), len(sb.Accepted()))
+	}
+}
+
+// dropFirst closes the connection of the first request without answering, after reading its
+// body (so it may have been posted); if closeAfter, it also stops listening, so that the resend
+// cannot even connect. Later requests go to next.
+func dropFirst(t *testing.T, next http.Handler, closeAfter bool) *httptest.Server {
+	t.Helper()
+	var once sync.Once
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		first := false
+		once.Do(func() { first = true })
+		if !first {
+			next.ServeHTTP(w, r)
+			return
+		}
+		_, _ = io.Copy(io.Discard, r.Body)
+		if closeAfter {
+			srv.Listener.Close()
+		}
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		conn.Close()
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestResentFailureKeepsTheFirstMaybeDelivered: the first request left and got no answer, the
+// resend could not even connect. The message may still have been posted by the first.
+func TestResentFailureKeepsTheFirstMaybeDelivered(t *testing.T) {
+	srv := dropFirst(t, http.NotFoundHandler(), true)
+	r := dingtalk.Robot{Name: "r", Webhook: srv.URL + "/robot/send?access_token=" + token, AllowCustomHost: true}
+	c := dingtalk.NewClient(2 * time.Second)
+	c.RetryDelay = time.Millisecond
+	m := dingtalk.NewText("x")
+	m.MsgUUID = "u-1"
+	_, err := c.Send(context.Background(), r, m)
+	var te *dingtalk.TransportError
+	if !errors.As(err, &te) || !te.Resent || !te.MaybeDelivered || te.Kind != dingtalk.KindConnect {
+		t.Fatalf("err = %#v, want a resent connect failure that may have been posted", err)
+	}
+	if !strings.Contains(err.Error(), "may have been posted") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestRefusedResendMayStillHaveBeenPosted: DingTalk refused the resend, but the first request
+// left and got no answer: the refusal must not read as "nothing was posted".
+func TestRefusedResendMayStillHaveBeenPosted(t *testing.T) {
+	sb := sandbox.New(sandbox.Options{Robots: []sandbox.Robot{{Token: token}}})
+	srv := dropFirst(t, sb, false)
+	r := dingtalk.Robot{Name: "r", Webhook: srv.URL + "/robot/send?access_token=nosuchtoken", AllowCustomHost: true}
+	c := dingtalk.NewClient(2 * time.Second)
+	c.RetryDelay = time.Millisecond
+	m := dingtalk.NewText("x")
+	m.MsgUUID = "u-1"
+	_, err := c.Send(context.Background(), r, m)
+	var api *dingtalk.APIError
+	if !errors.As(err, &api) || api.Code != 300001 || !api.Resent || !api.MaybeDelivered {
+		t.Fatalf("err = %#v, want a refused resend whose first request may have posted", err)
+	}
+	if !strings.Contains(err.Error(), "may have posted the message") {
+		t.Fatalf("err = %v", err)
 	}
 }
 
@@ -388,8 +494,8 @@ func TestSignedRobotWithoutSecretIsExplained(t *testing.T) {
 }
 
 func TestTransportErrorSaysWhetherItWasResent(t *testing.T) {
-	_, r := sandboxRobot(t, sandbox.Options{Delay: 2 * time.Second})
-	c := dingtalk.NewClient(200 * time.Millisecond)
+	_, r := sandboxRobot(t, sandbox.Options{Fault: sandbox.FaultHTML500})
+	c := dingtalk.NewClient(2 * time.Second)
 	c.RetryDelay = time.Millisecond
 	m := dingtalk.NewText("x")
 	_, err := c.Send(context.Background(), r, m)
@@ -401,5 +507,107 @@ func TestTransportErrorSaysWhetherItWasResent(t *testing.T) {
 	var te *dingtalk.TransportError
 	if !errors.As(err, &te) || !te.Resent || !strings.Contains(err.Error(), "resent once and failed again") {
 		t.Fatalf("with msgUuid: %v", err)
+	}
+}
+
+// failFirst answers the first request with an HTML 500 page after wait (a proxy in front of
+// DingTalk failing), and hands every later request to next. It counts the requests.
+type failFirst struct {
+	wait  time.Duration
+	next  http.Handler
+	mu    sync.Mutex
+	count int
+}
+
+func (f *failFirst) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	f.count++
+	n := f.count
+	f.mu.Unlock()
+	if n > 1 {
+		f.next.ServeHTTP(w, r)
+		return
+	}
+	_, _ = io.Copy(io.Discard, r.Body)
+	time.Sleep(f.wait)
+	w.Header().Set("Content-Type", "text/html")
+	w.WriteHeader(http.StatusInternalServerError)
+	io.WriteString(w, "<html><body>502 Bad Gateway</body></html>")
+}
+
+func (f *failFirst) requests() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.count
+}
+
+// hang reads the body and answers only when the client goes away.
+var hang = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	_, _ = io.Copy(io.Discard, r.Body)
+	<-r.Context().Done()
+})
+
+// TestResendStaysWithinTheOneTimeout: the first request fails after a while, the resend hangs.
+// The whole send, resend included, ends when the one timeout the user set runs out; neither
+// the pause nor the HTTP client's own per-request timeout starts the clock again.
+func TestResendStaysWithinTheOneTimeout(t *testing.T) {
+	const timeout = 800 * time.Millisecond
+	h := &failFirst{wait: 250 * time.Millisecond, next: hang}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	c := dingtalk.NewClient(timeout)
+	c.RetryDelay = 10 * time.Millisecond
+	r := dingtalk.Robot{Name: "r", Webhook: srv.URL + "/robot/send?access_token=" + token, AllowCustomHost: true}
+	m := dingtalk.NewText("x")
+	m.MsgUUID = "u-1"
+	start := time.Now()
+	_, err := c.Send(context.Background(), r, m)
+	elapsed := time.Since(start)
+	if elapsed > timeout+200*time.Millisecond {
+		t.Errorf("the send took %v with a timeout of %v: the resend restarted the clock", elapsed, timeout)
+	}
+	var te *dingtalk.TransportError
+	if !errors.As(err, &te) || te.Kind != dingtalk.KindTimeout || !te.Resent || !te.MaybeDelivered {
+		t.Fatalf("err = %v, want a timeout of the resend that may have posted the message", err)
+	}
+	if n := h.requests(); n != 2 {
+		t.Errorf("%d requests, want 2", n)
+	}
+	if strings.Contains(err.Error(), "context deadline exceeded") || !strings.Contains(err.Error(), "800ms") {
+		t.Errorf("the error does not say which timeout ran out: %v", err)
+	}
+}
+
+// TestNoResendWithoutTimeLeft: a first request that used up the timeout is not resent, even
+// with a msgUuid: a hang costs the timeout once, not twice.
+func TestNoResendWithoutTimeLeft(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	var mu sync.Mutex
+	requests := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		requests++
+		mu.Unlock()
+		hang(w, r)
+	}))
+	defer srv.Close()
+	c := dingtalk.NewClient(timeout)
+	c.RetryDelay = time.Millisecond
+	r := dingtalk.Robot{Name: "r", Webhook: srv.URL + "/robot/send?access_token=" + token, AllowCustomHost: true}
+	m := dingtalk.NewText("x")
+	m.MsgUUID = "u-1"
+	start := time.Now()
+	_, err := c.Send(context.Background(), r, m)
+	if d := time.Since(start); d > timeout+200*time.Millisecond {
+		t.Errorf("the send took %v with a timeout of %v", d, timeout)
+	}
+	var te *dingtalk.TransportError
+	if !errors.As(err, &te) || te.Kind != dingtalk.KindTimeout || te.Resent || !te.MaybeDelivered {
+		t.Fatalf("err = %v, want a timeout, not resent", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if requests != 1 {
+		t.Errorf("%d requests, want 1: no time was left for a resend", requests)
 	}
 }

@@ -12,12 +12,24 @@ type APIError struct {
 	Code    int
 	Message string
 	Hint    string
+	// Resent is true when DingTalk refused a resend: the first request had failed without an
+	// answer.
+	Resent bool
+	// MaybeDelivered is true when that first request left this machine, so it may have posted
+	// the message although DingTalk refused the resend.
+	MaybeDelivered bool
 }
 
 func (e *APIError) Error() string {
 	s := fmt.Sprintf("dingtalk refused the message: errcode %d: %s", e.Code, e.Message)
 	if e.Hint != "" {
 		s += " (" + e.Hint + ")"
+	}
+	switch {
+	case e.Resent && e.MaybeDelivered:
+		s += " (this was a resend: the first request got no answer and may have posted the message)"
+	case e.Resent:
+		s += " (this was a resend: the first request never left this machine)"
 	}
 	return s
 }
