@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/dingbot/dingbot/dingtalk"
 )
 
 // DefaultLimit is DingTalk's limit of messages per robot per window.
@@ -145,6 +147,9 @@ func (l *Limiter) Release(key string) error {
 type sends struct {
 	times []int64
 	dirty bool
+	// damaged says the state file could not be decoded: how many sends the window holds is
+	// unknown.
+	damaged bool
 }
 
 func (s *sends) add(t time.Time) {
@@ -196,16 +201,31 @@ func (l *Limiter) update(ctx context.Context, key string, fn func(s *sends, now 
 
 	s, err := st.read()
 	if err != nil {
-		return fmt.Errorf("ratelimit: read state: %w", err)
+		return err
 	}
 	now := l.now()
+	if s.damaged {
+		// Fail closed: a damaged state could hide up to a full window of sends, so take the
+		// window as full from now on. The file is rewritten, so the robot sends again after one
+		// window without anyone repairing anything.
+		full := make([]int64, l.limit())
+		for i := range full {
+			full[i] = now.UnixMilli()
+		}
+		if err := st.write(full); err != nil {
+			return &dingtalk.StateError{Dir: st.path, Op: "rewrite the damaged rate-limit state", Err: unwrapPath(err)}
+		}
+		secs := int((l.window() + time.Second - 1) / time.Second)
+		return &dingtalk.StateError{Dir: st.path, Op: "read the rate-limit state",
+			Err: fmt.Errorf("the file was damaged, so how many messages went out in the last minute is unknown; it has been reset to a full window and this robot sends again in %ds", secs)}
+	}
 	s.prune(now, l.window())
 	fn(&s, now)
 	if !s.dirty {
 		return nil
 	}
 	if err := st.write(s.times); err != nil {
-		return fmt.Errorf("ratelimit: write state: %w", err)
+		return &dingtalk.StateError{Dir: st.path, Op: "write the rate-limit state", Err: unwrapPath(err)}
 	}
 	return nil
 }

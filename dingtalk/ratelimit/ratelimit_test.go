@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/dingbot/dingbot/dingtalk"
 )
 
 // clock is a settable fake clock.
@@ -339,9 +341,12 @@ func TestStateFileHoldsOnlyTheWindow(t *testing.T) {
 	}
 }
 
-func TestCorruptStateIsEmpty(t *testing.T) {
+// TestDamagedStateFailsClosedAndRepairs: a state file that cannot be read could hide a full
+// window of sends, so nothing is sent until a window has passed; the file is repaired and the
+// robot sends again afterwards, with no one touching it.
+func TestDamagedStateFailsClosedAndRepairs(t *testing.T) {
 	for _, content := range []string{"", "{", "not json", `{"a":1}`, `["x"]`, "\x00\x01"} {
-		l, _ := fakeLimiter(t)
+		l, c := fakeLimiter(t)
 		l.Limit = 2
 		if err := os.MkdirAll(l.Dir, 0o700); err != nil {
 			t.Fatal(err)
@@ -350,15 +355,20 @@ func TestCorruptStateIsEmpty(t *testing.T) {
 		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if n := mustRemaining(t, l, testKey); n != 2 {
-			t.Errorf("%q: Remaining %d, want 2", content, n)
+		_, err := l.Reserve(testKey)
+		var se *dingtalk.StateError
+		if !errors.As(err, &se) || !strings.Contains(err.Error(), "damaged") || !strings.Contains(err.Error(), "sends again in") {
+			t.Fatalf("%q: Reserve error %v, want a StateError saying the state was damaged and reset", content, err)
 		}
+		if wait := mustReserve(t, l, testKey); wait <= 0 {
+			t.Errorf("%q: a send was allowed right after the state was found damaged", content)
+		}
+		if n := mustRemaining(t, l, testKey); n != 0 {
+			t.Errorf("%q: Remaining %d right after the repair, want 0", content, n)
+		}
+		c.Advance(l.window() + time.Millisecond)
 		if wait := mustReserve(t, l, testKey); wait != 0 {
-			t.Errorf("%q: wait %v", content, wait)
-		}
-		data, _ := os.ReadFile(path)
-		if !strings.HasPrefix(string(data), "[") || strings.Count(string(data), ",") != 0 {
-			t.Errorf("%q: not overwritten with one send: %q", content, data)
+			t.Errorf("%q: still blocked (%v) one window after the repair", content, wait)
 		}
 	}
 }
@@ -411,8 +421,9 @@ func TestErrorsNeverContainKey(t *testing.T) {
 			t.Errorf("%s: no error", name)
 			continue
 		}
-		if !strings.HasPrefix(err.Error(), "ratelimit: ") {
-			t.Errorf("%s: error %q lacks context", name, err)
+		var se *dingtalk.StateError
+		if !errors.As(err, &se) || !strings.HasPrefix(err.Error(), "state directory ") {
+			t.Errorf("%s: error %q is not a StateError naming the directory", name, err)
 		}
 		if strings.Contains(err.Error(), testKey) || strings.Contains(err.Error(), "SECRET") {
 			t.Errorf("%s: error %q contains the key", name, err)

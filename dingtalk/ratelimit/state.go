@@ -7,12 +7,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/gofrs/flock"
+
+	"github.com/dingbot/dingbot/dingtalk"
 )
 
 // mutexes serialise goroutines of this process per lock file: a file lock alone does not
@@ -36,10 +39,10 @@ func fileName(key string) string {
 // open ensures the state directory exists and names key's files.
 func (l *Limiter) open(key string) (state, error) {
 	if l.Dir == "" {
-		return state{}, errors.New("ratelimit: no state directory")
+		return state{}, &dingtalk.StateError{Dir: "(none)", Op: "open", Err: errors.New("no state directory given")}
 	}
 	if err := os.MkdirAll(l.Dir, 0o700); err != nil {
-		return state{}, fmt.Errorf("ratelimit: create state directory: %w", err)
+		return state{}, &dingtalk.StateError{Dir: l.Dir, Op: "create", Err: unwrapPath(err)}
 	}
 	dir := l.Dir
 	if abs, err := filepath.Abs(dir); err == nil {
@@ -53,12 +56,12 @@ func (l *Limiter) open(key string) (state, error) {
 }
 
 // lock takes the in-process mutex, then the file lock, and returns the function releasing both.
-func (st state) lock(ctx context.Context) (unlock func(), err error) {
+func (st state) lock(parent context.Context) (unlock func(), err error) {
 	v, _ := mutexes.LoadOrStore(st.lockPath, new(sync.Mutex))
 	mu := v.(*sync.Mutex)
 	mu.Lock()
 
-	ctx, cancel := context.WithTimeout(ctx, lockTimeout)
+	ctx, cancel := context.WithTimeout(parent, lockTimeout)
 	defer cancel()
 	fl := flock.New(st.lockPath, flock.SetPermissions(0o600))
 	ok, err := fl.TryLockContext(ctx, 2*time.Millisecond)
@@ -71,7 +74,10 @@ func (st state) lock(ctx context.Context) (unlock func(), err error) {
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
 			err = fmt.Errorf("another process held it for more than %s", lockTimeout)
 		}
-		return nil, fmt.Errorf("ratelimit: lock state: %w", err)
+		if perr := parent.Err(); perr != nil {
+			return nil, perr
+		}
+		return nil, &dingtalk.StateError{Dir: filepath.Dir(st.lockPath), Op: "lock the rate-limit state", Err: unwrapPath(err)}
 	}
 	return func() {
 		_ = fl.Unlock()
@@ -79,21 +85,30 @@ func (st state) lock(ctx context.Context) (unlock func(), err error) {
 	}, nil
 }
 
-// read returns the recorded send times. A missing file means no sends; a corrupt one counts
-// as no sends too and is marked for rewriting.
+// read returns the recorded send times. A missing file means no sends. A damaged one is
+// reported as damaged: the caller must not take it for an empty window.
 func (st state) read() (sends, error) {
 	data, err := os.ReadFile(st.path)
 	if errors.Is(err, os.ErrNotExist) {
 		return sends{}, nil
 	}
 	if err != nil {
-		return sends{}, err
+		return sends{}, &dingtalk.StateError{Dir: st.path, Op: "read the rate-limit state", Err: unwrapPath(err)}
 	}
 	var times []int64
 	if err := json.Unmarshal(data, &times); err != nil {
-		return sends{dirty: true}, nil
+		return sends{damaged: true}, nil
 	}
 	return sends{times: times}, nil
+}
+
+// unwrapPath drops the path an *fs.PathError repeats: StateError names it already.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
+	}
+	return err
 }
 
 // write replaces the state file atomically: a temp file in the same directory, then rename.
