@@ -24,19 +24,19 @@ func (s *Server) injectFault(w http.ResponseWriter, r *http.Request, f Fault, a 
 	case FaultHTML500:
 		a.Status = http.StatusInternalServerError
 		a.Errmsg = "fault: answered HTTP 500 with an HTML page"
-		s.store(a)
+		s.store(&a)
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(http.StatusInternalServerError)
 		_, _ = io.WriteString(w, htmlPage)
 	case FaultInvalidJSON:
 		a.Status = http.StatusOK
 		a.Errmsg = "fault: answered HTTP 200 with a body that is not JSON"
-		s.store(a)
+		s.store(&a)
 		w.Header().Set("Content-Type", "application/json;charset=utf-8")
 		_, _ = io.WriteString(w, brokenJSON)
 	default: // FaultDropConnection and anything unknown
 		a.Errmsg = "fault: closed the connection without answering"
-		s.store(a)
+		s.store(&a)
 		s.notify(a)
 		hj, ok := w.(http.Hijacker)
 		if !ok {

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"time"
 )
@@ -11,13 +12,47 @@ type robotState struct {
 	Robot
 	sent           []time.Time // accepted sends inside the window, oldest first
 	throttledUntil time.Time
-	uuids          map[string]bool // msgUuids of accepted messages
+	uuids          uuidSet // msgUuids of posted messages, the newest Options.KeepUUIDs
 }
 
 func (st *robotState) reset() {
 	st.sent = nil
 	st.throttledUntil = time.Time{}
-	st.uuids = nil
+	st.uuids.reset()
+}
+
+// uuidSet remembers the newest max msgUuids, by their SHA-256 so that a long one costs no more
+// than a short one.
+type uuidSet struct {
+	max   int
+	seen  map[[32]byte]struct{}
+	order [][32]byte // oldest first once full, from next on
+	next  int
+}
+
+func (u *uuidSet) has(uuid string) bool {
+	_, ok := u.seen[sha256.Sum256([]byte(uuid))]
+	return ok
+}
+
+// add remembers uuid, forgetting the oldest beyond max. uuid must not be in the set.
+func (u *uuidSet) add(uuid string) {
+	k := sha256.Sum256([]byte(uuid))
+	if u.seen == nil {
+		u.seen = map[[32]byte]struct{}{}
+	}
+	u.seen[k] = struct{}{}
+	if len(u.order) < u.max {
+		u.order = append(u.order, k)
+		return
+	}
+	delete(u.seen, u.order[u.next])
+	u.order[u.next] = k
+	u.next = (u.next + 1) % u.max
+}
+
+func (u *uuidSet) reset() {
+	u.seen, u.order, u.next = nil, nil, 0
 }
 
 func (st *robotState) throttled(now time.Time) bool {
@@ -59,17 +94,14 @@ func (s *Server) commit(st *robotState, uuid string, now time.Time) (duplicate b
 	if st.throttled(now) {
 		return false, s.tooFast()
 	}
-	if uuid != "" && st.uuids[uuid] {
+	if uuid != "" && st.uuids.has(uuid) {
 		return true, nil
 	}
 	if !st.admit(now, s.limit, s.window, s.throttle) {
 		return false, s.tooFast()
 	}
 	if uuid != "" {
-		if st.uuids == nil {
-			st.uuids = map[string]bool{}
-		}
-		st.uuids[uuid] = true
+		st.uuids.add(uuid)
 	}
 	return false, nil
 }

@@ -697,3 +697,35 @@ func TestIgnoredFieldsArePointedOut(t *testing.T) {
 		t.Fatalf("well-formed message: %+v", acc[len(acc)-1].Ignored)
 	}
 }
+
+// TestDisplayTextsAreSafe: what an arrival holds for display, and the errmsg answered, has no
+// control characters and no secret, even when the request put them there.
+func TestDisplayTextsAreSafe(t *testing.T) {
+	const token = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	const secret = "SECfedcba9876543210fedcba9876543210fedcba9876543210fedcba98765432"
+	s := sandbox.New(sandbox.Options{Robots: []sandbox.Robot{{Token: token}, {Token: "kw", Secret: secret}}})
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	bodies := []string{
+		// An ignored field named like the secret, and one with an escape sequence.
+		`{"msgtype":"text","text":{"content":"hi","` + secret + `":1,"\u001b]0;pwned\u0007":2}}`,
+		// A missing field whose near miss carries the token.
+		`{"msgtype":"link","link":{"title":"t","text":"x","messageurl":"` + token + `"}}`,
+	}
+	for _, b := range bodies {
+		_, got := post(t, webhook(srv.URL, token), jsonCT, b)
+		if strings.Contains(got.Errmsg, secret) || strings.Contains(got.Errmsg, token) || strings.ContainsAny(got.Errmsg, "\x1b\x07") {
+			t.Errorf("answered errmsg %q", got.Errmsg)
+		}
+	}
+	post(t, srv.URL+"/robot/%1b%5b2J"+secret+"?access_token="+token, jsonCT, text("x"))
+	for _, a := range s.Arrivals() {
+		shown := a.Errmsg + "\n" + strings.Join(a.Ignored, "\n")
+		if strings.Contains(shown, secret) || strings.Contains(shown, token) || strings.ContainsAny(shown, "\x1b\x07") {
+			t.Errorf("arrival shows %q", shown)
+		}
+	}
+	if got := s.Arrivals()[0].Ignored; len(got) != 2 {
+		t.Errorf("ignored fields %q, want both pointed out", got)
+	}
+}

@@ -10,7 +10,7 @@ import (
 )
 
 // Start listens on addr (such as "127.0.0.1:0") and serves a new Server until
-// ctx is done. It returns the base URL, like "http://127.0.0.1:54321"; the
+// ctx is done, with the connection limits of opts. It returns the base URL, like "http://127.0.0.1:54321"; the
 // webhook is WebhookURL(baseURL, token).
 func Start(ctx context.Context, addr string, opts Options) (baseURL string, s *Server, err error) {
 	ln, err := net.Listen("tcp", addr)
@@ -18,9 +18,16 @@ func Start(ctx context.Context, addr string, opts Options) (baseURL string, s *S
 		return "", nil, err
 	}
 	s = New(opts)
+	o := s.opts
 	srv := &http.Server{
-		Handler:           s,
-		ReadHeaderTimeout: 10 * time.Second,
+		Handler: s,
+		// No connection is held forever: not one that never finishes its headers or its body,
+		// nor an idle keep-alive one.
+		ReadHeaderTimeout: o.ReadHeaderTimeout,
+		ReadTimeout:       o.ReadTimeout,
+		WriteTimeout:      o.ReadTimeout + o.WriteTimeout, // ServeHTTP sets the deadline again once the body is in
+		IdleTimeout:       o.IdleTimeout,
+		MaxHeaderBytes:    o.MaxHeaderBytes,
 		BaseContext:       func(net.Listener) context.Context { return ctx }, // ends delays on shutdown
 	}
 	go func() {
