@@ -28,6 +28,7 @@ const MobileRule = "a mainland China mobile is 11 digits starting with 1 (138000
 // schemes, button settings and mentions. It does not check the encoded size; Prepare does.
 func Validate(m Message) error {
 	var v validator
+	v.checkUTF8(m)
 	v.message(m)
 	return v.err()
 }

@@ -135,3 +135,42 @@ func itoa(i int) string {
 	}
 	return itoa(i/10) + digits[i%10:i%10+1]
 }
+
+func TestValidateRefusesInvalidUTF8WithOffset(t *testing.T) {
+	for _, tt := range []struct {
+		msg  Message
+		want string
+	}{
+		{NewText("ok \xff then"), "text.content: is not valid UTF-8: byte 3 (0xff)"},
+		{NewMarkdown("T\xc3", "body"), "markdown.title: is not valid UTF-8: byte 1 (0xc3)"},
+		{NewText("hi"), ""},
+	} {
+		err := Validate(tt.msg)
+		if tt.want == "" {
+			if err != nil {
+				t.Errorf("Validate(%+v) = %v", tt.msg, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Validate = %v, want %q", err, tt.want)
+		}
+	}
+	m := NewText("hi @x")
+	m.At = &At{AtUserIDs: []string{"a\xfe"}}
+	if err := Validate(m); err == nil || !strings.Contains(err.Error(), "at.atUserIds[0]: is not valid UTF-8: byte 1") {
+		t.Errorf("Validate(bad userId) = %v", err)
+	}
+}
+
+func TestMobilesAsDingTalkWritesThem(t *testing.T) {
+	for s, ok := range map[string]bool{
+		"13800000000": true, "+852-12345678": true, "+1-4155550100": true,
+		"123": false, "1380000000": false, "138000000000": false, "23800000000": false,
+		"+85212345678": false, "+852-123": false, "138 0000 0000": false, "": false,
+	} {
+		if ValidMobile(s) != ok {
+			t.Errorf("ValidMobile(%q) = %v, want %v", s, !ok, ok)
+		}
+	}
+}
