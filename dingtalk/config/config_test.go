@@ -65,14 +65,17 @@ func TestRobotNoRobots(t *testing.T) {
 func TestRedactSecret(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"", ""},
-		{"SEC123", "…"},
-		{"SECabcdefghijklmnopqrstuvwxyz1234", "SEC…1234"},
-		{"abcdefghijklmnopqrstuvwxyz9876", "…9876"},
-		{"SEC一二三四五六七八九十一二三四五六", "SEC…三四五六"},
+		{"SEC123", "SEC…sha256:8cdfb2"},
+		{"SECabcdefghijklmnopqrstuvwxyz1234", "SEC…sha256:b44165"},
+		{"abcdefghijklmnopqrstuvwxyz9876", "…sha256:56db0d"},
 	}
 	for _, tt := range tests {
-		if got := RedactSecret(tt.in); got != tt.want {
+		got := RedactSecret(tt.in)
+		if got != tt.want {
 			t.Errorf("RedactSecret(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if len(tt.in) > 3 && strings.Contains(got, tt.in[len(tt.in)-4:]) {
+			t.Errorf("RedactSecret(%q) = %q shows part of the secret", tt.in, got)
 		}
 	}
 }

@@ -1,20 +1,22 @@
 package config
 
-import "strings"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+)
 
-// RedactSecret renders a secret for display: "SEC…" and its last four characters, "…" when it
-// is too short to show any of it safely, and "" when it is empty.
+// RedactSecret renders a secret for display without any of its characters: "SEC…" and a short
+// fingerprint (the first hex digits of its SHA-256), so two secrets can be told apart and
+// compared with `printf %s SEC… | sha256sum`, and "" when it is empty.
 func RedactSecret(s string) string {
 	if s == "" {
 		return ""
-	}
-	r := []rune(s)
-	if len(r) < 16 {
-		return "…"
 	}
 	prefix := ""
 	if strings.HasPrefix(s, "SEC") {
 		prefix = "SEC"
 	}
-	return prefix + "…" + string(r[len(r)-4:])
+	sum := sha256.Sum256([]byte(s))
+	return prefix + "…sha256:" + hex.EncodeToString(sum[:3])
 }
