@@ -1,17 +1,28 @@
-package sandbox_test
+package sandboxview_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
-	"github.com/charmbracelet/lipgloss"
-	"github.com/muesli/termenv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
+	"github.com/muesli/termenv"
 
 	"github.com/dingbot/dingbot/dingtalk/sandbox"
+	"github.com/dingbot/dingbot/dingtalk/sandbox/sandboxview"
 )
+
+// colored is how a terminal is drawn on: markdown is rendered, not echoed.
+var colored = sandboxview.Colored("dark", termenv.ANSI256)
+
+// fingerprint is how Render names the robot of longToken.
+func fingerprint() string {
+	sum := sha256.Sum256([]byte(longToken))
+	return "…sha256:" + hex.EncodeToString(sum[:3])
+}
 
 const longToken = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
@@ -29,9 +40,6 @@ func arrival(t *testing.T, body string) sandbox.Arrival {
 }
 
 func TestRender(t *testing.T) {
-	prev := lipgloss.ColorProfile()
-	lipgloss.SetColorProfile(termenv.ANSI256) // as on a terminal: markdown is rendered, not echoed
-	t.Cleanup(func() { lipgloss.SetColorProfile(prev) })
 	tests := []struct {
 		name string
 		a    func(t *testing.T) sandbox.Arrival
@@ -42,7 +50,7 @@ func TestRender(t *testing.T) {
 			a := arrival(t, `{"msgtype":"text","text":{"content":"deploy done @138\u001b[31m"},"at":{"atMobiles":["138","139"]}}`)
 			a.Notified, a.NotNotified = []string{"138"}, []string{"139"}
 			return a
-		}, []string{"09:30:00", "0123…", "text", "deploy done @138", "notifies: @138", "will not notify @139"}, []string{"\x1b[31m"}},
+		}, []string{"09:30:00", fingerprint(), "text", "deploy done @138", "notifies: @138", "will not notify @139"}, []string{"\x1b[31m"}},
 		{"markdown", func(t *testing.T) sandbox.Arrival {
 			return arrival(t, `{"msgtype":"markdown","markdown":{"title":"Build #42","text":"## Release\n\n- **fast** item"}}`)
 		}, []string{"markdown", "chat list: Build #42", "Release", "fast", "item"}, []string{"**fast**"}},
@@ -57,7 +65,7 @@ func TestRender(t *testing.T) {
 		}, []string{"One", "https://e.x/1", "Two", "https://e.x/2.png"}, nil},
 		{"token inside content", func(t *testing.T) sandbox.Arrival {
 			return arrival(t, `{"msgtype":"text","text":{"content":"oops `+longToken+`"}}`)
-		}, []string{"oops 0123…"}, nil},
+		}, []string{"oops REDACTED"}, nil},
 		{"rejected", func(t *testing.T) sandbox.Arrival {
 			return sandbox.Arrival{Token: longToken, Status: 200, Errcode: 310000, Errmsg: "keywords not in content", Msgtype: "text"}
 		}, []string{"310000", "keywords not in content"}, []string{"\n"}},
@@ -72,7 +80,7 @@ func TestRender(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			raw := sandbox.Render(tt.a(t), 60)
+			raw := sandboxview.Render(tt.a(t), 60, colored)
 			out := ansi.Strip(raw)
 			for _, w := range tt.want {
 				if !strings.Contains(out, w) {
@@ -84,7 +92,7 @@ func TestRender(t *testing.T) {
 					t.Errorf("unexpected %q in\n%s", w, out)
 				}
 			}
-			if strings.Contains(raw, longToken) || strings.Contains(out, longToken[:8]) {
+			if strings.Contains(raw, longToken) || strings.Contains(out, longToken[:4]) {
 				t.Errorf("token leaked:\n%s", out)
 			}
 		})
@@ -95,7 +103,7 @@ func TestRenderNeverShowsSign(t *testing.T) {
 	// A rejected signed request: the arrival knows the body, not the query.
 	sign := sandbox.Sign("SECsecret", 1700000000000)
 	a := sandbox.Arrival{Token: longToken, Status: 200, Errcode: 310000, Errmsg: "description:机器人发送签名不匹配 (sign not match)"}
-	if out := sandbox.Render(a, 80); strings.Contains(out, sign) || strings.Contains(out, "SECsecret") {
+	if out := sandboxview.Render(a, 80, colored); strings.Contains(out, sign) || strings.Contains(out, "SECsecret") {
 		t.Errorf("sign or secret shown: %s", out)
 	}
 }
@@ -103,10 +111,7 @@ func TestRenderNeverShowsSign(t *testing.T) {
 // TestRenderPlainWhenPiped: without colours (piped, NO_COLOR) there are no escape codes and no
 // trailing padding to the wrap width.
 func TestRenderPlainWhenPiped(t *testing.T) {
-	prev := lipgloss.ColorProfile()
-	lipgloss.SetColorProfile(termenv.Ascii)
-	t.Cleanup(func() { lipgloss.SetColorProfile(prev) })
-	out := sandbox.Render(arrival(t, `{"msgtype":"markdown","markdown":{"title":"T","text":"# Deploy\n\n- **api** ok"}}`), 80)
+	out := sandboxview.Render(arrival(t, `{"msgtype":"markdown","markdown":{"title":"T","text":"# Deploy\n\n- **api** ok"}}`), 80, sandboxview.Plain)
 	if strings.Contains(out, "\x1b") {
 		t.Fatalf("escape codes in plain output: %q", out)
 	}
