@@ -15,7 +15,7 @@ const (
 		"Tables, code blocks, other HTML and ~~strikethrough~~ show only on PC or not at all; a single line break shows as a space (end the line with two spaces or leave a blank line). "
 
 	sendOutcome = "Failures: isError true, error names the kind (e.g. invalid_message, keyword_missing, rate_limited, dingtalk_error with DingTalk's errcode and errmsg), hint says what to do. " +
-		"maybeDelivered true: it may be posted already; retry only with the msgUuid from the result (DingTalk posts a msgUuid at most once) or after asking the user. dryRun or sandbox true: no real group was reached."
+		"maybeDelivered true: it may be posted already; retry only with the msgUuid from the result (DingTalk posts a msgUuid at most once) or after asking the user. resent true: dingbot itself made a second request, safely (same msgUuid, or the first never left) and within the one timeout. dryRun or sandbox true: no real group was reached."
 )
 
 // keywordsIn starts the security-keyword rule; each tool ends it with where the keyword must be.

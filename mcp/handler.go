@@ -95,5 +95,8 @@ func (ts *toolset) log(name string, o outcome, d time.Duration) {
 	if o.result.DryRun {
 		attrs = append(attrs, "dry_run", true)
 	}
+	if o.result.Attempts != nil {
+		attrs = append(attrs, "attempts", *o.result.Attempts)
+	}
 	ts.logger.Log(context.Background(), level, "tool call", attrs...)
 }

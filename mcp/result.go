@@ -31,14 +31,19 @@ type Result struct {
 	Bytes    int      `json:"bytes"`
 	Warnings []string `json:"warnings"`
 
-	DryRun            bool     `json:"dryRun,omitempty"`
-	Sandbox           bool     `json:"sandbox,omitempty"`
-	RetryAfterSeconds *int     `json:"retryAfterSeconds,omitempty"`
-	MaybeDelivered    *bool    `json:"maybeDelivered,omitempty"`
-	SendsLeft         *int     `json:"sendsLeft,omitempty"`
-	MentionsAdded     []string `json:"mentionsAdded,omitempty"`
-	MsgUUID           string   `json:"msgUuid,omitempty"`
-	Problems          []string `json:"problems,omitempty"`
+	DryRun            bool  `json:"dryRun,omitempty"`
+	Sandbox           bool  `json:"sandbox,omitempty"`
+	RetryAfterSeconds *int  `json:"retryAfterSeconds,omitempty"`
+	MaybeDelivered    *bool `json:"maybeDelivered,omitempty"`
+	// Attempts is how many requests a send made: 1, or 2 when the client resent it; absent when
+	// no request was made.
+	Attempts *int `json:"attempts,omitempty"`
+	// Resent is true when the client made a second request after the first failed.
+	Resent        *bool    `json:"resent,omitempty"`
+	SendsLeft     *int     `json:"sendsLeft,omitempty"`
+	MentionsAdded []string `json:"mentionsAdded,omitempty"`
+	MsgUUID       string   `json:"msgUuid,omitempty"`
+	Problems      []string `json:"problems,omitempty"`
 	// Body is the exact JSON request body (dry runs, previews, messages refused before sending).
 	Body json.RawMessage `json:"body,omitempty"`
 
@@ -174,12 +179,19 @@ func (r *Result) fail(err error) {
 	case errors.As(err, &ae):
 		r.Errcode, r.Errmsg = intPtr(ae.Code), ae.Message
 		r.Error, r.Hint = KindDingTalk, ae.Hint
+		r.attempts(ae.Resent)
 		if h, ok := webhookHint(ae.Code, r.Robot); ok {
 			r.Hint = h
 		}
 		if ae.Code == 410100 || ae.Code == 130101 {
 			r.Error = KindRateLimited
 			r.RetryAfterSeconds = intPtr(throttleSeconds)
+		}
+		if ae.MaybeDelivered {
+			// DingTalk refused the resend, but the first request got no answer.
+			r.MaybeDelivered = boolPtr(true)
+			r.Hint = "DingTalk refused the resent message, but the first request got no answer and MAY have posted it: ask the user to check the group before sending it again; DingTalk's reason: " + r.Hint
+			break
 		}
 		r.Hint = "DingTalk refused the message, nothing was posted: " + r.Hint
 	case errors.As(err, &tre):
@@ -190,8 +202,17 @@ func (r *Result) fail(err error) {
 	}
 }
 
+// attempts records how many requests a send made.
+func (r *Result) attempts(resent bool) {
+	r.Attempts, r.Resent = intPtr(1), boolPtr(resent)
+	if resent {
+		r.Attempts = intPtr(2)
+	}
+}
+
 func (r *Result) failTransport(e *dingtalk.TransportError) {
 	r.MaybeDelivered = boolPtr(e.MaybeDelivered)
+	r.attempts(e.Resent)
 	r.Errmsg = string(e.Kind) + ": " + e.Detail
 	if e.Status != 0 && !strings.Contains(e.Detail, "HTTP") {
 		r.Errmsg = fmt.Sprintf("%s (HTTP %d)", r.Errmsg, e.Status)
@@ -285,6 +306,9 @@ func failureText(verb string, r Result) string {
 	}
 	if r.Hint != "" {
 		fmt.Fprintf(&b, "\nHint: %s.", strings.TrimSuffix(r.Hint, "."))
+	}
+	if r.Resent != nil && *r.Resent {
+		b.WriteString("\nThe request was resent once (2 attempts, within the one timeout); both failed.")
 	}
 	if r.RetryAfterSeconds != nil {
 		fmt.Fprintf(&b, "\nRetry after %d seconds.", *r.RetryAfterSeconds)

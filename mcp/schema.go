@@ -120,6 +120,8 @@ func outputSchema(extra func(props map[string]any) []string) mcpgo.ToolOption {
 func sendOutput() mcpgo.ToolOption {
 	return outputSchema(func(props map[string]any) []string {
 		messageOutput(props)
+		props["attempts"] = prop("integer", "Requests dingbot made for this send: 1, or 2 when it resent the message once after the first request failed (only with a msgUuid, or when the first never left this machine, and only within the one timeout). Absent when no request was made.")
+		props["resent"] = prop("boolean", "True when a second request went out (attempts 2); the text says why the first failed. With the msgUuid DingTalk still posts the message at most once.")
 		return nil
 	})
 }

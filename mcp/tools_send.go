@@ -148,11 +148,24 @@ func (ts *toolset) send(ctx context.Context, verb string, r Result, robot dingta
 		return failed(verb, r, err)
 	}
 	r.OK, r.Errcode, r.Errmsg = true, intPtr(res.Errcode), res.Errmsg
+	r.attempts(res.Resent)
 	r.SendsLeft = ts.sendsLeft(robot)
 	if r.Sandbox {
 		r.Hint = "posted to dingbot's local sandbox, not to a real DingTalk group"
 	}
-	return outcome{result: r, text: sentText(r, p)}
+	return outcome{result: r, text: sentText(r, p) + resentText(r, res.ResentAfter)}
+}
+
+// resentText says that a successful send needed a second request, and why.
+func resentText(r Result, first *dingtalk.TransportError) string {
+	if first == nil {
+		return ""
+	}
+	if first.MaybeDelivered && r.MsgUUID != "" {
+		return fmt.Sprintf("\nThe first request got no answer (%s: %s), so it was resent once with the same msgUuid %q: DingTalk posts a msgUuid at most once, so the group shows the message once.",
+			first.Kind, first.Detail, r.MsgUUID)
+	}
+	return fmt.Sprintf("\nThe first request never left this machine (%s: %s), so it was resent once.", first.Kind, first.Detail)
 }
 
 // sentText is the human-readable summary of a message sent or validated.
