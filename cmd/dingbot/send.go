@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/sandbox"
+	"github.com/dingbot/dingbot/dingtalk/sandbox/sandboxview"
 )
 
 // sendFlags are the flags of every `dingbot send` subcommand.
@@ -542,7 +544,7 @@ func writeHumanResult(s streams, o sendOutcome) {
 	case o.err == nil:
 		fmt.Fprintf(s.out, "sent %s message to robot %s (%d bytes)\n", o.msgtype, o.robot, o.prepared.Bytes)
 		if o.arrival != nil {
-			fmt.Fprintln(s.err, sandbox.Render(*o.arrival, 80))
+			fmt.Fprintln(s.err, sandboxview.Render(*o.arrival, 80, sandboxview.StyleFor(s.err, os.Getenv)))
 		}
 	case errors.As(o.err, &api):
 		fmt.Fprintf(s.err, "dingbot: DingTalk refused the message: errcode %d: %s\n  hint: %s\n", api.Code, api.Message, api.Hint)
