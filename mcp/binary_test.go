@@ -5,12 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -72,6 +74,8 @@ type binEnv struct {
 	cfgPath  string
 	env      []string
 	arrivals chan sandbox.Arrival
+	// inflight counts the requests the sandbox's HTTP server is serving right now.
+	inflight *atomic.Int32
 }
 
 // config replaces the config file.
@@ -95,7 +99,13 @@ func newBinEnv(t testing.TB, sbOpts sandbox.Options) *binEnv {
 	}
 	sbOpts.Robots = []sandbox.Robot{{Token: opsToken}, {Token: alertToken, Secret: alertSecret, Keywords: []string{"报警"}}}
 	sb := sandbox.New(sbOpts)
-	srv := httptest.NewServer(readBodyFirst(sb))
+	inflight := &atomic.Int32{}
+	handler := readBodyFirst(sb)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		inflight.Add(1)
+		defer inflight.Add(-1)
+		handler.ServeHTTP(w, r)
+	}))
 	t.Cleanup(srv.Close)
 	dir := t.TempDir()
 	configTOML := fmt.Sprintf(`default_robot = "ops"
@@ -120,6 +130,7 @@ mobile = "13800000000"
 		url:      srv.URL,
 		cfgPath:  cfg,
 		arrivals: arrivals,
+		inflight: inflight,
 		env: []string{
 			"DINGBOT_CONFIG=" + cfg,
 			"DINGBOT_STATE_DIR=" + filepath.Join(dir, "state"),
@@ -406,3 +417,51 @@ func BenchmarkBinaryPreview(b *testing.B) {
 }
 
 func slicesEqual(a, b []string) bool { return strings.Join(a, "\x00") == strings.Join(b, "\x00") }
+
+// TestBinaryReadOnlyToolsNeverWaitBehindSends: with 20 sends hanging on a slow DingTalk, the
+// read-only tools still answer at once, over the real binary's stdio.
+func TestBinaryReadOnlyToolsNeverWaitBehindSends(t *testing.T) {
+	const hanging = 20
+	b := newBinEnv(t, sandbox.Options{Delay: 10 * time.Second})
+	c, _ := b.stdioClient(t, "--timeout", "5s")
+	var wg sync.WaitGroup
+	ctx, cancel := context.WithCancel(context.Background())
+	defer func() {
+		cancel()
+		_ = c.Close()
+		wg.Wait()
+	}()
+	for i := range hanging {
+		wg.Go(func() {
+			_, _ = c.CallTool(ctx, mcpgo.CallToolRequest{Params: mcpgo.CallToolParams{Name: toolSendText, Arguments: map[string]any{"text": fmt.Sprint("hang ", i)}}})
+		})
+	}
+	// Wait until the sends hold every worker the server has (mcp-go's pool had 16).
+	deadline := time.Now().Add(5 * time.Second)
+	for b.inflight.Load() < 16 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := b.inflight.Load(); n < 16 {
+		t.Fatalf("only %d sends reached the sandbox", n)
+	}
+	for _, call := range []struct {
+		tool string
+		args map[string]any
+	}{
+		{toolListRobots, nil},
+		{toolListContacts, nil},
+		{toolPreview, map[string]any{"msgtype": "text", "text": "hi"}},
+	} {
+		start := time.Now()
+		callCtx, stop := context.WithTimeout(context.Background(), 3*time.Second)
+		g := callTool(t, c, callCtx, call.tool, call.args)
+		stop()
+		g.wantOK(t)
+		if d := time.Since(start); d > 500*time.Millisecond {
+			t.Errorf("%s took %v behind %d hanging sends", call.tool, d, hanging)
+		}
+	}
+	if n := b.inflight.Load(); n != hanging {
+		t.Errorf("%d sends in flight, want all %d: a send waited for a worker", n, hanging)
+	}
+}

@@ -62,10 +62,6 @@ const (
 	toolListContacts = "list_contacts"
 )
 
-// workerPoolSize is how many tool calls run at once over stdio (mcp-go's default is 5): enough
-// that a slow send does not hold up list_robots or a preview.
-const workerPoolSize = 16
-
 // NewServer returns an MCP server named "dingbot" offering the tools that opts allow.
 func NewServer(opts Options) *server.MCPServer {
 	return newServer(opts)
@@ -86,16 +82,25 @@ func newServer(opts Options, extra ...server.ServerOption) *server.MCPServer {
 }
 
 // ServeStdio serves MCP on in/out until in closes or ctx ends. Nothing but protocol frames is
-// written to out. A call still running when in closes is canceled. mcp-go keeps one stdio
-// session per process, so only one ServeStdio may run at a time.
+// written to out. Every tool call runs on its own goroutine, so that no call (above all a
+// read-only one) waits behind sends hanging on a slow DingTalk. A call still running when in
+// closes is canceled. mcp-go keeps one stdio session per process, so only one ServeStdio may
+// run at a time.
 func ServeStdio(ctx context.Context, opts Options, in io.Reader, out io.Writer) error {
 	logger := loggerOf(opts)
-	stdio := server.NewStdioServer(NewServer(opts))
+	srv := NewServer(opts)
+	stdio := server.NewStdioServer(srv)
 	stdio.SetErrorLogger(log.New(slogWriter{logger}, "", 0))
-	server.WithWorkerPoolSize(workerPoolSize)(stdio)
+	w := &frameWriter{w: out}
+	calls := newCallDispatcher(srv, w, logger)
+	stdio.SetContextFunc(calls.session)
+	pr, pw := io.Pipe()
+	go calls.forward(in, pw)
 	logger.Info("mcp server started", "version", version(opts.Version), "robots", len(opts.Robots),
 		"dry_run", opts.DryRun, "read_only", opts.ReadOnly, "sandbox", opts.Sandbox)
-	err := stdio.Listen(ctx, in, out)
+	err := stdio.Listen(ctx, pr, w)
+	_ = pr.CloseWithError(io.ErrClosedPipe) // forward stops at its next line
+	calls.stop()
 	if ctx.Err() != nil && (err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		err = nil
 	}
