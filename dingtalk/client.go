@@ -379,5 +379,15 @@ func (r redactor) err(err error) error {
 	if err == nil {
 		return nil
 	}
-	return errors.New(r.apply(err.Error()))
+	return &redactedError{msg: r.apply(err.Error()), err: err}
 }
+
+// redactedError is an error whose text had secrets removed; it still unwraps to its cause, so
+// callers can tell a *StateError or a cancellation apart.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
