@@ -52,12 +52,33 @@ type app struct {
 	sandbox *sandbox.Server
 	// notice explains to the user where messages go when that is not obvious.
 	notice string
+	// missingConfig says that $DINGBOT_CONFIG names a file that does not exist.
+	missingConfig string
 }
+
+// sandboxMode says when loadApp serves the built-in sandbox.
+type sandboxMode int
+
+const (
+	sandboxNever   sandboxMode = iota // real robots only
+	sandboxIfEmpty                    // the zero-config default of the composer and the MCP server
+	sandboxAlways                     // send --sandbox: the user asked for it
+)
 
 // loadApp reads the config and prepares the client. With no robot configured anywhere and
 // useSandbox set, it starts an in-process sandbox on loopback and offers its robot.
 func loadApp(ctx context.Context, g globalFlags, useSandbox bool) (*app, error) {
+	mode := sandboxNever
+	if useSandbox {
+		mode = sandboxIfEmpty
+	}
+	return loadAppWith(ctx, g, mode)
+}
+
+// loadAppWith is loadApp with the sandbox chosen by mode.
+func loadAppWith(ctx context.Context, g globalFlags, mode sandboxMode) (*app, error) {
 	path := g.configPath
+	missing := ""
 	if path != "" {
 		// A file named on the command line must exist: falling back to the sandbox would turn a
 		// typo into a "successful" send that went nowhere.
@@ -70,6 +91,11 @@ func loadApp(ctx context.Context, g globalFlags, useSandbox bool) (*app, error) 
 			return nil, fmt.Errorf("find config: %w", err)
 		}
 		path = p
+		if env := os.Getenv(config.EnvConfig); env != "" {
+			if _, err := os.Stat(env); err != nil {
+				missing = fmt.Sprintf("%s names %s, which does not exist", config.EnvConfig, env)
+			}
+		}
 	}
 	cfg, err := config.Load(path)
 	if err != nil {
@@ -77,17 +103,40 @@ func loadApp(ctx context.Context, g globalFlags, useSandbox bool) (*app, error) 
 	}
 	stateDir, err := config.StateDir()
 	if err != nil {
-		return nil, fmt.Errorf("find state directory: %w", err)
+		return nil, &dingtalk.StateError{Dir: "(unknown)", Op: "find", Err: err}
 	}
 	client := dingtalk.NewClient(g.timeout)
 	client.Limiter = ratelimit.New(filepath.Join(stateDir, "ratelimit"))
-	a := &app{cfg: cfg, configPath: path, robots: cfg.Robots, defaultR: cfg.DefaultRobot, client: client, stateDir: stateDir}
-	if cfg.Empty() && useSandbox {
+	if missing != "" && !cfg.Empty() {
+		cfg.Warnings = append(cfg.Warnings, missing+": only robots from the environment are used")
+	}
+	a := &app{cfg: cfg, configPath: path, missingConfig: missing, robots: cfg.Robots, defaultR: cfg.DefaultRobot, client: client, stateDir: stateDir}
+	if mode == sandboxAlways || (mode == sandboxIfEmpty && cfg.Empty()) {
 		if err := a.startSandbox(ctx); err != nil {
 			return nil, err
 		}
+		if mode == sandboxAlways {
+			a.notice = "--sandbox: messages go to dingbot's built-in sandbox and nothing leaves this machine"
+		}
 	}
 	return a, nil
+}
+
+// noRobotError is the error of a send with no robot at all.
+type noRobotError struct{ error }
+
+func (e noRobotError) Unwrap() error { return e.error }
+
+// noRobotError explains that send has no robot to send with, and the three ways to get one.
+func (a *app) noRobot() error {
+	where := "no robot is configured"
+	switch {
+	case a.missingConfig != "":
+		where = "no robot is configured (" + a.missingConfig + ")"
+	case a.cfg.Path == "":
+		where = "no robot is configured (there is no config file at " + a.configPath + ")"
+	}
+	return usageError{configError{noRobotError{fmt.Errorf("%s and nothing was sent: run `dingbot config init` and paste the robot's webhook, set %s, give --webhook URL, or pass --sandbox to send to dingbot's built-in sandbox on purpose", where, config.EnvToken)}}}
 }
 
 // startSandbox serves the built-in sandbox on a free loopback port for this process only.
@@ -104,10 +153,8 @@ func (a *app) startSandbox(ctx context.Context) error {
 	}}
 	a.defaultR = sandboxRobotName
 	a.notice = "no robot configured: messages go to dingbot's built-in sandbox and nothing leaves this machine (run `dingbot config init` to add a real robot)"
-	if env := os.Getenv(config.EnvConfig); env != "" {
-		if _, err := os.Stat(env); err != nil {
-			a.notice = fmt.Sprintf("no robot configured (%s names %s, which does not exist): messages go to dingbot's built-in sandbox and nothing leaves this machine", config.EnvConfig, env)
-		}
+	if a.missingConfig != "" {
+		a.notice = fmt.Sprintf("no robot configured (%s): messages go to dingbot's built-in sandbox and nothing leaves this machine", a.missingConfig)
 	}
 	return nil
 }
@@ -168,6 +215,11 @@ func buildVersion() string {
 	return "dev"
 }
 
+// maxInputBytes caps what --file and standard input may hold. A DingTalk message is at most
+// 20 000 bytes; the cap leaves room for text that is trimmed or split, and keeps a wrong path
+// (a video, /dev/zero) from eating memory.
+const maxInputBytes = 1 << 20
+
 // readContent returns the message content: the file's text with --file, standard input when the
 // argument is "-", otherwise the arguments joined by spaces.
 func readContent(args []string, file string, stdin io.Reader) (string, error) {
@@ -177,33 +229,63 @@ func readContent(args []string, file string, stdin io.Reader) (string, error) {
 	case file == "-":
 		return readAll(stdin)
 	case file != "":
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return "", usageError{fmt.Errorf("read --file: %w", err)}
-		}
-		return string(b), nil
+		return readFile(file)
 	case len(args) == 1 && args[0] == "-":
 		return readAll(stdin)
 	case len(args) == 0:
 		return "", usagef("no text given: pass it as an argument, with --file PATH, or as - to read standard input")
 	}
-	s := ""
-	for i, a := range args {
-		if i > 0 {
-			s += " "
-		}
-		s += a
+	return strings.Join(args, " "), nil
+}
+
+// readFile reads --file, refusing a file over maxInputBytes before reading any of it.
+func readFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", usageError{fmt.Errorf("read --file: %w", err)}
 	}
-	return s, nil
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return "", usageError{fmt.Errorf("read --file: %w", err)}
+	}
+	if fi.IsDir() {
+		return "", usagef("--file %s is a directory: give a text file", path)
+	}
+	if fi.Mode().IsRegular() && fi.Size() > maxInputBytes {
+		return "", usagef("--file %s is %s; dingbot reads at most %s (a DingTalk message is at most %d bytes)", path, sizeString(fi.Size()), sizeString(maxInputBytes), dingtalk.MaxBodyBytes)
+	}
+	return readCapped(f, "--file "+path)
 }
 
 func readAll(r io.Reader) (string, error) {
 	if r == nil {
 		return "", usagef("no standard input to read the content from")
 	}
-	b, err := io.ReadAll(io.LimitReader(r, 10<<20))
+	return readCapped(r, "standard input")
+}
+
+// readCapped reads r whole, failing as soon as it holds more than maxInputBytes.
+func readCapped(r io.Reader, what string) (string, error) {
+	b, err := io.ReadAll(io.LimitReader(r, maxInputBytes+1))
 	if err != nil {
-		return "", fmt.Errorf("read standard input: %w", err)
+		return "", usageError{fmt.Errorf("read %s: %w", what, err)}
+	}
+	if len(b) > maxInputBytes {
+		return "", usagef("%s holds more than %s; dingbot reads at most that much (a DingTalk message is at most %d bytes)", what, sizeString(maxInputBytes), dingtalk.MaxBodyBytes)
 	}
 	return string(b), nil
+}
+
+// sizeString writes a byte count for people: 600 MB, 1 MiB, 512 bytes.
+func sizeString(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1e6:
+		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	case n >= 1e3:
+		return fmt.Sprintf("%.1f kB", float64(n)/1e3)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

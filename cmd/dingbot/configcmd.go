@@ -17,6 +17,10 @@ func newConfigCmd(g *globalFlags, s streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "config",
 		Short: "Create or locate the config file",
+		Args:  subcommandArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return cmd.Help()
+		},
 	}
 	var force bool
 	initCmd := &cobra.Command{
@@ -67,7 +71,7 @@ func configPath(g *globalFlags) (string, error) {
 func newRobotsCmd(g *globalFlags, s streams) *cobra.Command {
 	return &cobra.Command{
 		Use:   "robots",
-		Short: "List the configured robots (secrets shown as SEC…last4)",
+		Short: "List the configured robots (secrets shown only as a fingerprint)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := loadApp(cmd.Context(), *g, false)
@@ -104,10 +108,10 @@ func newRobotsCmd(g *globalFlags, s streams) *cobra.Command {
 				if kw == "" {
 					kw = "-"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, def, signing, kw, host, left)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", config.SafeName(r.Name), def, signing, kw, host, left)
 			}
 			for _, name := range slices.Sorted(maps.Keys(a.cfg.Unavailable)) {
-				fmt.Fprintf(tw, "%s\t%s\tunavailable (see the warning above)\t\t\t\n", name, yesIf(name == a.defaultR))
+				fmt.Fprintf(tw, "%s\t%s\tunavailable (see the warning above)\t\t\t\n", config.SafeName(name), yesIf(name == a.defaultR))
 			}
 			return tw.Flush()
 		},

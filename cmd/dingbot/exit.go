@@ -14,6 +14,8 @@ const (
 	exitUsage       = 2 // bad usage, bad config or an invalid message: nothing was sent
 	exitNetwork     = 3 // network failure or timeout
 	exitRateLimited = 4 // rate limited and --no-wait given
+	exitState       = 5 // the state directory cannot be used: nothing was sent
+	// An interrupted command exits 128 plus the signal's number: 130 for ctrl+c (see main.go).
 )
 
 // configError marks a problem with the config file (exit code 2, error kind config_error).
@@ -33,9 +35,10 @@ func usagef(format string, args ...any) error { return usageError{fmt.Errorf(for
 // exitCode maps an error to the documented exit code.
 func exitCode(err error) int {
 	var (
-		api  *dingtalk.APIError
-		tr   *dingtalk.TransportError
-		rate *dingtalk.RateLimitError
+		api   *dingtalk.APIError
+		tr    *dingtalk.TransportError
+		rate  *dingtalk.RateLimitError
+		state *dingtalk.StateError
 	)
 	switch {
 	case err == nil:
@@ -46,6 +49,8 @@ func exitCode(err error) int {
 		return exitRateLimited
 	case errors.As(err, &tr):
 		return exitNetwork
+	case errors.As(err, &state):
+		return exitState
 	}
 	return exitUsage
 }
@@ -59,6 +64,9 @@ func errorKind(err error) string {
 		val  *dingtalk.ValidationError
 		kw   *dingtalk.KeywordError
 	)
+	if errors.As(err, new(*dingtalk.StateError)) {
+		return "state_error"
+	}
 	switch {
 	case err == nil:
 		return ""

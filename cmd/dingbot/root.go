@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -66,7 +68,7 @@ func newRootCmd(s streams) *cobra.Command {
 
 With no robot configured, the composer and send use a built-in sandbox: try everything before
 touching a real group. Add robots with 'dingbot config init'.`,
-		Args:          cobra.MaximumNArgs(1),
+		Args:          rootArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       buildVersion(),
@@ -89,6 +91,9 @@ touching a real group. Add robots with 'dingbot config init'.`,
 			file := rf.file
 			if len(args) == 1 {
 				file = args[0]
+				if err := notACommand(cmd, file); err != nil {
+					return err
+				}
 			}
 			return runComposer(cmd.Context(), g, file, s)
 		},
@@ -141,6 +146,62 @@ func newComposeCmd(g *globalFlags, s streams) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&file, "file", "", "markdown file to load into the body")
 	return cmd
+}
+
+// rootArgs allows one argument, a file to compose; more than one is a mistyped command.
+func rootArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 1 {
+		return unknownCommand(cmd, args[0])
+	}
+	return nil
+}
+
+// notACommand refuses a composer file that does not exist but reads like a mistyped command
+// (dingbot sandbx), so the user learns about the command instead of a missing file.
+func notACommand(cmd *cobra.Command, arg string) error {
+	if _, err := os.Stat(arg); err == nil {
+		return nil
+	}
+	if len(suggestCommand(cmd, arg)) > 0 || !strings.ContainsAny(arg, "./\\") {
+		return unknownCommand(cmd, arg)
+	}
+	return nil
+}
+
+// subcommandArgs refuses an unknown subcommand, with the nearest one, instead of printing help
+// and exiting 0.
+func subcommandArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return unknownCommand(cmd, args[0])
+	}
+	return nil
+}
+
+// suggestCommand lists cmd's subcommands within two edits of arg (or starting with it).
+func suggestCommand(cmd *cobra.Command, arg string) []string {
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2
+	}
+	return cmd.SuggestionsFor(arg)
+}
+
+// unknownCommand says that arg is no command of cmd and suggests the nearest.
+func unknownCommand(cmd *cobra.Command, arg string) error {
+	msg := fmt.Sprintf("unknown command %q for %q", arg, cmd.CommandPath())
+	if sug := suggestCommand(cmd, arg); len(sug) > 0 {
+		msg += fmt.Sprintf(" (did you mean %q?)", sug[0])
+	}
+	var names []string
+	for _, c := range cmd.Commands() {
+		if c.IsAvailableCommand() {
+			names = append(names, c.Name())
+		}
+	}
+	msg += "; commands: " + strings.Join(names, ", ") + " (see " + cmd.CommandPath() + " --help)"
+	if cmd.Parent() == nil {
+		msg += "; a file to compose must exist"
+	}
+	return usageError{errors.New(msg)}
 }
 
 // redacting returns streams that replace r's token, secret and any sign in everything written,

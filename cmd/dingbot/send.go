@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/dingtalk/config"
 	"github.com/dingbot/dingbot/dingtalk/sandbox"
 	"github.com/dingbot/dingbot/dingtalk/sandbox/sandboxview"
 )
@@ -22,6 +24,8 @@ type sendFlags struct {
 	file          string
 	webhook       string
 	secret        string
+	secretEnv     string
+	sandbox       bool
 	atMobiles     []string
 	atUsers       []string
 	atNames       []string
@@ -46,11 +50,13 @@ type sendFlags struct {
 }
 
 const sendExitCodes = `Exit codes:
-  0  sent (with --dry-run: valid, nothing sent)
-  1  DingTalk refused the message: errcode, errmsg and a hint on stderr
-  2  bad usage, bad config or an invalid message: nothing was sent
-  3  network failure or timeout
-  4  rate limited (20 messages a minute per robot) and --no-wait given`
+  0    sent (with --dry-run: valid, nothing sent)
+  1    DingTalk refused the message: errcode, errmsg and a hint on stderr
+  2    bad usage, bad config, no robot, or an invalid message: nothing was sent
+  3    network failure or timeout (the message says whether it may have been posted)
+  4    rate limited (20 messages a minute per robot) and --no-wait given
+  5    the state directory cannot be used: nothing was sent
+  130  interrupted (ctrl+c); 128+N for another signal N`
 
 func newSendCmd(g *globalFlags, s streams) *cobra.Command {
 	f := &sendFlags{}
@@ -60,8 +66,12 @@ func newSendCmd(g *globalFlags, s streams) *cobra.Command {
 		Long: `Send one message of any DingTalk type to a robot and exit.
 
 The robot comes from --robot (a name in the config), --webhook (a token or the whole webhook
-URL, with --secret for signed robots), or the config's default robot. With no robot configured
-at all, messages go to dingbot's built-in sandbox and nothing leaves this machine.
+URL, with --secret-env or --secret - for signed robots), or the config's default robot. With no
+robot configured, send fails (exit 2) rather than pretend: --sandbox sends to dingbot's
+built-in sandbox on purpose, and nothing leaves this machine.
+
+Every send carries a msgUuid (--msg-uuid, or a fresh one), printed with the result: DingTalk
+posts a message with the same msgUuid once, so a resend after a timeout is safe with it.
 
 Content comes from the arguments, from --file PATH, or from standard input when it is "-".
 People mentioned with --at, --at-user or --at-name are written into the text as @handle when it
@@ -78,7 +88,12 @@ lacks them, because DingTalk notifies only people whose @ appears in the text.
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return usagef("unknown message type %q: use text, markdown, link, actioncard or feedcard", args[0])
+				did := ""
+				if sug := suggestCommand(cmd, args[0]); len(sug) > 0 {
+					did = fmt.Sprintf(" (did you mean %q?)", sug[0])
+				}
+				err := usagef("unknown message type %q%s: use text, markdown, link, actioncard or feedcard", args[0], did)
+				return reportSend(s, f, sendOutcome{err: err})
 			}
 			if !f.jsonOut {
 				_ = cmd.Help()
@@ -88,12 +103,14 @@ lacks them, because DingTalk notifies only people whose @ appears in the text.
 	}
 	p := cmd.PersistentFlags()
 	p.StringVar(&f.webhook, "webhook", "", "send to this webhook: the access token or the whole URL (any host allowed)")
-	p.StringVar(&f.secret, "secret", "", "signing secret (SEC…) for --webhook; prefer a config entry with secret_env")
+	p.StringVar(&f.secret, "secret", "", `signing secret (SEC…) for --webhook; "-" reads it from standard input (a value here is visible in ps and shell history: prefer --secret-env)`)
+	p.StringVar(&f.secretEnv, "secret-env", "", "read the signing secret from this environment variable (e.g. DINGBOT_SECRET)")
+	p.BoolVar(&f.sandbox, "sandbox", false, "send to dingbot's built-in sandbox: nothing leaves this machine")
 	p.StringArrayVar(&f.atMobiles, "at", nil, "mention by mobile number, e.g. 13800000000 or +852-12345678 (repeatable)")
 	p.StringArrayVar(&f.atUsers, "at-user", nil, "mention by DingTalk userId (repeatable)")
 	p.StringArrayVar(&f.atNames, "at-name", nil, "mention a contact from the config by name (repeatable)")
 	p.BoolVar(&f.atAll, "at-all", false, "mention everyone in the group")
-	p.StringVar(&f.msgUUID, "msg-uuid", "", "idempotency key: DingTalk posts a message with the same key once, so a resend after a timeout is safe")
+	p.StringVar(&f.msgUUID, "msg-uuid", "", "idempotency key (default: a fresh one, printed): DingTalk posts a message with the same key once, so a resend after a timeout is safe")
 	p.BoolVar(&f.dryRun, "dry-run", false, "print the exact request (token and sign redacted) and send nothing")
 	p.BoolVar(&f.jsonOut, "json", false, "print one JSON object with ok, errcode, errmsg, hint, robot, msgtype, bytes")
 	p.BoolVar(&f.noWait, "no-wait", false, "fail at once (exit 4) instead of waiting when the robot has sent 20 messages in the last minute")
@@ -297,12 +314,16 @@ type sendOutcome struct {
 	arrival  *sandbox.Arrival
 	// sandbox is true when the robot is dingbot's built-in sandbox: nothing left the machine.
 	sandbox bool
+	// msgUUID is the idempotency key the message carried (or would have carried).
+	msgUUID string
+	// resent says a second request went out (the first one's outcome was unknown).
+	resent bool
 }
 
 // sendMessage resolves the robot and mentions, then sends msg (or, with --dry-run, shows it).
 func sendMessage(ctx context.Context, g *globalFlags, f *sendFlags, s streams, msg dingtalk.Message) error {
 	out := sendOutcome{msgtype: msg.Type, dryRun: f.dryRun}
-	a, robot, err := resolveRobot(ctx, g, f)
+	a, robot, err := resolveRobot(ctx, g, f, s.in)
 	if err != nil {
 		out.err = err
 		return reportSend(s, f, out)
@@ -322,12 +343,20 @@ func sendMessage(ctx context.Context, g *globalFlags, f *sendFlags, s streams, m
 	if f.appendKeyword && len(robot.Keywords) == 0 {
 		fmt.Fprintf(s.err, "dingbot: warning: --append-keyword: robot %s has no keywords configured, so nothing is appended (give them with --keyword, or keywords in the config)\n", robot.Name)
 	}
-	msg.MsgUUID = f.msgUUID
 	if err := addMentions(&msg, f, a); err != nil {
 		out.err = err
 		return reportSend(s, f, out)
 	}
 	opts := dingtalk.PrepareOptions{AppendKeyword: f.appendKeyword}
+	msg.MsgUUID = f.msgUUID
+	if msg.MsgUUID == "" {
+		// Every send carries a key, so that the hint after a timeout ("resend with --msg-uuid")
+		// can name one: DingTalk posts a message with the same key once.
+		if p, err := dingtalk.Prepare(robot, msg, opts); err == nil {
+			msg.MsgUUID = dingtalk.NewMsgUUID(p.Bytes)
+		}
+	}
+	out.msgUUID = msg.MsgUUID
 
 	if f.dryRun {
 		ep, err := robot.Endpoint()
@@ -348,9 +377,14 @@ func sendMessage(ctx context.Context, g *globalFlags, f *sendFlags, s streams, m
 	out.err = err
 	if res != nil {
 		out.prepared = res.Prepared
+		out.resent = res.Resent
 	} else {
 		// The send failed: prepare again (cheap, no I/O) to report the size and warnings.
 		out.prepared, _ = dingtalk.Prepare(robot, msg, opts)
+	}
+	var te *dingtalk.TransportError
+	if errors.As(err, &te) {
+		out.resent = te.Resent
 	}
 	if a.sandbox != nil && err == nil {
 		if acc := a.sandbox.Accepted(); len(acc) > 0 {
@@ -360,9 +394,25 @@ func sendMessage(ctx context.Context, g *globalFlags, f *sendFlags, s streams, m
 	return reportSend(s, f, out)
 }
 
-// resolveRobot picks the robot from --webhook, --robot or the config's default.
-func resolveRobot(ctx context.Context, g *globalFlags, f *sendFlags) (*app, dingtalk.Robot, error) {
-	a, err := loadApp(ctx, *g, f.webhook == "")
+// resolveRobot picks the robot from --sandbox, --webhook, --robot or the config's default.
+func resolveRobot(ctx context.Context, g *globalFlags, f *sendFlags, stdin io.Reader) (*app, dingtalk.Robot, error) {
+	if f.sandbox && (f.webhook != "" || g.robot != "") {
+		return nil, dingtalk.Robot{}, usagef("--sandbox sends to the built-in sandbox: leave out --robot and --webhook")
+	}
+	for _, k := range f.keywords {
+		if strings.TrimSpace(k) == "" {
+			return nil, dingtalk.Robot{}, usagef("--keyword: a keyword is empty, and an empty keyword matches nothing DingTalk checks: give the robot's keyword, or leave the flag out")
+		}
+	}
+	secret, err := secretFromFlags(f, stdin)
+	if err != nil {
+		return nil, dingtalk.Robot{}, err
+	}
+	mode := sandboxNever
+	if f.sandbox {
+		mode = sandboxAlways
+	}
+	a, err := loadAppWith(ctx, *g, mode)
 	if err != nil {
 		return nil, dingtalk.Robot{}, err
 	}
@@ -370,28 +420,79 @@ func resolveRobot(ctx context.Context, g *globalFlags, f *sendFlags) (*app, ding
 		if g.robot != "" {
 			return a, dingtalk.Robot{}, usagef("give either --robot or --webhook, not both")
 		}
-		r := dingtalk.Robot{Name: "webhook", Webhook: f.webhook, Secret: f.secret, Keywords: f.keywords, AllowCustomHost: true}
+		r := dingtalk.Robot{Name: "webhook", Webhook: f.webhook, Secret: secret, Keywords: f.keywords, AllowCustomHost: true}
 		if _, err := r.Endpoint(); err != nil {
 			return a, r, usageError{fmt.Errorf("--webhook: %w", err)}
 		}
-		return a, r, checkSecretFlag(f.secret)
+		return a, r, nil
+	}
+	if a.sandbox == nil && a.cfg.Empty() {
+		return a, dingtalk.Robot{}, a.noRobot()
 	}
 	r, err := a.robot(g.robot)
 	if err != nil {
 		return a, r, err
 	}
-	if f.secret != "" {
-		r.Secret = f.secret
+	if secret != "" {
+		r.Secret = secret
 	}
 	r.Keywords = append(r.Keywords, f.keywords...)
-	return a, r, checkSecretFlag(f.secret)
+	return a, r, nil
 }
 
-func checkSecretFlag(secret string) error {
-	if secret != "" && !strings.HasPrefix(secret, "SEC") {
-		return usagef("--secret must start with SEC (copy it from the robot's security settings)")
+// secretFromFlags returns the signing secret given by --secret, --secret - (standard input) or
+// --secret-env, checked. Its errors never contain the secret.
+func secretFromFlags(f *sendFlags, stdin io.Reader) (string, error) {
+	var secret string
+	switch {
+	case f.secret != "" && f.secretEnv != "":
+		return "", usagef("give the secret once: --secret or --secret-env")
+	case f.secretEnv != "":
+		if dingtalk.LooksSecret(f.secretEnv) {
+			return "", usagef("--secret-env takes the name of an environment variable, but what was given looks like the secret itself: export DINGBOT_SECRET=… and pass --secret-env DINGBOT_SECRET")
+		}
+		v, ok := os.LookupEnv(f.secretEnv)
+		if !ok || strings.TrimSpace(v) == "" {
+			return "", usagef("--secret-env %s: the variable is not set (or is empty)", config.SafeName(f.secretEnv))
+		}
+		secret = strings.TrimSpace(v)
+		if !strings.HasPrefix(secret, "SEC") {
+			return "", usagef("--secret-env %s: the secret must start with SEC (copy it from the robot's security settings)", config.SafeName(f.secretEnv))
+		}
+		return secret, nil
+	case f.secret == "-":
+		if f.file == "-" || f.text == "-" {
+			return "", usagef("--secret - and the content both want standard input: give the secret with --secret-env NAME")
+		}
+		line, err := readSecretLine(stdin)
+		if err != nil {
+			return "", err
+		}
+		secret = line
+	default:
+		secret = strings.TrimSpace(f.secret)
 	}
-	return nil
+	if secret != "" && !strings.HasPrefix(secret, "SEC") {
+		return "", usagef("--secret must start with SEC (copy it from the robot's security settings)")
+	}
+	return secret, nil
+}
+
+// readSecretLine reads the first line of standard input: the secret, for --secret -.
+func readSecretLine(stdin io.Reader) (string, error) {
+	if stdin == nil {
+		return "", usagef("--secret -: no standard input to read the secret from")
+	}
+	r := bufio.NewReader(io.LimitReader(stdin, 4096))
+	line, err := r.ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", usageError{fmt.Errorf("--secret -: read standard input: %w", err)}
+	}
+	line = strings.TrimSpace(line)
+	if line == "" {
+		return "", usagef("--secret -: standard input was empty; pipe the secret in, e.g. pass show dingtalk/ops | dingbot send … --secret -")
+	}
+	return line, nil
 }
 
 func addMentions(msg *dingtalk.Message, f *sendFlags, a *app) error {
@@ -447,6 +548,8 @@ type jsonResult struct {
 	Error      string          `json:"error,omitempty"`
 	RetryAfter int             `json:"retry_after_seconds,omitempty"`
 	Warnings   []string        `json:"warnings,omitempty"`
+	MsgUUID    string          `json:"msg_uuid,omitempty"`
+	Resent     bool            `json:"resent,omitempty"`
 	Sandbox    bool            `json:"sandbox,omitempty"`
 	DryRun     bool            `json:"dry_run,omitempty"`
 	URL        string          `json:"url,omitempty"`
@@ -468,7 +571,7 @@ func reportSend(s streams, f *sendFlags, o sendOutcome) error {
 }
 
 func writeJSONResult(w io.Writer, o sendOutcome) {
-	r := jsonResult{OK: o.err == nil, Robot: o.robot, Msgtype: string(o.msgtype), DryRun: o.dryRun, URL: o.url, Error: errorKind(o.err), Sandbox: o.sandbox}
+	r := jsonResult{OK: o.err == nil, Robot: o.robot, Msgtype: string(o.msgtype), DryRun: o.dryRun, URL: o.url, Error: errorKind(o.err), Sandbox: o.sandbox, MsgUUID: o.msgUUID, Resent: o.resent}
 	if p := o.prepared; p != nil {
 		r.Bytes = p.Bytes
 		for _, w := range p.Warnings {
@@ -493,7 +596,7 @@ func writeJSONResult(w io.Writer, o sendOutcome) {
 		code := api.Code
 		r.Errcode, r.Errmsg, r.Hint = &code, api.Message, api.Hint
 	default:
-		r.Errmsg, r.Hint = o.err.Error(), localHint(o.err)
+		r.Errmsg, r.Hint = o.err.Error(), localHint(o.err, o.msgUUID)
 		if errors.As(o.err, &rate) {
 			r.RetryAfter = int((rate.Wait + time.Second - 1) / time.Second)
 		}
@@ -503,13 +606,15 @@ func writeJSONResult(w io.Writer, o sendOutcome) {
 	_ = enc.Encode(r)
 }
 
-// localHint says what to do about a failure that happened before DingTalk answered.
-func localHint(err error) string {
+// localHint says what to do about a failure that happened before DingTalk answered. msgUUID
+// is the key the message carried, for the resend advice.
+func localHint(err error, msgUUID string) string {
 	var (
-		kw   *dingtalk.KeywordError
-		val  *dingtalk.ValidationError
-		rate *dingtalk.RateLimitError
-		tr   *dingtalk.TransportError
+		kw    *dingtalk.KeywordError
+		val   *dingtalk.ValidationError
+		rate  *dingtalk.RateLimitError
+		tr    *dingtalk.TransportError
+		state *dingtalk.StateError
 	)
 	switch {
 	case errors.As(err, &kw):
@@ -519,13 +624,22 @@ func localHint(err error) string {
 	case errors.As(err, &rate):
 		return "wait the given seconds, or drop --no-wait to let dingbot wait for a free slot"
 	case errors.As(err, &tr):
+		if tr.MaybeDelivered && msgUUID != "" {
+			return "the message may have been posted: resend with --msg-uuid " + msgUUID + " and DingTalk posts it at most once"
+		}
 		if tr.MaybeDelivered {
-			return "the message may have been posted: check the group before resending, or resend with the same --msg-uuid"
+			return "the message may have been posted: check the group before resending"
 		}
 		return "check the network, a proxy (HTTPS_PROXY) or the webhook host; nothing was posted"
 	}
+	if errors.As(err, &state) {
+		return state.Hint()
+	}
+	if errors.As(err, new(noRobotError)) {
+		return "dingbot config init writes a commented config to fill in; dingbot send … --sandbox tries everything locally"
+	}
 	if errors.As(err, new(configError)) {
-		return "fix the config file named above (dingbot config path shows where it is); nothing was sent"
+		return "fix the config named above (dingbot config path shows where it is, dingbot robots what it holds); nothing was sent"
 	}
 	return "see dingbot send --help"
 }
@@ -542,7 +656,10 @@ func writeHumanResult(s streams, o sendOutcome) {
 		fmt.Fprintf(s.out, "POST %s\nContent-Type: %s\n\n%s\n", o.url, dingtalk.ContentType, o.prepared.Body)
 		fmt.Fprintf(s.err, "dingbot: dry run: %s message for robot %s is valid (%d of %d bytes); nothing was sent\n", o.msgtype, o.robot, o.prepared.Bytes, dingtalk.MaxBodyBytes)
 	case o.err == nil:
-		fmt.Fprintf(s.out, "sent %s message to robot %s (%d bytes)\n", o.msgtype, o.robot, o.prepared.Bytes)
+		fmt.Fprintf(s.out, "sent %s message to robot %s (%d bytes, msgUuid %s)\n", o.msgtype, o.robot, o.prepared.Bytes, o.msgUUID)
+		if o.resent {
+			fmt.Fprintln(s.err, "dingbot: the first request's outcome was unknown, so it was sent again with the same msgUuid: DingTalk posts it once")
+		}
 		if o.arrival != nil {
 			fmt.Fprintln(s.err, sandboxview.Render(*o.arrival, 80, sandboxview.StyleFor(s.err, os.Getenv)))
 		}
@@ -551,7 +668,7 @@ func writeHumanResult(s streams, o sendOutcome) {
 	default:
 		fmt.Fprintln(s.err, "dingbot:", o.err)
 		if exitCode(o.err) != exitUsage || errorKind(o.err) != "usage" {
-			fmt.Fprintln(s.err, "  hint:", localHint(o.err))
+			fmt.Fprintln(s.err, "  hint:", localHint(o.err, o.msgUUID))
 		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dingbot/dingbot/dingtalk/config"
 	"github.com/dingbot/dingbot/dingtalk/sandbox"
 )
 
@@ -202,7 +203,16 @@ func TestSendEveryTypeReachesSandbox(t *testing.T) {
 			if len(e.sb.Accepted()) != before+1 {
 				t.Fatalf("sandbox accepted %d new messages, want 1", len(e.sb.Accepted())-before)
 			}
-			if got := jsonString(e.lastMessage()); got != tt.want {
+			got := e.lastMessage()
+			// Every send carries a msgUuid (a fresh one unless given), printed with the result.
+			uuid, _ := got["msgUuid"].(string)
+			if uuid == "" || !strings.Contains(r.stdout, "msgUuid "+uuid) {
+				t.Fatalf("msgUuid %q not sent or not printed: %s", uuid, r.stdout)
+			}
+			if !strings.Contains(tt.want, `"msgUuid"`) {
+				delete(got, "msgUuid")
+			}
+			if got := jsonString(got); got != tt.want {
 				t.Fatalf("sandbox received\n %s\nwant\n %s", got, tt.want)
 			}
 			if !strings.Contains(r.stdout, "sent ") {
@@ -302,14 +312,14 @@ func TestSendJSONOutput(t *testing.T) {
 func TestDryRunShowsExactBodyAndSendsNothing(t *testing.T) {
 	e := newEnv(t)
 	e.standardConfig()
-	r := e.run("", "send", "markdown", "--title", "T", "--text", "<font color=#f00>red</font> & more", "--at", "13800000000", "--dry-run")
+	r := e.run("", "send", "markdown", "--title", "T", "--text", "<font color=#f00>red</font> & more", "--at", "13800000000", "--dry-run", "--msg-uuid", "u-7")
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
 	if len(e.sb.Arrivals()) != 0 {
 		t.Fatal("dry run reached the sandbox")
 	}
-	wantBody := `{"msgtype":"markdown","markdown":{"title":"T","text":"<font color=#f00>red</font> & more\n\n@13800000000"},"at":{"atMobiles":["13800000000"]}}`
+	wantBody := `{"msgtype":"markdown","markdown":{"title":"T","text":"<font color=#f00>red</font> & more\n\n@13800000000"},"at":{"atMobiles":["13800000000"]},"msgUuid":"u-7"}`
 	if !strings.Contains(r.stdout, wantBody) {
 		t.Fatalf("dry run body:\n%s\nwant\n%s", r.stdout, wantBody)
 	}
@@ -318,14 +328,42 @@ func TestDryRunShowsExactBodyAndSendsNothing(t *testing.T) {
 	}
 }
 
-func TestZeroConfigUsesBuiltInSandbox(t *testing.T) {
+// TestNoRobotIsNeverASuccess: with no robot configured (no config, or $DINGBOT_CONFIG naming
+// a file that does not exist) send fails with exit 2 and says how to add a robot or use
+// --sandbox, even with CI=true; --sandbox sends to the built-in sandbox on purpose.
+func TestNoRobotIsNeverASuccess(t *testing.T) {
 	e := newEnv(t)
-	r := e.run("", "send", "markdown", "--text", "# Hello\n\nworld")
+	for _, args := range [][]string{
+		{"send", "text", "deploy done"},
+		{"send", "text", "deploy done", "--json"},
+		{"send", "markdown", "--text", "# done", "--dry-run"},
+	} {
+		cmd := exec.Command(binPath, args...)
+		cmd.Env = append(e.environ(), "CI=true")
+		var so, se bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &so, &se
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+		out := so.String() + se.String()
+		if code != 2 || strings.Contains(so.String(), "sent ") || !strings.Contains(out, "dingbot config init") || !strings.Contains(out, "--sandbox") || !strings.Contains(out, "absent.toml, which does not exist") {
+			t.Fatalf("%v with no robot: exit %d\nstdout %s\nstderr %s", args, code, so.String(), se.String())
+		}
+		if len(e.sb.Arrivals()) != 0 {
+			t.Fatal("something was sent")
+		}
+	}
+	r := e.run("", "send", "markdown", "--text", "# Hello\n\nworld", "--sandbox")
 	if r.code != 0 {
-		t.Fatalf("exit %d: %s", r.code, r.stderr)
+		t.Fatalf("--sandbox: exit %d: %s", r.code, r.stderr)
 	}
 	if !strings.Contains(r.stderr, "built-in sandbox") || !strings.Contains(r.stdout, "robot sandbox") {
 		t.Fatalf("no sandbox notice:\nstdout %s\nstderr %s", r.stdout, r.stderr)
+	}
+	if r := e.run("", "send", "text", "x", "--sandbox", "--robot", "ops"); r.code != 2 || !strings.Contains(r.stderr, "leave out --robot") {
+		t.Fatalf("--sandbox with --robot: exit %d: %s", r.code, r.stderr)
 	}
 }
 
@@ -474,7 +512,7 @@ func TestConfigInitPathAndRobots(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("robots: %d %s", r.code, r.stderr)
 	}
-	if !strings.Contains(r.stdout, "SEC…"+testSecret[len(testSecret)-4:]) || !strings.Contains(r.stdout, "告警, alert") || !strings.Contains(r.stdout, "20") {
+	if !strings.Contains(r.stdout, config.RedactSecret(testSecret)) || strings.Contains(r.stdout, testSecret[len(testSecret)-4:]) || !strings.Contains(r.stdout, "告警, alert") || !strings.Contains(r.stdout, "20") {
 		t.Fatalf("robots output:\n%s", r.stdout)
 	}
 	r = e.run("", "contacts")
@@ -554,9 +592,9 @@ func TestDingTalkThrottleExplained(t *testing.T) {
 // on stderr and in the object, and a --config that does not exist is an error, not the sandbox.
 func TestSandboxNeverPassesForARealSend(t *testing.T) {
 	e := newEnv(t)
-	r := e.run("", "send", "text", "build ok", "--json")
+	r := e.run("", "send", "text", "build ok", "--json", "--sandbox")
 	if r.code != 0 || !strings.Contains(r.stderr, "built-in sandbox") || !strings.Contains(r.stdout, `"sandbox":true`) {
-		t.Fatalf("zero-config --json: exit %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
+		t.Fatalf("--sandbox --json: exit %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
 	}
 	r = e.run("", "send", "text", "build ok", "--config", filepath.Join(e.dir, "typo.toml"))
 	if r.code != 2 || !strings.Contains(r.stderr, "typo.toml") || !strings.Contains(r.stderr, "no such file") {
