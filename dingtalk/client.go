@@ -239,13 +239,13 @@ func (c *Client) takeSlot(ctx context.Context, r Robot, ep Endpoint) error {
 			onWait = func(d time.Duration) { c.OnWait(r.Name, d) }
 		}
 		if err := c.Limiter.Wait(ctx, ep.Token, onWait); err != nil {
-			return fmt.Errorf("robot %s: waiting for a rate-limit slot: %w", r.Name, redactor{ep.Token, r.Secret}.err(err))
+			return fmt.Errorf("robot %s: waiting for a rate-limit slot: %w", r.Name, redactor{ep.Token, r.Secret}.limiterErr(err))
 		}
 		return nil
 	}
 	wait, err := c.Limiter.Reserve(ep.Token)
 	if err != nil {
-		return fmt.Errorf("robot %s: %w", r.Name, redactor{ep.Token, r.Secret}.err(err))
+		return fmt.Errorf("robot %s: %w", r.Name, redactor{ep.Token, r.Secret}.limiterErr(err))
 	}
 	if wait > 0 {
 		return &RateLimitError{Robot: r.Name, Wait: wait}
@@ -372,6 +372,16 @@ func unwrapURLError(err error) error {
 		return ue.Err
 	}
 	return err
+}
+
+// limiterErr redacts a rate-limit failure, keeping a *StateError as one, so that callers can
+// name the state directory and its fix.
+func (r redactor) limiterErr(err error) error {
+	var se *StateError
+	if errors.As(err, &se) {
+		return &StateError{Dir: r.apply(se.Dir), Op: r.apply(se.Op), Err: r.err(se.Err)}
+	}
+	return r.err(err)
 }
 
 // err redacts an error's text, keeping it as a plain error.

@@ -611,3 +611,37 @@ func TestNoResendWithoutTimeLeft(t *testing.T) {
 		t.Errorf("%d requests, want 1: no time was left for a resend", requests)
 	}
 }
+
+// brokenLimiter fails as a rate limiter whose state directory cannot be used, quoting the key.
+type brokenLimiter struct{}
+
+func (brokenLimiter) Reserve(key string) (time.Duration, error) {
+	return 0, &dingtalk.StateError{Dir: "/state/" + key, Op: "create", Err: errors.New("mkdir " + key + ": not a directory")}
+}
+func (l brokenLimiter) Wait(_ context.Context, key string, _ func(time.Duration)) error {
+	_, err := l.Reserve(key)
+	return err
+}
+func (brokenLimiter) Release(string) error          { return nil }
+func (brokenLimiter) Remaining(string) (int, error) { return 0, errors.New("broken") }
+
+// TestStateErrorKeepsItsType: a state-directory failure of the limiter reaches the caller as a
+// *dingtalk.StateError (with its Hint), redacted, and nothing is sent.
+func TestStateErrorKeepsItsType(t *testing.T) {
+	for _, wait := range []bool{false, true} {
+		sb, r := sandboxRobot(t, sandbox.Options{})
+		c := dingtalk.NewClient(time.Second)
+		c.Limiter, c.WaitForSlot = brokenLimiter{}, wait
+		_, err := c.Send(context.Background(), r, dingtalk.NewText("x"))
+		var se *dingtalk.StateError
+		if !errors.As(err, &se) || !strings.Contains(se.Hint(), "DINGBOT_STATE_DIR") {
+			t.Fatalf("wait %v: err = %#v, want a *StateError", wait, err)
+		}
+		if strings.Contains(err.Error(), token) || !strings.Contains(err.Error(), "/state/REDACTED") {
+			t.Fatalf("wait %v: err = %v, want the token redacted", wait, err)
+		}
+		if n := len(sb.Arrivals()); n != 0 {
+			t.Fatalf("wait %v: %d requests went out", wait, n)
+		}
+	}
+}
