@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -196,6 +197,44 @@ func (ts *toolset) sendsLeft(robot dingtalk.Robot) *int {
 		return intPtr(n)
 	}
 	return nil
+}
+
+// stateProblem is the failure of dingbot's state directory that stops robot from sending now,
+// if any: the limiter cannot read or keep the robot's count of sends.
+func (ts *toolset) stateProblem(robot dingtalk.Robot) *dingtalk.StateError {
+	c := ts.opts.Client
+	if c == nil || c.Limiter == nil {
+		return nil
+	}
+	ep, err := robot.Endpoint()
+	if err != nil {
+		return nil
+	}
+	var se *dingtalk.StateError
+	if _, err := c.Limiter.Remaining(ep.Token); errors.As(err, &se) {
+		return se
+	}
+	return nil
+}
+
+// stateWarning is the warning that sends fail with state_error until the user fixes se.
+func stateWarning(se *dingtalk.StateError) string {
+	return fmt.Sprintf("a send now would fail with state_error: %s; the user must fix it: %s",
+		dingtalk.MaskSecretLike(se.Error()), strings.TrimSuffix(se.Hint(), "; nothing was sent"))
+}
+
+// warnUnsendable adds to r, a message checked without sending (a preview or a dry run), the
+// reasons a send of it now would fail although the message is fine. It reports whether the
+// state directory is the reason.
+func (ts *toolset) warnUnsendable(r *Result, robot dingtalk.Robot) (stateBroken bool) {
+	noSendsLeft(r)
+	if r.SendsLeft == nil {
+		if se := ts.stateProblem(robot); se != nil {
+			r.Warnings = append(r.Warnings, stateWarning(se))
+			return true
+		}
+	}
+	return false
 }
 
 // noSendsLeft warns that a message checked without sending (a preview or a dry run) would be

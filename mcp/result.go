@@ -67,7 +67,7 @@ func (r *Result) sendFailed() {
 		r.Warnings = slices.DeleteFunc(r.Warnings, func(w string) bool { return w == r.mentionWarning })
 		r.mentionWarning = ""
 	}
-	if r.Errcode == nil && r.MaybeDelivered == nil && r.Error != KindInternal {
+	if r.Errcode == nil && r.MaybeDelivered == nil && r.Error != KindInternal && r.Error != KindState {
 		r.Hint = "nothing was sent: " + r.Hint
 	}
 }
@@ -126,6 +126,7 @@ const (
 	KindConnection         = "connection_failed"
 	KindBadResponse        = "bad_response"
 	KindCanceled           = "canceled"
+	KindState              = "state_error"
 	KindInternal           = "internal_error"
 )
 
@@ -158,6 +159,7 @@ func (r *Result) fail(err error) {
 		rle *dingtalk.RateLimitError
 		ae  *dingtalk.APIError
 		tre *dingtalk.TransportError
+		se  *dingtalk.StateError
 	)
 	switch {
 	case errors.As(err, &te):
@@ -196,6 +198,9 @@ func (r *Result) fail(err error) {
 		r.Hint = "DingTalk refused the message, nothing was posted: " + r.Hint
 	case errors.As(err, &tre):
 		r.failTransport(tre)
+	case errors.As(err, &se):
+		r.Error = KindState
+		r.Hint = "nothing was sent: dingbot's state directory, where it counts each robot's sends, cannot be used, and dingbot never sends without that count; retrying will not help until the user fixes it: " + se.Hint()
 	default:
 		r.Error = KindInternal
 		r.Hint = "dingbot failed unexpectedly; nothing is known to have been sent; report this to the user"

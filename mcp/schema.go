@@ -67,7 +67,7 @@ var (
 var failureKinds = []any{
 	KindInvalidArguments, KindConfig, KindUnknownRobot, KindRobotMisconfigured, KindUnknownContact,
 	KindInvalidMessage, KindKeywordMissing, KindRateLimited, KindDingTalk, KindTimeout,
-	KindConnection, KindBadResponse, KindCanceled, KindInternal,
+	KindConnection, KindBadResponse, KindCanceled, KindState, KindInternal,
 }
 
 func prop(typ any, desc string) map[string]any {
@@ -82,7 +82,7 @@ func stringList(desc string) map[string]any {
 func baseOutput() (map[string]any, []string) {
 	props := map[string]any{
 		"ok":       prop("boolean", "True when the call did what it was asked: the message was accepted by DingTalk (or validated in a dry run), the preview found it sendable, or the list was read."),
-		"error":    map[string]any{"type": "string", "enum": failureKinds, "description": "Kind of failure; absent on success."},
+		"error":    map[string]any{"type": "string", "enum": failureKinds, "description": "Kind of failure; absent on success. state_error: dingbot's state directory (its per-robot send counts) cannot be used, so nothing is sent until the user fixes it as the hint says."},
 		"errcode":  prop([]any{"integer", "null"}, "DingTalk's errcode when DingTalk answered (0 means accepted), otherwise null."),
 		"errmsg":   prop("string", "DingTalk's errmsg verbatim, or dingbot's description of a failure found before sending."),
 		"hint":     prop("string", "What to do about a failure, or a note about a success."),

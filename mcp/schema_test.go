@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/dingtalk/ratelimit"
 	"github.com/dingbot/dingbot/dingtalk/sandbox"
 )
 
@@ -187,6 +189,10 @@ func TestEveryResultMatchesOutputSchema(t *testing.T) {
 		{name: "no robots", cfg: envConfig{tweak: func(o *Options) { o.Robots, o.DefaultRobot, o.Contacts = nil, "", nil }}},
 		{name: "only unavailable", cfg: envConfig{tweak: func(o *Options) { o.Robots, o.DefaultRobot, o.Unavailable = nil, "gone", gone }}},
 		{name: "no client", cfg: envConfig{tweak: func(o *Options) { base(o); o.Client = nil }}},
+		{name: "state directory broken", cfg: envConfig{tweak: func(o *Options) {
+			base(o)
+			o.Client.Limiter = ratelimit.New(filepath.Join(blockedStateDir(t), "ratelimit"))
+		}}},
 		{name: "sandbox", cfg: envConfig{tweak: func(o *Options) {
 			o.Robots, o.DefaultRobot, o.Sandbox = o.Robots[:1], "", true
 			o.Robots[0].Name = "sandbox"
@@ -241,7 +247,7 @@ func TestEveryResultMatchesOutputSchema(t *testing.T) {
 	// The sweep must have reached every path worth checking.
 	sendKinds := []string{"ok", KindConfig, KindInvalidArguments, KindUnknownRobot, KindRobotMisconfigured,
 		KindUnknownContact, KindInvalidMessage, KindKeywordMissing, KindRateLimited, KindDingTalk,
-		KindBadResponse, KindConnection, KindInternal}
+		KindBadResponse, KindConnection, KindState, KindInternal}
 	want := map[string][]string{
 		toolPreview:      {"ok", KindConfig, KindInvalidArguments, KindUnknownRobot, KindRobotMisconfigured, KindUnknownContact, KindInvalidMessage, KindKeywordMissing},
 		toolListRobots:   {"ok", KindConfig, KindInvalidArguments},

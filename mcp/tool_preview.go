@@ -115,7 +115,7 @@ func (ts *toolset) preview(_ context.Context, req mcpgo.CallToolRequest) outcome
 		return failed(verb, r, err)
 	}
 	r.fromPrepared(p)
-	noSendsLeft(&r)
+	stateBroken := ts.warnUnsendable(&r, robot)
 	r.Body = p.Body
 	kw := KeywordCheck{Keywords: nonNil(robot.Keywords)}
 	kw.Matched, kw.OK = dingtalk.MatchKeyword(p.Message, robot.Keywords)
@@ -130,7 +130,10 @@ func (ts *toolset) preview(_ context.Context, req mcpgo.CallToolRequest) outcome
 	}
 	r.OK = true
 	r.Hint = fmt.Sprintf("sendable: call send_%s with the same fields to post it", sendToolSuffix(t))
-	if r.SendsLeft != nil && *r.SendsLeft == 0 {
+	switch {
+	case stateBroken:
+		r.Hint = fmt.Sprintf("valid, but not sendable now: send_%s would fail with state_error until the user fixes dingbot's state directory (see the warning)", sendToolSuffix(t))
+	case r.SendsLeft != nil && *r.SendsLeft == 0:
 		r.Hint = fmt.Sprintf("sendable, but not right now: robot %q has no sends left this minute, so wait up to a minute before calling send_%s with the same fields", r.Robot, sendToolSuffix(t))
 	}
 	if r.Sandbox {

@@ -90,8 +90,18 @@ func (ts *toolset) robotList(_ context.Context, req mcpgo.CallToolRequest) outco
 			usable++
 		}
 	}
+	var stateBroken bool
+	for _, robot := range ts.opts.Robots {
+		if se := ts.stateProblem(robot); se != nil {
+			r.Warnings = append(r.Warnings, stateWarning(se))
+			stateBroken = true
+			break
+		}
+	}
 	r.OK = true
 	switch {
+	case stateBroken:
+		r.Hint = "no robot can send until the user fixes dingbot's state directory, where it counts each robot's sends (see the warning)"
 	case len(robots) == 0:
 		r.Hint = "no robot is configured: ask the user to add one to dingbot's config or set DINGTALK_BOT_ACCESS_TOKEN"
 	case usable == 0:
@@ -142,6 +152,9 @@ func robotsText(r Result, robots []RobotInfo, dryRun bool) string {
 		if len(notes) > 0 {
 			fmt.Fprintf(&b, " (%s)", strings.Join(notes, "; "))
 		}
+	}
+	for _, w := range r.Warnings {
+		b.WriteString("\nWarning: " + w)
 	}
 	if r.Hint != "" {
 		b.WriteString("\nHint: " + r.Hint + ".")

@@ -136,7 +136,7 @@ func (ts *toolset) send(ctx context.Context, verb string, r Result, robot dingta
 	if ts.opts.DryRun {
 		r.OK, r.DryRun, r.Body = true, true, p.Body
 		r.SendsLeft = ts.sendsLeft(robot)
-		noSendsLeft(&r)
+		ts.warnUnsendable(&r, robot)
 		r.Hint = "dry run: the message is valid for this robot and was not sent"
 		return outcome{result: r, text: sentText(r, p)}
 	}
