@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/dingbot/dingbot/dingtalk/sandbox"
+	"github.com/dingbot/dingbot/dingtalk/sandbox/sandboxview"
 )
 
 // FuzzServeHTTP sends arbitrary bodies: the sandbox must never panic and must
@@ -43,6 +44,8 @@ func FuzzServeHTTP(f *testing.F) {
 		if *ans.Errcode == 0 && len(s.Accepted()) != 1 {
 			t.Fatal("accepted but not recorded")
 		}
-		_ = sandbox.Render(all[0], 40)
+		if out := sandboxview.Render(all[0], 40, sandboxview.Plain); strings.ContainsAny(out, "\x1b\x07\r") {
+			t.Fatalf("control characters in the rendered arrival: %q", out)
+		}
 	})
 }

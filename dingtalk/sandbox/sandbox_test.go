@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/dingbot/dingbot/dingtalk/sandbox"
+	"github.com/dingbot/dingbot/dingtalk/sandbox/sandboxview"
 )
 
 // answer is DingTalk's JSON answer, decoded strictly.
@@ -684,7 +685,7 @@ func TestIgnoredFieldsArePointedOut(t *testing.T) {
 			t.Errorf("ignored notes lack %q:\n%s", want, got)
 		}
 	}
-	if out := sandbox.Render(acc[0], 80); !strings.Contains(out, "atmobiles is ignored") {
+	if out := sandboxview.Render(acc[0], 80, sandboxview.Plain); !strings.Contains(out, "atmobiles is ignored") {
 		t.Errorf("render does not show the ignored field:\n%s", out)
 	}
 	// A well-formed message has no notes.
