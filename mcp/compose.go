@@ -129,7 +129,7 @@ var errNoRobot = &toolError{kind: KindUnknownRobot, msg: "no robot is configured
 
 // unavailableError explains why the configured robot name cannot send.
 func (ts *toolset) unavailableError(name string) error {
-	return &toolError{kind: KindRobotMisconfigured, msg: ts.opts.Unavailable[name].Error(),
+	return &toolError{kind: KindRobotMisconfigured, msg: echoed(ts.opts.Unavailable[name]),
 		hint: fmt.Sprintf("robot %q cannot send until the user fixes it in dingbot's config (or sets the environment variable the message names) and restarts the MCP server; another robot from list_robots may work meanwhile", name)}
 }
 
@@ -145,7 +145,7 @@ func (ts *toolset) usableRobot(name string) (dingtalk.Robot, error) {
 		return r, err
 	}
 	if _, err := r.Endpoint(); err != nil {
-		return r, &toolError{kind: KindRobotMisconfigured, msg: fmt.Sprintf("robot %q has an unusable webhook: %v", r.Name, err),
+		return r, &toolError{kind: KindRobotMisconfigured, msg: fmt.Sprintf("robot %q has an unusable webhook: %s", r.Name, echoed(err)),
 			hint: "the user must fix this robot's webhook in dingbot's config and restart the MCP server; another robot may work meanwhile"}
 	}
 	return r, nil
@@ -179,9 +179,14 @@ func (ts *toolset) configFailure() error {
 	if ts.opts.ConfigError == nil {
 		return nil
 	}
-	return &toolError{kind: KindConfig, msg: "dingbot is misconfigured: " + ts.opts.ConfigError.Error(),
+	return &toolError{kind: KindConfig, msg: "dingbot is misconfigured: " + echoed(ts.opts.ConfigError),
 		hint: "no tool works until this is fixed: tell the user the problem this message names, which is in dingbot's config file or in the command-line flags the MCP server was started with (e.g. --robot); they must fix it and restart the MCP server"}
 }
+
+// echoed is the text of a configuration problem, which may quote what the user wrote, with
+// anything that looks like a secret or token masked: a secret pasted into the wrong key (or
+// passed as --robot) must not reach the agent.
+func echoed(err error) string { return dingtalk.MaskSecretLike(err.Error()) }
 
 // isSandbox reports whether r is dingbot's built-in sandbox robot.
 func (ts *toolset) isSandbox(r dingtalk.Robot) bool {

@@ -61,7 +61,7 @@ func (ts *toolset) robotList(_ context.Context, req mcpgo.CallToolRequest) outco
 			Usable:   true,
 		}
 		if _, err := robot.Endpoint(); err != nil {
-			info.Usable, info.Problem = false, "unusable webhook: "+err.Error()
+			info.Usable, info.Problem = false, "unusable webhook: "+echoed(err)
 		} else {
 			info.SendsLeft = ts.sendsLeft(robot)
 		}
@@ -74,7 +74,7 @@ func (ts *toolset) robotList(_ context.Context, req mcpgo.CallToolRequest) outco
 		if i < 0 {
 			i = len(configured)
 		}
-		info := RobotInfo{Name: name, Keywords: []string{}, Problem: "unavailable: " + ts.opts.Unavailable[name].Error()}
+		info := RobotInfo{Name: name, Keywords: []string{}, Problem: "unavailable: " + echoed(ts.opts.Unavailable[name])}
 		configured = slices.Insert(configured, i, info)
 		unavailable++
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/mcp"
 )
 
@@ -23,7 +24,8 @@ func runMCP(ctx context.Context, g *globalFlags, rf *rootFlags, s streams) error
 		defer f.Close()
 		logOut = f
 	}
-	logger := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	mask := &logMask{w: logOut}
+	logger := slog.New(slog.NewTextHandler(mask, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
 	opts := mcp.Options{Version: buildVersion(), Logger: logger, DryRun: rf.dryRun, ReadOnly: rf.readOnly}
 	a, err := loadApp(ctx, *g, true)
@@ -35,6 +37,7 @@ func runMCP(ctx context.Context, g *globalFlags, rf *rootFlags, s streams) error
 			logger.Warn(w)
 		}
 		opts.Robots, opts.DefaultRobot, opts.Contacts = a.robots, a.defaultR, a.cfg.Contacts
+		mask.add(a.robots)
 		opts.Client, opts.Sandbox, opts.Unavailable = a.client, a.sandbox != nil, a.cfg.Unavailable
 		if g.robot != "" {
 			if _, err := a.robot(g.robot); err != nil {
@@ -52,4 +55,32 @@ func runMCP(ctx context.Context, g *globalFlags, rf *rootFlags, s streams) error
 		in = os.Stdin
 	}
 	return mcp.ServeStdio(ctx, opts, in, s.out)
+}
+
+// logMask masks secrets in every log line: the configured robots' tokens and secrets, and
+// anything that looks like a secret or token (one pasted into the wrong key, or given as
+// --robot). slog writes a whole record at a time, so a secret is never split across writes.
+type logMask struct {
+	w       io.Writer
+	secrets []string // set before the server starts, read-only afterwards
+}
+
+// add masks the tokens and secrets of robots from now on.
+func (m *logMask) add(robots []dingtalk.Robot) {
+	for _, r := range robots {
+		if ep, err := r.Endpoint(); err == nil {
+			m.secrets = append(m.secrets, ep.Token)
+		}
+		if r.Secret != "" {
+			m.secrets = append(m.secrets, r.Secret)
+		}
+	}
+}
+
+func (m *logMask) Write(p []byte) (int, error) {
+	line := dingtalk.MaskSecretLike(dingtalk.RedactSecrets(string(p), m.secrets...))
+	if _, err := io.WriteString(m.w, line); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
