@@ -465,3 +465,36 @@ func TestBinaryReadOnlyToolsNeverWaitBehindSends(t *testing.T) {
 		t.Errorf("%d sends in flight, want all %d: a send waited for a worker", n, hanging)
 	}
 }
+
+// TestBinaryZeroConfigIsTheSandbox: with no robot configured, --mcp still starts, serves the
+// built-in sandbox on purpose and says so, in its instructions and in every send result.
+func TestBinaryZeroConfigIsTheSandbox(t *testing.T) {
+	b := newBinEnv(t, sandbox.Options{})
+	if err := os.Remove(b.cfgPath); err != nil {
+		t.Fatal(err)
+	}
+	b.env = append(b.env, "DINGBOT_CONFIG=") // no config file at all: the default path, absent
+	stderr := &syncBuffer{}
+	c, err := client.NewStdioMCPClientWithOptions(dingbotBinary(t), b.env, []string{"--mcp"}, transport.WithCommandStderrWriter(stderr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	init := initialize(t, c)
+	if !strings.Contains(init.Instructions, "local sandbox") || !strings.Contains(init.Instructions, "posts nothing to any real group") {
+		t.Errorf("instructions do not say that only the sandbox is served:\n%s", init.Instructions)
+	}
+	g := callTool(t, c, context.Background(), toolSendText, map[string]any{"text": "hello"})
+	g.wantOK(t)
+	if !g.r.Sandbox || !strings.Contains(g.text, "sandbox") {
+		t.Errorf("a send without a robot does not say it went to the sandbox: %s\n%s", g.raw.RawStructuredContent, g.text)
+	}
+	r := callTool(t, c, context.Background(), toolListRobots, nil)
+	r.wantOK(t)
+	if !strings.Contains(r.r.Hint, "sandbox") {
+		t.Errorf("list_robots hint: %q", r.r.Hint)
+	}
+	if n := len(b.sb.Arrivals()); n != 0 {
+		t.Errorf("%d requests reached the test's sandbox: the built-in one must be used", n)
+	}
+}
