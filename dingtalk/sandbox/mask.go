@@ -11,7 +11,7 @@ import (
 // then a digit or a lowercase letter and more), a 64-digit hex access token, or the value of an
 // access_token, sign or secret parameter. Shorter hex runs (commit hashes) are left alone: they
 // are common in the messages the sandbox shows.
-var secretLike = regexp.MustCompile(`SEC[0-9a-z][0-9A-Za-z+/=_-]{7,}|\b[0-9a-fA-F]{64}\b|\b(?:access_token|sign|secret)=[^&\s"'<>()\[\]]+`)
+var secretLike = regexp.MustCompile(`SEC[0-9a-z][0-9A-Za-z+/=_-]{7,}|\b[0-9a-fA-F]{64}\b|\b(?:access_token|sign|secret)=[^&\s"'<>()\[\]\x00-\x1f\x7f]+`)
 
 // Mask hides in s what must never be shown: the secrets and access tokens of the robots the
 // sandbox serves (as they are and URL-encoded), and anything that looks like a secret, a token or

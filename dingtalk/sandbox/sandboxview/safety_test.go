@@ -110,6 +110,7 @@ func TestRenderMasksSecrets(t *testing.T) {
 		`{"msgtype":"text","text":{"content":"@` + testToken + `","` + testSecret + `":1},"at":{"atUserIds":["` + testToken + `","` + testSecret + `"]}}`,
 		`{"msgtype":"` + testSecret + `","text":{"content":"x"}}`,
 		`{"msgtype":"markdown","markdown":{"title":"t","text":"&#83;EC` + testSecret[3:] + `"}}`,
+		`{"msgtype":"markdown","markdown":{"title":"t","text":"# sign=` + sign + `\n\n- **ok** sign=abc"}}`, // masked up to the colour code, not through it
 	}
 	all := arrivals(t, bodies...)
 	if len(all) != len(bodies) {
@@ -118,6 +119,9 @@ func TestRenderMasksSecrets(t *testing.T) {
 	for i, a := range all {
 		for _, style := range []sandboxview.Style{sandboxview.Plain, colored} {
 			out := sandboxview.Render(a, 200, style)
+			if rest := colours.ReplaceAllString(out, ""); strings.Contains(rest, "[0m") || strings.Contains(rest, "\x1b") {
+				t.Errorf("body %d: masking broke a colour sequence: %q", i, out)
+			}
 			for _, leak := range []string{testSecret, testSecret[3:20], testToken, testToken[:20], url.QueryEscape(testSecret), sign, other} {
 				if strings.Contains(out, leak) {
 					t.Errorf("body %d shows %q:\n%s", i, leak, out)
