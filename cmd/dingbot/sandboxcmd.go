@@ -43,8 +43,9 @@ Every arrival is printed: accepted messages rendered as DingTalk shows them, rej
 errcode and reason. Point dingbot or any other tool at the URL it prints.
 
 For a signed robot give the secret with --secret-env NAME (the name of an environment variable
-that holds it) or --secret - (one line read from standard input): a value given as --secret SEC…
-is visible to other users in ps and stays in your shell history.
+that holds it) or --secret - (one line read from standard input, typed without echo on a
+terminal): a value given as --secret SEC… is visible to other users in ps and stays in your shell
+history.
 
 What is printed never shows the secret, the token or a signature, even when a message contains
 them, and nothing from the network can send escape codes to your terminal. Colours are used only
@@ -55,7 +56,7 @@ Every connection is bounded: headers must arrive within 10 s, a whole request wi
 idle keep-alive connection is closed after 60 s. The sandbox keeps the last --keep arrivals in
 memory, and remembers the last 10000 msgUuids per robot to answer a resend as DingTalk does.`,
 		Example: `  dingbot sandbox
-  DINGBOT_SECRET=SECtest dingbot sandbox --addr 127.0.0.1:8765 --secret-env DINGBOT_SECRET --keywords deploy,alert
+  dingbot sandbox --addr 127.0.0.1:8765 --secret-env DINGBOT_SECRET --keywords deploy,alert
   pass show dingtalk/sandbox | dingbot sandbox --secret -
   dingbot send text "hello" --webhook "http://127.0.0.1:8765/robot/send?access_token=sandbox"`,
 		Args: cobra.NoArgs,
