@@ -1,21 +1,16 @@
 package tui
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
-	"sync"
 
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/dingbot/dingbot/dingtalk"
-	"github.com/dingbot/dingbot/dingtalk/config"
 )
 
 // draft is everything in the editor, as saved under the state directory while the user types.
@@ -38,6 +33,18 @@ type draft struct {
 	AtAll       bool                `json:"atAll,omitempty"`
 	// Sent is true when this exact content was sent, so a restart does not call it unsent.
 	Sent bool `json:"sent,omitempty"`
+	// MaybeDelivered is the last send of this draft whose outcome is unknown (no answer after
+	// the body left): sending the same message to the same robot again reuses its msgUuid,
+	// even after a restart, so DingTalk posts it at most once.
+	MaybeDelivered *pendingSend `json:"maybeDelivered,omitempty"`
+}
+
+// pendingSend is a send that may have been posted: the robot, the msgUuid it carried and a
+// digest of its body (the body itself is the draft).
+type pendingSend struct {
+	Robot      string `json:"robot"`
+	MsgUUID    string `json:"msgUuid"`
+	BodySHA256 string `json:"bodySha256"`
 }
 
 // mention is a mentioned person as the draft keeps them.
@@ -140,6 +147,10 @@ func (m *Model) restore(d draft) {
 		}
 	}
 	m.unsent = !d.Sent && !m.form.empty()
+	m.unknownOutcome = nil
+	if p := d.MaybeDelivered; p != nil && p.MsgUUID != "" && m.unsent {
+		m.unknownOutcome = &idempotentSend{robot: p.Robot, body: p.BodySHA256, uuid: p.MsgUUID}
+	}
 }
 
 // fileDraft is a new markdown message started from a file: the file is its text, its first
@@ -188,22 +199,38 @@ type startMsg struct {
 	draft    *draft
 	problems []string
 	notices  []string
+	// saveErr says the draft cannot be saved (an unwritable state directory).
+	saveErr error
 }
 
-// loadStart reads the saved draft and the file in a command. A file starts a new message; an
-// unsent draft it replaces is copied to draft.previous.json first, and if that fails the draft
-// stays and the file is not loaded.
+// loadStart claims a draft file and reads it, and the file, in a command. A second composer on
+// the same state directory gets a draft file of its own and is told. A draft that cannot be
+// read is moved aside, never written over. A file starts a new message; an unsent draft it
+// replaces is copied to draft.previous.json and kept for ctrl+z first, and if that fails the
+// draft stays and the file is not loaded.
 func (m *Model) loadStart() tea.Cmd {
-	store, file, robot := m.drafts, m.opts.File, m.currentRobot().Name
+	store, file, robot, now := m.drafts, m.opts.File, m.currentRobot().Name, m.now
 	return func() tea.Msg {
 		var msg startMsg
 		if store != nil {
+			slot, err := store.claim()
+			if err != nil {
+				msg.saveErr = err
+			} else if slot > 1 {
+				msg.notices = append(msg.notices, "another dingbot composer has the draft open: this one keeps its own in "+store.name()+", so neither overwrites the other")
+			}
 			d, err := store.load()
 			switch {
 			case err == nil:
 				msg.draft = d
-			case !errors.Is(err, fs.ErrNotExist):
-				msg.problems = append(msg.problems, "the saved draft could not be read: "+err.Error())
+			case errors.Is(err, fs.ErrNotExist):
+			default:
+				why := err.Error()
+				if aside, merr := store.moveAside(now()); merr != nil {
+					msg.problems = append(msg.problems, "the saved draft could not be read ("+why+") nor moved aside: it stays as it is and is not written over")
+				} else {
+					msg.problems = append(msg.problems, "the saved draft could not be read ("+why+"); it is kept, untouched, in "+aside)
+				}
 			}
 		}
 		if file == "" {
@@ -218,11 +245,14 @@ func (m *Model) loadStart() tea.Cmd {
 		name := filepath.Base(file)
 		if saved := msg.draft; saved != nil && !saved.Sent && !saved.blank() && !saved.sameContent(fresh) {
 			kept, err := store.keep()
+			if err == nil {
+				err = store.keepReplaced(*saved, "replaced by "+name, now())
+			}
 			if err != nil {
 				msg.problems = append(msg.problems, "did not load "+name+": the unsent draft could not be kept aside ("+err.Error()+")")
 				return msg
 			}
-			msg.notices = append(msg.notices, "new message from "+name+"; your unsent draft is kept in "+kept)
+			msg.notices = append(msg.notices, "new message from "+name+"; your unsent draft is kept in "+kept+" (ctrl+z brings it back)")
 		} else {
 			msg.notices = append(msg.notices, "new message from "+name)
 		}
@@ -241,23 +271,37 @@ func (d *draft) blank() bool {
 func (d *draft) sameContent(o draft) bool {
 	a, b := *d, o
 	a.Version, b.Version, a.Sent, b.Sent = 0, 0, false, false
+	a.MaybeDelivered, b.MaybeDelivered = nil, nil
 	return reflect.DeepEqual(a, b)
 }
 
 // draftTickMsg fires after a typing pause; a stale one (an older seq) is ignored.
 type draftTickMsg int
 
-// draftSavedMsg reports a save.
-type draftSavedMsg struct{ err error }
+// draftMaxTickMsg fires draftMaxWait after the first change since the last save, so that
+// steady typing, which never pauses long enough for draftTickMsg, is saved too.
+type draftMaxTickMsg struct{}
 
-// scheduleDraft saves the draft once typing pauses for draftDelay.
+// draftSavedMsg reports a save.
+type draftSavedMsg struct {
+	seq int
+	err error
+}
+
+// scheduleDraft saves the draft once typing pauses for draftDelay, and at most draftMaxWait
+// after the first unsaved change, however steadily the user types.
 func (m *Model) scheduleDraft() tea.Cmd {
 	if m.drafts == nil {
 		return nil
 	}
 	m.draftSeq++
-	seq := m.draftSeq
-	return m.after(draftDelay, draftTickMsg(seq))
+	m.draftDirty = true
+	cmds := []tea.Cmd{m.after(draftDelay, draftTickMsg(m.draftSeq))}
+	if !m.draftMaxPending {
+		m.draftMaxPending = true
+		cmds = append(cmds, m.after(draftMaxWait, draftMaxTickMsg{}))
+	}
+	return tea.Batch(cmds...)
 }
 
 // saveDraft writes the current draft in a command.
@@ -266,8 +310,28 @@ func (m *Model) saveDraft() tea.Cmd {
 		return nil
 	}
 	m.draftSeq++
+	m.draftDirty = false
 	store, seq, d := m.drafts, m.draftSeq, m.snapshot()
-	return func() tea.Msg { return draftSavedMsg{err: store.save(seq, d)} }
+	return func() tea.Msg { return draftSavedMsg{seq: seq, err: store.save(seq, d)} }
+}
+
+// draftSaved shows a failed save at once, for as long as saving fails, and says when it works
+// again.
+func (m *Model) draftSaved(msg draftSavedMsg) tea.Cmd {
+	if msg.seq < m.saveResultSeq {
+		return nil
+	}
+	m.saveResultSeq = msg.seq
+	if msg.err != nil {
+		m.saveErr = msg.err
+		m.layout()
+		return nil
+	}
+	if m.saveErr != nil {
+		m.saveErr = nil
+		return m.setStatus(statusOK, "the draft is saved again")
+	}
+	return nil
 }
 
 // saveNow writes the draft at once; Run calls it after the program ends.
@@ -282,61 +346,8 @@ func (m *Model) snapshot() draft {
 	d := m.form.snapshot()
 	d.Robot = m.currentRobot().Name
 	d.Sent = !m.unsent
+	if u := m.unknownOutcome; u != nil && m.unsent {
+		d.MaybeDelivered = &pendingSend{Robot: u.robot, MsgUUID: u.uuid, BodySHA256: u.body}
+	}
 	return d
-}
-
-// draftStore keeps the draft file. Saves may finish out of order (each runs in its own
-// command): an older one never overwrites a newer one.
-type draftStore struct {
-	mu   sync.Mutex
-	path string
-	last int
-}
-
-func newDraftStore(dir string) *draftStore {
-	return &draftStore{path: filepath.Join(dir, "draft.json")}
-}
-
-func (s *draftStore) save(seq int, d draft) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(d); err != nil {
-		return err
-	}
-	data := buf.Bytes()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if seq < s.last {
-		return nil
-	}
-	s.last = seq
-	return config.WriteFile(s.path, data, 0o600)
-}
-
-func (s *draftStore) load() (*draft, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	data, err := os.ReadFile(s.path)
-	if err != nil {
-		return nil, err
-	}
-	var d draft
-	if err := json.Unmarshal(data, &d); err != nil {
-		return nil, fmt.Errorf("%s: %w", s.path, err)
-	}
-	return &d, nil
-}
-
-// keep copies the draft aside before something replaces it, and says where.
-func (s *draftStore) keep() (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	data, err := os.ReadFile(s.path)
-	if err != nil {
-		return "", err
-	}
-	kept := filepath.Join(filepath.Dir(s.path), "draft.previous.json")
-	return kept, config.WriteFile(kept, data, 0o600)
 }

@@ -86,8 +86,8 @@ func TestFlowWrongSecretShowsDingTalksAnswer(t *testing.T) {
 	tm.Send(tea.KeyMsg{Type: tea.KeyTab})
 	tm.Type("hello")
 	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlS})
-	waitFor(t, tm, "y/enter")
-	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitFor(t, tm, "[ back ]")
+	tm.Type("y")
 	waitFor(t, tm, "hint: the signature does not match")
 	m := finalScreen(t, tm)
 	if !strings.Contains(m.View(), "errcode 310000") || strings.Contains(m.View(), "SECthe") {
@@ -103,12 +103,12 @@ func TestFlowWrongSecretShowsDingTalksAnswer(t *testing.T) {
 
 func TestFlowDraftSurvivesRestart(t *testing.T) {
 	opts := testOptions(t)
-	tm := program(t, opts, nil, 120, 40)
+	tm, store := programStore(t, opts, nil, 120, 40)
 	tm.Type("Half-written")
 	tm.Send(tea.KeyMsg{Type: tea.KeyTab})
 	tm.Type("do not lose this")
-	// No quit: what a crash or a closed terminal leaves is what was saved while typing. The
-	// second program starts while the first still runs and never got to save on the way out.
+	// No quit: what a crash leaves is what was saved while typing. The second program starts as
+	// the first is killed (its draft lock goes with it) and never got to save on the way out.
 	draftFile := filepath.Join(opts.StateDir, "draft.json")
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -121,6 +121,7 @@ func TestFlowDraftSurvivesRestart(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	store.release()
 	again := program(t, opts, nil, 120, 40)
 	waitFor(t, again, "do not lose this")
 	m := finalScreen(t, again)

@@ -18,6 +18,14 @@ import (
 // saved beforehand, and the test clock.
 func program(t *testing.T, opts Options, d *draft, w, h int) *teatest.TestModel {
 	t.Helper()
+	tm, _ := programStore(t, opts, d, w, h)
+	return tm
+}
+
+// programStore is program, also returning the composer's draft store: releasing it is what
+// the composer's process ending (a crash, kill -9) does to its lock.
+func programStore(t *testing.T, opts Options, d *draft, w, h int) (*teatest.TestModel, *draftStore) {
+	t.Helper()
 	if eastAsian() {
 		t.Skip("screens are drawn with East Asian ambiguous runes one cell wide; RUNEWIDTH_EASTASIAN is set")
 	}
@@ -31,7 +39,7 @@ func program(t *testing.T, opts Options, d *draft, w, h int) *teatest.TestModel 
 		t.Fatal(err)
 	}
 	m.now = func() time.Time { return fixedNow }
-	return teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h))
+	return teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h)), m.drafts
 }
 
 // waitFor waits until the screen shows s.
@@ -155,7 +163,7 @@ func TestGoldenConfirm(t *testing.T) {
 	tm := program(t, testOptions(t), goldenMarkdown(), 120, 40)
 	waitFor(t, tm, "notifies @Alice")
 	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlS})
-	waitFor(t, tm, "y/enter")
+	waitFor(t, tm, "[ back ]")
 	requireScreen(t, finalScreen(t, tm))
 }
 
@@ -176,7 +184,7 @@ func TestGoldenErrorDingTalk(t *testing.T) {
 	tm := program(t, opts, goldenMarkdown(), 80, 30)
 	waitFor(t, tm, "notifies @Alice")
 	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlS})
-	waitFor(t, tm, "y/enter")
+	waitFor(t, tm, "[ back ]")
 	tm.Type("y")
 	waitFor(t, tm, "back to the editor")
 	requireScreen(t, finalScreen(t, tm))

@@ -199,17 +199,25 @@ func draftFromMessage(msg dingtalk.Message, contacts dingtalk.Contacts) draft {
 
 // historyView lists the history over the whole body, with the selected message's text below.
 func (m *Model) historyView(g layout) string {
-	listH := min(max(6, len(m.entries)+4), max(6, g.bodyH/2))
-	list := m.chooser.view(m.st, m.width, listH)
-	var detail []string
+	body := ""
 	if i := m.chooser.current(); i >= 0 && i < len(m.entries) {
 		e := m.entries[i]
-		detail = append(detail, m.st.rule.Render(hrule(m.width)))
-		body := e.Message.Body()
+		body = e.Message.Body()
 		if body == "" {
 			body = e.Message.Title()
 		}
-		for _, l := range strings.Split(body, "\n") {
+	}
+	return m.listView(g, len(m.entries), body)
+}
+
+// listView is the chooser over the whole body, with the text of the highlighted item below.
+func (m *Model) listView(g layout, n int, text string) string {
+	listH := min(max(6, n+4), max(6, g.bodyH/2))
+	list := m.chooser.view(m.st, m.width, listH)
+	var detail []string
+	if text != "" {
+		detail = append(detail, m.st.rule.Render(hrule(m.width)))
+		for _, l := range strings.Split(text, "\n") {
 			detail = append(detail, m.st.muted.Render(l))
 		}
 	}

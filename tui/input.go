@@ -9,7 +9,7 @@ import (
 func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	k := m.keys
 	switch m.state {
-	case stateMentions, stateRobots, stateHistory:
+	case stateMentions, stateRobots, stateHistory, stateKept:
 		if key.Matches(msg, k.Quit) {
 			return m, m.askQuit()
 		}
@@ -33,12 +33,19 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case stateConfirm:
+		c := m.confirm
+		yes := key.Matches(msg, k.Yes) ||
+			key.Matches(msg, k.Pick) && c.onYes ||
+			// A second ctrl+q quits: nothing is lost, the draft is saved.
+			c.action == confirmQuit && key.Matches(msg, k.Quit)
 		switch {
-		case key.Matches(msg, k.Yes), m.confirm.action == confirmQuit && key.Matches(msg, k.Quit):
+		case yes:
 			return m, m.confirmed()
-		case key.Matches(msg, k.No):
+		case key.Matches(msg, k.No), key.Matches(msg, k.Pick):
 			m.confirm = nil
 			m.state = stateCompose
+		case key.Matches(msg, k.Switch):
+			c.onYes = !c.onYes
 		}
 		return m, nil
 	case stateSending:
@@ -83,11 +90,17 @@ func (m *Model) chosen() tea.Cmd {
 		e := m.entries[picked[0]]
 		if m.unsent && !m.form.empty() {
 			m.confirm = &confirmation{action: confirmReopen, title: "Replace the message in the editor?",
-				lines: []string{"It has not been sent. It stays in the draft until you type again."}, yes: "replace", entry: e}
+				lines: []string{"It has not been sent. " + m.keptWhere()}, yes: "replace", entry: e}
 			m.state = stateConfirm
 			return nil
 		}
 		return m.reopen(e)
+	case stateKept:
+		if len(picked) == 0 || picked[0] >= len(m.kept) {
+			return nil
+		}
+		m.state = stateCompose
+		return m.keepThen("swapped for a kept draft", keptMsg{action: confirmRestore, restore: m.kept[picked[0]]})
 	}
 	return nil
 }
@@ -133,11 +146,13 @@ func (m Model) composeKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.New):
 		if m.unsent && !f.empty() {
 			m.confirm = &confirmation{action: confirmNew, title: "Start a new message?",
-				lines: []string{"This one has not been sent and will be discarded."}, yes: "discard it"}
+				lines: []string{"This one has not been sent. " + m.keptWhere()}, yes: "new message"}
 			m.state = stateConfirm
 			return m, nil
 		}
 		return m, m.clearMessage()
+	case key.Matches(msg, k.Kept):
+		return m, m.openKept()
 	case key.Matches(msg, k.PageUp):
 		m.scrollPreview(-1)
 		return m, nil
@@ -174,23 +189,63 @@ func (m *Model) contentChanged() tea.Cmd {
 	return tea.Batch(m.schedulePreview(), m.scheduleDraft())
 }
 
-// askQuit quits, asking first when the message has not been sent.
+// askQuit quits, asking first when the message has not been sent. When the draft cannot be
+// saved the question says so, and no is the way back to the text.
 func (m *Model) askQuit() tea.Cmd {
-	if m.unsent && !m.form.empty() {
-		m.confirm = &confirmation{action: confirmQuit, title: "Quit without sending?",
-			lines: []string{"The draft is saved and comes back the next time you start dingbot."}, yes: "quit"}
-		m.state = stateConfirm
+	if !m.unsent || m.form.empty() {
+		return m.quit()
+	}
+	if m.drafts == nil || m.saveErr != nil {
+		m.askQuitUnsaved(m.saveErr)
 		return nil
 	}
-	return m.quit()
+	m.confirm = &confirmation{action: confirmQuit, title: "Quit without sending?",
+		lines: []string{"The draft is saved on the way out and comes back the next time you start dingbot."}, yes: "quit"}
+	m.state = stateConfirm
+	return nil
 }
 
-// quit saves the draft, then ends the program.
-func (m *Model) quit() tea.Cmd {
-	if save := m.saveDraft(); save != nil {
-		return tea.Sequence(save, tea.Quit)
+// askQuitUnsaved asks before quitting with a draft that could not be saved: quitting loses it.
+func (m *Model) askQuitUnsaved(err error) {
+	lines := []string{m.st.problem.Render("The draft is NOT saved: quitting now loses this message.")}
+	if err != nil {
+		lines = append(lines, saveProblem(err))
+	} else {
+		lines = append(lines, "There is no state directory to save it in.")
 	}
-	return tea.Quit
+	lines = append(lines, "Keep editing, fix the directory and the draft is saved again; or copy the text out (ctrl+o opens it in $EDITOR).")
+	m.confirm = &confirmation{action: confirmQuitUnsaved, title: "Quit and lose the message?", lines: lines,
+		yes: "quit, losing it", no: "keep editing"}
+	m.state = stateConfirm
+}
+
+// quitBlockedMsg says the draft could not be saved on the way out: the program goes on.
+type quitBlockedMsg struct{ err error }
+
+// quit saves the draft, then ends the program. If an unsent message cannot be saved, it does
+// not quit: it says so and asks.
+func (m *Model) quit() tea.Cmd {
+	if m.drafts == nil || !m.loaded {
+		return tea.Quit
+	}
+	mustKeep := m.unsent && !m.form.empty()
+	m.draftSeq++
+	m.draftDirty = false
+	store, seq, d := m.drafts, m.draftSeq, m.snapshot()
+	return func() tea.Msg {
+		if err := store.save(seq, d); err != nil && mustKeep {
+			return quitBlockedMsg{err: err}
+		}
+		return tea.QuitMsg{}
+	}
+}
+
+func (m *Model) quitBlocked(msg quitBlockedMsg) tea.Cmd {
+	m.saveErr = msg.err
+	m.state = stateCompose
+	m.askQuitUnsaved(msg.err)
+	m.layout()
+	return nil
 }
 
 // clearMessage empties the editor for a new message of the same type.

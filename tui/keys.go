@@ -20,6 +20,7 @@ type keyMap struct {
 	Editor    key.Binding
 	History   key.Binding
 	New       key.Binding
+	Kept      key.Binding
 	AddRow    key.Binding
 	RemoveRow key.Binding
 	Toggle    key.Binding
@@ -36,6 +37,8 @@ type keyMap struct {
 	Back    key.Binding
 	Yes     key.Binding
 	No      key.Binding
+	Switch  key.Binding
+	Pick    key.Binding
 	Cancel  key.Binding
 	Dismiss key.Binding
 	Close   key.Binding
@@ -58,6 +61,7 @@ func newKeyMap() keyMap {
 		Editor:    b([]string{"ctrl+o"}, "ctrl+o", "$EDITOR"),
 		History:   b([]string{"ctrl+l"}, "ctrl+l", "history"),
 		New:       b([]string{"ctrl+n"}, "ctrl+n", "new message"),
+		Kept:      b([]string{"ctrl+z"}, "ctrl+z", "kept drafts"),
 		AddRow:    b([]string{"enter"}, "enter", "add row"),
 		RemoveRow: b([]string{"ctrl+x"}, "ctrl+x", "remove row"),
 		Toggle:    b([]string{" ", "enter", "left", "right"}, "space", "toggle"),
@@ -66,13 +70,16 @@ func newKeyMap() keyMap {
 		Help:      b([]string{"ctrl+g", "?"}, "ctrl+g", "more keys"),
 		Quit:      b([]string{"ctrl+c", "ctrl+q"}, "ctrl+q", "quit"),
 
-		Up:      b([]string{"up", "ctrl+p"}, "↑", "up"),
-		Down:    b([]string{"down", "ctrl+n"}, "↓", "down"),
-		Select:  b([]string{"tab", "shift+tab"}, "tab", "select several"),
-		Choose:  b([]string{"enter"}, "enter", "choose"),
-		Back:    b([]string{"esc"}, "esc", "back"),
-		Yes:     b([]string{"y", "Y", "enter"}, "y/enter", "yes"),
+		Up:     b([]string{"up", "ctrl+p"}, "↑", "up"),
+		Down:   b([]string{"down", "ctrl+n"}, "↓", "down"),
+		Select: b([]string{"tab", "shift+tab"}, "tab", "select several"),
+		Choose: b([]string{"enter"}, "enter", "choose"),
+		Back:   b([]string{"esc"}, "esc", "back"),
+		// Enter never means yes: it presses the highlighted button, which starts on no.
+		Yes:     b([]string{"y", "Y"}, "y", "yes"),
 		No:      b([]string{"n", "N", "esc"}, "n/esc", "no"),
+		Switch:  b([]string{"left", "right", "tab", "shift+tab"}, "←/→", "switch button"),
+		Pick:    b([]string{"enter"}, "enter", "press the highlighted button"),
 		Cancel:  b([]string{"esc"}, "esc", "cancel"),
 		Dismiss: b([]string{"enter", "esc"}, "enter/esc", "back to the editor"),
 		Close:   b([]string{"esc", "ctrl+p", "q"}, "esc", "close"),
@@ -103,10 +110,12 @@ func (m *Model) helpFor() helpKeys {
 		return helpKeys{short: []key.Binding{k.Up, k.Down, shortly(k.Select, "tick several"), shortly(k.Choose, "insert highlighted + ticked"), k.Cancel}}
 	case stateRobots, stateHistory:
 		return helpKeys{short: []key.Binding{k.Up, k.Down, k.Choose, k.Back}}
+	case stateKept:
+		return helpKeys{short: []key.Binding{k.Up, k.Down, shortly(k.Choose, "bring it back"), k.Back}}
 	case statePayload:
 		return helpKeys{short: []key.Binding{k.Scroll, k.Close}}
 	case stateConfirm:
-		return helpKeys{short: []key.Binding{k.Yes, k.No}}
+		return helpKeys{short: []key.Binding{k.Yes, k.No, k.Switch, shortly(k.Pick, "highlighted button")}}
 	case stateSending:
 		return helpKeys{short: []key.Binding{k.Cancel}}
 	case stateError:
@@ -140,7 +149,7 @@ func (m *Model) helpFor() helpKeys {
 	full := [][]key.Binding{
 		{k.Next, k.Prev, k.Type, fullToggle, fullAdd, fullRemove},
 		{k.Mention, k.AtAll, k.Robot, k.Send, k.Payload, k.Editor},
-		{k.History, k.New, k.PageUp, k.PageDown, k.Help, k.Quit},
+		{k.History, k.New, k.Kept, k.PageUp, k.PageDown, k.Help, k.Quit},
 	}
 	return helpKeys{short: short, full: full}
 }

@@ -160,6 +160,14 @@ func (d *driver) typeText(s string) {
 
 func (d *driver) view() string { return d.m.View() }
 
+// exit ends the composer as its process ending would, without saving: the lock on its draft
+// file goes with it, so the next composer on the state directory gets the same draft file.
+func (d *driver) exit() {
+	if d.m.drafts != nil {
+		d.m.drafts.release()
+	}
+}
+
 var namedKeys = map[string]tea.KeyType{
 	"enter": tea.KeyEnter, "tab": tea.KeyTab, "shift+tab": tea.KeyShiftTab, "esc": tea.KeyEsc,
 	"up": tea.KeyUp, "down": tea.KeyDown, "left": tea.KeyLeft, "right": tea.KeyRight,

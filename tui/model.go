@@ -26,6 +26,7 @@ const (
 	stateConfirm
 	stateSending
 	stateError
+	stateKept
 )
 
 // Model is the composer: one top-level model with a small state enum (as in glow), plain
@@ -61,8 +62,17 @@ type Model struct {
 
 	drafts   *draftStore
 	draftSeq int
-	history  *historyStore
-	entries  []historyEntry
+	// draftDirty says a change is not saved yet; draftMaxPending that a draftMaxTickMsg is on
+	// its way.
+	draftDirty, draftMaxPending bool
+	// saveErr is why the draft is not being saved (shown until a save works again);
+	// saveResultSeq is the newest save whose result came back.
+	saveErr       error
+	saveResultSeq int
+	// kept are the kept drafts the ctrl+z list shows.
+	kept    []keptDraft
+	history *historyStore
+	entries []historyEntry
 
 	chooser *chooser
 	confirm *confirmation
@@ -153,13 +163,22 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case previewMsg:
 		return m, m.showPreview(renderResult(msg))
 	case draftTickMsg:
-		if int(msg) == m.draftSeq {
+		if int(msg) == m.draftSeq && m.draftDirty {
+			return m, m.saveDraft()
+		}
+	case draftMaxTickMsg:
+		m.draftMaxPending = false
+		if m.draftDirty {
 			return m, m.saveDraft()
 		}
 	case draftSavedMsg:
-		if msg.err != nil {
-			return m, m.setStatus(statusBad, "draft not saved: "+msg.err.Error())
-		}
+		return m, m.draftSaved(msg)
+	case quitBlockedMsg:
+		return m, m.quitBlocked(msg)
+	case keptMsg:
+		return m, m.keptDone(msg)
+	case keptListMsg:
+		return m, m.keptListed(msg)
 	case sendsLeftMsg:
 		if msg.robot == m.currentRobot().Name {
 			m.sendsLeft = msg.n
@@ -221,6 +240,9 @@ func (m *Model) forwardToForm(msg tea.Msg) tea.Cmd {
 // typed meanwhile.
 func (m Model) started(msg startMsg) (tea.Model, tea.Cmd) {
 	var cmds []tea.Cmd
+	if msg.saveErr != nil {
+		m.saveErr = msg.saveErr
+	}
 	if d := msg.draft; d != nil {
 		before := m.robot
 		if pinned := m.currentRobot().Name; m.opts.PinRobot && d.Robot != pinned {
@@ -233,6 +255,9 @@ func (m Model) started(msg startMsg) (tea.Model, tea.Cmd) {
 		m.restore(*d)
 		if m.robot != before {
 			cmds = append(cmds, m.refreshSendsLeft())
+		}
+		if u := m.unknownOutcome; u != nil {
+			msg.notices = append(msg.notices, "the last send of this message got no answer and may have been posted: sending it again to "+u.robot+" reuses its msgUuid, so DingTalk posts it at most once")
 		}
 	}
 	if len(msg.notices) > 0 {

@@ -403,7 +403,7 @@ func TestFailedSendKeepsEverything(t *testing.T) {
 	d.key("tab")
 	d.typeText("hello")
 	before := d.m.snapshot()
-	d.key("ctrl+s", "enter")
+	d.key("ctrl+s", "y")
 	if d.m.state != stateError {
 		t.Fatalf("state %v, want the error", d.m.state)
 	}
@@ -772,6 +772,7 @@ func TestDraftSurvivesRestart(t *testing.T) {
 	d.key("tab")
 	d.typeText("body text ")
 	d.key("ctrl+a", "enter", "ctrl+e")
+	d.exit()
 
 	again := newDriver(t, opts, 120, 40)
 	f := again.m.form
@@ -794,6 +795,7 @@ func TestFileStartsANewMessageAndKeepsTheDraft(t *testing.T) {
 	if err := d.m.saveNow(); err != nil {
 		t.Fatal(err)
 	}
+	d.exit()
 
 	file := filepath.Join(t.TempDir(), "notes.md")
 	if err := os.WriteFile(file, []byte("# From file\n\nhello\n"), 0o600); err != nil {
@@ -858,9 +860,11 @@ func TestPinRobotOverridesTheDraftsRobot(t *testing.T) {
 	if err := d.m.saveNow(); err != nil {
 		t.Fatal(err)
 	}
+	d.exit()
 
 	opts.DefaultRobot = "signed"
 	unpinned := newDriver(t, opts, 120, 40)
+	unpinned.exit()
 	if r := unpinned.m.currentRobot().Name; r != "alerts" {
 		t.Fatalf("without PinRobot: robot %s, want the draft's alerts", r)
 	}
@@ -885,7 +889,7 @@ func TestEditorResult(t *testing.T) {
 	if got := d.m.form.body.Value(); got != "after" {
 		t.Fatalf("body %q", got)
 	}
-	d.send(editorResultMsg{err: errors.New("exit status 1")})
+	d.send(editorResultMsg{original: "after", text: "after\n", runErr: errors.New("exit status 1")})
 	if got := d.m.form.body.Value(); got != "after" || !strings.Contains(d.m.status.text, "unchanged") {
 		t.Fatalf("failed editor: body %q status %q", got, d.m.status.text)
 	}
@@ -1195,7 +1199,7 @@ func TestEditorKeyHandsTheBodyToAFile(t *testing.T) {
 	if info, _ := os.Stat(files[0]); info.Mode().Perm() != 0o600 {
 		t.Fatalf("temp file mode %v", info.Mode())
 	}
-	d.send(editorDoneMsg{path: files[0], err: errors.New("exit status 2")})
+	d.send(editorDoneMsg{path: files[0], original: "for the editor", err: errors.New("exit status 2")})
 	if d.m.form.body.Value() != "for the editor" || !strings.Contains(d.m.status.text, "unchanged") {
 		t.Fatalf("failed editor changed the body: %q / %q", d.m.form.body.Value(), d.m.status.text)
 	}

@@ -2,6 +2,8 @@ package tui
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -18,16 +20,25 @@ type confirmAction int
 const (
 	confirmSend confirmAction = iota
 	confirmQuit
+	// confirmQuitUnsaved quits although the draft could not be saved: the text is lost.
+	confirmQuitUnsaved
 	confirmNew
 	confirmReopen
+	// confirmRestore is not asked: it is what choosing a kept draft does.
+	confirmRestore
 )
 
-// confirmation is a yes/no question over the editor.
+// confirmation is a yes/no question over the editor, with a no and a yes button. Enter presses
+// the highlighted one, which starts on no: only y, or moving to yes first, says yes.
 type confirmation struct {
 	action confirmAction
 	title  string
 	lines  []string
 	yes    string
+	// no labels the no button; "back" when empty.
+	no string
+	// onYes says the yes button is highlighted.
+	onYes bool
 	// entry is the history entry to reopen.
 	entry historyEntry
 	// msg and robot are what confirmSend sends.
@@ -60,11 +71,17 @@ type sendDoneMsg struct {
 	key    idempotentSend
 }
 
-// idempotentSend ties a msgUuid to the robot and body it was sent with.
+// idempotentSend ties a msgUuid to the robot and body it was sent with (a SHA-256 of the body,
+// hex: it is saved with the draft).
 type idempotentSend struct {
 	robot string
 	body  string
 	uuid  string
+}
+
+func bodyDigest(body []byte) string {
+	sum := sha256.Sum256(body)
+	return hex.EncodeToString(sum[:])
 }
 
 // msgUUID returns the msgUuid for sending msg to r: the one of the last send whose outcome is
@@ -73,7 +90,7 @@ type idempotentSend struct {
 func (m *Model) msgUUID(r dingtalk.Robot, msg dingtalk.Message) idempotentSend {
 	msg.MsgUUID = ""
 	body, _ := msg.Encode()
-	key := idempotentSend{robot: r.Name, body: string(body)}
+	key := idempotentSend{robot: r.Name, body: bodyDigest(body)}
 	if u := m.unknownOutcome; u != nil && u.robot == key.robot && u.body == key.body {
 		key.uuid = u.uuid
 		return key
@@ -85,6 +102,17 @@ func (m *Model) msgUUID(r dingtalk.Robot, msg dingtalk.Message) idempotentSend {
 	}
 	key.uuid = dingtalk.NewMsgUUID(size)
 	return key
+}
+
+// resends reports whether sending msg to r reuses the msgUuid of a send with an unknown outcome.
+func (m *Model) resends(r dingtalk.Robot, msg dingtalk.Message) bool {
+	u := m.unknownOutcome
+	if u == nil || u.robot != r.Name {
+		return false
+	}
+	msg.MsgUUID = ""
+	body, _ := msg.Encode()
+	return bodyDigest(body) == u.body
 }
 
 // startSend checks the message in a command; a valid one is then confirmed.
@@ -135,6 +163,9 @@ func (m *Model) prepared(pm preparedMsg) tea.Cmd {
 	if n > 0 {
 		c.lines = append(c.lines, m.st.warning.Render(fmt.Sprintf("%d warning(s) under the preview: DingTalk accepts it but may show it differently", n)))
 	}
+	if m.resends(pm.robot, pm.msg) {
+		c.lines = append(c.lines, m.st.warning.Render("the last send of this message got no answer: this one carries the same msgUuid, so DingTalk posts it at most once"))
+	}
 	m.confirm = c
 	m.state = stateConfirm
 	return nil
@@ -150,10 +181,12 @@ func (m *Model) confirmed() tea.Cmd {
 		return m.send(c.robot, c.msg)
 	case confirmQuit:
 		return m.quit()
+	case confirmQuitUnsaved:
+		return tea.Quit
 	case confirmNew:
-		return m.clearMessage()
+		return m.keepThen("discarded with ctrl+n", keptMsg{action: confirmNew})
 	case confirmReopen:
-		return m.reopen(c.entry)
+		return m.keepThen("replaced by a message reopened from the history", keptMsg{action: confirmReopen, entry: c.entry})
 	}
 	return nil
 }
@@ -189,7 +222,6 @@ func (m *Model) sent(d sendDoneMsg) tea.Cmd {
 		return nil
 	}
 	m.cancel = nil
-	m.unknownOutcome = nil
 	if d.err != nil {
 		// Whatever went before, the last send of this message did not go through.
 		m.unsent = !m.form.empty()
@@ -199,15 +231,18 @@ func (m *Model) sent(d sendDoneMsg) tea.Cmd {
 			return tea.Batch(m.refreshSendsLeft(), m.setStatus(statusWarn, "send canceled: nothing was posted"))
 		}
 		m.failure = describeFailure(d.err)
-		if te != nil && te.MaybeDelivered {
+		// A send of the same message that may have been posted stays the one to reuse until a
+		// send succeeds, even if a later attempt fails outright: the first may still be posted.
+		if te != nil && te.MaybeDelivered && d.key.uuid != "" {
 			m.unknownOutcome = &d.key
-			m.failure.hint = "it may have been posted: sending this same message again is safe, it carries the same msgUuid, so DingTalk posts it at most once"
+			m.failure.hint = "it may have been posted: sending this same message again is safe, it carries the same msgUuid (kept with the draft, also after a restart), so DingTalk posts it at most once"
 		}
 		m.state = stateError
-		return m.refreshSendsLeft()
+		return tea.Batch(m.refreshSendsLeft(), m.saveDraft())
 	}
 	m.state = stateCompose
 	m.unsent = false
+	m.unknownOutcome = nil
 	sentMsg := d.msg
 	if d.result != nil && d.result.Prepared != nil {
 		sentMsg = d.result.Prepared.Message
@@ -294,11 +329,24 @@ func (m *Model) dialog(title string, lines []string, footer string) string {
 	return m.st.dialog.Width(w - 2).Render(strings.Join(body, "\n"))
 }
 
+// confirmView draws the question with its two buttons, the highlighted one in brackets (and
+// reverse video), and the keys.
 func (m *Model) confirmView() string {
 	c := m.confirm
+	no := c.no
+	if no == "" {
+		no = "back"
+	}
+	button := func(label string, on bool) string {
+		if on {
+			return m.st.buttonOn.Render("[ " + label + " ]")
+		}
+		return m.st.muted.Render("  " + label + "  ")
+	}
 	k := m.st.key
-	footer := k.Render("y") + m.st.muted.Render("/") + k.Render("enter") + m.st.muted.Render(" "+c.yes+"   ") +
-		k.Render("n") + m.st.muted.Render("/") + k.Render("esc") + m.st.muted.Render(" back")
+	footer := button(no, !c.onYes) + "  " + button(c.yes, c.onYes) + "\n" +
+		k.Render("y") + m.st.muted.Render(" "+c.yes+"  ") + k.Render("n") + m.st.muted.Render("/") + k.Render("esc") +
+		m.st.muted.Render(" "+no+"  ") + k.Render("enter") + m.st.muted.Render(" the one in [ ]")
 	return m.dialog(c.title, c.lines, footer)
 }
 

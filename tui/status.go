@@ -96,22 +96,33 @@ func (m *Model) statusView() string {
 		segs = append(segs, s.Render(fmt.Sprintf("%d/%d bytes", p.Bytes, dingtalk.MaxBodyBytes)))
 	}
 	left := strings.Join(segs, st.rule.Render("│"))
+	// A draft that is not being saved is said above the bar for as long as it lasts.
+	var b strings.Builder
+	if m.saveErr != nil {
+		b.WriteString(m.wrapAbove("✗ draft NOT saved: "+saveProblem(m.saveErr), st.msgBad))
+	}
 	if m.status.text == "" {
-		return fit(left, m.width)
+		return b.String() + fit(left, m.width)
 	}
 	if lipgloss.Width(left)+1+lipgloss.Width(m.status.text) <= m.width {
-		return fit(left+" "+m.statusStyle().Render(m.status.text), m.width)
+		return b.String() + fit(left+" "+m.statusStyle().Render(m.status.text), m.width)
 	}
 	// A long message gets up to two lines of its own above the bar.
-	lines := strings.Split(ansi.Wordwrap(m.status.text, max(10, m.width-1), ""), "\n")
+	b.WriteString(m.wrapAbove(m.status.text, m.statusStyle()))
+	return b.String() + fit(left, m.width)
+}
+
+// wrapAbove is text on up to two lines of its own, for above the status bar.
+func (m *Model) wrapAbove(text string, style lipgloss.Style) string {
+	lines := strings.Split(ansi.Wordwrap(text, max(10, m.width-1), ""), "\n")
 	if len(lines) > 2 {
 		lines = append(lines[:1], lines[1]+" "+strings.Join(lines[2:], " "))
 	}
 	var b strings.Builder
 	for _, l := range lines {
-		b.WriteString(fit(" "+m.statusStyle().Render(l), m.width) + "\n")
+		b.WriteString(fit(" "+style.Render(l), m.width) + "\n")
 	}
-	return b.String() + fit(left, m.width)
+	return b.String()
 }
 
 // statusHeight is the status bar's height: two lines when the message is long.

@@ -63,7 +63,7 @@ type styles struct {
 	statusRobot, statusSeg, statusOK, statusWarn, statusBad lipgloss.Style
 	msgInfo, msgOK, msgWarn, msgBad                         lipgloss.Style
 	// Dialogs and lists.
-	dialog, dialogTitle, key                 lipgloss.Style
+	dialog, dialogTitle, key, buttonOn       lipgloss.Style
 	itemCursor, itemSelected, itemText, item lipgloss.Style
 	help                                     help.Styles
 	code                                     lipgloss.Style
@@ -124,6 +124,7 @@ func newStyles(dark, noColor bool) styles {
 		dialog:       s().Border(lipgloss.RoundedBorder()).BorderForeground(p.accent).Padding(1, 2),
 		dialogTitle:  bold.Foreground(p.accent),
 		key:          bold.Foreground(p.text),
+		buttonOn:     bold.Reverse(true),
 		itemCursor:   bold.Foreground(p.accent),
 		itemSelected: bold.Foreground(p.ok),
 		itemText:     s().Foreground(p.text),

@@ -91,14 +91,29 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	m.ctx = ctx
+	// A cancelled ctx (a signal: main cancels it on SIGINT, SIGTERM, SIGHUP and SIGQUIT) ends the
+	// program at once, and it returns the model as it was then: that draft is saved below.
+	// Bubble Tea's own SIGINT and SIGTERM handling ends it the same way, with the same model.
 	final, err := tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx)).Run()
+	if m.drafts != nil {
+		defer m.drafts.release()
+	}
 	if fm, ok := final.(Model); ok {
-		if serr := fm.saveNow(); serr != nil && err == nil {
-			err = serr
+		if serr := fm.saveNow(); serr != nil {
+			err = errors.Join(fmt.Errorf("the draft was not saved: %w", serr), ignoreStop(err, ctx))
 		}
 	}
-	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+	if err = ignoreStop(err, ctx); err == nil && ctx.Err() != nil {
 		return ctx.Err()
+	}
+	return err
+}
+
+// ignoreStop drops the error Bubble Tea returns when a signal or ctx ended it: that is a way to
+// quit, not a failure.
+func ignoreStop(err error, ctx context.Context) error {
+	if errors.Is(err, tea.ErrInterrupted) || errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+		return nil
 	}
 	return err
 }
@@ -119,6 +134,7 @@ func (o Options) darkScreen() bool {
 var (
 	previewDelay   = 100 * time.Millisecond
 	draftDelay     = 500 * time.Millisecond
+	draftMaxWait   = time.Second
 	statusTTL      = 4 * time.Second
 	noticeTTL      = 12 * time.Second
 	sendsLeftEvery = 10 * time.Second

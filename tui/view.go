@@ -104,6 +104,8 @@ func (m Model) View() string {
 		body = m.sideBySide(g, m.chooser.view(m.st, g.editorW, g.editorH+1))
 	case stateHistory:
 		body = m.historyView(g)
+	case stateKept:
+		body = m.keptView(g)
 	case statePayload:
 		body = m.payloadView(g)
 	default:
