@@ -538,22 +538,24 @@ func waitReporter(w io.Writer) func(string, time.Duration) {
 
 // jsonResult is the one object `dingbot send --json` prints, whatever happened.
 type jsonResult struct {
-	OK         bool            `json:"ok"`
-	Errcode    *int            `json:"errcode"`
-	Errmsg     string          `json:"errmsg"`
-	Hint       string          `json:"hint"`
-	Robot      string          `json:"robot"`
-	Msgtype    string          `json:"msgtype"`
-	Bytes      int             `json:"bytes"`
-	Error      string          `json:"error,omitempty"`
-	RetryAfter int             `json:"retry_after_seconds,omitempty"`
-	Warnings   []string        `json:"warnings,omitempty"`
-	MsgUUID    string          `json:"msg_uuid,omitempty"`
-	Resent     bool            `json:"resent,omitempty"`
-	Sandbox    bool            `json:"sandbox,omitempty"`
-	DryRun     bool            `json:"dry_run,omitempty"`
-	URL        string          `json:"url,omitempty"`
-	Body       json.RawMessage `json:"body,omitempty"`
+	OK         bool     `json:"ok"`
+	Errcode    *int     `json:"errcode"`
+	Errmsg     string   `json:"errmsg"`
+	Hint       string   `json:"hint"`
+	Robot      string   `json:"robot"`
+	Msgtype    string   `json:"msgtype"`
+	Bytes      int      `json:"bytes"`
+	Error      string   `json:"error,omitempty"`
+	RetryAfter int      `json:"retry_after_seconds,omitempty"`
+	Warnings   []string `json:"warnings,omitempty"`
+	MsgUUID    string   `json:"msg_uuid,omitempty"`
+	Resent     bool     `json:"resent,omitempty"`
+	// MaybeDelivered: the outcome is unknown; resend with msg_uuid to post at most once.
+	MaybeDelivered bool            `json:"maybe_delivered,omitempty"`
+	Sandbox        bool            `json:"sandbox,omitempty"`
+	DryRun         bool            `json:"dry_run,omitempty"`
+	URL            string          `json:"url,omitempty"`
+	Body           json.RawMessage `json:"body,omitempty"`
 }
 
 // reportSend prints the outcome for people or, with --json, as one object, and returns an error
@@ -595,8 +597,13 @@ func writeJSONResult(w io.Writer, o sendOutcome) {
 	case errors.As(o.err, &api):
 		code := api.Code
 		r.Errcode, r.Errmsg, r.Hint = &code, api.Message, api.Hint
+		r.Resent, r.MaybeDelivered = api.Resent, api.MaybeDelivered
 	default:
 		r.Errmsg, r.Hint = o.err.Error(), localHint(o.err, o.msgUUID)
+		var tr *dingtalk.TransportError
+		if errors.As(o.err, &tr) {
+			r.MaybeDelivered = tr.MaybeDelivered
+		}
 		if errors.As(o.err, &rate) {
 			r.RetryAfter = int((rate.Wait + time.Second - 1) / time.Second)
 		}
@@ -665,6 +672,9 @@ func writeHumanResult(s streams, o sendOutcome) {
 		}
 	case errors.As(o.err, &api):
 		fmt.Fprintf(s.err, "dingbot: DingTalk refused the message: errcode %d: %s\n  hint: %s\n", api.Code, api.Message, api.Hint)
+		if api.Resent && api.MaybeDelivered {
+			fmt.Fprintf(s.err, "  note: DingTalk refused a resend; the first request got no answer and may have posted the message (msgUuid %s)\n", o.msgUUID)
+		}
 	default:
 		fmt.Fprintln(s.err, "dingbot:", o.err)
 		if exitCode(o.err) != exitUsage || errorKind(o.err) != "usage" {

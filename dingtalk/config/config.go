@@ -50,6 +50,10 @@ type File struct {
 	DefaultRobot string                 `toml:"default_robot"`
 	Robots       map[string]RobotConfig `toml:"robots"`
 	Contacts     []ContactConfig        `toml:"contacts"`
+
+	// Unknown keys inside one robot's table or one contact: they disable only that part.
+	robotProblems   map[string]error
+	contactProblems map[int]error
 }
 
 // Config is the validated configuration: the file plus the environment.
@@ -123,7 +127,7 @@ func (c *Config) Robot(name string) (dingtalk.Robot, error) {
 			return r, nil
 		}
 	}
-	return dingtalk.Robot{}, fmt.Errorf("%w %q%s; configured: %s", ErrUnknownRobot, SafeName(name), c.suggestRobot(name), c.listNames())
+	return dingtalk.Robot{}, fmt.Errorf("%w %q%s; configured: %s", ErrUnknownRobot, dingtalk.MaskSecretLike(SafeName(name)), c.suggestRobot(name), c.listNames())
 }
 
 // listNames lists the robots for an error: the usable ones, then the unavailable ones marked.

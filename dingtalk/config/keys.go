@@ -14,28 +14,59 @@ import (
 // maxKeyErrors is how many unknown keys an error lists before it only counts the rest.
 const maxKeyErrors = 20
 
+// keyProblems are the unknown keys of a document. An unknown key inside one robot's table or one
+// contact disables only that robot or contact; any other unknown key is an error of the file.
+type keyProblems struct {
+	all      []error // the first maxKeyErrors, in document order
+	fatal    []error
+	robots   map[string][]error
+	contacts map[int][]error
+	count    int
+}
+
+// add files an unknown key at path (elem is the contact's index) under the part it belongs to.
+func (k *keyProblems) add(err error, path []string, elem int) {
+	k.count++
+	if len(k.all) < maxKeyErrors {
+		k.all = append(k.all, err)
+	}
+	switch {
+	case len(path) >= 3 && path[0] == "robots":
+		if k.robots == nil {
+			k.robots = map[string][]error{}
+		}
+		k.robots[path[1]] = append(k.robots[path[1]], err)
+	case len(path) >= 2 && path[0] == "contacts" && elem >= 0:
+		if k.contacts == nil {
+			k.contacts = map[int][]error{}
+		}
+		k.contacts[elem] = append(k.contacts[elem], err)
+	default:
+		if len(k.fatal) < maxKeyErrors {
+			k.fatal = append(k.fatal, err)
+		}
+	}
+}
+
 // unknownKeys walks the document once and reports keys the config does not know, with their
 // lines. It is linear in the file's size: go-toml's strict decoder takes quadratic time to
 // report many unknown keys, so Parse asks it only once the keys are known to be right. A syntax
-// error stops the walk and returns nil: the decoder reports it with its position.
-func unknownKeys(name string, data []byte) error {
+// error stops the walk and returns what was found: the decoder reports it with its position.
+func unknownKeys(name string, data []byte) keyProblems {
 	lines := newLineIndex(data)
 	var (
 		p       unstable.Parser
 		table   []string
-		errs    []error
-		unknown int
+		k       keyProblems
+		contact = -1 // index of the [[contacts]] table being read
 	)
-	report := func(path []string, offset uint32) {
-		unknown++
-		if len(errs) < maxKeyErrors {
-			errs = append(errs, fmt.Errorf("%s:%d: unknown key %q%s", name, lines.line(offset), dingtalk.MaskSecretLike(keyString(path)), suggest(path)))
-		}
+	report := func(path []string, offset uint32, elem int) {
+		k.add(fmt.Errorf("%s:%d: unknown key %q%s", name, lines.line(offset), dingtalk.MaskSecretLike(keyString(path)), suggest(path)), path, elem)
 	}
-	var visit func(path []string, n *unstable.Node, offset uint32)
-	visit = func(path []string, n *unstable.Node, offset uint32) {
+	var visit func(path []string, n *unstable.Node, offset uint32, elem int)
+	visit = func(path []string, n *unstable.Node, offset uint32, elem int) {
 		if !knownKey(path) {
-			report(path, offset)
+			report(path, offset, elem)
 			return
 		}
 		switch n.Kind {
@@ -46,11 +77,18 @@ func unknownKeys(name string, data []byte) error {
 					continue
 				}
 				sub, off := appendKey(path, kv)
-				visit(sub, kv.Value(), off)
+				visit(sub, kv.Value(), off, elem)
 			}
 		case unstable.Array:
-			for it := n.Children(); it.Next(); {
-				visit(path, it.Node(), offset)
+			i := 0
+			for it := n.Children(); it.Next(); i++ {
+				if len(path) == 1 && path[0] == "contacts" {
+					elem = contact + 1 + i
+				}
+				visit(path, it.Node(), offset, elem)
+			}
+			if len(path) == 1 && path[0] == "contacts" {
+				contact += i
 			}
 		}
 	}
@@ -61,23 +99,53 @@ func unknownKeys(name string, data []byte) error {
 		case unstable.Table, unstable.ArrayTable:
 			var off uint32
 			table, off = appendKey(nil, e)
+			if e.Kind == unstable.ArrayTable && len(table) == 1 && table[0] == "contacts" {
+				contact++
+			}
 			if !knownKey(table) {
-				report(table, off)
+				report(table, off, contact)
 			}
 		case unstable.KeyValue:
 			path, off := appendKey(slices.Clip(table), e)
 			if knownKey(table) {
-				visit(path, e.Value(), off)
+				visit(path, e.Value(), off, contact)
 			}
 		}
 	}
-	if p.Error() != nil || unknown == 0 {
-		return nil
-	}
-	if unknown > len(errs) {
-		errs = append(errs, fmt.Errorf("%s: … and %d more unknown keys", name, unknown-len(errs)))
+	return k
+}
+
+// partErrors joins the unknown keys of one robot or contact into its problem.
+func partErrors(errs []error) error {
+	if len(errs) > maxKeyErrors {
+		errs = append(errs[:maxKeyErrors:maxKeyErrors], fmt.Errorf("… and %d more unknown keys", len(errs)-maxKeyErrors))
 	}
 	return errors.Join(errs...)
+}
+
+// fatalError is the file's error for unknown keys outside any robot or contact.
+func (k keyProblems) fatalError(name string) error {
+	// An unknown key outside any robot or contact is an error of the file; so many unknown keys
+	// are no typo, and decoding them all would be slow. Either way every unknown key is listed.
+	if len(k.fatal) == 0 && k.partCount() <= maxKeyErrors {
+		return nil
+	}
+	errs := k.all
+	if n := k.count - len(errs); n > 0 {
+		errs = append(errs, fmt.Errorf("%s: … and %d more unknown keys", name, n))
+	}
+	return errors.Join(errs...)
+}
+
+func (k keyProblems) partCount() int {
+	n := 0
+	for _, e := range k.robots {
+		n += len(e)
+	}
+	for _, e := range k.contacts {
+		n += len(e)
+	}
+	return n
 }
 
 // appendKey appends the parts of n's key to path and returns where the key starts.

@@ -74,6 +74,9 @@ func (c *Config) build(f *File) error {
 			continue
 		}
 		r, err := robot(name, f.Robots[name])
+		if perr := f.robotProblems[name]; perr != nil {
+			r, err = dingtalk.Robot{}, fmt.Errorf("robot %s: %w", SafeName(name), perr)
+		}
 		if err != nil {
 			// A problem with one robot makes that robot unusable, not the whole config: the
 			// others keep working, and asking for this one explains what to fix.
@@ -93,7 +96,7 @@ func (c *Config) build(f *File) error {
 	}
 
 	// A broken contact is left out, with a warning: the robots and the other contacts work.
-	contacts, problems := contacts(f.Contacts)
+	contacts, problems := contacts(f.Contacts, f.contactProblems)
 	for _, err := range problems {
 		c.Warnings = append(c.Warnings, fileErr(err).Error()+"; the contact is left out")
 	}
@@ -222,7 +225,7 @@ func (e *unsetEnvError) Error() string {
 
 // contacts validates the [[contacts]] entries and returns the usable ones, with a problem for
 // each entry left out.
-func contacts(list []ContactConfig) (dingtalk.Contacts, []error) {
+func contacts(list []ContactConfig, keyProblems map[int]error) (dingtalk.Contacts, []error) {
 	var problems []error
 	out := make(dingtalk.Contacts, 0, len(list))
 	seen := map[string]int{}
@@ -247,6 +250,9 @@ func contacts(list []ContactConfig) (dingtalk.Contacts, []error) {
 		}
 		if c.Mobile == "" && c.UserID == "" {
 			errs = append(errs, errors.New("give a mobile or a user_id (or both)"))
+		}
+		if err := keyProblems[i]; err != nil {
+			errs = append(errs, err)
 		}
 		if c.Mobile != "" && !dingtalk.ValidMobile(c.Mobile) {
 			errs = append(errs, fmt.Errorf("mobile %q is not a mobile number: %s", dingtalk.MaskSecretLike(c.Mobile), dingtalk.MobileRule))

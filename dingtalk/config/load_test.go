@@ -128,8 +128,36 @@ func TestLoadParseErrorNamesPath(t *testing.T) {
 	cleanEnv(t)
 	path := writeConfig(t, "[robots.ops]\nwebhok = \"x\"\n")
 	_, err := Load(path)
-	if err == nil || !strings.Contains(err.Error(), path+`:2: unknown key "robots.ops.webhok"`) {
+	if err != nil {
+		t.Fatalf("an unknown key inside a robot must disable only that robot: %v", err)
+	}
+	path = writeConfig(t, "defualt_robot = \"ops\"\n[robots.ops]\nwebhook = \"x\"\n")
+	_, err = Load(path)
+	if err == nil || !strings.Contains(err.Error(), path+`:1: unknown key "defualt_robot" (did you mean "default_robot"?)`) {
 		t.Fatalf("Load = %v", err)
+	}
+}
+
+// TestUnknownKeyDisablesOnlyItsPart: a mistyped key inside one robot or one contact leaves that
+// robot unavailable (or that contact out), explained with the line, while the rest works.
+func TestUnknownKeyDisablesOnlyItsPart(t *testing.T) {
+	cleanEnv(t)
+	path := writeConfig(t, "[robots.ops]\nwebhook = \""+token+"\"\nsecert = \"SECx\"\n[robots.alerts]\nwebhook = \""+token+"\"\n[[contacts]]\nname = \"A\"\nphone = \"13800000000\"\n[[contacts]]\nname = \"B\"\nuser_id = \"b\"\n")
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Robot("ops"); err == nil || !strings.Contains(err.Error(), path+`:3: unknown key "robots.ops.secert" (did you mean "secret"?)`) {
+		t.Fatalf("Robot(ops) = %v", err)
+	}
+	if _, err := c.Robot("alerts"); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Contacts) != 1 || c.Contacts[0].Name != "B" {
+		t.Fatalf("contacts %+v, want only B", c.Contacts)
+	}
+	if w := strings.Join(c.Warnings, "\n"); !strings.Contains(w, `contact "A"`) || !strings.Contains(w, `unknown key "contacts.phone"`) {
+		t.Fatalf("warnings %q", w)
 	}
 }
 

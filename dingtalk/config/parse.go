@@ -20,13 +20,31 @@ import (
 func Parse(name string, data []byte) (*File, error) {
 	// Editors on Windows may save UTF-8 with a byte-order mark; TOML itself does not allow one.
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
-	if err := unknownKeys(name, data); err != nil {
+	keys := unknownKeys(name, data)
+	if err := keys.fatalError(name); err != nil {
 		return nil, err
 	}
 	var f File
-	dec := toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields()
+	dec := toml.NewDecoder(bytes.NewReader(data))
+	if len(keys.robots)+len(keys.contacts) == 0 {
+		// Strict as a second line of defence; with unknown keys inside robots or contacts it
+		// would refuse the whole file, and those keys disable only their part.
+		dec = dec.DisallowUnknownFields()
+	}
 	if err := dec.Decode(&f); err != nil {
 		return nil, decodeError(name, err)
+	}
+	for robot, errs := range keys.robots {
+		if f.robotProblems == nil {
+			f.robotProblems = map[string]error{}
+		}
+		f.robotProblems[robot] = partErrors(errs)
+	}
+	for i, errs := range keys.contacts {
+		if f.contactProblems == nil {
+			f.contactProblems = map[int]error{}
+		}
+		f.contactProblems[i] = partErrors(errs)
 	}
 	return &f, nil
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -91,7 +92,11 @@ func TestParseErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse("config.toml", []byte(tt.doc))
+			f, err := Parse("config.toml", []byte(tt.doc))
+			if err == nil {
+				// Unknown keys inside a robot or a contact disable only that part.
+				err = f.partProblems()
+			}
 			if err == nil {
 				t.Fatalf("no error for %q", tt.doc)
 			}
@@ -262,9 +267,24 @@ func TestUnknownKeysInInlineTablesAndArrays(t *testing.T) {
 		"contacts = [ { name = \"A\", user_id = \"a\" }, { phone = 1 } ]\n": `config.toml:1: unknown key "contacts.phone"`,
 		"[robots]\nops.webhook = \"t\"\nops.secrte = \"x\"\n":               `config.toml:3: unknown key "robots.ops.secrte" (did you mean "secret"?)`,
 	} {
-		_, err := Parse("config.toml", []byte(doc))
+		f, err := Parse("config.toml", []byte(doc))
+		if err == nil {
+			err = f.partProblems()
+		}
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Parse(%q) = %v, want %q", doc, err, want)
 		}
 	}
+}
+
+// partProblems joins the problems of robots and contacts that Parse set aside.
+func (f *File) partProblems() error {
+	var errs []error
+	for _, e := range f.robotProblems {
+		errs = append(errs, e)
+	}
+	for _, e := range f.contactProblems {
+		errs = append(errs, e)
+	}
+	return errors.Join(errs...)
 }
