@@ -71,7 +71,19 @@ type Client struct {
 	// the resend together. Zero leaves only the context's deadline and HTTP's own Timeout,
 	// which, if set, caps each request on its own.
 	Timeout time.Duration
+	// Meter counts each robot's sends per month and holds the pauses DingTalk imposes (410100
+	// and 130101: ten minutes; 90030: until the month turns), shared by every process using the
+	// same state; nil neither counts nor pauses.
+	Meter Meter
+	// OrgMonthlyQuota caps the sends of all robots together per month; 0 means no cap.
+	OrgMonthlyQuota int
+	// IgnoreQuota sends even when a monthly quota is used up (dingbot send --force). DingTalk's
+	// own pauses still hold.
+	IgnoreQuota bool
 }
+
+// ThrottlePause is how long DingTalk throttles a robot that sent too fast (410100, 130101).
+const ThrottlePause = 10 * time.Minute
 
 // NewClient returns a client whose sends time out after timeout (DefaultTimeout if zero),
 // resend included.
@@ -105,6 +117,8 @@ type Result struct {
 	Resent bool
 	// ResentAfter is the failure of the first request, when Resent.
 	ResentAfter *TransportError
+	// Quota is the robot's month after this send, when the client has a Meter.
+	Quota *QuotaUsage
 }
 
 // Send prepares m for robot r (see Prepare) and posts it. Errors are *ValidationError or
@@ -131,12 +145,25 @@ func (c *Client) SendWith(ctx context.Context, r Robot, m Message, opts PrepareO
 // (the first request never left this machine, or the message carries a msgUuid) and enough of
 // the one timeout is left for it: the whole send, resend included, ends within c.Timeout.
 func (c *Client) post(ctx context.Context, r Robot, ep Endpoint, p *Prepared) (*Result, error) {
+	if err := c.checkMeter(ctx, r, ep); err != nil {
+		return nil, err
+	}
 	if err := c.takeSlot(ctx, r, ep); err != nil {
 		return nil, err
 	}
+	res, err := c.postOnce(ctx, r, ep, p)
+	if res != nil && c.Meter != nil {
+		res.Quota = c.usage(ctx, r, ep)
+	}
+	return res, err
+}
+
+// postOnce makes the request and, when that is safe, the one resend.
+func (c *Client) postOnce(ctx context.Context, r Robot, ep Endpoint, p *Prepared) (*Result, error) {
 	ctx, cancel, ours := c.withTimeout(ctx)
 	defer cancel()
 	res, err := c.attempt(ctx, r, ep, p)
+	c.record(ctx, ep, err)
 	if err == nil {
 		res.Attempts = 1
 		return res, nil
@@ -163,6 +190,7 @@ func (c *Client) post(ctx context.Context, r Robot, ep Endpoint, p *Prepared) (*
 		}
 	}
 	res, err = c.attempt(ctx, r, ep, p)
+	c.record(ctx, ep, err)
 	var (
 		second *TransportError
 		api    *APIError
@@ -182,6 +210,98 @@ func (c *Client) post(ctx context.Context, r Robot, ep Endpoint, p *Prepared) (*
 		api.Resent, api.MaybeDelivered = true, first.MaybeDelivered
 	}
 	return nil, err
+}
+
+// checkMeter refuses a send to a paused robot, or over a monthly quota (unless IgnoreQuota). A
+// Meter that cannot be read refuses too: dingbot never sends without knowing.
+func (c *Client) checkMeter(ctx context.Context, r Robot, ep Endpoint) error {
+	if c.Meter == nil {
+		return nil
+	}
+	key, now := TokenKey(ep.Token), c.now()
+	pause, err := c.Meter.Paused(ctx, key, now)
+	if err != nil {
+		return fmt.Errorf("robot %s: %w", r.Name, redactor{ep.Token, r.Secret}.limiterErr(err))
+	}
+	if pause.Until.After(now) {
+		if pause.Errcode == 90030 {
+			return &QuotaError{Robot: r.Name, Scope: "dingtalk", Until: pause.Until}
+		}
+		return &PausedError{Robot: r.Name, Pause: pause, Now: now}
+	}
+	if c.IgnoreQuota || (r.MonthlyQuota <= 0 && c.OrgMonthlyQuota <= 0) {
+		return nil
+	}
+	used, org, err := c.Meter.Used(ctx, key, QuotaMonth(now))
+	if err != nil {
+		return fmt.Errorf("robot %s: %w", r.Name, redactor{ep.Token, r.Secret}.limiterErr(err))
+	}
+	switch {
+	case r.MonthlyQuota > 0 && used >= r.MonthlyQuota:
+		return &QuotaError{Robot: r.Name, Scope: "robot", Used: used, Limit: r.MonthlyQuota, Until: NextQuotaMonth(now)}
+	case c.OrgMonthlyQuota > 0 && org >= c.OrgMonthlyQuota:
+		return &QuotaError{Robot: r.Name, Scope: "organisation", Used: org, Limit: c.OrgMonthlyQuota, Until: NextQuotaMonth(now)}
+	}
+	return nil
+}
+
+// record counts a request against the monthly quota when it may have reached DingTalk (calls
+// refused for sending too fast are not counted, as DingTalk bills), and pauses the robot for
+// every process when DingTalk throttles it or its month is used up. A Meter failure here is
+// not the send's failure: the message went out.
+func (c *Client) record(ctx context.Context, ep Endpoint, err error) {
+	if c.Meter == nil {
+		return
+	}
+	key, now := TokenKey(ep.Token), c.now()
+	var (
+		api *APIError
+		tr  *TransportError
+	)
+	switch {
+	case err == nil:
+	case errors.As(err, &api):
+		switch api.Code {
+		case 410100, 130101:
+			_ = c.Meter.Pause(ctx, key, Pause{Until: now.Add(ThrottlePause), Errcode: api.Code, Reason: "DingTalk throttled it for sending more than 20 messages a minute (errcode " + fmt.Sprint(api.Code) + ")"})
+			return
+		case 90030:
+			_ = c.Meter.Pause(ctx, key, Pause{Until: NextQuotaMonth(now), Errcode: api.Code, Reason: "DingTalk answered 90030 (webhook over limit) for this month"})
+		}
+	case errors.As(err, &tr):
+		if !tr.MaybeDelivered {
+			return
+		}
+	default:
+		return
+	}
+	_, _, _ = c.Meter.Count(context.WithoutCancel(ctx), key, QuotaMonth(now))
+}
+
+// usage reads the robot's month for the result.
+func (c *Client) usage(ctx context.Context, r Robot, ep Endpoint) *QuotaUsage {
+	month := QuotaMonth(c.now())
+	used, org, err := c.Meter.Used(context.WithoutCancel(ctx), TokenKey(ep.Token), month)
+	if err != nil {
+		return nil
+	}
+	return &QuotaUsage{Month: month, Used: used, Limit: r.MonthlyQuota, OrgUsed: org, OrgLimit: c.OrgMonthlyQuota}
+}
+
+// Usage reports robot r's month so far, or nil without a Meter or when it cannot be read.
+func (c *Client) Usage(ctx context.Context, r Robot) *QuotaUsage {
+	ep, err := r.Endpoint()
+	if err != nil || c.Meter == nil {
+		return nil
+	}
+	return c.usage(ctx, r, ep)
+}
+
+func (c *Client) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
 }
 
 // withTimeout bounds ctx by c.Timeout, and reports whether that bound is the one that applies

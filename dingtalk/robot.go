@@ -26,6 +26,9 @@ type Robot struct {
 	Keywords []string
 	// AllowCustomHost permits a webhook host other than oapi.dingtalk.com (a sandbox, a proxy).
 	AllowCustomHost bool
+	// MonthlyQuota caps this robot's sends per calendar month (China Standard Time); 0 counts
+	// without a cap.
+	MonthlyQuota int
 }
 
 // Signed reports whether requests to this robot carry a timestamp and signature.

@@ -24,6 +24,9 @@ const (
 	EnvToken = "DINGTALK_BOT_ACCESS_TOKEN"
 	// EnvSecret is the signing secret of the robot EnvToken adds.
 	EnvSecret = "DINGTALK_BOT_SECRET"
+	// EnvRedis is the Redis URL that keeps rate limits, quotas, pauses and the outbox shared by
+	// every host; it overrides [state] redis.
+	EnvRedis = "DINGBOT_REDIS_URL"
 )
 
 // EnvRobotName is the name of the robot added from EnvToken.
@@ -36,6 +39,7 @@ type RobotConfig struct {
 	SecretEnv       string   `toml:"secret_env"`
 	Keywords        []string `toml:"keywords"`
 	AllowCustomHost bool     `toml:"allow_custom_host"`
+	MonthlyQuota    int      `toml:"monthly_quota"`
 }
 
 // ContactConfig is one [[contacts]] entry.
@@ -45,11 +49,19 @@ type ContactConfig struct {
 	UserID string `toml:"user_id"`
 }
 
+// StateConfig is the [state] table: where shared state lives.
+type StateConfig struct {
+	// Redis is a redis:// or rediss:// URL; empty keeps state in local files.
+	Redis string `toml:"redis"`
+}
+
 // File is the config file as written, before validation and the environment.
 type File struct {
-	DefaultRobot string                 `toml:"default_robot"`
-	Robots       map[string]RobotConfig `toml:"robots"`
-	Contacts     []ContactConfig        `toml:"contacts"`
+	DefaultRobot    string                 `toml:"default_robot"`
+	OrgMonthlyQuota int                    `toml:"org_monthly_quota"`
+	State           StateConfig            `toml:"state"`
+	Robots          map[string]RobotConfig `toml:"robots"`
+	Contacts        []ContactConfig        `toml:"contacts"`
 
 	// Unknown keys inside one robot's table or one contact: they disable only that part.
 	robotProblems   map[string]error
@@ -66,6 +78,11 @@ type Config struct {
 	Robots []dingtalk.Robot
 	// Contacts are the people who can be mentioned by name, in file order.
 	Contacts dingtalk.Contacts
+	// OrgMonthlyQuota caps all robots' sends together per month (0: count only).
+	OrgMonthlyQuota int
+	// Redis is the URL of the shared state ($DINGBOT_REDIS_URL or [state] redis), "" for local
+	// files. It may hold a password: never print it (RedactURL).
+	Redis string
 	// Warnings are problems worth telling the user that do not stop dingbot, such as a secret in
 	// a file other users can read.
 	Warnings []string

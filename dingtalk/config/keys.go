@@ -174,6 +174,8 @@ func knownKey(path []string) bool {
 		return len(path) <= 2 || (len(path) == 3 && slices.Contains(robotKeys, path[2]))
 	case path[0] == "contacts":
 		return len(path) == 1 || (len(path) == 2 && slices.Contains(contactKeys, path[1]))
+	case path[0] == "state":
+		return len(path) == 1 || (len(path) == 2 && slices.Contains(stateKeys, path[1]))
 	}
 	return len(path) == 1
 }

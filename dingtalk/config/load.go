@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -105,6 +106,17 @@ func (c *Config) build(f *File) error {
 	if err := c.applyEnv(f); err != nil {
 		errs = append(errs, err)
 	}
+	if f.OrgMonthlyQuota < 0 {
+		errs = append(errs, fileErr(fmt.Errorf("org_monthly_quota %d: give a number of sends a month, or 0 for no cap", f.OrgMonthlyQuota)))
+	}
+	c.OrgMonthlyQuota = f.OrgMonthlyQuota
+	c.Redis = strings.TrimSpace(f.State.Redis)
+	if env := strings.TrimSpace(os.Getenv(EnvRedis)); env != "" {
+		c.Redis = env
+	}
+	if c.Redis != "" && !strings.HasPrefix(c.Redis, "redis://") && !strings.HasPrefix(c.Redis, "rediss://") && !strings.HasPrefix(c.Redis, "unix://") {
+		errs = append(errs, fileErr(fmt.Errorf("[state] redis (or %s) %q must be a redis://, rediss:// or unix:// URL", EnvRedis, RedactURL(c.Redis))))
+	}
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
@@ -158,6 +170,10 @@ func robot(name string, rc RobotConfig) (dingtalk.Robot, error) {
 		Webhook:         strings.TrimSpace(rc.Webhook),
 		Keywords:        rc.Keywords,
 		AllowCustomHost: rc.AllowCustomHost,
+		MonthlyQuota:    rc.MonthlyQuota,
+	}
+	if rc.MonthlyQuota < 0 {
+		return fail("monthly_quota %d: give a number of sends a month, or 0 for no cap", rc.MonthlyQuota)
 	}
 	// ParseWebhook's errors never contain the token.
 	if _, err := dingtalk.ParseWebhook(r.Webhook, r.AllowCustomHost); err != nil {
@@ -299,6 +315,11 @@ func (c *Config) applyEnv(f *File) error {
 // fileHoldsSecret reports whether the file alone lets someone post: it holds a signing secret,
 // or the access token of a robot that does not sign (its token is its only credential).
 func fileHoldsSecret(f *File) bool {
+	if u, err := url.Parse(strings.TrimSpace(f.State.Redis)); err == nil && u.User != nil {
+		if _, has := u.User.Password(); has {
+			return true
+		}
+	}
 	for _, rc := range f.Robots {
 		unsigned := strings.TrimSpace(rc.Secret) == "" && strings.TrimSpace(rc.SecretEnv) == ""
 		if strings.TrimSpace(rc.Secret) != "" || (unsigned && strings.TrimSpace(rc.Webhook) != "") {

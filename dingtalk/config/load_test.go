@@ -570,3 +570,27 @@ func TestSecretInWrongKeyNeverEchoed(t *testing.T) {
 		}
 	}
 }
+
+func TestQuotaAndStateSettings(t *testing.T) {
+	cleanEnv(t)
+	path := writeConfig(t, "org_monthly_quota = 3000\n[state]\nredis = \"redis://:hunter2pass@127.0.0.1:6379/0\"\n[robots.ops]\nwebhook = \""+token+"\"\nmonthly_quota = 100\n")
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.Robot("ops")
+	if err != nil || r.MonthlyQuota != 100 || c.OrgMonthlyQuota != 3000 || c.Redis != "redis://:hunter2pass@127.0.0.1:6379/0" {
+		t.Fatalf("robot %+v, org %d, redis %q, %v", r, c.OrgMonthlyQuota, c.Redis, err)
+	}
+	t.Setenv(EnvRedis, "redis://10.1.2.3:6379/1")
+	if c, _ = Load(path); c.Redis != "redis://10.1.2.3:6379/1" {
+		t.Fatalf("%s does not win: %q", EnvRedis, c.Redis)
+	}
+	t.Setenv(EnvRedis, "http://:pw@x")
+	if _, err := Load(path); err == nil || !strings.Contains(err.Error(), "must be a redis://") || strings.Contains(err.Error(), ":pw@") {
+		t.Fatalf("bad redis URL: %v", err)
+	}
+	if got := RedactURL("redis://user:hunter2pass@host:6379/0"); strings.Contains(got, "hunter2pass") {
+		t.Fatalf("RedactURL = %q", got)
+	}
+}

@@ -98,6 +98,10 @@ type fieldKey struct{ key, want string }
 var fieldKeys = func() map[string]fieldKey {
 	want := map[string]string{
 		"default_robot":     "a string naming a robot",
+		"org_monthly_quota": "a whole number of sends a month (0: no cap)",
+		"monthly_quota":     "a whole number of sends a month (0: no cap)",
+		"state":             "a [state] table",
+		"redis":             `a string like "redis://host:6379/0"`,
 		"robots":            "robot tables like [robots.ops]",
 		"contacts":          "[[contacts]] tables",
 		"webhook":           "a string",
@@ -110,7 +114,7 @@ var fieldKeys = func() map[string]fieldKey {
 		"user_id":           "a string",
 	}
 	keys := map[string]fieldKey{}
-	for _, v := range []any{File{}, RobotConfig{}, ContactConfig{}} {
+	for _, v := range []any{File{}, RobotConfig{}, ContactConfig{}, StateConfig{}} {
 		t := reflect.TypeOf(v)
 		for i := range t.NumField() {
 			f := t.Field(i)
@@ -145,8 +149,9 @@ var bareKey = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
 // Keys the file may hold, by where they appear.
 var (
-	topKeys     = []string{"default_robot", "robots", "contacts"}
-	robotKeys   = []string{"webhook", "secret", "secret_env", "keywords", "allow_custom_host"}
+	topKeys     = []string{"default_robot", "org_monthly_quota", "state", "robots", "contacts"}
+	robotKeys   = []string{"webhook", "secret", "secret_env", "keywords", "allow_custom_host", "monthly_quota"}
+	stateKeys   = []string{"redis"}
 	contactKeys = []string{"name", "mobile", "user_id"}
 )
 
@@ -163,6 +168,8 @@ func suggest(key []string) string {
 		known, part = robotKeys, key[2]
 	case key[0] == "contacts" && len(key) == 2:
 		known, part = contactKeys, key[1]
+	case key[0] == "state" && len(key) == 2:
+		known, part = stateKeys, key[1]
 	default:
 		return ""
 	}

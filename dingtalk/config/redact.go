@@ -3,6 +3,7 @@ package config
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"net/url"
 	"strings"
 )
 
@@ -19,4 +20,18 @@ func RedactSecret(s string) string {
 	}
 	sum := sha256.Sum256([]byte(s))
 	return prefix + "…sha256:" + hex.EncodeToString(sum[:3])
+}
+
+// RedactURL renders a URL that may carry a password (a Redis URL) without it.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(an unparsable URL)"
+	}
+	if u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "REDACTED")
+		}
+	}
+	return u.String()
 }
