@@ -25,6 +25,7 @@ const (
 	codeBadMsgtype   = 400105
 	codeTooFast      = 410100
 	codeBodyTooLarge = 460101
+	codeOverLimit    = 90030
 )
 
 // apiError is a DingTalk-level rejection.

@@ -13,12 +13,34 @@ type robotState struct {
 	sent           []time.Time // accepted sends inside the window, oldest first
 	throttledUntil time.Time
 	uuids          uuidSet // msgUuids of posted messages, the newest Options.KeepUUIDs
+	month          string  // the billing month calls counts, "2026-12"
+	calls          int     // calls taken this month, for Robot.MonthlyLimit
 }
 
 func (st *robotState) reset() {
 	st.sent = nil
 	st.throttledUntil = time.Time{}
 	st.uuids.reset()
+	st.month, st.calls = "", 0
+}
+
+// chinaTime is China Standard Time, in which DingTalk bills the monthly quota.
+var chinaTime = time.FixedZone("CST", 8*60*60)
+
+// overMonthlyLimit counts a call against the robot's month and reports whether the month was
+// already used up.
+func (st *robotState) overMonthlyLimit(now time.Time) bool {
+	if st.MonthlyLimit <= 0 {
+		return false
+	}
+	if m := now.In(chinaTime).Format("2006-01"); m != st.month {
+		st.month, st.calls = m, 0
+	}
+	if st.calls >= st.MonthlyLimit {
+		return true
+	}
+	st.calls++
+	return false
 }
 
 // uuidSet remembers the newest max msgUuids, by their SHA-256 so that a long one costs no more
@@ -94,10 +116,14 @@ func (s *Server) commit(st *robotState, uuid string, now time.Time) (duplicate b
 	if st.throttled(now) {
 		return false, s.tooFast()
 	}
+	if st.overMonthlyLimit(now) {
+		return false, &apiError{codeOverLimit, "webhook over limit"}
+	}
 	if uuid != "" && st.uuids.has(uuid) {
 		return true, nil
 	}
 	if !st.admit(now, s.limit, s.window, s.throttle) {
+		st.calls-- // refused for sending too fast: DingTalk does not bill it
 		return false, s.tooFast()
 	}
 	if uuid != "" {

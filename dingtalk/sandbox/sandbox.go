@@ -33,6 +33,10 @@ type Robot struct {
 	Token    string   // access_token the robot answers to
 	Secret   string   // "SEC..." signing secret; empty means unsigned robot
 	Keywords []string // if non-empty, message must contain one of them
+	// MonthlyLimit caps the calls the robot takes per calendar month (China Standard Time), as
+	// DingTalk's monthly webhook quota or an admin's cap does: beyond it every call is answered
+	// 90030 "webhook over limit". 0 means no cap.
+	MonthlyLimit int
 }
 
 // Fault is a failure injected into every request until it is changed.

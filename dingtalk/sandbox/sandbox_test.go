@@ -730,3 +730,23 @@ func TestDisplayTextsAreSafe(t *testing.T) {
 		t.Errorf("ignored fields %q, want both pointed out", got)
 	}
 }
+
+func TestMonthlyLimitAnswers90030(t *testing.T) {
+	s := sandbox.New(sandbox.Options{Robots: []sandbox.Robot{{Token: "tok", MonthlyLimit: 3}}})
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	var codes []float64
+	for i := range 5 {
+		resp, err := http.Post(srv.URL+"/robot/send?access_token=tok", "application/json", strings.NewReader(fmt.Sprintf(`{"msgtype":"text","text":{"content":"n%d"}}`, i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out map[string]any
+		json.NewDecoder(resp.Body).Decode(&out)
+		resp.Body.Close()
+		codes = append(codes, out["errcode"].(float64))
+	}
+	if fmt.Sprint(codes) != "[0 0 0 90030 90030]" {
+		t.Fatalf("errcodes %v, want three accepted then 90030", codes)
+	}
+}
