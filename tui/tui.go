@@ -93,8 +93,9 @@ func Run(ctx context.Context, opts Options) error {
 	m.ctx = ctx
 	// A cancelled ctx (a signal: main cancels it on SIGINT, SIGTERM, SIGHUP and SIGQUIT) ends the
 	// program at once, and it returns the model as it was then: that draft is saved below.
-	// Bubble Tea's own SIGINT and SIGTERM handling ends it the same way, with the same model.
-	final, err := tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx)).Run()
+	// Bubble Tea's own signal handler stays off: on a signal that also cancels ctx, it can block
+	// forever sending to the finished program, and Run then never returns nor saves.
+	final, err := tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx), tea.WithoutSignalHandler()).Run()
 	if m.drafts != nil {
 		defer m.drafts.release()
 	}
