@@ -219,6 +219,13 @@ func (m *Model) loadStart() tea.Cmd {
 			} else if slot > 1 {
 				msg.notices = append(msg.notices, "another dingbot composer has the draft open: this one keeps its own in "+store.name()+", so neither overwrites the other")
 			}
+			if kept, _ := store.listKept(); len(kept) > 0 {
+				for _, k := range kept {
+					if k.other > 0 {
+						msg.notices = append(msg.notices, "the draft another composer left in "+filepath.Base(k.file)+" is kept: ctrl+z brings it back")
+					}
+				}
+			}
 			d, err := store.load()
 			switch {
 			case err == nil:

@@ -128,7 +128,7 @@ func TestTwoComposersNeverOverwriteEachOther(t *testing.T) {
 
 	// Alone again: the first draft comes back, and the second one is offered by ctrl+z.
 	again := program(t, opts, nil, 120, 40)
-	waitForText(t, again, "First user's title more")
+	waitForText(t, again, "the draft another composer left in draft-2.json is kept: ctrl+z brings it back")
 	again.Send(tea.KeyMsg{Type: tea.KeyCtrlZ})
 	waitForText(t, again, "left in draft-2.json by another composer")
 	again.Send(tea.KeyMsg{Type: tea.KeyEnter})
