@@ -230,7 +230,8 @@ func (m *Model) loadStart() tea.Cmd {
 			switch {
 			case err == nil:
 				msg.draft = d
-			case errors.Is(err, fs.ErrNotExist):
+			case errors.Is(err, fs.ErrNotExist) || !store.exists():
+				// Nothing there (or no directory to hold it, which saveErr says).
 			default:
 				why := err.Error()
 				if aside, merr := store.moveAside(now()); merr != nil {

@@ -179,6 +179,13 @@ func (s *draftStore) moveAside(now time.Time) (string, error) {
 	return aside, nil
 }
 
+// exists reports whether the draft file is there, readable or not.
+func (s *draftStore) exists() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return fileExists(s.path)
+}
+
 func fileExists(p string) bool {
 	_, err := os.Lstat(p)
 	return err == nil

@@ -47,7 +47,7 @@ func (m *Model) openEditor() tea.Cmd {
 	return func() tea.Msg {
 		if dir != "" {
 			if err := os.MkdirAll(dir, 0o700); err != nil {
-				return editorReadyMsg{err: err}
+				dir = "" // an unusable state directory: the system's temporary directory will do
 			}
 		}
 		f, err := os.CreateTemp(dir, "dingbot-*.md")
