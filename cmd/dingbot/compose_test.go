@@ -245,7 +245,6 @@ func TestSecondComposerKeepsItsOwnDraft(t *testing.T) {
 // The shell gets SIGHUP, passes it on to dingbot and exits, and then the kernel sends dingbot
 // another SIGHUP: the second arrives while the draft is being saved.
 func TestComposerInAShellSavesTheDraftWhenTheTerminalCloses(t *testing.T) {
-	t.Skip("fails until main.go stops exiting at once on a second SIGHUP (the shell's and the kernel's): see the tui/ report of issue 7; delete this line with that fix")
 	bash, err := exec.LookPath("bash")
 	if err != nil {
 		t.Skip("no bash")

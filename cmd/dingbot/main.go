@@ -26,9 +26,16 @@ func main() {
 		sig := <-sigs
 		got <- sig
 		cancel()
-		// A second signal while dingbot winds down ends it at once, as shells expect.
-		sig = <-sigs
-		os.Exit(signalExitCode(sig))
+		// A second signal while dingbot winds down ends it at once, as shells expect, except
+		// SIGHUP: a closing terminal sends it twice (the shell passes it on, then the kernel),
+		// and the composer must get to save its draft.
+		for {
+			next := <-sigs
+			if next == syscall.SIGHUP {
+				continue
+			}
+			os.Exit(signalExitCode(next))
+		}
 	}()
 	code := run(ctx, os.Args[1:], streams{in: os.Stdin, out: os.Stdout, err: os.Stderr})
 	select {
