@@ -1,0 +1,928 @@
+package spool
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/dingbot/dingbot/dingtalk/delivery"
+)
+
+// tmpMaxAge is how old a temporary file must be before Prune takes it for the leftover of a
+// dead process.
+const tmpMaxAge = time.Hour
+
+func (s *Spool) queueRoot() string             { return filepath.Join(s.dir, "queue") }
+func (s *Spool) queueDir(key string) string    { return filepath.Join(s.dir, "queue", key) }
+func (s *Spool) doneDir() string               { return filepath.Join(s.dir, "done") }
+func (s *Spool) donePath(id string) string     { return filepath.Join(s.dir, "done", id+".json") }
+func (s *Spool) journalDir() string            { return filepath.Join(s.dir, "journal") }
+func (s *Spool) keyLockPath(key string) string { return filepath.Join(s.dir, "locks", key+".lock") }
+
+// lockKeys takes the change locks of keys (sorted, distinct), in order.
+func (s *Spool) lockKeys(ctx context.Context, keys ...string) (unlock func(), err error) {
+	var unlocks []func()
+	release := func() {
+		for i := len(unlocks) - 1; i >= 0; i-- {
+			unlocks[i]()
+		}
+	}
+	for _, k := range keys {
+		u, err := lockFile(ctx, s.keyLockPath(k))
+		if err != nil {
+			release()
+			return nil, err
+		}
+		unlocks = append(unlocks, u)
+	}
+	return release, nil
+}
+
+// tryLockKeys takes the change locks of keys if all are free.
+func (s *Spool) tryLockKeys(keys ...string) (unlock func(), ok bool, err error) {
+	var unlocks []func()
+	release := func() {
+		for i := len(unlocks) - 1; i >= 0; i-- {
+			unlocks[i]()
+		}
+	}
+	for _, k := range keys {
+		u, ok, err := tryLockFile(s.keyLockPath(k))
+		if err != nil || !ok {
+			release()
+			return nil, false, err
+		}
+		unlocks = append(unlocks, u)
+	}
+	return release, true, nil
+}
+
+// readJob reads one job file.
+func readJob(path string) (delivery.Job, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return delivery.Job{}, err
+	}
+	var j delivery.Job
+	if err := json.Unmarshal(data, &j); err != nil {
+		return delivery.Job{}, stateErr(path, "read a queued message", fmt.Errorf("damaged: %w", err))
+	}
+	return j, nil
+}
+
+// place is where j's file goes: done/<id>.json when finished, else its queue directory.
+func (s *Spool) place(j delivery.Job) (dir, name string) {
+	if j.State.Finished() {
+		return s.doneDir(), j.ID + ".json"
+	}
+	return s.queueDir(j.Key), jobName(j.Seq, j.ID)
+}
+
+// queueEntries parses a queue directory's names: its jobs sorted by Seq, and its high water:
+// the highest Seq it has given (the seq- file or a job, whichever is higher) with the seq-
+// file names found.
+func queueEntries(names []string) (jobs []entry, high int64, seqFiles []string) {
+	for _, n := range names {
+		if e, ok := parseJobName(n); ok {
+			jobs = append(jobs, e)
+			high = max(high, e.seq)
+		} else if seq, ok := parseSeqName(n); ok {
+			seqFiles = append(seqFiles, n)
+			high = max(high, seq)
+		}
+	}
+	slices.SortFunc(jobs, func(a, b entry) int { return cmp.Compare(a.name, b.name) })
+	return jobs, high, seqFiles
+}
+
+// Add stores jobs, all or none, each with the next Seq of its Key. A job without a valid ID or
+// Key, an ID given twice, or an ID already stored (finished, or queued for the same Key) fails
+// the whole Add. A job added in a finished state is stored as finished.
+func (s *Spool) Add(ctx context.Context, jobs ...delivery.Job) ([]delivery.Job, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	if len(jobs) == 0 {
+		return nil, nil
+	}
+	out := slices.Clone(jobs)
+	seen := make(map[string]bool, len(out))
+	var keys []string
+	for i, j := range out {
+		switch {
+		case !validID(j.ID):
+			return nil, fmt.Errorf("spool: add job %d: %w", i+1, errBadID(j.ID))
+		case !validKey(j.Key):
+			return nil, fmt.Errorf("spool: add job %s: %w", j.ID, errBadKey(j.Key))
+		case seen[j.ID]:
+			return nil, fmt.Errorf("spool: add: job %s is given twice", j.ID)
+		}
+		seen[j.ID] = true
+		if !slices.Contains(keys, j.Key) {
+			keys = append(keys, j.Key)
+		}
+	}
+	slices.Sort(keys)
+	unlock, err := s.lockKeys(ctx, keys...)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+
+	// Seqs: above every Seq each key has given, in argument order.
+	type keyState struct {
+		dir      string
+		high     int64
+		seqFiles []string
+		queued   map[string]bool // ids
+	}
+	states := make(map[string]*keyState, len(keys))
+	for _, k := range keys {
+		qd := s.queueDir(k)
+		if err := s.ensureQueueDir(qd); err != nil {
+			return nil, err
+		}
+		names, err := readNames(qd)
+		if err != nil {
+			return nil, stateErr(qd, "read the outbox", err)
+		}
+		entries, high, seqFiles := queueEntries(names)
+		st := &keyState{dir: qd, high: high, seqFiles: seqFiles, queued: make(map[string]bool, len(entries))}
+		for _, e := range entries {
+			st.queued[e.id] = true
+		}
+		states[k] = st
+	}
+	for i := range out {
+		st := states[out[i].Key]
+		done, err := exists(s.donePath(out[i].ID))
+		if err != nil {
+			return nil, stateErr(s.doneDir(), "read the outbox", err)
+		}
+		if done || st.queued[out[i].ID] {
+			return nil, fmt.Errorf("spool: add: job %s is already stored", out[i].ID)
+		}
+	}
+	for i := range out {
+		st := states[out[i].Key]
+		st.high++
+		out[i].Seq = st.high
+	}
+	// Record the new high water before any job takes its Seq: a crash leaves a gap, never a
+	// Seq given twice.
+	for _, k := range keys {
+		st := states[k]
+		if err := setHighWater(st.dir, st.seqFiles, st.high); err != nil {
+			return nil, stateErr(st.dir, "write the outbox", err)
+		}
+	}
+	at("add.seq")
+	if len(out) == 1 {
+		data, err := json.Marshal(out[0])
+		if err != nil {
+			return nil, err
+		}
+		dir, name := s.place(out[0])
+		if err := writeFile(dir, name, data); err != nil {
+			return nil, stateErr(dir, "write the outbox", err)
+		}
+		if err := syncDir(dir); err != nil {
+			return nil, stateErr(dir, "write the outbox", err)
+		}
+		if qd := states[out[0].Key].dir; qd != dir {
+			if err := syncDir(qd); err != nil {
+				return nil, stateErr(qd, "write the outbox", err)
+			}
+		}
+		return out, nil
+	}
+	if err := s.addBatch(keys, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ensureQueueDir creates a key's queue directory durably.
+func (s *Spool) ensureQueueDir(qd string) error {
+	ok, err := exists(qd)
+	if err != nil {
+		return stateErr(qd, "read the outbox", err)
+	}
+	if ok {
+		return nil
+	}
+	if err := os.MkdirAll(qd, 0o700); err != nil {
+		return stateErr(qd, "create the outbox", err)
+	}
+	if err := syncDir(s.queueRoot()); err != nil {
+		return stateErr(s.queueRoot(), "create the outbox", err)
+	}
+	return nil
+}
+
+// setHighWater renames the queue directory's seq- file to seq (or creates it), removing
+// duplicates a crash may have left.
+func setHighWater(qd string, seqFiles []string, seq int64) error {
+	name := seqName(seq)
+	if len(seqFiles) == 0 {
+		f, err := os.OpenFile(filepath.Join(qd, name), os.O_CREATE|os.O_WRONLY, 0o600)
+		if err != nil {
+			return err
+		}
+		return f.Close()
+	}
+	slices.Sort(seqFiles)
+	last := seqFiles[len(seqFiles)-1]
+	for _, n := range seqFiles[:len(seqFiles)-1] {
+		_ = os.Remove(filepath.Join(qd, n))
+	}
+	if last == name {
+		return nil
+	}
+	return os.Rename(filepath.Join(qd, last), filepath.Join(qd, name))
+}
+
+// journal is an Add of several jobs: once its file exists, every move in it is made, by the
+// Add or, if that process died, by the next recover.
+type journal struct {
+	Keys  []string `json:"keys"`
+	Moves []move   `json:"moves"`
+}
+
+// move renames a written temporary file to a job's name. Dir is relative to the spool: "done"
+// or "queue/<key>".
+type move struct {
+	Dir  string `json:"dir"`
+	Tmp  string `json:"tmp"`
+	Name string `json:"name"`
+}
+
+// addBatch stores several jobs (Seqs set, keys locked) all or none.
+func (s *Spool) addBatch(keys []string, jobs []delivery.Job) error {
+	jl := journal{Keys: keys}
+	written := make([]string, 0, len(jobs)) // absolute temporary paths, removed on failure
+	fail := func(dir string, err error) error {
+		for _, p := range written {
+			_ = os.Remove(p)
+		}
+		return stateErr(dir, "write the outbox", err)
+	}
+	for _, j := range jobs {
+		data, err := json.Marshal(j)
+		if err != nil {
+			return fail(s.dir, err)
+		}
+		dir, name := s.place(j)
+		tmp, err := writeTemp(dir, data)
+		if err != nil {
+			return fail(dir, err)
+		}
+		written = append(written, filepath.Join(dir, tmp))
+		rel, _ := filepath.Rel(s.dir, dir)
+		jl.Moves = append(jl.Moves, move{Dir: filepath.ToSlash(rel), Tmp: tmp, Name: name})
+	}
+	at("add.written")
+	data, err := json.Marshal(jl)
+	if err != nil {
+		return fail(s.dir, err)
+	}
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	name := time.Now().UTC().Format("20060102T150405.000000000") + "-" + hex.EncodeToString(b[:]) + ".json"
+	if err := writeFile(s.journalDir(), name, data); err != nil {
+		return fail(s.journalDir(), err)
+	}
+	// Committed. Should the directory fail to sync, the journal is still visible to every
+	// process, so going on is the only consistent choice.
+	_ = syncDir(s.journalDir())
+	at("add.committed")
+	// Committed: from here on the jobs exist; a failure leaves the journal for recover.
+	if err := s.apply(jl); err != nil {
+		return err
+	}
+	if err := os.Remove(filepath.Join(s.journalDir(), name)); err != nil {
+		return stateErr(s.journalDir(), "write the outbox", err)
+	}
+	return nil
+}
+
+// moveDir resolves a move's Dir, refusing anything but done and a queue directory.
+func (s *Spool) moveDir(rel string) (string, bool) {
+	if rel == "done" {
+		return s.doneDir(), true
+	}
+	key, ok := strings.CutPrefix(rel, "queue/")
+	if !ok || !validKey(key) {
+		return "", false
+	}
+	return s.queueDir(key), true
+}
+
+// apply makes a journal's moves; a move already made is skipped.
+func (s *Spool) apply(jl journal) error {
+	var dirs []string
+	for i, m := range jl.Moves {
+		dir, ok := s.moveDir(m.Dir)
+		if !ok || !strings.HasPrefix(m.Tmp, tmpPrefix) || strings.ContainsAny(m.Tmp, `/\`) || strings.ContainsAny(m.Name, `/\`) || m.Name == "" || m.Name[0] == '.' {
+			return stateErr(s.journalDir(), "apply the outbox journal", errors.New("damaged journal"))
+		}
+		err := os.Rename(filepath.Join(dir, m.Tmp), filepath.Join(dir, m.Name))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return stateErr(dir, "write the outbox", err)
+		}
+		if !slices.Contains(dirs, dir) {
+			dirs = append(dirs, dir)
+		}
+		if i == 0 {
+			at("add.moved")
+		}
+	}
+	for _, d := range dirs {
+		if err := syncDir(d); err != nil {
+			return stateErr(d, "write the outbox", err)
+		}
+	}
+	return nil
+}
+
+// recover completes the journals of Adds whose process died: a journal whose keys' locks are
+// all free has no living writer.
+func (s *Spool) recover(ctx context.Context) error {
+	jd := s.journalDir()
+	names, err := readNames(jd)
+	if err != nil {
+		return stateErr(jd, "read the outbox", err)
+	}
+	for _, name := range names {
+		if !strings.HasSuffix(name, ".json") || strings.HasPrefix(name, ".") {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		path := filepath.Join(jd, name)
+		data, err := os.ReadFile(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return stateErr(path, "read the outbox journal", err)
+		}
+		var jl journal
+		if err := json.Unmarshal(data, &jl); err != nil || !slices.IsSorted(jl.Keys) || slices.ContainsFunc(jl.Keys, func(k string) bool { return !validKey(k) }) {
+			// Written whole by rename, so never ours half-written: leave what is not ours.
+			continue
+		}
+		unlock, ok, err := s.tryLockKeys(jl.Keys...)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue // its writer is alive, or another process is recovering it
+		}
+		err = func() error {
+			defer unlock()
+			if ok, err := exists(path); err != nil || !ok {
+				return err
+			}
+			if err := s.apply(jl); err != nil {
+				return err
+			}
+			return removeIfExists(path)
+		}()
+		if err != nil {
+			return stateErr(path, "apply the outbox journal", err)
+		}
+	}
+	return nil
+}
+
+// Next returns key's unfinished job with the lowest Seq, or delivery.ErrEmpty.
+func (s *Spool) Next(ctx context.Context, key string) (delivery.Job, error) {
+	if err := s.check(ctx); err != nil {
+		return delivery.Job{}, err
+	}
+	if !validKey(key) {
+		return delivery.Job{}, errBadKey(key)
+	}
+	if err := s.recover(ctx); err != nil {
+		return delivery.Job{}, err
+	}
+	qd := s.queueDir(key)
+	names, err := readNames(qd)
+	if err != nil {
+		return delivery.Job{}, stateErr(qd, "read the outbox", err)
+	}
+	entries, _, _ := queueEntries(names)
+	for _, e := range entries {
+		stale, err := exists(s.donePath(e.id))
+		if err != nil {
+			return delivery.Job{}, stateErr(s.doneDir(), "read the outbox", err)
+		}
+		if stale {
+			// Finished (or being retried right now): settle it under the key's lock.
+			if stale, err = s.dropStale(ctx, key, e); err != nil {
+				return delivery.Job{}, err
+			}
+			if stale {
+				continue
+			}
+		}
+		j, err := readJob(filepath.Join(qd, e.name))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // finished or deleted since the directory was read
+		}
+		if err != nil {
+			return delivery.Job{}, err
+		}
+		if j.State.Finished() {
+			continue // never written so; skipped rather than sent again
+		}
+		return j, nil
+	}
+	return delivery.Job{}, delivery.ErrEmpty
+}
+
+// dropStale removes a queue copy that done/<id>.json overrides, under key's lock. stale is
+// false when, by the time the lock was held, the done copy was gone (a retry completed).
+func (s *Spool) dropStale(ctx context.Context, key string, e entry) (stale bool, err error) {
+	unlock, err := s.lockKeys(ctx, key)
+	if err != nil {
+		return false, err
+	}
+	defer unlock()
+	done, err := exists(s.donePath(e.id))
+	if err != nil {
+		return false, stateErr(s.doneDir(), "read the outbox", err)
+	}
+	if !done {
+		return false, nil
+	}
+	if err := removeIfExists(filepath.Join(s.queueDir(key), e.name)); err != nil {
+		return true, stateErr(s.queueDir(key), "write the outbox", err)
+	}
+	return true, nil
+}
+
+// location is where a job's files are.
+type location struct {
+	key    string
+	seq    int64
+	done   bool // done/<id>.json exists: it is the job
+	queued bool // queue/<key>/<seq>-<id>.json exists (stale when done)
+}
+
+func (s *Spool) livePath(id string, l location) string {
+	if l.done {
+		return s.donePath(id)
+	}
+	return filepath.Join(s.queueDir(l.key), jobName(l.seq, id))
+}
+
+// locate finds job id. key and seq, when known (a job read from the store), spare a scan of
+// every queue directory.
+func (s *Spool) locate(id, key string, seq int64) (location, error) {
+	for range 3 {
+		j, err := readJob(s.donePath(id))
+		if err == nil {
+			l := location{key: j.Key, seq: j.Seq, done: true}
+			if validKey(j.Key) {
+				if l.queued, err = exists(filepath.Join(s.queueDir(j.Key), jobName(j.Seq, id))); err != nil {
+					return location{}, stateErr(s.queueDir(j.Key), "read the outbox", err)
+				}
+			}
+			return l, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return location{}, err
+		}
+		if validKey(key) && seq > 0 {
+			ok, err := exists(filepath.Join(s.queueDir(key), jobName(seq, id)))
+			if err != nil {
+				return location{}, stateErr(s.queueDir(key), "read the outbox", err)
+			}
+			if ok {
+				return location{key: key, seq: seq, queued: true}, nil
+			}
+		}
+		l, found, err := s.scan(id)
+		if err != nil || found {
+			return l, err
+		}
+		// Not queued: finished since done/ was looked at, or not there at all.
+		if ok, err := exists(s.donePath(id)); err != nil || !ok {
+			if err != nil {
+				return location{}, stateErr(s.doneDir(), "read the outbox", err)
+			}
+			return location{}, fmt.Errorf("spool: job %s: %w", id, delivery.ErrNotFound)
+		}
+	}
+	return location{}, fmt.Errorf("spool: job %s keeps moving: %w", id, delivery.ErrNotFound)
+}
+
+// scan looks for id in every queue directory.
+func (s *Spool) scan(id string) (location, bool, error) {
+	keys, err := readNames(s.queueRoot())
+	if err != nil {
+		return location{}, false, stateErr(s.queueRoot(), "read the outbox", err)
+	}
+	slices.Sort(keys)
+	suffix := "-" + id + ".json"
+	for _, k := range keys {
+		if !validKey(k) {
+			continue
+		}
+		names, err := readNames(s.queueDir(k))
+		if err != nil {
+			return location{}, false, stateErr(s.queueDir(k), "read the outbox", err)
+		}
+		for _, n := range names {
+			if !strings.HasSuffix(n, suffix) {
+				continue
+			}
+			if e, ok := parseJobName(n); ok && e.id == id {
+				return location{key: k, seq: e.seq, queued: true}, true, nil
+			}
+		}
+	}
+	return location{}, false, nil
+}
+
+// Get returns job id.
+func (s *Spool) Get(ctx context.Context, id string) (delivery.Job, error) {
+	if err := s.check(ctx); err != nil {
+		return delivery.Job{}, err
+	}
+	if !validID(id) {
+		return delivery.Job{}, fmt.Errorf("spool: %w", delivery.ErrNotFound)
+	}
+	if err := s.recover(ctx); err != nil {
+		return delivery.Job{}, err
+	}
+	for range 3 {
+		l, err := s.locate(id, "", 0)
+		if err != nil {
+			return delivery.Job{}, err
+		}
+		j, err := readJob(s.livePath(id, l))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // moved between done and its queue since it was found
+		}
+		return j, err
+	}
+	return delivery.Job{}, fmt.Errorf("spool: job %s keeps moving: %w", id, delivery.ErrNotFound)
+}
+
+// Update replaces job j.ID. The store keeps the job's Key and Seq: those of j are ignored.
+func (s *Spool) Update(ctx context.Context, j delivery.Job) error {
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	if !validID(j.ID) {
+		return fmt.Errorf("spool: %w", delivery.ErrNotFound)
+	}
+	l, err := s.locate(j.ID, j.Key, j.Seq)
+	if err != nil {
+		return err
+	}
+	unlock, err := s.lockKeys(ctx, l.key)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if l, err = s.locate(j.ID, l.key, l.seq); err != nil {
+		return err
+	}
+	j.Key, j.Seq = l.key, l.seq
+	data, err := json.Marshal(j)
+	if err != nil {
+		return err
+	}
+	qd, qname := s.queueDir(l.key), jobName(l.seq, j.ID)
+	if j.State.Finished() {
+		// done/<id>.json first: from its rename on, it is the job.
+		if err := writeFile(s.doneDir(), j.ID+".json", data); err != nil {
+			return stateErr(s.doneDir(), "write the outbox", err)
+		}
+		if err := syncDir(s.doneDir()); err != nil {
+			return stateErr(s.doneDir(), "write the outbox", err)
+		}
+		if l.queued {
+			at("update.finished")
+			if err := removeIfExists(filepath.Join(qd, qname)); err != nil {
+				return stateErr(qd, "write the outbox", err)
+			}
+		}
+		return nil
+	}
+	// Unfinished: the queue file first; a done copy keeps overriding it until it is removed.
+	if err := writeFile(qd, qname, data); err != nil {
+		return stateErr(qd, "write the outbox", err)
+	}
+	if err := syncDir(qd); err != nil {
+		return stateErr(qd, "write the outbox", err)
+	}
+	if l.done {
+		at("update.requeued")
+		if err := os.Remove(s.donePath(j.ID)); err != nil {
+			return stateErr(s.doneDir(), "write the outbox", err)
+		}
+		if err := syncDir(s.doneDir()); err != nil {
+			return stateErr(s.doneDir(), "write the outbox", err)
+		}
+	}
+	return nil
+}
+
+// Delete removes job id.
+func (s *Spool) Delete(ctx context.Context, id string) error {
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	if !validID(id) {
+		return fmt.Errorf("spool: %w", delivery.ErrNotFound)
+	}
+	l, err := s.locate(id, "", 0)
+	if err != nil {
+		return err
+	}
+	unlock, err := s.lockKeys(ctx, l.key)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if l, err = s.locate(id, l.key, l.seq); err != nil {
+		return err
+	}
+	return s.remove(id, l)
+}
+
+// remove deletes a located job (its key locked): the queue copy first, so that a crash never
+// leaves an older unfinished copy as the job.
+func (s *Spool) remove(id string, l location) error {
+	if l.queued {
+		qd := s.queueDir(l.key)
+		if err := removeIfExists(filepath.Join(qd, jobName(l.seq, id))); err != nil {
+			return stateErr(qd, "write the outbox", err)
+		}
+		if err := syncDir(qd); err != nil {
+			return stateErr(qd, "write the outbox", err)
+		}
+		at("delete.queue")
+	}
+	if l.done {
+		if err := removeIfExists(s.donePath(id)); err != nil {
+			return stateErr(s.doneDir(), "write the outbox", err)
+		}
+		if err := syncDir(s.doneDir()); err != nil {
+			return stateErr(s.doneDir(), "write the outbox", err)
+		}
+	}
+	return nil
+}
+
+// queueKeys lists the keys that have a queue directory.
+func (s *Spool) queueKeys() ([]string, error) {
+	names, err := readNames(s.queueRoot())
+	if err != nil {
+		return nil, stateErr(s.queueRoot(), "read the outbox", err)
+	}
+	keys := slices.DeleteFunc(names, func(k string) bool { return !validKey(k) })
+	slices.Sort(keys)
+	return keys, nil
+}
+
+// Pending lists, sorted, the keys that have unfinished jobs.
+func (s *Spool) Pending(ctx context.Context) ([]string, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.recover(ctx); err != nil {
+		return nil, err
+	}
+	keys, err := s.queueKeys()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, k := range keys {
+		names, err := readNames(s.queueDir(k))
+		if err != nil {
+			return nil, stateErr(s.queueDir(k), "read the outbox", err)
+		}
+		entries, _, _ := queueEntries(names)
+		for _, e := range entries {
+			stale, err := exists(s.donePath(e.id))
+			if err != nil {
+				return nil, stateErr(s.doneDir(), "read the outbox", err)
+			}
+			if !stale {
+				out = append(out, k)
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// List returns the jobs f selects, oldest first (Created, then Seq), the newest f.Limit of
+// them when f.Limit > 0.
+func (s *Spool) List(ctx context.Context, f delivery.Filter) ([]delivery.Job, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.recover(ctx); err != nil {
+		return nil, err
+	}
+	wantQueued, wantDone := len(f.States) == 0, len(f.States) == 0
+	for _, st := range f.States {
+		wantDone = wantDone || st.Finished()
+		wantQueued = wantQueued || !st.Finished()
+	}
+	var keys []string
+	if f.Key != "" {
+		if validKey(f.Key) {
+			keys = []string{f.Key}
+		}
+	} else if wantQueued {
+		var err error
+		if keys, err = s.queueKeys(); err != nil {
+			return nil, err
+		}
+	}
+	// Queue first, then done, then the queue again: a job finishing meanwhile is seen in done
+	// (and its queue copy overridden), a job retried meanwhile is seen in the second look.
+	queued := map[string]delivery.Job{}
+	readQueues := func() error {
+		for _, k := range keys {
+			qd := s.queueDir(k)
+			names, err := readNames(qd)
+			if err != nil {
+				return stateErr(qd, "read the outbox", err)
+			}
+			entries, _, _ := queueEntries(names)
+			for _, e := range entries {
+				if _, ok := queued[e.id]; ok {
+					continue
+				}
+				j, err := readJob(filepath.Join(qd, e.name))
+				if errors.Is(err, fs.ErrNotExist) {
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				queued[e.id] = j
+			}
+		}
+		return nil
+	}
+	if wantQueued {
+		if err := readQueues(); err != nil {
+			return nil, err
+		}
+	}
+	names, err := readNames(s.doneDir())
+	if err != nil {
+		return nil, stateErr(s.doneDir(), "read the outbox", err)
+	}
+	done := map[string]bool{}
+	var out []delivery.Job
+	for _, n := range names {
+		id, ok := strings.CutSuffix(n, ".json")
+		if !ok || !validID(id) {
+			continue
+		}
+		done[id] = true
+		if !wantDone {
+			continue
+		}
+		j, err := readJob(filepath.Join(s.doneDir(), n))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if f.Match(j) {
+			out = append(out, j)
+		}
+	}
+	if wantQueued {
+		if err := readQueues(); err != nil {
+			return nil, err
+		}
+	}
+	for id, j := range queued {
+		if !done[id] && f.Match(j) {
+			out = append(out, j)
+		}
+	}
+	slices.SortFunc(out, func(a, b delivery.Job) int {
+		return cmp.Or(a.Created.Compare(b.Created), cmp.Compare(a.Seq, b.Seq), cmp.Compare(a.Key, b.Key), cmp.Compare(a.ID, b.ID))
+	})
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[len(out)-f.Limit:]
+	}
+	return out, nil
+}
+
+// Prune deletes the finished jobs last updated before t, and temporary files dead processes
+// left more than an hour ago.
+func (s *Spool) Prune(ctx context.Context, before time.Time) (int, error) {
+	if err := s.check(ctx); err != nil {
+		return 0, err
+	}
+	if err := s.recover(ctx); err != nil {
+		return 0, err
+	}
+	names, err := readNames(s.doneDir())
+	if err != nil {
+		return 0, stateErr(s.doneDir(), "read the outbox", err)
+	}
+	pruned := 0
+	for _, n := range names {
+		if err := ctx.Err(); err != nil {
+			return pruned, err
+		}
+		id, ok := strings.CutSuffix(n, ".json")
+		if !ok || !validID(id) {
+			continue
+		}
+		j, err := readJob(filepath.Join(s.doneDir(), n))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return pruned, err
+		}
+		if !j.Updated.Before(before) || !validKey(j.Key) {
+			continue
+		}
+		ok, err = s.pruneOne(ctx, id, j.Key, before)
+		if err != nil {
+			return pruned, err
+		}
+		if ok {
+			pruned++
+		}
+	}
+	s.sweep()
+	return pruned, nil
+}
+
+// pruneOne deletes finished job id under its key's lock if it is still older than before.
+func (s *Spool) pruneOne(ctx context.Context, id, key string, before time.Time) (bool, error) {
+	unlock, err := s.lockKeys(ctx, key)
+	if err != nil {
+		return false, err
+	}
+	defer unlock()
+	l, err := s.locate(id, key, 0)
+	if errors.Is(err, delivery.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if !l.done {
+		return false, nil
+	}
+	j, err := readJob(s.donePath(id))
+	if err != nil || !j.Updated.Before(before) {
+		return false, nil
+	}
+	return true, s.remove(id, l)
+}
+
+// sweep removes temporary files older than tmpMaxAge: no live process writes one that long.
+func (s *Spool) sweep() {
+	dirs := []string{s.doneDir(), s.journalDir(), filepath.Join(s.dir, "meter"), filepath.Join(s.dir, "pauses")}
+	if keys, err := s.queueKeys(); err == nil {
+		for _, k := range keys {
+			dirs = append(dirs, s.queueDir(k))
+		}
+	}
+	cutoff := time.Now().Add(-tmpMaxAge)
+	for _, d := range dirs {
+		names, _ := readNames(d)
+		for _, n := range names {
+			if !strings.HasPrefix(n, tmpPrefix) {
+				continue
+			}
+			if fi, err := os.Lstat(filepath.Join(d, n)); err == nil && fi.ModTime().Before(cutoff) {
+				_ = os.Remove(filepath.Join(d, n))
+			}
+		}
+	}
+}
