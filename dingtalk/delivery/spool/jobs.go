@@ -626,6 +626,9 @@ func (s *Spool) Update(ctx context.Context, j delivery.Job) error {
 		return nil
 	}
 	// Unfinished: the queue file first; a done copy keeps overriding it until it is removed.
+	if err := s.ensureQueueDir(qd); err != nil {
+		return err
+	}
 	if err := writeFile(qd, qname, data); err != nil {
 		return stateErr(qd, "write the outbox", err)
 	}

@@ -1,7 +1,13 @@
 package spool
 
 import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/delivery"
@@ -32,4 +38,139 @@ func TestMeter(t *testing.T) {
 		open := opener(t)
 		return func() dingtalk.Meter { return open() }
 	})
+}
+
+// TestUnsafeNames: a key or an ID that cannot be a plain file name is refused, and a token
+// passed as a key by mistake is neither written nor repeated in the error.
+func TestUnsafeNames(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := t.Context()
+	token := strings.Repeat("0123456789abcdef", 4) // what a DingTalk access token looks like
+	for _, key := range []string{token, "", "../x", "a/b", ".hidden", "-x", "k\x00"} {
+		j := testJob("d-1", key)
+		if _, err := s.Add(ctx, j); err == nil || strings.Contains(err.Error(), token) {
+			t.Errorf("Add with key %q = %v", key, err)
+		}
+		if _, _, _, err := s.Lock(ctx, key); err == nil || strings.Contains(err.Error(), token) {
+			t.Errorf("Lock(%q) = %v", key, err)
+		}
+		if _, err := s.Next(ctx, key); err == nil || strings.Contains(err.Error(), token) {
+			t.Errorf("Next(%q) = %v", key, err)
+		}
+		if _, _, err := s.Count(ctx, key, "2026-11"); err == nil || strings.Contains(err.Error(), token) {
+			t.Errorf("Count(%q) = %v", key, err)
+		}
+		if err := s.Pause(ctx, key, dingtalk.Pause{Until: time.Now().Add(time.Minute)}); err == nil || strings.Contains(err.Error(), token) {
+			t.Errorf("Pause(%q) = %v", key, err)
+		}
+	}
+	for _, id := range []string{"", "../../x", "a/b", ".x", strings.Repeat("x", 200)} {
+		if _, err := s.Add(ctx, testJob(id, testKey)); err == nil {
+			t.Errorf("Add with id %q succeeded", id)
+		}
+		if _, err := s.Get(ctx, id); !errors.Is(err, delivery.ErrNotFound) {
+			t.Errorf("Get(%q) = %v, want ErrNotFound", id, err)
+		}
+	}
+	if _, _, err := s.Count(ctx, testKey, "../2026"); err == nil {
+		t.Error("Count with a month that is a path succeeded")
+	}
+	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if strings.Contains(path, token) {
+			t.Errorf("%s names the token", path)
+		}
+		return nil
+	})
+}
+
+// TestLeftovers: temporary files a dead process left are never read as jobs, and Prune removes
+// them once they are an hour old.
+func TestLeftovers(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := t.Context()
+	if _, err := s.Add(ctx, testJob("d-1", testKey)); err != nil {
+		t.Fatal(err)
+	}
+	var leftovers []string
+	for _, dir := range []string{s.queueDir(testKey), s.doneDir(), s.journalDir()} {
+		old := filepath.Join(dir, tmpPrefix+"old")
+		young := filepath.Join(dir, tmpPrefix+"young")
+		for _, p := range []string{old, young} {
+			if err := os.WriteFile(p, []byte(`{"id":"d-ghost","key":"`+testKey+`","state":"queued"}`), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		past := time.Now().Add(-2 * tmpMaxAge)
+		if err := os.Chtimes(old, past, past); err != nil {
+			t.Fatal(err)
+		}
+		leftovers = append(leftovers, old, young)
+	}
+	jobs, err := s.List(ctx, delivery.Filter{})
+	if err != nil || len(jobs) != 1 {
+		t.Fatalf("List = %v, %v; want d-1 alone", jobs, err)
+	}
+	if keys, err := s.Pending(ctx); err != nil || len(keys) != 1 {
+		t.Fatalf("Pending = %v, %v", keys, err)
+	}
+	if _, err := s.Prune(ctx, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range leftovers {
+		ok, _ := exists(p)
+		if young := i%2 == 1; ok != young {
+			t.Errorf("after Prune, %s exists: %v", p, ok)
+		}
+	}
+}
+
+// TestClosed: a closed Spool refuses work and has let its drainer locks go.
+func TestClosed(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, _, ok, err := s.Lock(t.Context(), testKey)
+	if !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if held.Err() == nil {
+		t.Fatal("held context alive after Close")
+	}
+	if _, err := s.Add(t.Context(), testJob("d-1", testKey)); !errors.Is(err, errClosed) {
+		t.Fatalf("Add after Close = %v", err)
+	}
+	if _, _, _, err := s.Lock(t.Context(), testKey); !errors.Is(err, errClosed) {
+		t.Fatalf("Lock after Close = %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("second Close = %v", err)
+	}
+}
+
+// TestUnwritable: a spool that cannot be created is a StateError, which dingbot reports as
+// state_error with its fix.
+func TestUnwritable(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(filepath.Join(file, "outbox"))
+	var se *dingtalk.StateError
+	if !errors.As(err, &se) {
+		t.Fatalf("Open under a file = %v, want a *dingtalk.StateError", err)
+	}
 }

@@ -613,7 +613,7 @@ func testLockReleasedOnClose(e *env) {
 }
 
 func testConcurrentAdd(e *env) {
-	const handles, workers, adds = 4, 4, 8
+	const handles, workers, adds = 3, 3, 6
 	hs := make([]delivery.Store, handles)
 	for i := range hs {
 		hs[i] = e.h()
@@ -940,7 +940,7 @@ func testPause(e *meterEnv) {
 }
 
 func testConcurrentCount(e *meterEnv) {
-	const handles, workers, counts = 3, 4, 25
+	const handles, workers, counts = 3, 4, 10
 	hs := make([]dingtalk.Meter, handles)
 	for i := range hs {
 		hs[i] = e.h()

@@ -1,0 +1,99 @@
+package spool
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/dingbot/dingbot/dingtalk/delivery"
+)
+
+// pending fills a spool with n queued jobs of testKey.
+func pending(b *testing.B, s *Spool, n int) {
+	b.Helper()
+	for i := range n {
+		if _, err := s.Add(b.Context(), testJob(fmt.Sprintf("d-pending-%d", i), testKey)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkAdd is the cost of enqueueing one message, with 500 already waiting.
+func BenchmarkAdd(b *testing.B) {
+	s, err := Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	pending(b, s, 500)
+	n := 0
+	for b.Loop() {
+		n++
+		if _, err := s.Add(b.Context(), testJob(fmt.Sprintf("d-bench-%d", n), testKey)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkAddSplit is the cost of enqueueing a message split in three parts.
+func BenchmarkAddSplit(b *testing.B) {
+	s, err := Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	pending(b, s, 500)
+	n := 0
+	for b.Loop() {
+		n++
+		jobs := make([]delivery.Job, 3)
+		for i := range jobs {
+			jobs[i] = testJob(fmt.Sprintf("d-bench-%d-%d", n, i), testKey)
+		}
+		if _, err := s.Add(b.Context(), jobs...); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkNextUpdate is a drainer's bookkeeping for one message with 500 waiting: Next, then
+// Update to Sent. The job consumed is replaced outside the timer, so 500 stay waiting.
+// /cycle adds the Update to Sending a real delivery makes before its request.
+func BenchmarkNextUpdate(b *testing.B) {
+	for _, cycle := range []bool{false, true} {
+		name := "sent"
+		if cycle {
+			name = "sending+sent"
+		}
+		b.Run(name, func(b *testing.B) {
+			s, err := Open(b.TempDir())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			pending(b, s, 500)
+			n := 0
+			for b.Loop() {
+				j, err := s.Next(b.Context(), testKey)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if cycle {
+					j.State, j.Attempts = delivery.Sending, j.Attempts+1
+					if err := s.Update(b.Context(), j); err != nil {
+						b.Fatal(err)
+					}
+				}
+				j.State = delivery.Sent
+				if err := s.Update(b.Context(), j); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				n++
+				if _, err := s.Add(b.Context(), testJob(fmt.Sprintf("d-refill-%d", n), testKey)); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+			}
+		})
+	}
+}
