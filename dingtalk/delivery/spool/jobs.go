@@ -22,8 +22,8 @@ import (
 // dead process.
 const tmpMaxAge = time.Hour
 
-func (s *Spool) queueRoot() string             { return filepath.Join(s.dir, "queue") }
-func (s *Spool) queueDir(key string) string    { return filepath.Join(s.dir, "queue", key) }
+func (s *Spool) queueRoot() string             { return filepath.Join(s.dir, "pending") }
+func (s *Spool) queueDir(key string) string    { return filepath.Join(s.dir, "pending", key) }
 func (s *Spool) doneDir() string               { return filepath.Join(s.dir, "done") }
 func (s *Spool) donePath(id string) string     { return filepath.Join(s.dir, "done", id+".json") }
 func (s *Spool) journalDir() string            { return filepath.Join(s.dir, "journal") }
@@ -260,7 +260,7 @@ type journal struct {
 }
 
 // move renames a written temporary file to a job's name. Dir is relative to the spool: "done"
-// or "queue/<key>".
+// or "pending/<key>".
 type move struct {
 	Dir  string `json:"dir"`
 	Tmp  string `json:"tmp"`
@@ -321,7 +321,7 @@ func (s *Spool) moveDir(rel string) (string, bool) {
 	if rel == "done" {
 		return s.doneDir(), true
 	}
-	key, ok := strings.CutPrefix(rel, "queue/")
+	key, ok := strings.CutPrefix(rel, "pending/")
 	if !ok || !validKey(key) {
 		return "", false
 	}
@@ -479,7 +479,7 @@ type location struct {
 	key    string
 	seq    int64
 	done   bool // done/<id>.json exists: it is the job
-	queued bool // queue/<key>/<seq>-<id>.json exists (stale when done)
+	queued bool // pending/<key>/<seq>-<id>.json exists (stale when done)
 }
 
 func (s *Spool) livePath(id string, l location) string {

@@ -12,45 +12,49 @@
 //
 // # Layout
 //
-//	queue/<key>/<seq, 20 digits>-<id>.json   an unfinished job (Queued, Sending) of robot <key>
-//	queue/<key>/seq-<seq, 20 digits>         the highest Seq ever given to <key> (an empty file)
-//	done/<id>.json                           a finished job (Sent, Failed, Unknown)
-//	journal/<batch>.json                     an Add of several jobs being applied
-//	locks/<key>.lock                         held while a key's jobs are changed (milliseconds)
-//	locks/<key>.drain                        held by the key's drainer for as long as it drains
-//	meter/<month>.json, meter/<month>.lock   every key's request count in a billing month
-//	pauses/<key>.json, pauses/<key>.lock     a key's pause
+//	pending/<key>/<seq, 20 digits>-<id>.json  an unfinished job (Queued, Sending) of robot <key>
+//	pending/<key>/seq-<seq, 20 digits>        the highest Seq given to <key> (an empty file)
+//	done/<id>.json                            a finished job (Sent, Failed, Unknown)
+//	journal/<batch>.json                      an Add of several jobs being applied
+//	locks/<key>.lock                          held while a key's jobs change (milliseconds)
+//	locks/<key>.drain                         held by the key's drainer for as long as it drains
+//	meter/<month>.json, meter/<month>.lock    every key's request count in a billing month
+//	pauses/<key>.json, pauses/<key>.lock      a key's pause
 //
-// Names starting with a dot are temporary files being written. Keys are RobotKey hashes and
-// IDs are generated: no file or name holds a token or a secret.
+// Names starting with a dot are temporary files being written; readers skip them. Keys are
+// RobotKey hashes (a longer key, such as a token passed by mistake, is refused) and IDs are
+// generated: no file or name holds a token or a secret.
 //
-// Next reads only the file names of one queue directory and one file: the lowest name is the
-// lowest Seq. Get, Update and Delete find a job by a stat of done/<id>.json and, when the caller
-// passes the job's Key and Seq (as a job read from the store has), a stat of its queue name.
+// Next reads the names of one pending directory and one file: the lowest name is the lowest
+// Seq. Update finds a job with a stat or two when given its Key and Seq, as a job read from the
+// store has; Get and Delete, given only an ID, look in done/ and then at the pending names.
+// A month's counts are one file, so a Count is one atomic rewrite and the organisation's total
+// (the sum) is exact after any crash.
 //
 // # Several processes
 //
 // Every change to a key's jobs (Add, Update, Delete, Prune) is made under locks/<key>.lock, an
 // flock taken with a process-wide mutex (so goroutines and several Spools in one process take
-// turns too). Add allocates Seqs under that lock from the queue directory's seq- file, so Seqs of
-// one key increase across processes. Readers take no lock: every file is replaced by rename, so
-// a reader sees a whole old version or a whole new one. A drainer's lock is an flock held on
-// locks/<key>.drain: the kernel releases it when the process dies, however it dies.
+// turns too). Add allocates Seqs under that lock from the pending directory's seq- file, so
+// Seqs of one key increase across processes. Counts and pauses have locks of their own.
+// Readers take no lock: every file is replaced by rename, so a reader sees a whole old version
+// or a whole new one. A drainer's lock is an flock held on locks/<key>.drain for as long as it
+// drains: the kernel releases it when the process dies, however it dies.
 //
 // # Crash safety
 //
 // Every file is written to a temporary name in its directory, fsynced, renamed into place, and
 // the directory is fsynced, so a change that returned survives a crash and a change cut short
 // leaves the old version. The moves that need more than one rename are ordered so that a crash
-// between two steps leaves a state the readers resolve the same way every time:
+// between two steps leaves a state every reader resolves the same way:
 //
-//   - A job that exists both as done/<id>.json and in its queue directory is the done one: the
-//     queue copy is stale. Finishing a job writes done/<id>.json first and then removes the
-//     queue file; retrying a finished job writes the queue file first and then removes
+//   - A job that exists both as done/<id>.json and in its pending directory is the done one:
+//     the pending copy is stale. Finishing a job writes done/<id>.json first and then removes
+//     the pending file; retrying a finished job writes the pending file first and then removes
 //     done/<id>.json (the step that makes it unfinished). Next, Get, List and Pending ignore a
-//     stale queue copy, and Next, Update and Prune remove it.
-//   - Delete removes the queue copy before the done one, so a cut-short Delete never brings an
-//     old unfinished version back.
+//     stale pending copy, and Next, Update, Delete and Prune remove it.
+//   - Delete removes the pending copy before the done one, so a cut-short Delete never brings
+//     an old unfinished version back.
 //   - Add of one job is one rename. Add of several jobs writes them all to temporary files, then
 //     commits with one rename of a journal listing their final names, then renames them into
 //     place and removes the journal. A journal left by a dead process is completed by the next
@@ -102,7 +106,7 @@ func Open(dir string) (*Spool, error) {
 		return nil, &dingtalk.StateError{Dir: dir, Op: "open the outbox", Err: err}
 	}
 	s := &Spool{dir: abs, drains: map[*drain]struct{}{}}
-	for _, sub := range []string{"queue", "done", "journal", "locks", "meter", "pauses"} {
+	for _, sub := range []string{"pending", "done", "journal", "locks", "meter", "pauses"} {
 		if err := os.MkdirAll(filepath.Join(abs, sub), 0o700); err != nil {
 			return nil, stateErr(abs, "create the outbox", err)
 		}
