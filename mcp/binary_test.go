@@ -325,7 +325,7 @@ func TestBinaryStdoutIsProtocolOnly(t *testing.T) {
 	bin := dingbotBinary(t)
 	cases := map[string]string{
 		"good config":   "",
-		"broken config": "default_robot = \"ops\"\n[robots.ops]\nwebhok = \"typo\"\n",
+		"broken config": "default_robot = \"ops\"\ndefault_robto = \"typo\"\n",
 		"syntax error":  "[robots.ops\n",
 		"no robot":      "# nothing configured: the built-in sandbox robot\n",
 		"bad --robot":   "",
