@@ -49,12 +49,42 @@ func runMCP(ctx context.Context, g *globalFlags, rf *rootFlags, s streams) error
 		if a.notice != "" {
 			logger.Info(a.notice)
 		}
+		if stop := serveOutbox(ctx, a, rf, logger); stop != nil {
+			defer stop()
+		}
 	}
 	var in io.Reader = s.in
 	if in == nil {
 		in = os.Stdin
 	}
 	return mcp.ServeStdio(ctx, opts, in, s.out)
+}
+
+// serveOutbox delivers the outbox (what `send --queue` and other processes queued) while the
+// server runs, and returns the function that stops it; nil when there is nothing to drain: the
+// shared state could not be opened, the only robot is the built-in sandbox (it ends with this
+// process, so nothing can be queued for it), or --dry-run asked this process to send nothing.
+// It logs to the server's logger, never to standard output.
+func serveOutbox(ctx context.Context, a *app, rf *rootFlags, logger *slog.Logger) (stop func()) {
+	if a.stateErr != nil || a.sandbox != nil || rf.dryRun {
+		return nil
+	}
+	ob, err := a.outbox(func(format string, args ...any) { logger.Info(fmt.Sprintf(format, args...)) })
+	if err != nil {
+		logger.Warn("outbox", "err", err)
+		return nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = ob.Run(ctx)
+	}()
+	logger.Info("delivering the outbox while the server runs", "state", a.describeState())
+	return func() {
+		cancel()
+		<-done
+	}
 }
 
 // logMask masks secrets in every log line: the configured robots' tokens and secrets, and
