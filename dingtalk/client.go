@@ -499,7 +499,7 @@ func unwrapURLError(err error) error {
 func (r redactor) limiterErr(err error) error {
 	var se *StateError
 	if errors.As(err, &se) {
-		return &StateError{Dir: r.apply(se.Dir), Op: r.apply(se.Op), Err: r.err(se.Err)}
+		return &StateError{Dir: r.apply(se.Dir), Op: r.apply(se.Op), Err: r.err(se.Err), Fix: r.apply(se.Fix)}
 	}
 	return r.err(err)
 }

@@ -206,23 +206,38 @@ func quoteList(list []string) string {
 	return strings.Join(q, ", ")
 }
 
-// StateError says dingbot's state directory (rate-limit windows, drafts, history) could not be
-// used. Nothing was sent: dingbot never sends without knowing its rate-limit window.
+// StateError says dingbot's shared state (rate-limit windows, quotas, the outbox, drafts,
+// history) could not be used: the state directory, or Redis. Nothing was sent: dingbot never
+// sends without knowing its rate-limit window.
 type StateError struct {
-	// Dir is the state directory, or the file inside it that failed.
+	// Dir is the state directory, or the file inside it that failed, or the Redis server
+	// ("redis://host:6379/0", never a password).
 	Dir string
 	// Op says what dingbot was doing ("create", "lock", "read", "write").
 	Op  string
 	Err error
+	// Fix, when set, is the advice instead of the usual one.
+	Fix string
 }
 
+func (e *StateError) redis() bool { return strings.Contains(e.Dir, "://") }
+
 func (e *StateError) Error() string {
+	if e.redis() {
+		return fmt.Sprintf("shared state at %s: %s: %v", e.Dir, e.Op, e.Err)
+	}
 	return fmt.Sprintf("state directory %s: %s: %v", e.Dir, e.Op, e.Err)
 }
 
 func (e *StateError) Unwrap() error { return e.Err }
 
-// Hint says how to fix the state directory.
+// Hint says how to fix the state.
 func (e *StateError) Hint() string {
+	switch {
+	case e.Fix != "":
+		return e.Fix
+	case e.redis():
+		return "check that Redis at " + e.Dir + " is running and reachable, and the URL in DINGBOT_REDIS_URL or [state] redis; sends wait for it rather than pass the shared limits, so nothing was sent"
+	}
 	return "make " + e.Dir + " writable by this user (or remove what blocks it), or point DINGBOT_STATE_DIR at a writable directory; nothing was sent"
 }

@@ -47,7 +47,7 @@ func (r redactor) apply(s string) string {
 // secretLike matches text that looks like a credential wherever it appears: a signing secret
 // (SEC, then a digit or a lowercase letter and more), a bare access token (a long hex run), or the value
 // of an access_token, sign or secret parameter.
-var secretLike = regexp.MustCompile(`SEC[0-9a-z][0-9A-Za-z+/=_-]{7,}|\b[0-9a-fA-F]{32,}\b|((?:access_token|sign|secret)=)[^&\s"']+`)
+var secretLike = regexp.MustCompile(`SEC[0-9a-z][0-9A-Za-z+/=_-]{7,}|\b[0-9a-fA-F]{16,}\b|((?:access_token|sign|secret)=)[^&\s"']+`)
 
 // MaskSecretLike replaces every part of s that looks like a secret or a token with "REDACTED",
 // for messages that echo what a user typed (a config value, a variable name): a secret pasted

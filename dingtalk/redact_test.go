@@ -14,6 +14,7 @@ func TestMaskSecretLike(t *testing.T) {
 		"webhook https://oapi.dingtalk.com/robot/send?access_token=" + token + "&timestamp=1&sign=abc%2Bdef",
 		"unknown key " + token,
 		`secret="` + "SECshort12345" + `"`,
+		"until " + token[:31] + " is set",
 	} {
 		out := MaskSecretLike(in)
 		for _, leak := range []string{secret, token, secret[3:20], token[:20], "abc%2Bdef", "SECshort"} {

@@ -14,6 +14,10 @@ import (
 // maxKeyErrors is how many unknown keys an error lists before it only counts the rest.
 const maxKeyErrors = 20
 
+// maxPartKeys is how many unknown keys inside robots and contacts disable only their parts; a
+// file with more is refused whole: it is no config with typos, and decoding it would be slow.
+const maxPartKeys = 1000
+
 // keyProblems are the unknown keys of a document. An unknown key inside one robot's table or one
 // contact disables only that robot or contact; any other unknown key is an error of the file.
 type keyProblems struct {
@@ -125,9 +129,9 @@ func partErrors(errs []error) error {
 
 // fatalError is the file's error for unknown keys outside any robot or contact.
 func (k keyProblems) fatalError(name string) error {
-	// An unknown key outside any robot or contact is an error of the file; so many unknown keys
-	// are no typo, and decoding them all would be slow. Either way every unknown key is listed.
-	if len(k.fatal) == 0 && k.partCount() <= maxKeyErrors {
+	// An unknown key outside any robot or contact is an error of the file, and so are more than
+	// maxPartKeys inside them. Either way the unknown keys are listed.
+	if len(k.fatal) == 0 && k.partCount() <= maxPartKeys {
 		return nil
 	}
 	errs := k.all

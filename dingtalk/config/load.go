@@ -75,22 +75,17 @@ func (c *Config) build(f *File) error {
 			continue
 		}
 		r, err := robot(name, f.Robots[name])
+		if err != nil {
+			err = fileErr(err)
+		}
 		if perr := f.robotProblems[name]; perr != nil {
+			// Unknown keys carry the file and line already.
 			r, err = dingtalk.Robot{}, fmt.Errorf("robot %s: %w", SafeName(name), perr)
 		}
 		if err != nil {
 			// A problem with one robot makes that robot unusable, not the whole config: the
 			// others keep working, and asking for this one explains what to fix.
-			if c.Unavailable == nil {
-				c.Unavailable = map[string]error{}
-			}
-			c.Unavailable[name] = fileErr(err)
-			var unset *unsetEnvError
-			if errors.As(err, &unset) {
-				c.Warnings = append(c.Warnings, fmt.Sprintf("robot %s is unavailable until %s is set (its secret_env); the other robots work", SafeName(name), unset.name))
-			} else {
-				c.Warnings = append(c.Warnings, fmt.Sprintf("robot %s is unavailable until its config is fixed: %v", SafeName(name), fileErr(err)))
-			}
+			c.disable(name, err)
 			continue
 		}
 		c.Robots = append(c.Robots, r)
@@ -143,6 +138,20 @@ func (c *Config) build(f *File) error {
 		}
 	}
 	return nil
+}
+
+// disable makes robot name unavailable for err, with a warning.
+func (c *Config) disable(name string, err error) {
+	if c.Unavailable == nil {
+		c.Unavailable = map[string]error{}
+	}
+	c.Unavailable[name] = err
+	var unset *unsetEnvError
+	if errors.As(err, &unset) {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("robot %s is unavailable until %s is set (its secret_env); the other robots work", SafeName(name), unset.name))
+		return
+	}
+	c.Warnings = append(c.Warnings, fmt.Sprintf("robot %s is unavailable until its config is fixed: %v", SafeName(name), err))
 }
 
 func (c *Config) find(name string) (dingtalk.Robot, bool) {
@@ -301,11 +310,14 @@ func (c *Config) applyEnv(f *File) error {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("%s is set but the config already has a robot named %q: the variable is ignored", EnvToken, EnvRobotName))
 		return nil
 	}
+	// A bad variable disables only the robot it defines.
 	if _, err := dingtalk.ParseWebhook(token, false); err != nil {
-		return fmt.Errorf("%s: %w", EnvToken, err)
+		c.disable(EnvRobotName, fmt.Errorf("robot %s: %s: %w", EnvRobotName, EnvToken, err))
+		return nil
 	}
 	if secret != "" && !strings.HasPrefix(secret, "SEC") {
-		return fmt.Errorf("%s must start with SEC", EnvSecret)
+		c.disable(EnvRobotName, fmt.Errorf("robot %s: %s must start with SEC", EnvRobotName, EnvSecret))
+		return nil
 	}
 	c.Robots = append(c.Robots, dingtalk.Robot{Name: EnvRobotName, Webhook: token, Secret: secret})
 	slices.SortFunc(c.Robots, func(a, b dingtalk.Robot) int { return strings.Compare(a.Name, b.Name) })

@@ -32,7 +32,8 @@ func StateDir() (string, error) {
 
 func stateDir(goos string, getenv func(string) string, home func() (string, error)) (string, error) {
 	if d := getenv(EnvStateDir); d != "" {
-		return d, nil
+		// Absolute, so the rate-limit count does not depend on the current directory.
+		return filepath.Abs(d)
 	}
 	// The XDG spec ignores relative paths.
 	if d := getenv("XDG_STATE_HOME"); d != "" && filepath.IsAbs(d) {

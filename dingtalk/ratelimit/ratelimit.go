@@ -217,7 +217,8 @@ func (l *Limiter) update(ctx context.Context, key string, fn func(s *sends, now 
 		}
 		secs := int((l.window() + time.Second - 1) / time.Second)
 		return &dingtalk.StateError{Dir: st.path, Op: "read the rate-limit state",
-			Err: fmt.Errorf("the file was damaged, so how many messages went out in the last minute is unknown; it has been reset to a full window and this robot sends again in %ds", secs)}
+			Err: fmt.Errorf("the file was damaged, so how many messages went out in the last minute is unknown; it has been reset to a full window and this robot sends again in %ds", secs),
+			Fix: fmt.Sprintf("nothing to repair: wait %ds (dingbot send waits by itself without --no-wait, and --queue delivers it then)", secs)}
 	}
 	s.prune(now, l.window())
 	fn(&s, now)
