@@ -11,11 +11,12 @@ import (
 )
 
 // typeParams are the message parameters each message type takes, in the order agents see them.
+// split is taken by the types dingtalk.Split can cut.
 var typeParams = map[dingtalk.MsgType][]string{
-	dingtalk.TypeText:       {"text", "atMobiles", "atUserIds", "atNames", "atAll"},
-	dingtalk.TypeMarkdown:   {"title", "text", "atMobiles", "atUserIds", "atNames", "atAll"},
+	dingtalk.TypeText:       {"text", "atMobiles", "atUserIds", "atNames", "atAll", "split"},
+	dingtalk.TypeMarkdown:   {"title", "text", "atMobiles", "atUserIds", "atNames", "atAll", "split"},
 	dingtalk.TypeLink:       {"title", "text", "messageUrl", "picUrl"},
-	dingtalk.TypeActionCard: {"title", "text", "singleTitle", "singleURL", "buttons", "btnOrientation", "hideAvatar"},
+	dingtalk.TypeActionCard: {"title", "text", "singleTitle", "singleURL", "buttons", "btnOrientation", "hideAvatar", "split"},
 	dingtalk.TypeFeedCard:   {"links"},
 }
 

@@ -52,7 +52,7 @@ const descPreview = "Check a DingTalk message without sending it: returns the ex
 	"Takes msgtype plus the fields of that message type, exactly as the matching send_* tool takes them; fields of other types are refused. " +
 	"A message DingTalk would refuse gives ok false with problems and a hint, not isError; isError is true when the check itself cannot run: unreadable arguments, an unknown contact in atNames, an unknown robot or one that cannot send, or a broken dingbot setup."
 
-const descListRobots = "List the DingTalk group robots this server can post through, each with its name (pass it as robot to the other tools), whether it is the default used when robot is omitted, whether its requests are signed, the security keywords a message must contain one of, and how many of its 20 sends per minute are left. " +
+const descListRobots = "List the DingTalk group robots this server can post through, each with its name (pass it as robot to the other tools), whether it is the default used when robot is omitted, whether its requests are signed, the security keywords a message must contain one of, how many of its 20 sends per minute are left, and its sends this month. " +
 	"Use it before sending when the user may have several robots (one per group), to find a robot's keywords, or after a keyword_missing or rate_limited failure. " +
 	"Read-only and local: calls no DingTalk API and never shows webhook URLs, tokens or secrets. Robots come from the user's dingbot config; an agent cannot add one. " +
 	"A robot that cannot send (an unset secret variable, an unusable webhook) is listed with usable false and the problem only the user can fix; use another meanwhile. " +
@@ -70,6 +70,7 @@ const (
 	paramAtMobiles = "Mobile numbers of group members to @mention and notify: digits for mainland China (13800000000), +<country code>-<number> elsewhere (+852-12345678). Counts towards the 50-person limit."
 	paramAtUserIDs = "DingTalk userIds of group members to @mention (the account's userId, not a display name or e-mail). Counts towards the 50-person limit."
 	paramAtNames   = "Names of contacts from list_contacts to @mention (case-insensitive; a unique prefix is enough); each is mentioned by its mobile, or its userId when it has no mobile. An unknown name fails the call and lists the known ones."
+	paramSplit     = "true: a message over 20000 bytes is cut into parts marked (1/3), sent in order, each with its own msgUuid (see parts)."
 	paramAtAll     = "true to @mention everyone in the group (@all). Default false; use it only for messages that really concern everybody."
 	paramURL       = "http:// or https:// URL, or a dingtalk:// link (dingtalk://dingtalkclient/page/link?url=<url-encoded URL>&pc_slide=true opens it inside DingTalk's side panel on PC)."
 )

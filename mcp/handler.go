@@ -40,7 +40,7 @@ func (o outcome) content(name string) any {
 func shape(name string, r Result) any {
 	switch name {
 	case toolListRobots:
-		return robotsResult{r, []RobotInfo{}}
+		return robotsResult{Result: r, Robots: []RobotInfo{}}
 	case toolListContacts:
 		return contactsResult{r, []ContactInfo{}}
 	case toolPreview:

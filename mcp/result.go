@@ -46,6 +46,11 @@ type Result struct {
 	Problems      []string `json:"problems,omitempty"`
 	// Body is the exact JSON request body (dry runs, previews, messages refused before sending).
 	Body json.RawMessage `json:"body,omitempty"`
+	// Parts are the parts of a message cut with split, in order.
+	Parts []Part `json:"parts,omitempty"`
+	// MonthUsed is the robot's sends this billing month after a send; MonthlyQuota its cap, if set.
+	MonthUsed    *int `json:"monthUsed,omitempty"`
+	MonthlyQuota *int `json:"monthlyQuota,omitempty"`
 
 	// Preview only.
 	MaxBytes *int          `json:"maxBytes,omitempty"`
@@ -72,10 +77,22 @@ func (r *Result) sendFailed() {
 	}
 }
 
-// robotsResult is list_robots' structured content.
+// Part is one part of a split message.
+type Part struct {
+	MsgUUID string `json:"msgUuid,omitempty"`
+	Bytes   int    `json:"bytes"`
+	Sent    bool   `json:"sent"`
+	// Body is the part's request body, in previews.
+	Body json.RawMessage `json:"body,omitempty"`
+}
+
+// robotsResult is list_robots' structured content. The organisation's month is there when
+// org_monthly_quota is set.
 type robotsResult struct {
 	Result
-	Robots []RobotInfo `json:"robots"`
+	Robots          []RobotInfo `json:"robots"`
+	OrgMonthUsed    *int        `json:"orgMonthUsed,omitempty"`
+	OrgMonthlyQuota *int        `json:"orgMonthlyQuota,omitempty"`
 }
 
 // contactsResult is list_contacts' structured content.
@@ -102,6 +119,9 @@ type RobotInfo struct {
 	Sandbox   bool     `json:"sandbox"`
 	Usable    bool     `json:"usable"`
 	Problem   string   `json:"problem,omitempty"`
+	// MonthUsed is the robot's sends this billing month, when known; MonthlyQuota its cap, if set.
+	MonthUsed    *int `json:"monthUsed,omitempty"`
+	MonthlyQuota *int `json:"monthlyQuota,omitempty"`
 }
 
 // ContactInfo is one contact agents may mention by name.
@@ -121,6 +141,7 @@ const (
 	KindInvalidMessage     = "invalid_message"
 	KindKeywordMissing     = "keyword_missing"
 	KindRateLimited        = "rate_limited"
+	KindQuota              = "quota_exhausted"
 	KindDingTalk           = "dingtalk_error"
 	KindTimeout            = "timeout"
 	KindConnection         = "connection_failed"
@@ -160,6 +181,8 @@ func (r *Result) fail(err error) {
 		ae  *dingtalk.APIError
 		tre *dingtalk.TransportError
 		se  *dingtalk.StateError
+		qe  *dingtalk.QuotaError
+		pe  *dingtalk.PausedError
 	)
 	switch {
 	case errors.As(err, &te):
@@ -170,6 +193,16 @@ func (r *Result) fail(err error) {
 			r.Problems = append(r.Problems, p.String())
 		}
 		r.Hint = "fix the listed problems and call again (preview_message shows the body and its size)"
+		if tooLong(err) && splittable(dingtalk.MsgType(r.MsgType)) {
+			r.Hint = "shorten it, or call again with split: true to send it in parts (preview_message with split: true shows them)"
+		}
+	case errors.As(err, &qe):
+		r.Error = KindQuota
+		r.Hint = quotaHint(qe)
+	case errors.As(err, &pe):
+		r.Error = KindRateLimited
+		r.RetryAfterSeconds = intPtr(ceilSeconds(pe.Wait()))
+		r.Hint = fmt.Sprintf("every dingbot process holds robot %q's sends until DingTalk's pause ends: wait %d seconds, or use another robot", r.Robot, *r.RetryAfterSeconds)
 	case errors.As(err, &ke):
 		r.Error = KindKeywordMissing
 		r.Hint = fmt.Sprintf("robot %q only accepts messages containing one of its keywords (%s); put one in %s and call again",
@@ -204,6 +237,31 @@ func (r *Result) fail(err error) {
 	default:
 		r.Error = KindInternal
 		r.Hint = "dingbot failed unexpectedly; nothing is known to have been sent; report this to the user"
+	}
+}
+
+// quotaHint is what an agent can do about a used-up monthly quota: only the user can change it.
+func quotaHint(e *dingtalk.QuotaError) string {
+	switch e.Scope {
+	case "dingtalk":
+		return fmt.Sprintf("DingTalk refuses robot %q until the month turns (the organisation's webhook quota, or a cap an admin set on it): tell the user, who can ask the DingTalk admin to raise it", e.Robot)
+	case "organisation":
+		return "tell the user: the organisation's sends this month reached org_monthly_quota in dingbot's config; they can raise it and restart the MCP server, or wait for the next month"
+	}
+	return fmt.Sprintf("use another robot from list_robots, or tell the user: robot %q reached its monthly_quota in dingbot's config; they can raise it and restart the MCP server", e.Robot)
+}
+
+// month records the robot's month after a send, with a warning once a quota is 80 % used.
+func (r *Result) month(u *dingtalk.QuotaUsage) {
+	if u == nil {
+		return
+	}
+	r.MonthUsed = intPtr(u.Used)
+	if u.Limit > 0 {
+		r.MonthlyQuota = intPtr(u.Limit)
+	}
+	if w := u.Warning(r.Robot); w != "" {
+		r.Warnings = append(r.Warnings, w)
 	}
 }
 

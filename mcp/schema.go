@@ -22,6 +22,10 @@ func msgUUIDParam() mcpgo.ToolOption {
 	return mcpgo.WithString("msgUuid", mcpgo.Description(paramMsgUUID), mcpgo.MaxLength(128))
 }
 
+func splitParam() mcpgo.ToolOption {
+	return mcpgo.WithBoolean("split", mcpgo.Description(paramSplit))
+}
+
 func mentionParams() []mcpgo.ToolOption {
 	return []mcpgo.ToolOption{
 		mcpgo.WithArray("atMobiles", mcpgo.Description(paramAtMobiles), mcpgo.WithStringItems()),
@@ -66,7 +70,7 @@ var (
 
 var failureKinds = []any{
 	KindInvalidArguments, KindConfig, KindUnknownRobot, KindRobotMisconfigured, KindUnknownContact,
-	KindInvalidMessage, KindKeywordMissing, KindRateLimited, KindDingTalk, KindTimeout,
+	KindInvalidMessage, KindKeywordMissing, KindRateLimited, KindQuota, KindDingTalk, KindTimeout,
 	KindConnection, KindBadResponse, KindCanceled, KindState, KindInternal,
 }
 
@@ -117,11 +121,45 @@ func outputSchema(extra func(props map[string]any) []string) mcpgo.ToolOption {
 	}
 }
 
-func sendOutput() mcpgo.ToolOption {
+// sendOutput is a send tool's output schema; split adds the parts of a split message.
+func sendOutput(split bool) mcpgo.ToolOption {
 	return outputSchema(func(props map[string]any) []string {
 		messageOutput(props)
 		props["attempts"] = prop("integer", "Requests dingbot made for this send: 1, or 2 when it resent the message once after the first request failed (only with a msgUuid, or when the first never left this machine, and only within the one timeout). Absent when no request was made.")
 		props["resent"] = prop("boolean", "True when a second request went out (attempts 2); the text says why the first failed. With the msgUuid DingTalk still posts the message at most once.")
+		monthOutput(props)
+		if split {
+			partsOutput(props, false)
+		}
 		return nil
 	})
+}
+
+// monthOutput adds a robot's month: its sends so far and its quota.
+func monthOutput(props map[string]any) {
+	props["monthUsed"] = prop("integer", "The robot's sends this month (China time), all dingbot processes together.")
+	props["monthlyQuota"] = prop("integer", "The robot's monthly_quota, if set; reaching it gives quota_exhausted.")
+}
+
+// partsOutput adds the parts of a split message; a preview shows each one's body.
+func partsOutput(props map[string]any, preview bool) {
+	item := map[string]any{
+		"msgUuid": prop("string", "The part's msgUuid: the message's, then -1, -2, ..."),
+		"bytes":   prop("integer", "Size of the part's body."),
+		"sent":    prop("boolean", "DingTalk accepted this part."),
+	}
+	desc := "With split: the parts, in order; sending stops at the first that fails."
+	if preview {
+		item = map[string]any{
+			"bytes": prop("integer", "Size of the part's body."),
+			"sent":  prop("boolean", "Always false: a preview sends nothing."),
+			"body":  map[string]any{"type": "object", "description": "The part's exact JSON body."},
+		}
+		desc = "With split, when the message is too long: the parts a send would post, in order."
+	}
+	props["parts"] = map[string]any{
+		"type":        "array",
+		"description": desc,
+		"items":       map[string]any{"type": "object", "properties": item, "required": []string{"bytes", "sent"}},
+	}
 }

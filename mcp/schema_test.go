@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
@@ -151,6 +152,17 @@ func TestEveryResultMatchesOutputSchema(t *testing.T) {
 			with(v, "atNames", []any{"Zed"}),
 			with(v, "unknown", true),
 		)
+		long := strings.Repeat("报警 a long line\n", 1500)
+		switch tool {
+		case toolSendText:
+			out = append(out, map[string]any{"text": long, "split": true})
+		case toolPreview:
+			out = append(out, map[string]any{"msgtype": "markdown", "title": "报警", "text": long, "split": true})
+		case toolSendMarkdown:
+			out = append(out, map[string]any{"title": "报警", "text": long, "split": true})
+		case toolSendAction:
+			out = append(out, map[string]any{"title": "报警", "text": long, "singleTitle": "Open", "singleURL": "https://example.com", "split": true})
+		}
 		switch tool {
 		case toolSendText, toolPreview:
 			out = append(out, map[string]any{"msgtype": "text", "text": "no keyword", "robot": "alert"}, map[string]any{"text": "no keyword", "robot": "alert"})
@@ -192,6 +204,25 @@ func TestEveryResultMatchesOutputSchema(t *testing.T) {
 		{name: "state directory broken", cfg: envConfig{tweak: func(o *Options) {
 			base(o)
 			o.Client.Limiter = ratelimit.New(filepath.Join(blockedStateDir(t), "ratelimit"))
+		}}},
+		{name: "monthly quota used up", cfg: envConfig{tweak: func(o *Options) {
+			base(o)
+			withMeter(t)(o)
+			for i := range o.Robots {
+				o.Robots[i].MonthlyQuota = 1
+				if key, err := dingtalk.RobotKey(o.Robots[i]); err == nil {
+					_, _, _ = o.Client.Meter.Count(context.Background(), key, dingtalk.QuotaMonth(time.Now()))
+				}
+			}
+		}}},
+		{name: "paused", cfg: envConfig{tweak: func(o *Options) {
+			base(o)
+			withMeter(t)(o)
+			for _, r := range o.Robots {
+				if key, err := dingtalk.RobotKey(r); err == nil {
+					_ = o.Client.Meter.Pause(context.Background(), key, dingtalk.Pause{Until: time.Now().Add(time.Minute), Errcode: 410100, Reason: "throttled"})
+				}
+			}
 		}}},
 		{name: "sandbox", cfg: envConfig{tweak: func(o *Options) {
 			o.Robots, o.DefaultRobot, o.Sandbox = o.Robots[:1], "", true
@@ -246,7 +277,7 @@ func TestEveryResultMatchesOutputSchema(t *testing.T) {
 
 	// The sweep must have reached every path worth checking.
 	sendKinds := []string{"ok", KindConfig, KindInvalidArguments, KindUnknownRobot, KindRobotMisconfigured,
-		KindUnknownContact, KindInvalidMessage, KindKeywordMissing, KindRateLimited, KindDingTalk,
+		KindUnknownContact, KindInvalidMessage, KindKeywordMissing, KindRateLimited, KindQuota, KindDingTalk,
 		KindBadResponse, KindConnection, KindState, KindInternal}
 	want := map[string][]string{
 		toolPreview:      {"ok", KindConfig, KindInvalidArguments, KindUnknownRobot, KindRobotMisconfigured, KindUnknownContact, KindInvalidMessage, KindKeywordMissing},

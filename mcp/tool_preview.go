@@ -16,7 +16,7 @@ import (
 // previewParams are every parameter preview_message takes, in the order agents see them.
 var previewParams = []string{
 	"msgtype", "title", "text", "messageUrl", "picUrl", "singleTitle", "singleURL", "buttons",
-	"btnOrientation", "hideAvatar", "links", "atMobiles", "atUserIds", "atNames", "atAll", "robot",
+	"btnOrientation", "hideAvatar", "links", "atMobiles", "atUserIds", "atNames", "atAll", "split", "robot",
 }
 
 func (ts *toolset) previewMessage() server.ServerTool {
@@ -46,10 +46,12 @@ func (ts *toolset) previewMessage() server.ServerTool {
 		mcpgo.WithArray("atUserIds", only("text, markdown", paramAtUserIDs), mcpgo.WithStringItems()),
 		mcpgo.WithArray("atNames", only("text, markdown", paramAtNames), mcpgo.WithStringItems()),
 		mcpgo.WithBoolean("atAll", only("text, markdown", paramAtAll)),
+		mcpgo.WithBoolean("split", only("text, markdown, actionCard", "true: show the parts a send with split would post.")),
 		mcpgo.WithString("robot", mcpgo.Description("Name of the robot to check against (its keywords and sends left), from list_robots; omit for the default robot. Webhook URLs, tokens and secrets are not accepted.")),
 		order(previewParams...),
 		outputSchema(func(props map[string]any) []string {
 			messageOutput(props)
+			partsOutput(props, true)
 			props["body"] = map[string]any{"type": "object", "description": "The exact JSON body that would be posted to the webhook, mentions inserted."}
 			props["maxBytes"] = prop("integer", "DingTalk's limit for bytes: 20000.")
 			props["keywordCheck"] = map[string]any{
@@ -86,6 +88,7 @@ func (ts *toolset) preview(_ context.Context, req mcpgo.CallToolRequest) outcome
 	}
 	var msg dingtalk.Message
 	var names []string
+	splitAsked := false
 	if t != "" {
 		r.MsgType = string(t)
 		takes := typeParams[t]
@@ -98,6 +101,7 @@ func (ts *toolset) preview(_ context.Context, req mcpgo.CallToolRequest) outcome
 		if slices.Contains(takes, "atNames") {
 			names = a.strs("atNames")
 		}
+		splitAsked = slices.Contains(takes, "split") && a.boolean("split")
 	}
 	robot, err := ts.resolve(a, &r, &msg, names, robotName)
 	if err != nil {
@@ -107,11 +111,16 @@ func (ts *toolset) preview(_ context.Context, req mcpgo.CallToolRequest) outcome
 	r.SendsLeft = ts.sendsLeft(robot)
 
 	p, err := dingtalk.Prepare(robot, msg, dingtalk.PrepareOptions{})
+	var parts []dingtalk.Message
+	if err != nil && splitAsked && tooLong(err) {
+		parts, err = split(robot, msg)
+	}
 	var (
 		ve *dingtalk.ValidationError
 		ke *dingtalk.KeywordError
+		te *toolError
 	)
-	if err != nil && !errors.As(err, &ve) && !errors.As(err, &ke) {
+	if err != nil && !errors.As(err, &ve) && !errors.As(err, &ke) && !errors.As(err, &te) {
 		return failed(verb, r, err)
 	}
 	r.fromPrepared(p)
@@ -122,19 +131,39 @@ func (ts *toolset) preview(_ context.Context, req mcpgo.CallToolRequest) outcome
 	r.Keyword = &kw
 	if err != nil {
 		r.fail(err)
-		r.Hint = "DingTalk would refuse this message: fix the problems, preview again, then send"
-		if ke != nil {
+		switch {
+		case ke != nil:
 			r.Hint = fmt.Sprintf("DingTalk would refuse this message (errcode 310000): put one of robot %q's keywords (%s) in %s", robot.Name, strings.Join(robot.Keywords, ", "), dingtalk.KeywordPlace(t))
+		case te != nil:
+			r.Hint = "DingTalk would refuse this message as too long, and it cannot be split: shorten it"
+		case tooLong(err) && splittable(t):
+			r.Hint = "DingTalk would refuse this message as too long: shorten it, or send it with split: true to post it in parts"
+		default:
+			r.Hint = "DingTalk would refuse this message: fix the problems, preview again, then send"
 		}
 		return outcome{result: r, text: previewText(r, p)}
 	}
+	send := fmt.Sprintf("call send_%s with the same fields", sendToolSuffix(t))
 	r.OK = true
-	r.Hint = fmt.Sprintf("sendable: call send_%s with the same fields to post it", sendToolSuffix(t))
+	r.Hint = "sendable: " + send + " to post it"
+	if len(parts) > 0 {
+		r.Body = nil
+		for _, part := range parts {
+			pp, err := dingtalk.Prepare(robot, part, dingtalk.PrepareOptions{})
+			if err != nil {
+				return failed(verb, r, err)
+			}
+			r.Parts = append(r.Parts, Part{Bytes: pp.Bytes, Body: pp.Body})
+		}
+		r.Hint = fmt.Sprintf("sendable in %d parts: %s (split: true) to post them in order", len(parts), send)
+	}
 	switch {
 	case stateBroken:
 		r.Hint = fmt.Sprintf("valid, but not sendable now: send_%s would fail with state_error until the user fixes dingbot's state directory (see the warning)", sendToolSuffix(t))
 	case r.SendsLeft != nil && *r.SendsLeft == 0:
 		r.Hint = fmt.Sprintf("sendable, but not right now: robot %q has no sends left this minute, so wait up to a minute before calling send_%s with the same fields", r.Robot, sendToolSuffix(t))
+	case r.SendsLeft != nil && *r.SendsLeft < len(parts):
+		r.Hint = fmt.Sprintf("sendable in %d parts, but robot %q has only %d sends left this minute: wait up to a minute, then %s", len(parts), r.Robot, *r.SendsLeft, send)
 	}
 	if r.Sandbox {
 		r.Hint += " (to dingbot's local sandbox, not a real group)"
@@ -165,7 +194,11 @@ func previewText(r Result, p *dingtalk.Prepared) string {
 	} else {
 		fmt.Fprintf(&b, "DingTalk would REFUSE it (%s)", r.Error)
 	}
-	fmt.Fprintf(&b, "; %d of %d bytes", r.Bytes, dingtalk.MaxBodyBytes)
+	if len(r.Parts) > 0 {
+		fmt.Fprintf(&b, " in %d parts; %d bytes in one", len(r.Parts), r.Bytes)
+	} else {
+		fmt.Fprintf(&b, "; %d of %d bytes", r.Bytes, dingtalk.MaxBodyBytes)
+	}
 	if k := r.Keyword; k != nil && len(k.Keywords) > 0 {
 		if k.OK {
 			fmt.Fprintf(&b, "; keyword %q found", k.Matched)
@@ -183,7 +216,10 @@ func previewText(r Result, p *dingtalk.Prepared) string {
 	if r.Hint != "" {
 		b.WriteString("\nHint: " + r.Hint + ".")
 	}
-	if p != nil && len(p.Body) > 0 {
+	switch {
+	case len(r.Parts) > 0:
+		b.WriteString(partsText(r.Parts))
+	case p != nil && len(p.Body) > 0:
 		b.WriteString("\nBody:\n")
 		b.Write(dingtalk.Indent(p.Body))
 	}

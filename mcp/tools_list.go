@@ -8,6 +8,8 @@ import (
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/dingbot/dingbot/dingtalk"
 )
 
 func (ts *toolset) listRobots() server.ServerTool {
@@ -34,13 +36,17 @@ func (ts *toolset) listRobots() server.ServerTool {
 					"required": []string{"name", "default", "signed", "keywords", "sendsLeft", "sandbox", "usable"},
 				},
 			}
+			items := props["robots"].(map[string]any)["items"].(map[string]any)["properties"].(map[string]any)
+			monthOutput(items)
+			props["orgMonthUsed"] = prop("integer", "All robots' sends this month, when org_monthly_quota is set.")
+			props["orgMonthlyQuota"] = prop("integer", "The config's org_monthly_quota: all robots' sends a month.")
 			return []string{"robots"}
 		}),
 	)
 	return server.ServerTool{Tool: tool, Handler: ts.handle(tool.Name, ts.robotList)}
 }
 
-func (ts *toolset) robotList(_ context.Context, req mcpgo.CallToolRequest) outcome {
+func (ts *toolset) robotList(ctx context.Context, req mcpgo.CallToolRequest) outcome {
 	const verb = toolListRobots
 	r := newResult("", "")
 	robots := []RobotInfo{}
@@ -51,7 +57,10 @@ func (ts *toolset) robotList(_ context.Context, req mcpgo.CallToolRequest) outco
 	if defErr == nil {
 		r.Robot = def.Name
 	}
-	var configured []RobotInfo
+	var (
+		configured []RobotInfo
+		month      *dingtalk.QuotaUsage // any robot's: it carries the organisation's month
+	)
 	for _, robot := range ts.opts.Robots {
 		info := RobotInfo{
 			Name:     robot.Name,
@@ -60,10 +69,20 @@ func (ts *toolset) robotList(_ context.Context, req mcpgo.CallToolRequest) outco
 			Sandbox:  ts.isSandbox(robot),
 			Usable:   true,
 		}
+		if robot.MonthlyQuota > 0 {
+			info.MonthlyQuota = intPtr(robot.MonthlyQuota)
+		}
 		if _, err := robot.Endpoint(); err != nil {
 			info.Usable, info.Problem = false, "unusable webhook: "+echoed(err)
 		} else {
 			info.SendsLeft = ts.sendsLeft(robot)
+			if u := ts.usage(ctx, robot); u != nil {
+				info.MonthUsed = intPtr(u.Used)
+				month = u
+				if w := u.Warning(robot.Name); w != "" && !slices.Contains(r.Warnings, w) {
+					r.Warnings = append(r.Warnings, w)
+				}
+			}
 		}
 		configured = append(configured, info)
 	}
@@ -115,10 +134,23 @@ func (ts *toolset) robotList(_ context.Context, req mcpgo.CallToolRequest) outco
 	case usable < len(robots):
 		r.Hint = "robots with usable false cannot send until the user fixes them in dingbot's config and restarts the MCP server: use another robot meanwhile"
 	}
-	return outcome{result: r, structured: robotsResult{r, robots}, text: robotsText(r, robots, ts.opts.DryRun)}
+	res := robotsResult{Result: r, Robots: robots}
+	if month != nil && month.OrgLimit > 0 {
+		res.OrgMonthUsed, res.OrgMonthlyQuota = intPtr(month.OrgUsed), intPtr(month.OrgLimit)
+	}
+	return outcome{result: r, structured: res, text: robotsText(res, ts.opts.DryRun)}
 }
 
-func robotsText(r Result, robots []RobotInfo, dryRun bool) string {
+// usage is robot's month so far, or nil when the client keeps no count.
+func (ts *toolset) usage(ctx context.Context, robot dingtalk.Robot) *dingtalk.QuotaUsage {
+	if ts.opts.Client == nil {
+		return nil
+	}
+	return ts.opts.Client.Usage(ctx, robot)
+}
+
+func robotsText(res robotsResult, dryRun bool) string {
+	r, robots := res.Result, res.Robots
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d robot(s) configured", len(robots))
 	if n := len(robots) - countUsable(robots); n > 0 {
@@ -149,9 +181,15 @@ func robotsText(r Result, robots []RobotInfo, dryRun bool) string {
 		if ro.SendsLeft != nil {
 			notes = append(notes, fmt.Sprintf("%d sends left this minute", *ro.SendsLeft))
 		}
+		if m := strings.TrimSpace(monthText(ro.MonthUsed, ro.MonthlyQuota)); m != "" {
+			notes = append(notes, strings.TrimSuffix(m, "."))
+		}
 		if len(notes) > 0 {
 			fmt.Fprintf(&b, " (%s)", strings.Join(notes, "; "))
 		}
+	}
+	if res.OrgMonthUsed != nil {
+		fmt.Fprintf(&b, "\nThe organisation: %d of its %d sends this month used.", *res.OrgMonthUsed, *res.OrgMonthlyQuota)
 	}
 	for _, w := range r.Warnings {
 		b.WriteString("\nWarning: " + w)

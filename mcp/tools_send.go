@@ -23,7 +23,7 @@ func (ts *toolset) sendTextMessage() server.ServerTool {
 			"The message, as plain text (markdown is not rendered). Write @13800000000 or @userId where a mention should appear; missing ones are appended at the end.")),
 	}
 	opts = append(opts, mentionParams()...)
-	opts = append(opts, robotParam(), msgUUIDParam(), order(append(typeParams[dingtalk.TypeText], "robot", "msgUuid")...), sendOutput())
+	opts = append(opts, splitParam(), robotParam(), msgUUIDParam(), order(append(typeParams[dingtalk.TypeText], "robot", "msgUuid")...), sendOutput(true))
 	tool := mcpgo.NewTool(toolSendText, opts...)
 	return server.ServerTool{Tool: tool, Handler: ts.sendHandler(tool.Name, dingtalk.TypeText)}
 }
@@ -38,7 +38,7 @@ func (ts *toolset) sendMarkdownMessage() server.ServerTool {
 			"The message in DingTalk's markdown subset (see the tool description). Write @13800000000 or @userId where a mention should appear; missing ones are appended on a line of their own.")),
 	}
 	opts = append(opts, mentionParams()...)
-	opts = append(opts, robotParam(), msgUUIDParam(), order(append(typeParams[dingtalk.TypeMarkdown], "robot", "msgUuid")...), sendOutput())
+	opts = append(opts, splitParam(), robotParam(), msgUUIDParam(), order(append(typeParams[dingtalk.TypeMarkdown], "robot", "msgUuid")...), sendOutput(true))
 	tool := mcpgo.NewTool(toolSendMarkdown, opts...)
 	return server.ServerTool{Tool: tool, Handler: ts.sendHandler(tool.Name, dingtalk.TypeMarkdown)}
 }
@@ -54,7 +54,7 @@ func (ts *toolset) sendLinkMessage() server.ServerTool {
 		robotParam(),
 		msgUUIDParam(),
 		order(append(typeParams[dingtalk.TypeLink], "robot", "msgUuid")...),
-		sendOutput(),
+		sendOutput(false),
 	)
 	return server.ServerTool{Tool: tool, Handler: ts.sendHandler(tool.Name, dingtalk.TypeLink)}
 }
@@ -71,10 +71,11 @@ func (ts *toolset) sendActionCard() server.ServerTool {
 		mcpgo.WithString("btnOrientation", mcpgo.Enum(orientationValues...), mcpgo.Description(
 			"Button layout: \"0\" or \"vertical\" stacks the buttons (default), \"1\" or \"horizontal\" puts them side by side (best for two short labels).")),
 		mcpgo.WithString("hideAvatar", mcpgo.Enum(avatarValues...), mcpgo.Description("\"1\" hides the robot's avatar next to the card, \"0\" shows it (default).")),
+		splitParam(),
 		robotParam(),
 		msgUUIDParam(),
 		order(append(typeParams[dingtalk.TypeActionCard], "robot", "msgUuid")...),
-		sendOutput(),
+		sendOutput(true),
 	)
 	return server.ServerTool{Tool: tool, Handler: ts.sendHandler(tool.Name, dingtalk.TypeActionCard)}
 }
@@ -89,7 +90,7 @@ func (ts *toolset) sendFeedCard() server.ServerTool {
 		robotParam(),
 		msgUUIDParam(),
 		order(append(typeParams[dingtalk.TypeFeedCard], "robot", "msgUuid")...),
-		sendOutput(),
+		sendOutput(false),
 	)
 	return server.ServerTool{Tool: tool, Handler: ts.sendHandler(tool.Name, dingtalk.TypeFeedCard)}
 }
@@ -116,17 +117,21 @@ func (ts *toolset) sendHandler(name string, t dingtalk.MsgType) server.ToolHandl
 		if uuid == "" {
 			msg.MsgUUID = freshMsgUUID(robot, msg)
 		}
-		return ts.send(ctx, verb, r, robot, msg)
+		return ts.send(ctx, verb, r, robot, msg, a.boolean("split"))
 	})
 }
 
-// send prepares msg for robot and posts it, unless the server runs dry.
-func (ts *toolset) send(ctx context.Context, verb string, r Result, robot dingtalk.Robot, msg dingtalk.Message) outcome {
+// send prepares msg for robot and posts it, unless the server runs dry. With split, a message
+// too long for one request is cut into parts, sent in order.
+func (ts *toolset) send(ctx context.Context, verb string, r Result, robot dingtalk.Robot, msg dingtalk.Message, split bool) outcome {
 	// Prepare first, even though SendWith prepares again: a refused message still reports its
 	// size, warnings and body.
 	p, err := dingtalk.Prepare(robot, msg, dingtalk.PrepareOptions{})
 	r.fromPrepared(p)
 	r.MsgUUID = msg.MsgUUID
+	if err != nil && split && tooLong(err) {
+		return ts.sendParts(ctx, verb, r, robot, msg)
+	}
 	if err != nil {
 		if p != nil {
 			r.Body = p.Body
@@ -150,6 +155,7 @@ func (ts *toolset) send(ctx context.Context, verb string, r Result, robot dingta
 	r.OK, r.Errcode, r.Errmsg = true, intPtr(res.Errcode), res.Errmsg
 	r.attempts(res.Resent)
 	r.SendsLeft = ts.sendsLeft(robot)
+	r.month(res.Quota)
 	if r.Sandbox {
 		r.Hint = "posted to dingbot's local sandbox, not to a real DingTalk group"
 	}
@@ -172,13 +178,22 @@ func resentText(r Result, first *dingtalk.TransportError) string {
 func sentText(r Result, p *dingtalk.Prepared) string {
 	var b strings.Builder
 	switch {
+	case r.DryRun && len(r.Parts) > 0:
+		fmt.Fprintf(&b, "Dry run: the %s message (%d bytes) is valid for robot %q in %d parts and was NOT sent.", r.MsgType, r.Bytes, r.Robot, len(r.Parts))
 	case r.DryRun:
 		fmt.Fprintf(&b, "Dry run: the %s message is valid for robot %q and was NOT sent (%d of %d bytes).", r.MsgType, r.Robot, r.Bytes, dingtalk.MaxBodyBytes)
+	case len(r.Parts) > 0:
+		fmt.Fprintf(&b, "Sent the %s message (%d bytes) via robot %q in %d parts, in order: DingTalk answered errcode %d (%s) to each.", r.MsgType, r.Bytes, r.Robot, len(r.Parts), *r.Errcode, r.Errmsg)
+		if r.SendsLeft != nil {
+			fmt.Fprintf(&b, " %d sends left for this robot this minute.", *r.SendsLeft)
+		}
+		b.WriteString(monthText(r.MonthUsed, r.MonthlyQuota))
 	default:
 		fmt.Fprintf(&b, "Sent the %s message via robot %q: DingTalk answered errcode %d (%s); %d of %d bytes.", r.MsgType, r.Robot, *r.Errcode, r.Errmsg, r.Bytes, dingtalk.MaxBodyBytes)
 		if r.SendsLeft != nil {
 			fmt.Fprintf(&b, " %d sends left for this robot this minute.", *r.SendsLeft)
 		}
+		b.WriteString(monthText(r.MonthUsed, r.MonthlyQuota))
 	}
 	if r.Sandbox {
 		b.WriteString(" This robot is dingbot's local sandbox: nothing reached a real DingTalk group.")
