@@ -107,8 +107,12 @@ func (ts *toolset) partFailed(verb string, r Result, i int, err error) outcome {
 	o := failed(verb, r, err)
 	if i > 0 {
 		hint := strings.TrimPrefix(o.result.Hint, "nothing was sent: ")
-		o.result.Hint = fmt.Sprintf("parts 1-%d of %d were posted, part %d failed: %s; to post the rest, call again with the same arguments and msgUuid %q (no part is posted twice)",
-			i, len(r.Parts), i+1, hint, r.MsgUUID)
+		posted := fmt.Sprintf("parts 1-%d of %d were posted", i, len(r.Parts))
+		if i == 1 {
+			posted = fmt.Sprintf("part 1 of %d was posted", len(r.Parts))
+		}
+		o.result.Hint = fmt.Sprintf("%s, part %d failed: %s; to post the rest, call again with the same arguments and msgUuid %q (no part is posted twice)",
+			posted, i+1, hint, r.MsgUUID)
 	}
 	o.text = failureText(verb, o.result) + partsText(o.result.Parts)
 	return o
