@@ -148,6 +148,7 @@ func (m *Model) restore(d draft) {
 	}
 	m.unsent = !d.Sent && !m.form.empty()
 	m.unknownOutcome = nil
+	m.queuedNow = nil
 	if p := d.MaybeDelivered; p != nil && p.MsgUUID != "" && m.unsent {
 		m.unknownOutcome = &idempotentSend{robot: p.Robot, body: p.BodySHA256, uuid: p.MsgUUID}
 	}

@@ -54,7 +54,12 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case stateError:
+		f := m.failure
 		switch {
+		case f.queue && f.post != nil && key.Matches(msg, k.Queue):
+			return m, m.queue()
+		case f.force && f.post != nil && key.Matches(msg, k.Force):
+			m.askForce()
 		case key.Matches(msg, k.Dismiss):
 			m.failure = nil
 			m.state = stateCompose
@@ -186,6 +191,7 @@ func (m Model) composeKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 // contentChanged marks the message unsent and schedules the preview and the draft save.
 func (m *Model) contentChanged() tea.Cmd {
 	m.unsent = !m.form.empty()
+	m.queuedNow = nil
 	return tea.Batch(m.schedulePreview(), m.scheduleDraft())
 }
 

@@ -43,6 +43,8 @@ type keyMap struct {
 	Dismiss key.Binding
 	Close   key.Binding
 	Scroll  key.Binding
+	Queue   key.Binding
+	Force   key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -84,6 +86,8 @@ func newKeyMap() keyMap {
 		Dismiss: b([]string{"enter", "esc"}, "enter/esc", "back to the editor"),
 		Close:   b([]string{"esc", "ctrl+p", "q"}, "esc", "close"),
 		Scroll:  b([]string{"up", "down", "pgup", "pgdown"}, "↑/↓/pgup/pgdn", "scroll"),
+		Queue:   b([]string{"q"}, "q", "queue it"),
+		Force:   b([]string{"f"}, "f", "send anyway"),
 	}
 }
 
@@ -119,6 +123,11 @@ func (m *Model) helpFor() helpKeys {
 	case stateSending:
 		return helpKeys{short: []key.Binding{k.Cancel}}
 	case stateError:
+		if f := m.failure; f != nil && !f.done {
+			k.Queue.SetEnabled(f.queue)
+			k.Force.SetEnabled(f.force)
+			return helpKeys{short: []key.Binding{k.Dismiss, k.Queue, k.Force, k.Payload}}
+		}
 		return helpKeys{short: []key.Binding{k.Dismiss, k.Payload}}
 	}
 	if m.fullHelp {

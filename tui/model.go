@@ -12,6 +12,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/dingtalk/delivery"
 )
 
 // state is what the screen is showing; the editor is always underneath.
@@ -54,6 +55,10 @@ type Model struct {
 
 	robot     int
 	sendsLeft int
+	// usage is the current robot's month (nil: not counted); queued how many of its messages
+	// wait in the outbox.
+	usage  *dingtalk.QuotaUsage
+	queued int
 
 	form   form
 	unsent bool
@@ -82,11 +87,19 @@ type Model struct {
 
 	sendID  int
 	cancel  context.CancelFunc
+	posting *posting
 	failure *failure
 	// unknownOutcome is the last send that may or may not have been posted (a timeout after the
 	// body left). Sending the same message to the same robot again reuses its msgUuid, so
 	// DingTalk posts it at most once.
 	unknownOutcome *idempotentSend
+
+	// outboxEvents are the outbox's job changes (nil without an outbox); awaiting are the
+	// messages queued from here, by job ID, until they are delivered or fail; queuedNow is the
+	// one the editor holds, while it is queued.
+	outboxEvents <-chan delivery.Job
+	awaiting     map[string]*queuedSend
+	queuedNow    *queuedSend
 
 	status   status
 	statusID int
@@ -112,6 +125,7 @@ func newModel(opts Options, robot int, md markdownStyle) Model {
 		form:      newForm(&st),
 		preview:   newPreviewPane(),
 		payload:   viewport.New(0, 0),
+		awaiting:  map[string]*queuedSend{},
 	}
 	if opts.StateDir != "" {
 		m.drafts = newDraftStore(opts.StateDir)
@@ -125,7 +139,7 @@ func newModel(opts Options, robot int, md markdownStyle) Model {
 
 // Init loads the draft and the file, and asks how many sends are left.
 func (m Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{m.loadStart(), m.refreshSendsLeft(), m.after(sendsLeftEvery, sendsLeftTickMsg{})}
+	cmds := []tea.Cmd{m.loadStart(), m.refreshSendsLeft(), m.after(sendsLeftEvery, sendsLeftTickMsg{}), m.listenOutbox()}
 	if m.status.text != "" {
 		cmds = append(cmds, m.after(noticeTTL, statusExpiredMsg(m.statusID)))
 	}
@@ -181,7 +195,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.keptListed(msg)
 	case sendsLeftMsg:
 		if msg.robot == m.currentRobot().Name {
-			m.sendsLeft = msg.n
+			m.sendsLeft, m.usage, m.queued = msg.n, msg.usage, msg.queued
 		}
 	case sendsLeftTickMsg:
 		return m, tea.Batch(m.refreshSendsLeft(), m.after(sendsLeftEvery, sendsLeftTickMsg{}))
@@ -194,6 +208,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.prepared(msg)
 	case sendDoneMsg:
 		return m, m.sent(msg)
+	case queuedMsg:
+		return m, m.queuedDone(msg)
+	case outboxEventMsg:
+		return m, m.outboxEvent(msg)
 	case spinner.TickMsg:
 		if m.state == stateSending {
 			var cmd tea.Cmd

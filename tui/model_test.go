@@ -1216,7 +1216,7 @@ func TestEditorKeyHandsTheBodyToAFile(t *testing.T) {
 // The header says whether the message as it is now was sent: another robot, or a send that
 // failed after an earlier one went through, makes it unsent again.
 func TestHeaderSentFollowsTheCurrentMessage(t *testing.T) {
-	opts, _ := withSandbox(t, testOptions(t), sandbox.Robot{Token: "ops"}, sandbox.Robot{Token: "other"})
+	opts, srv := withSandbox(t, testOptions(t), sandbox.Robot{Token: "ops"}, sandbox.Robot{Token: "other"})
 	d := newDriver(t, opts, 120, 40)
 	d.typeText("Weekly")
 	d.key("tab")
@@ -1235,8 +1235,12 @@ func TestHeaderSentFollowsTheCurrentMessage(t *testing.T) {
 	sent(false)
 	d.key("ctrl+s", "y")
 	sent(true)
+	srv.SetFault(sandbox.FaultHTML500)
+	d.m.opts.Client.RetryDelay = time.Millisecond
 	d.key("ctrl+s", "y")
-	d.send(sendDoneMsg{id: d.m.sendID, err: &dingtalk.APIError{Code: 310000, Message: "sign not match"}})
+	if d.m.state != stateError {
+		t.Fatalf("the send did not fail: state %v", d.m.state)
+	}
 	d.key("enter")
 	sent(false)
 }

@@ -38,7 +38,7 @@ func payloadText(r dingtalk.Robot, msg dingtalk.Message, now time.Time, width in
 		target = dingtalk.Redacted(dingtalk.SignedURL(ep, r.Secret, now))
 	}
 	var problems, warnings []string
-	for _, n := range previewNotes(p, perr, msg, contacts) {
+	for _, n := range previewNotes(r, p, perr, msg, contacts) {
 		if n.problem {
 			problems = append(problems, "✗ "+n.text)
 		} else {

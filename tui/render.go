@@ -71,7 +71,7 @@ func renderPreview(req renderRequest) renderResult {
 	}
 	req.at = shown.At
 	if !req.empty {
-		res.notes = previewNotes(p, err, req.msg, req.contacts)
+		res.notes = previewNotes(req.robot, p, err, req.msg, req.contacts)
 	}
 	res.keyword, res.keywordOK = dingtalk.MatchKeyword(shown, req.robot.Keywords)
 	res.inText = mentionsInText(req.msg.Body(), req.mentions)
@@ -119,13 +119,36 @@ func renderPreview(req renderRequest) renderResult {
 }
 
 // previewNotes is the advice shown under the preview and in the payload view: what Prepare
-// found, then contacts typed but not mentioned.
-func previewNotes(p *dingtalk.Prepared, err error, msg dingtalk.Message, contacts dingtalk.Contacts) []note {
+// found, the parts a message too large for one would be sent in, then contacts typed but not
+// mentioned.
+func previewNotes(r dingtalk.Robot, p *dingtalk.Prepared, err error, msg dingtalk.Message, contacts dingtalk.Contacts) []note {
 	shown := msg
 	if p != nil && p.Body != nil {
 		shown = p.Message
 	}
-	return append(notesFor(p, err), unmentioned(shown, contacts)...)
+	notes := append(notesFor(p, err), splitNote(r, msg, err)...)
+	return append(notes, unmentioned(shown, contacts)...)
+}
+
+// uuidPlaceholder is as long as the msgUuid a send gives a split message, so that the parts
+// counted for the preview are the parts sent.
+var uuidPlaceholder = "dingbot-" + strings.Repeat("0", 32)
+
+// splitNote says into how many parts a message too large for one would be split, when ctrl+s
+// offers that.
+func splitNote(r dingtalk.Robot, msg dingtalk.Message, err error) []note {
+	if !splittable(msg.Type, err) {
+		return nil
+	}
+	msg.MsgUUID = uuidPlaceholder
+	parts, serr := dingtalk.Split(r, msg, dingtalk.SplitOptions{})
+	if serr != nil {
+		return []note{{problem: true, text: "it cannot be sent in parts either: " + serr.Error()}}
+	}
+	if len(parts) < 2 {
+		return nil
+	}
+	return []note{{text: fmt.Sprintf("too large for one message: it would be split into %d parts, between blocks (ctrl+s offers it)", len(parts))}}
 }
 
 // notesFor lists what Prepare found: problems first, then warnings.

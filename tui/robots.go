@@ -59,7 +59,7 @@ func (m *Model) chooseRobot(i int) tea.Cmd {
 		m.unsent = !m.form.empty()
 	}
 	m.robot = i
-	m.sendsLeft = -1
+	m.sendsLeft, m.usage, m.queued = -1, nil, 0
 	r := m.currentRobot()
 	return tea.Batch(m.renderNow(), m.scheduleDraft(), m.refreshSendsLeft(), m.setStatus(statusInfo, "robot "+r.Name+": "+robotDetail(r)))
 }

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/dingtalk/delivery"
 )
 
 // statusKind says how a status message looks.
@@ -48,21 +50,70 @@ func (m *Model) setStatusFor(kind statusKind, text string, ttl time.Duration) te
 	return m.after(ttl, statusExpiredMsg(m.statusID))
 }
 
-// sendsLeftMsg reports the sends a robot has left this minute (-1: unknown).
+// sendsLeftMsg reports what a robot may send: its sends left this minute (-1: unknown), its
+// month so far (nil: not counted) and how many of its messages wait in the outbox (-1: no
+// outbox, or it cannot be read).
 type sendsLeftMsg struct {
-	robot string
-	n     int
+	robot  string
+	n      int
+	usage  *dingtalk.QuotaUsage
+	queued int
 }
 
 type sendsLeftTickMsg struct{}
 
-// refreshSendsLeft asks the client in a command: the rate limiter reads a file.
+// refreshSendsLeft asks the client and the outbox in a command: the rate limiter, the meter
+// and the outbox read files, or Redis.
 func (m *Model) refreshSendsLeft() tea.Cmd {
-	client, r := m.opts.Client, m.currentRobot()
-	return func() tea.Msg { return sendsLeftMsg{robot: r.Name, n: client.SendsLeft(r)} }
+	client, r, ctx, ob := m.opts.Client, m.currentRobot(), m.ctx, m.opts.Outbox
+	return func() tea.Msg {
+		return sendsLeftMsg{robot: r.Name, n: client.SendsLeft(r), usage: client.Usage(ctx, r), queued: queuedFor(ctx, ob, r)}
+	}
 }
 
-// statusView is the status bar: robot, signing, keywords, sends left, size, then the message.
+// queuedFor counts robot r's messages waiting in the outbox (queued or being sent), or -1.
+func queuedFor(ctx context.Context, ob *delivery.Outbox, r dingtalk.Robot) int {
+	if ob == nil {
+		return -1
+	}
+	key, err := dingtalk.RobotKey(r)
+	if err != nil {
+		return -1
+	}
+	jobs, err := ob.Store().List(ctx, delivery.Filter{Key: key, States: []delivery.State{delivery.Queued, delivery.Sending}})
+	if err != nil {
+		return -1
+	}
+	return len(jobs)
+}
+
+// usedUp reports whether a monthly quota of u is used up.
+func usedUp(u dingtalk.QuotaUsage) bool {
+	return u.Limit > 0 && u.Used >= u.Limit || u.OrgLimit > 0 && u.OrgUsed >= u.OrgLimit
+}
+
+// monthStatus is the robot's sends this month: "37/100 this month" with a monthly_quota, "37
+// this month" without; marked "!" from 80 % of a quota (the robot's or the organisation's, which
+// is then shown too) and "✗" when one is used up, so that it reads without colour as well.
+func (m *Model) monthStatus(r dingtalk.Robot, u dingtalk.QuotaUsage) string {
+	text := fmt.Sprintf("%d this month", u.Used)
+	if u.Limit > 0 {
+		text = fmt.Sprintf("%d/%d this month", u.Used, u.Limit)
+	}
+	if u.OrgLimit > 0 && u.OrgUsed*5 >= u.OrgLimit*4 {
+		text += fmt.Sprintf(" (org %d/%d)", u.OrgUsed, u.OrgLimit)
+	}
+	switch {
+	case usedUp(u):
+		return m.st.statusBad.Render("✗ " + text)
+	case u.Warning(r.Name) != "":
+		return m.st.statusWarn.Render("! " + text)
+	}
+	return m.st.statusSeg.Render(text)
+}
+
+// statusView is the status bar: robot, signing, keywords, sends left, the month, the queued,
+// size, then the message.
 func (m *Model) statusView() string {
 	st := m.st
 	r := m.currentRobot()
@@ -84,6 +135,12 @@ func (m *Model) statusView() string {
 			s = st.statusWarn
 		}
 		segs = append(segs, s.Render(fmt.Sprintf("%d/20 left this min", m.sendsLeft)))
+	}
+	if m.usage != nil {
+		segs = append(segs, m.monthStatus(r, *m.usage))
+	}
+	if m.queued > 0 {
+		segs = append(segs, st.statusWarn.Render(fmt.Sprintf("%d queued", m.queued)))
 	}
 	if p := m.preview.prepared; p != nil && p.Body != nil {
 		s := st.statusSeg

@@ -15,6 +15,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/dingtalk/delivery"
 )
 
 // Options configure the composer. Everything that depends on the terminal (background, colour)
@@ -48,6 +49,10 @@ type Options struct {
 	NoColor bool
 	// Version is shown in the header.
 	Version string
+	// Outbox, if set, is drained while the composer runs, and a send refused for the rate limit
+	// or a pause can be queued in it; the status bar shows how many messages wait for the
+	// robot. Nil hides the choice.
+	Outbox *delivery.Outbox
 }
 
 // New returns the composer's model, ready for tea.NewProgram (or teatest).
@@ -91,6 +96,8 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	m.ctx = ctx
+	stop := m.startOutbox(ctx)
+	defer stop()
 	// A cancelled ctx (a signal: main cancels it on SIGINT, SIGTERM, SIGHUP and SIGQUIT) ends the
 	// program at once, and it returns the model as it was then: that draft is saved below.
 	// Bubble Tea's own signal handler stays off: on a signal that also cancels ctx, it can block
@@ -108,6 +115,27 @@ func Run(ctx context.Context, opts Options) error {
 		return ctx.Err()
 	}
 	return err
+}
+
+// startOutbox drains the outbox in a goroutine and subscribes the composer to its changes, until
+// ctx ends or stop is called; stop waits for the drainer to return (a delivery under way is
+// put back in the queue with its msgUuid, for the next drainer).
+func (m *Model) startOutbox(ctx context.Context) (stop func()) {
+	ob := m.opts.Outbox
+	if ob == nil {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	m.outboxEvents = ob.Subscribe(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = ob.Run(ctx)
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }
 
 // ignoreStop drops the error Bubble Tea returns when a signal or ctx ended it: that is a way to

@@ -181,6 +181,8 @@ func (m *Model) headerView() string {
 	case m.form.empty():
 	case m.unsent:
 		right = st.warning.Render("● unsent")
+	case m.queuedNow != nil:
+		right = st.warning.Render("● queued")
 	default:
 		right = st.good.Render("✓ sent")
 	}
