@@ -10,6 +10,7 @@ import (
 
 	"github.com/muesli/termenv"
 
+	"github.com/dingbot/dingbot/dingtalk/delivery"
 	"github.com/dingbot/dingbot/tui"
 )
 
@@ -61,10 +62,35 @@ func runComposer(ctx context.Context, g *globalFlags, file string, s streams) er
 		NoColor:      noColor,
 		Version:      buildVersion(),
 	}
-	if err := tui.Run(ctx, opts); err != nil && !errors.Is(err, context.Canceled) {
+	// The composer drains the outbox while it runs, and offers to queue a send the rate limit or
+	// a pause refuses. Not for the built-in sandbox: it ends with this process, and a message
+	// queued for it could never be delivered.
+	if a.stateErr == nil && a.sandbox == nil {
+		if ob, err := a.outbox(nil); err == nil {
+			opts.Outbox = ob
+		}
+	}
+	err = tui.Run(ctx, opts)
+	if opts.Outbox != nil {
+		handOverOutbox(a, g, s)
+	}
+	if err != nil && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("composer: %w", err)
 	}
 	return nil
+}
+
+// handOverOutbox leaves what is still queued to a background drainer once the composer, which
+// drained the outbox while it ran, has ended, and says how many messages wait.
+func handOverOutbox(a *app, g *globalFlags, s streams) {
+	ctx, cancel := context.WithTimeout(context.Background(), redisTimeout)
+	defer cancel()
+	jobs, err := a.state.store.List(ctx, delivery.Filter{States: []delivery.State{delivery.Queued, delivery.Sending}})
+	if err != nil || len(jobs) == 0 {
+		return
+	}
+	startBackgroundDrainer(g, s)
+	fmt.Fprintf(s.err, "dingbot: %d message(s) still queued: they go out as soon as their robot may send (dingbot outbox ls lists them)\n", len(jobs))
 }
 
 // darkBackground asks the terminal for its background colour, once, before the composer starts:
