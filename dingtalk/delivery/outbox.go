@@ -1,0 +1,462 @@
+package delivery
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/dingbot/dingbot/dingtalk"
+)
+
+// Sender posts one message. *dingtalk.Client implements it; give the outbox one that does not
+// wait for rate-limit slots (WaitForSlot off): the outbox waits itself, without holding a slot.
+type Sender interface {
+	SendWith(ctx context.Context, r dingtalk.Robot, m dingtalk.Message, o dingtalk.PrepareOptions) (*dingtalk.Result, error)
+}
+
+// Options configure an Outbox.
+type Options struct {
+	// Sender posts; ForceSender posts jobs submitted with Force (over the monthly quota). A nil
+	// ForceSender means Sender.
+	Sender      Sender
+	ForceSender Sender
+	// Robot resolves a robot's name from the config as it is now.
+	Robot func(name string) (dingtalk.Robot, error)
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Poll is how often Run looks for jobs other processes queued (default 1 s).
+	Poll time.Duration
+	// MaxAttempts is how many requests a job gets before it is Failed or Unknown (default 5).
+	MaxAttempts int
+	// Backoff is the wait after the nth failed attempt (default 2 s doubling to at most 1 min).
+	Backoff func(attempt int) time.Duration
+	// Concurrency is how many robots one Outbox drains at once (default 8).
+	Concurrency int
+	// Logf, if set, is told what the outbox does (never a secret: jobs hold robot names only).
+	Logf func(format string, args ...any)
+}
+
+// SubmitOptions say how to send a submitted message.
+type SubmitOptions struct {
+	// AppendKeyword appends the robot's first keyword to a message (or part) that has none.
+	AppendKeyword bool
+	// Force sends even over the monthly quota.
+	Force bool
+	// Split cuts a message over 20 000 bytes into parts (see dingtalk.Split) instead of
+	// refusing it.
+	Split bool
+}
+
+// Outbox accepts messages into a Store and delivers them. Its methods are safe for concurrent
+// use; several Outboxes, in this and other processes, may share a Store: each robot is drained
+// by one of them at a time (Store.Lock).
+type Outbox struct {
+	store Store
+	o     Options
+
+	wake chan struct{}
+
+	mu   sync.Mutex
+	subs map[chan Job]struct{}
+}
+
+// New returns an Outbox over store.
+func New(store Store, o Options) *Outbox {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Poll <= 0 {
+		o.Poll = time.Second
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 5
+	}
+	if o.Backoff == nil {
+		o.Backoff = func(n int) time.Duration { return min(time.Second<<min(n, 6), time.Minute) }
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 8
+	}
+	if o.ForceSender == nil {
+		o.ForceSender = o.Sender
+	}
+	return &Outbox{store: store, o: o, wake: make(chan struct{}, 1), subs: map[chan Job]struct{}{}}
+}
+
+// Store is the outbox's store.
+func (ob *Outbox) Store() Store { return ob.store }
+
+// Submit checks m for robot now (as dingtalk.Prepare does: nothing invalid is queued), splits it
+// when asked and needed, fixes each part's msgUuid, and stores the jobs. It returns them once
+// they are safely stored: from then on they are delivered even if this process dies.
+func (ob *Outbox) Submit(ctx context.Context, robot string, m dingtalk.Message, so SubmitOptions) ([]Job, error) {
+	r, err := ob.o.Robot(robot)
+	if err != nil {
+		return nil, err
+	}
+	key, err := dingtalk.RobotKey(r)
+	if err != nil {
+		return nil, fmt.Errorf("robot %s: %w", r.Name, err)
+	}
+	popts := dingtalk.PrepareOptions{AppendKeyword: so.AppendKeyword}
+	parts := []dingtalk.Message{m}
+	if _, err := dingtalk.Prepare(r, m, popts); err != nil {
+		if !so.Split || !onlyTooLarge(err) {
+			return nil, err
+		}
+		if parts, err = dingtalk.Split(r, m, dingtalk.SplitOptions{Prepare: popts}); err != nil {
+			return nil, err
+		}
+	}
+	now := ob.o.Now()
+	group := ""
+	if len(parts) > 1 {
+		group = newID("g")
+	}
+	jobs := make([]Job, len(parts))
+	for i, part := range parts {
+		if part.MsgUUID == "" {
+			p, err := dingtalk.Prepare(r, part, popts)
+			if err != nil {
+				return nil, err
+			}
+			part.MsgUUID = dingtalk.NewMsgUUID(p.Bytes)
+		}
+		j := Job{
+			ID: newID("d"), Robot: r.Name, Key: key, MsgUUID: part.MsgUUID, Msg: part,
+			AppendKeyword: so.AppendKeyword, Force: so.Force, State: Queued,
+			Created: now, Updated: now, Due: now,
+		}
+		if group != "" {
+			j.Group, j.Part, j.Parts = group, i+1, len(parts)
+		}
+		jobs[i] = j
+	}
+	stored, err := ob.store.Add(ctx, jobs...)
+	if err != nil {
+		return nil, err
+	}
+	for _, j := range stored {
+		ob.publish(j)
+	}
+	ob.Wake()
+	return stored, nil
+}
+
+// onlyTooLarge reports whether err says nothing but that the body is over DingTalk's limit.
+func onlyTooLarge(err error) bool {
+	var ve *dingtalk.ValidationError
+	if !errors.As(err, &ve) {
+		return false
+	}
+	for _, p := range ve.Problems {
+		if p.Field != "body" {
+			return false
+		}
+	}
+	return len(ve.Problems) > 0
+}
+
+// Wake makes Run look for work now.
+func (ob *Outbox) Wake() {
+	select {
+	case ob.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers until ctx ends: what this process submits at once, what others queue within
+// Options.Poll. It returns ctx's error.
+func (ob *Outbox) Run(ctx context.Context) error {
+	for {
+		next, err := ob.DrainOnce(ctx)
+		if err != nil && ctx.Err() == nil && ob.o.Logf != nil {
+			ob.o.Logf("outbox: %v", err)
+		}
+		wait := ob.o.Poll
+		if !next.IsZero() {
+			wait = min(max(next.Sub(ob.o.Now()), 10*time.Millisecond), wait)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-ob.wake:
+			t.Stop()
+		case <-t.C:
+		}
+	}
+}
+
+// DrainOnce delivers everything that can go now for every robot this process can lock, and
+// returns when the earliest job still waiting is due (zero when nothing waits, or when every
+// waiting robot is drained by another process).
+func (ob *Outbox) DrainOnce(ctx context.Context) (next time.Time, err error) {
+	keys, err := ob.store.Pending(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	var (
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+		sem  = make(chan struct{}, ob.o.Concurrency)
+		errs []error
+	)
+	for _, key := range keys {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			due, err := ob.drainKey(ctx, key)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+			}
+			if !due.IsZero() && (next.IsZero() || due.Before(next)) {
+				next = due
+			}
+		}()
+	}
+	wg.Wait()
+	return next, errors.Join(errs...)
+}
+
+// drainKey sends key's jobs in order while it holds the key's lock, until the queue is empty or
+// its head must wait; it returns when the head is due.
+func (ob *Outbox) drainKey(ctx context.Context, key string) (time.Time, error) {
+	held, unlock, ok, err := ob.store.Lock(ctx, key)
+	if err != nil || !ok {
+		return time.Time{}, err
+	}
+	defer unlock()
+	for {
+		j, err := ob.store.Next(held, key)
+		if errors.Is(err, ErrEmpty) {
+			return time.Time{}, nil
+		}
+		if err != nil {
+			return time.Time{}, err
+		}
+		if now := ob.o.Now(); j.Due.After(now) {
+			return j.Due, nil
+		}
+		if err := ob.deliver(held, j); err != nil {
+			return time.Time{}, err
+		}
+		if held.Err() != nil {
+			return time.Time{}, nil
+		}
+	}
+}
+
+// deliver makes one attempt at j and records the outcome. Before the request goes out the job
+// is marked Sending, so a drainer killed at any instant leaves a job that the next drainer
+// resends with the same msgUuid.
+func (ob *Outbox) deliver(ctx context.Context, j Job) error {
+	if j.State == Sending {
+		// Its drainer died during the request: it may have been posted.
+		j.MaybeDelivered = true
+	}
+	r, err := ob.o.Robot(j.Robot)
+	if err == nil {
+		var key string
+		if key, err = dingtalk.RobotKey(r); err == nil && key != j.Key {
+			err = fmt.Errorf("robot %s now has another webhook than when the message was queued", j.Robot)
+		}
+	}
+	if err != nil {
+		return ob.finish(ctx, j, Failed, nil, err.Error(), "configure the robot again, then dingbot outbox retry "+j.ID)
+	}
+	now := ob.o.Now()
+	j.State, j.Attempts, j.Updated = Sending, j.Attempts+1, now
+	if err := ob.store.Update(ctx, j); err != nil {
+		return err
+	}
+	ob.publish(j)
+
+	sender := ob.o.Sender
+	if j.Force {
+		sender = ob.o.ForceSender
+	}
+	msg := j.Msg.Clone()
+	msg.MsgUUID = j.MsgUUID
+	res, err := sender.SendWith(ctx, r, msg, dingtalk.PrepareOptions{AppendKeyword: j.AppendKeyword})
+	return ob.outcome(ctx, j, res, err)
+}
+
+// outcome files the result of one attempt.
+func (ob *Outbox) outcome(ctx context.Context, j Job, res *dingtalk.Result, err error) error {
+	now := ob.o.Now()
+	var (
+		rate   *dingtalk.RateLimitError
+		paused *dingtalk.PausedError
+		quota  *dingtalk.QuotaError
+		api    *dingtalk.APIError
+		tr     *dingtalk.TransportError
+		state  *dingtalk.StateError
+	)
+	// wait puts the job back: nothing reached DingTalk, so the attempt does not count.
+	wait := func(until time.Time, why, hint string) error {
+		j.Attempts--
+		return ob.requeue(ctx, j, until, why, hint)
+	}
+	switch {
+	case err == nil:
+		zero := 0
+		if res != nil {
+			zero = res.Errcode
+		}
+		return ob.finish(ctx, j, Sent, &zero, "", "")
+	case errors.As(err, &rate):
+		return wait(now.Add(rate.Wait), "", "")
+	case errors.As(err, &paused):
+		return wait(paused.Pause.Until, paused.Error(), "")
+	case errors.As(err, &quota):
+		return wait(quota.Until, quota.Error(), quota.Hint())
+	case errors.As(err, &state):
+		return wait(now.Add(5*time.Second), err.Error(), state.Hint())
+	case errors.As(err, &api):
+		code := api.Code
+		j.Errcode = &code
+		j.MaybeDelivered = j.MaybeDelivered || api.MaybeDelivered
+		switch {
+		case code == 410100 || code == 130101:
+			return wait(now.Add(dingtalk.ThrottlePause), api.Error(), api.Hint)
+		case code == 90030:
+			return wait(dingtalk.NextQuotaMonth(now), api.Error(), api.Hint)
+		case api.Temporary():
+			return ob.retry(ctx, j, api.Error(), api.Hint)
+		}
+		return ob.finish(ctx, j, Failed, &code, api.Message, api.Hint)
+	case errors.As(err, &tr):
+		j.MaybeDelivered = j.MaybeDelivered || tr.MaybeDelivered
+		if !tr.MaybeDelivered && !j.MaybeDelivered {
+			// Never left this machine: it costs no attempt.
+			j.Attempts--
+		}
+		if tr.Kind == dingtalk.KindCanceled || ctx.Err() != nil {
+			// The drainer is stopping: leave it queued, with its msgUuid, for the next one.
+			return ob.requeue(context.WithoutCancel(ctx), j, now, "", "")
+		}
+		return ob.retry(ctx, j, tr.Error(), "")
+	}
+	// Invalid for the robot as it is configured now (a keyword removed, say): it will not pass.
+	return ob.finish(ctx, j, Failed, nil, err.Error(), "fix the message or the robot, then dingbot outbox retry "+j.ID)
+}
+
+// retry queues j again after a backoff, or ends it when its attempts are spent: Unknown when a
+// request may have posted it (never resent blindly), Failed otherwise.
+func (ob *Outbox) retry(ctx context.Context, j Job, why, hint string) error {
+	if j.Attempts >= ob.o.MaxAttempts {
+		if j.MaybeDelivered {
+			return ob.finish(ctx, j, Unknown, j.Errcode, why, "it may have been posted: check the group, and dingbot outbox retry "+j.ID+" resends it with its msgUuid "+j.MsgUUID+" (DingTalk posts it at most once)")
+		}
+		return ob.finish(ctx, j, Failed, j.Errcode, why, hint)
+	}
+	return ob.requeue(ctx, j, ob.o.Now().Add(ob.o.Backoff(j.Attempts)), why, hint)
+}
+
+func (ob *Outbox) requeue(ctx context.Context, j Job, due time.Time, why, hint string) error {
+	j.State, j.Due, j.Updated, j.Error, j.Hint = Queued, due, ob.o.Now(), why, hint
+	if err := ob.store.Update(ctx, j); err != nil {
+		return err
+	}
+	ob.publish(j)
+	return nil
+}
+
+func (ob *Outbox) finish(ctx context.Context, j Job, s State, errcode *int, why, hint string) error {
+	j.State, j.Updated, j.Error, j.Hint = s, ob.o.Now(), why, hint
+	if errcode != nil {
+		j.Errcode = errcode
+	}
+	if err := ob.store.Update(context.WithoutCancel(ctx), j); err != nil {
+		return err
+	}
+	if ob.o.Logf != nil {
+		ob.o.Logf("outbox: %s %s to robot %s (msgUuid %s): %s %s", j.ID, s, j.Robot, j.MsgUUID, why, hint)
+	}
+	ob.publish(j)
+	return nil
+}
+
+// Retry queues a Failed or Unknown job again, with its msgUuid, due now.
+func (ob *Outbox) Retry(ctx context.Context, id string) (Job, error) {
+	j, err := ob.store.Get(ctx, id)
+	if err != nil {
+		return Job{}, err
+	}
+	if !j.State.Finished() || j.State == Sent {
+		return j, fmt.Errorf("job %s is %s: only failed or unknown jobs can be retried", id, j.State)
+	}
+	j.State, j.Attempts, j.Due, j.Updated, j.Error, j.Hint = Queued, 0, ob.o.Now(), ob.o.Now(), "", ""
+	if err := ob.store.Update(ctx, j); err != nil {
+		return Job{}, err
+	}
+	ob.publish(j)
+	ob.Wake()
+	return j, nil
+}
+
+// Drop removes a job that has not been sent.
+func (ob *Outbox) Drop(ctx context.Context, id string) (Job, error) {
+	j, err := ob.store.Get(ctx, id)
+	if err != nil {
+		return Job{}, err
+	}
+	if j.State == Sending {
+		return j, fmt.Errorf("job %s is being sent right now: it cannot be dropped", id)
+	}
+	return j, ob.store.Delete(ctx, id)
+}
+
+// Subscribe returns a channel of job changes made by this Outbox, until ctx ends. A slow reader
+// misses changes rather than slowing delivery: read the store for the full picture.
+func (ob *Outbox) Subscribe(ctx context.Context) <-chan Job {
+	ch := make(chan Job, 64)
+	ob.mu.Lock()
+	ob.subs[ch] = struct{}{}
+	ob.mu.Unlock()
+	go func() {
+		<-ctx.Done()
+		ob.mu.Lock()
+		delete(ob.subs, ch)
+		ob.mu.Unlock()
+		close(ch)
+	}()
+	return ch
+}
+
+func (ob *Outbox) publish(j Job) {
+	ob.mu.Lock()
+	defer ob.mu.Unlock()
+	for ch := range ob.subs {
+		select {
+		case ch <- j:
+		default:
+		}
+	}
+}
+
+// Position returns how many unfinished jobs of j's robot come before it.
+func (ob *Outbox) Position(ctx context.Context, j Job) (int, error) {
+	jobs, err := ob.store.List(ctx, Filter{Key: j.Key, States: []State{Queued, Sending}})
+	if err != nil {
+		return 0, err
+	}
+	return slices.IndexFunc(jobs, func(x Job) bool { return x.ID == j.ID }), nil
+}
+
+// newID returns a fresh id with a prefix: "d-20261201T101500-3f9a1c2b".
+func newID(prefix string) string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return prefix + "-" + time.Now().UTC().Format("20060102T150405") + "-" + hex.EncodeToString(b[:])
+}

@@ -1,0 +1,348 @@
+package delivery_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/dingtalk/delivery"
+	"github.com/dingbot/dingbot/dingtalk/delivery/spool"
+	"github.com/dingbot/dingbot/dingtalk/ratelimit"
+	"github.com/dingbot/dingbot/dingtalk/sandbox"
+)
+
+// clock is a fake time that tests move by hand.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// world is an outbox on a spool in a temp dir, delivering to a sandbox over loopback with a
+// client whose limiter, meter and outbox share one fake clock.
+type world struct {
+	t      testing.TB
+	sb     *sandbox.Server
+	ob     *delivery.Outbox
+	store  *spool.Spool
+	client *dingtalk.Client
+	clock  *clock
+	robots map[string]dingtalk.Robot
+}
+
+func newWorld(t testing.TB, so sandbox.Options, robots ...dingtalk.Robot) *world {
+	t.Helper()
+	if len(so.Robots) == 0 {
+		for i := range 3 {
+			so.Robots = append(so.Robots, sandbox.Robot{Token: fmt.Sprintf("tok%013d", i)})
+		}
+	}
+	c := &clock{t: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
+	so.Now = c.Now
+	sb := sandbox.New(so)
+	srv := httptest.NewServer(sb)
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	st, err := spool.Open(filepath.Join(dir, "outbox"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	lim := ratelimit.New(filepath.Join(dir, "ratelimit"))
+	lim.Now = c.Now
+	client := dingtalk.NewClient(2 * time.Second)
+	client.Limiter, client.Meter, client.RetryDelay = lim, st, 0
+	w := &world{t: t, sb: sb, store: st, client: client, clock: c, robots: map[string]dingtalk.Robot{}}
+	if len(robots) == 0 {
+		for i, r := range so.Robots {
+			robots = append(robots, dingtalk.Robot{Name: fmt.Sprintf("r%d", i), Webhook: srv.URL + "/robot/send?access_token=" + r.Token, AllowCustomHost: true})
+		}
+	}
+	for _, r := range robots {
+		r.Webhook = strings.ReplaceAll(r.Webhook, "SANDBOX", srv.URL)
+		w.robots[r.Name] = r
+	}
+	w.ob = delivery.New(st, delivery.Options{
+		Sender:  client,
+		Robot:   w.robot,
+		Now:     c.Now,
+		Backoff: func(int) time.Duration { return time.Second },
+	})
+	return w
+}
+
+func (w *world) robot(name string) (dingtalk.Robot, error) {
+	r, ok := w.robots[name]
+	if !ok {
+		return r, fmt.Errorf("unknown robot %q", name)
+	}
+	return r, nil
+}
+
+func (w *world) submit(robot, text string) delivery.Job {
+	w.t.Helper()
+	jobs, err := w.ob.Submit(context.Background(), robot, dingtalk.NewText(text), delivery.SubmitOptions{})
+	if err != nil || len(jobs) != 1 {
+		w.t.Fatalf("Submit: %v %v", jobs, err)
+	}
+	return jobs[0]
+}
+
+func (w *world) drain() time.Time {
+	w.t.Helper()
+	next, err := w.ob.DrainOnce(context.Background())
+	if err != nil {
+		w.t.Fatalf("DrainOnce: %v", err)
+	}
+	return next
+}
+
+func (w *world) job(id string) delivery.Job {
+	w.t.Helper()
+	j, err := w.store.Get(context.Background(), id)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return j
+}
+
+func TestDeliversInOrderPerRobotWithTheirMsgUUIDs(t *testing.T) {
+	w := newWorld(t, sandbox.Options{})
+	var jobs []delivery.Job
+	for i := range 9 {
+		jobs = append(jobs, w.submit(fmt.Sprintf("r%d", i%3), fmt.Sprintf("m%d", i)))
+	}
+	if next := w.drain(); !next.IsZero() {
+		t.Fatalf("something still waits until %v", next)
+	}
+	got := map[string][]string{}
+	for _, a := range w.sb.Accepted() {
+		got[a.Token] = append(got[a.Token], a.Message["text"].(map[string]any)["content"].(string))
+		uuid, _ := a.Message["msgUuid"].(string)
+		if uuid == "" {
+			t.Error("a message went without its msgUuid")
+		}
+	}
+	for i := range 3 {
+		tok := fmt.Sprintf("tok%013d", i)
+		want := []string{fmt.Sprintf("m%d", i), fmt.Sprintf("m%d", i+3), fmt.Sprintf("m%d", i+6)}
+		if fmt.Sprint(got[tok]) != fmt.Sprint(want) {
+			t.Errorf("robot r%d got %v, want %v in order", i, got[tok], want)
+		}
+	}
+	for _, j := range jobs {
+		if s := w.job(j.ID).State; s != delivery.Sent {
+			t.Errorf("%s is %s", j.ID, s)
+		}
+	}
+}
+
+func TestRateLimitedJobsWaitForTheWindow(t *testing.T) {
+	w := newWorld(t, sandbox.Options{})
+	for i := range 25 {
+		w.submit("r0", fmt.Sprint("n", i))
+	}
+	next := w.drain()
+	if n := len(w.sb.Accepted()); n != 20 {
+		t.Fatalf("%d sent in the first minute, want 20", n)
+	}
+	if wait := next.Sub(w.clock.Now()); wait <= 0 || wait > 63*time.Second {
+		t.Fatalf("the 21st waits %v", wait)
+	}
+	w.clock.Advance(next.Sub(w.clock.Now()))
+	w.drain()
+	if n := len(w.sb.Accepted()); n != 25 {
+		t.Fatalf("%d sent after the window, want 25", n)
+	}
+}
+
+// TestMaybeDeliveredKeepsItsMsgUUIDAndEndsUnknown: a request that may have been posted is resent
+// only with the same msgUuid, and a job whose retries are spent is Unknown, never resent
+// blindly; Retry queues it again with the same msgUuid.
+func TestMaybeDeliveredKeepsItsMsgUUIDAndEndsUnknown(t *testing.T) {
+	w := newWorld(t, sandbox.Options{Fault: sandbox.FaultDropConnection})
+	j := w.submit("r0", "hello")
+	for range 10 {
+		w.drain()
+		w.clock.Advance(2 * time.Second)
+	}
+	got := w.job(j.ID)
+	if got.State != delivery.Unknown || !got.MaybeDelivered || got.Attempts != 5 || !strings.Contains(got.Hint, j.MsgUUID) {
+		t.Fatalf("after the attempts: %+v", got)
+	}
+	for _, a := range w.sb.Arrivals() {
+		if a.Message == nil {
+			continue // dropped before the body was read
+		}
+		if uuid, _ := a.Message["msgUuid"].(string); uuid != j.MsgUUID {
+			t.Fatalf("a retry carried msgUuid %q, want %q", uuid, j.MsgUUID)
+		}
+	}
+	w.sb.SetFault(sandbox.NoFault)
+	if _, err := w.ob.Retry(context.Background(), j.ID); err != nil {
+		t.Fatal(err)
+	}
+	w.drain()
+	if got := w.job(j.ID); got.State != delivery.Sent {
+		t.Fatalf("after retry: %+v", got)
+	}
+	if n := w.sb.Stats().Posted; n != 1 {
+		t.Fatalf("posted %d times", n)
+	}
+}
+
+func TestRefusalFailsWithErrcodeAndHint(t *testing.T) {
+	w := newWorld(t, sandbox.Options{Robots: []sandbox.Robot{{Token: "tok0000000000000", Keywords: []string{"deploy"}}}},
+		dingtalk.Robot{Name: "r0", Webhook: "SANDBOX/robot/send?access_token=tok0000000000000", AllowCustomHost: true})
+	// The robot's keyword is not in the config, so dingbot cannot check it: DingTalk refuses.
+	j := w.submit("r0", "no keyword here")
+	w.drain()
+	got := w.job(j.ID)
+	if got.State != delivery.Failed || got.Errcode == nil || *got.Errcode != 310000 || got.Hint == "" {
+		t.Fatalf("refused job: %+v", got)
+	}
+	// A failed job does not hold up the robot's queue.
+	w.robots["r0"] = dingtalk.Robot{Name: "r0", Webhook: w.robots["r0"].Webhook, AllowCustomHost: true}
+	j2, err := w.ob.Submit(context.Background(), "r0", dingtalk.NewText("deploy done"), delivery.SubmitOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.drain()
+	if s := w.job(j2[0].ID).State; s != delivery.Sent {
+		t.Fatalf("the next job is %s", s)
+	}
+}
+
+// TestPausesAndQuotaHoldTheQueue: DingTalk's 410100 pauses the robot for ten minutes for every
+// process; a monthly quota holds the queue until the month turns.
+func TestPausesAndQuotaHoldTheQueue(t *testing.T) {
+	w := newWorld(t, sandbox.Options{Limit: 1, Window: time.Hour})
+	w.submit("r0", "first")
+	j := w.submit("r0", "second")
+	next := w.drain()
+	got := w.job(j.ID)
+	if got.State != delivery.Queued || got.Errcode == nil || *got.Errcode != 410100 {
+		t.Fatalf("after DingTalk's throttle: %+v", got)
+	}
+	if wait := next.Sub(w.clock.Now()); wait < 9*time.Minute || wait > 11*time.Minute {
+		t.Fatalf("paused for %v, want about 10 minutes", wait)
+	}
+	before := w.sb.Stats().Arrivals
+	w.drain()
+	if w.sb.Stats().Arrivals != before {
+		t.Fatal("a paused robot was sent to")
+	}
+
+	r := w.robots["r1"]
+	r.MonthlyQuota = 1
+	w.robots["r1"] = r
+	w.submit("r1", "one")
+	q := w.submit("r1", "two")
+	w.drain()
+	got = w.job(q.ID)
+	if got.State != delivery.Queued || !strings.Contains(got.Error, "monthly quota") || !got.Due.Equal(dingtalk.NextQuotaMonth(w.clock.Now())) {
+		t.Fatalf("over the quota: %+v", got)
+	}
+}
+
+func TestSubmitRefusesWhatCannotBeSent(t *testing.T) {
+	w := newWorld(t, sandbox.Options{})
+	_, err := w.ob.Submit(context.Background(), "r0", dingtalk.NewText(""), delivery.SubmitOptions{})
+	var ve *dingtalk.ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("empty text: %v", err)
+	}
+	big := dingtalk.NewMarkdown("Big", strings.Repeat("line of text\n\n", 3000))
+	if _, err := w.ob.Submit(context.Background(), "r0", big, delivery.SubmitOptions{}); !errors.As(err, &ve) {
+		t.Fatalf("too big without Split: %v", err)
+	}
+	jobs, err := w.ob.Submit(context.Background(), "r0", big, delivery.SubmitOptions{Split: true})
+	if err != nil || len(jobs) < 2 || jobs[0].Parts != len(jobs) || jobs[0].Group == "" {
+		t.Fatalf("split: %d jobs, %v", len(jobs), err)
+	}
+	if jobs, _ := w.store.List(context.Background(), delivery.Filter{}); len(jobs) == 0 {
+		t.Fatal("nothing stored")
+	}
+}
+
+func TestSubscribeSeesEveryState(t *testing.T) {
+	w := newWorld(t, sandbox.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ch := w.ob.Subscribe(ctx)
+	j := w.submit("r0", "watched")
+	w.drain()
+	var states []delivery.State
+	for len(states) < 3 {
+		select {
+		case got := <-ch:
+			if got.ID == j.ID {
+				states = append(states, got.State)
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatalf("states seen: %v", states)
+		}
+	}
+	if fmt.Sprint(states) != "[queued sending sent]" {
+		t.Fatalf("states %v", states)
+	}
+}
+
+func BenchmarkSubmit(b *testing.B) {
+	dir := b.TempDir()
+	st, err := spool.Open(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	r := dingtalk.Robot{Name: "ops", Webhook: "http://127.0.0.1:9/robot/send?access_token=tok0000000000000", AllowCustomHost: true}
+	ob := delivery.New(st, delivery.Options{Robot: func(string) (dingtalk.Robot, error) { return r, nil }})
+	msg := dingtalk.NewMarkdown("Deploy", "## Build 42\n\n- **passed** in 3m\n")
+	b.ResetTimer()
+	for range b.N {
+		if _, err := ob.Submit(context.Background(), "ops", msg, delivery.SubmitOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkBurst500Over25Robots delivers a burst of 500 messages over 25 robots through a
+// sandbox on loopback: 20 per robot, all inside DingTalk's first minute, so the ideal is as fast
+// as the requests go. It reports the wall time per burst and the heap left afterwards.
+func BenchmarkBurst500Over25Robots(b *testing.B) {
+	for range b.N {
+		b.StopTimer()
+		var so sandbox.Options
+		for i := range 25 {
+			so.Robots = append(so.Robots, sandbox.Robot{Token: fmt.Sprintf("tok%013d", i)})
+		}
+		w := newWorld(b, so)
+		for i := range 500 {
+			if _, err := w.ob.Submit(context.Background(), fmt.Sprintf("r%d", i%25), dingtalk.NewText(fmt.Sprint("burst ", i)), delivery.SubmitOptions{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StartTimer()
+		if _, err := w.ob.DrainOnce(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		if n := w.sb.Stats().Posted; n != 500 {
+			b.Fatalf("posted %d of 500", n)
+		}
+		b.StartTimer()
+	}
+}
