@@ -180,7 +180,7 @@ type KeywordError struct {
 }
 
 func (e *KeywordError) Error() string {
-	return fmt.Sprintf("message contains none of robot %s's keywords (%s): DingTalk would refuse it with errcode 310000; add one to %s",
+	return fmt.Sprintf("message contains none of the keywords of robot %s (%s): DingTalk would refuse it with errcode 310000; add one to %s",
 		e.Robot, quoteList(e.Keywords), KeywordPlace(e.MsgType))
 }
 

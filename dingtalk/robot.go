@@ -139,7 +139,11 @@ func (cs Contacts) Find(name string) (Contact, error) {
 		if len(cs) == 0 {
 			return Contact{}, fmt.Errorf("no contact named %q: no contacts are configured (add [[contacts]] to the config)", n)
 		}
-		return Contact{}, fmt.Errorf("no contact named %q; known: %s", n, strings.Join(cs.Names(), ", "))
+		did := ""
+		if near := Nearest(n, cs.Names()); near != "" {
+			did = fmt.Sprintf(" (did you mean %q?)", near)
+		}
+		return Contact{}, fmt.Errorf("no contact named %q%s; known: %s", n, did, strings.Join(cs.Names(), ", "))
 	default:
 		names := make([]string, len(prefix))
 		for i, c := range prefix {

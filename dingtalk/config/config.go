@@ -93,6 +93,8 @@ type Config struct {
 
 	// badDefault explains a default_robot that names no robot; asking for the default returns it.
 	badDefault error
+	// leftOut explains each contact left out of Contacts, by its lower-case name.
+	leftOut map[string]error
 }
 
 // ErrNoRobots is returned when a robot is asked for and none is configured.
@@ -147,6 +149,11 @@ func (c *Config) Robot(name string) (dingtalk.Robot, error) {
 	return dingtalk.Robot{}, fmt.Errorf("%w %q%s; configured: %s", ErrUnknownRobot, dingtalk.MaskSecretLike(SafeName(name)), c.suggestRobot(name), c.listNames())
 }
 
+// ContactProblem says why the contact called name was left out of Contacts, or nil.
+func (c *Config) ContactProblem(name string) error {
+	return c.leftOut[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(name, "@")))]
+}
+
 // listNames lists the robots for an error: the usable ones, then the unavailable ones marked.
 func (c *Config) listNames() string {
 	names := c.Names()
@@ -172,28 +179,10 @@ func (c *Config) suggestRobot(name string) string {
 		all = append(all, n)
 	}
 	slices.Sort(all)
-	if best := Nearest(name, all); best != "" {
+	if best := dingtalk.Nearest(name, all); best != "" {
 		return fmt.Sprintf(" (did you mean %q?)", SafeName(best))
 	}
 	return ""
-}
-
-// Nearest returns the candidate closest to s (ignoring case), if it is close enough to be a
-// likely typo: at most a third of its length (and at least 1, at most 3) edits away, or a prefix.
-func Nearest(s string, candidates []string) string {
-	s = strings.ToLower(s)
-	best, bestDist := "", -1
-	for _, cand := range candidates {
-		d := distance(s, strings.ToLower(cand))
-		limit := min(max(len(cand)/3, 1), 3)
-		if d > limit && !(len(s) >= 2 && strings.HasPrefix(strings.ToLower(cand), s)) {
-			continue
-		}
-		if bestDist < 0 || d < bestDist {
-			best, bestDist = cand, d
-		}
-	}
-	return best
 }
 
 // SafeName renders a name from the config for a terminal: printable as it is, otherwise quoted

@@ -93,8 +93,15 @@ func (c *Config) build(f *File) error {
 
 	// A broken contact is left out, with a warning: the robots and the other contacts work.
 	contacts, problems := contacts(f.Contacts, f.contactProblems)
-	for _, err := range problems {
-		c.Warnings = append(c.Warnings, fileErr(err).Error()+"; the contact is left out")
+	for _, p := range problems {
+		err := fileErr(p.err)
+		c.Warnings = append(c.Warnings, err.Error()+"; the contact is left out")
+		if p.name != "" {
+			if c.leftOut == nil {
+				c.leftOut = map[string]error{}
+			}
+			c.leftOut[strings.ToLower(p.name)] = errors.Join(c.leftOut[strings.ToLower(p.name)], err)
+		}
 	}
 	c.Contacts = contacts
 
@@ -250,8 +257,14 @@ func (e *unsetEnvError) Error() string {
 
 // contacts validates the [[contacts]] entries and returns the usable ones, with a problem for
 // each entry left out.
-func contacts(list []ContactConfig, keyProblems map[int]error) (dingtalk.Contacts, []error) {
-	var problems []error
+// contactProblem is why one [[contacts]] entry was left out.
+type contactProblem struct {
+	name string
+	err  error
+}
+
+func contacts(list []ContactConfig, keyProblems map[int]error) (dingtalk.Contacts, []contactProblem) {
+	var problems []contactProblem
 	out := make(dingtalk.Contacts, 0, len(list))
 	seen := map[string]int{}
 	for i, cc := range list {
@@ -287,7 +300,7 @@ func contacts(list []ContactConfig, keyProblems map[int]error) (dingtalk.Contact
 		}
 		if len(errs) > 0 {
 			for _, err := range errs {
-				problems = append(problems, fmt.Errorf("%s: %w", label, err))
+				problems = append(problems, contactProblem{name: c.Name, err: fmt.Errorf("%s: %w", label, err)})
 			}
 			continue
 		}

@@ -175,7 +175,7 @@ func suggest(key []string) string {
 	}
 	best, bestDist := "", 3
 	for _, k := range known {
-		if d := distance(strings.ToLower(part), k); d < bestDist {
+		if d := dingtalk.EditDistance(strings.ToLower(part), k); d < bestDist {
 			best, bestDist = k, d
 		}
 	}
@@ -183,25 +183,4 @@ func suggest(key []string) string {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-// distance is the Levenshtein distance between a and b, in bytes.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
