@@ -98,6 +98,11 @@ func (ts *toolset) robot(name string) (dingtalk.Robot, error) {
 	name = ts.resolveName(name)
 	if name == "" {
 		switch {
+		case ts.opts.DefaultProblem != nil:
+			// Never a different robot than the one the user made the default: a message could
+			// reach the wrong group.
+			return dingtalk.Robot{}, &toolError{kind: KindRobotMisconfigured, msg: "no usable default robot: " + echoed(ts.opts.DefaultProblem),
+				hint: "pass robot by name, one of: " + ts.usableNames() + "; the user can fix default_robot in dingbot's config and restart the MCP server"}
 		case len(robots) == 1:
 			return robots[0], nil
 		case len(robots) == 0 && len(ts.opts.Unavailable) == 0:
@@ -122,7 +127,19 @@ func (ts *toolset) robot(name string) (dingtalk.Robot, error) {
 		return dingtalk.Robot{}, errNoRobot
 	}
 	return dingtalk.Robot{}, &toolError{kind: KindUnknownRobot, msg: fmt.Sprintf("no robot named %q", name),
-		hint: "use one of the configured robots: " + ts.usableNames() + " (see list_robots); robots are added in dingbot's config, not by the agent"}
+		hint: "use one of the configured robots: " + ts.usableNames() + didYouMean(name, robots) + "; robots are added in dingbot's config, not by the agent"}
+}
+
+// didYouMean suggests the configured robot nearest to name, as " (did you mean "x"?)".
+func didYouMean(name string, robots []dingtalk.Robot) string {
+	names := make([]string, len(robots))
+	for i, r := range robots {
+		names[i] = r.Name
+	}
+	if near := dingtalk.Nearest(name, names); near != "" {
+		return fmt.Sprintf(" (did you mean %q?)", near)
+	}
+	return ""
 }
 
 var errNoRobot = &toolError{kind: KindUnknownRobot, msg: "no robot is configured",
@@ -169,7 +186,7 @@ func (ts *toolset) usableNames() string {
 		}
 	}
 	if len(names) == 0 {
-		return "none can send now (see list_robots)"
+		return "none can send now"
 	}
 	return strings.Join(names, ", ")
 }

@@ -233,7 +233,7 @@ func (r *Result) fail(err error) {
 		r.failTransport(tre)
 	case errors.As(err, &se):
 		r.Error = KindState
-		r.Hint = "nothing was sent: dingbot's state directory, where it counts each robot's sends, cannot be used, and dingbot never sends without that count; retrying will not help until the user fixes it: " + se.Hint()
+		r.Hint = "nothing was sent: dingbot's shared state, where it counts each robot's sends, cannot be used, and dingbot never sends without that count; retrying will not help until the user fixes it: " + strings.TrimSuffix(strings.TrimSuffix(se.Hint(), "; nothing was sent"), ", so nothing was sent")
 	default:
 		r.Error = KindInternal
 		r.Hint = "dingbot failed unexpectedly; nothing is known to have been sent; report this to the user"

@@ -26,6 +26,9 @@ type Options struct {
 	Robots []dingtalk.Robot
 	// DefaultRobot is used when a tool call names no robot.
 	DefaultRobot string
+	// DefaultProblem, when set, says why there is no usable default robot (default_robot names
+	// no robot, or a broken one): a call that names no robot gets it instead of another robot.
+	DefaultProblem error
 	// Contacts are the people agents may mention by name (atNames).
 	Contacts dingtalk.Contacts
 	// Client sends the messages. Its WaitForSlot should be false, so that a rate-limited send

@@ -127,6 +127,8 @@ func (ts *toolset) robotList(ctx context.Context, req mcpgo.CallToolRequest) out
 		r.Hint = "no robot can send now: each one's problem says why; the user must fix them in dingbot's config (or set the variables named) and restart the MCP server"
 	case def.Name != "" && defErr != nil:
 		r.Hint = fmt.Sprintf("the default robot %q cannot send (see its problem): pass another robot by name until the user fixes it and restarts the MCP server", def.Name)
+	case ts.opts.DefaultProblem != nil:
+		r.Hint = "no default robot (" + echoed(ts.opts.DefaultProblem) + "): pass robot by name to every send"
 	case defErr != nil:
 		r.Hint = "no default robot: pass robot by name to every send"
 	case ts.opts.Sandbox:
