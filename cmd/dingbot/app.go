@@ -7,14 +7,12 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"time"
 
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/config"
-	"github.com/dingbot/dingbot/dingtalk/ratelimit"
 	"github.com/dingbot/dingbot/dingtalk/sandbox"
 )
 
@@ -54,6 +52,10 @@ type app struct {
 	notice string
 	// missingConfig says that $DINGBOT_CONFIG names a file that does not exist.
 	missingConfig string
+	// state is the shared state (rate limits, quota, outbox); stateErr why it could not be
+	// opened, in which case every send fails with it.
+	state    *sharedState
+	stateErr error
 }
 
 // sandboxMode says when loadApp serves the built-in sandbox.
@@ -106,11 +108,18 @@ func loadAppWith(ctx context.Context, g globalFlags, mode sandboxMode) (*app, er
 		return nil, &dingtalk.StateError{Dir: "(unknown)", Op: "find", Err: err}
 	}
 	client := dingtalk.NewClient(g.timeout)
-	client.Limiter = ratelimit.New(filepath.Join(stateDir, "ratelimit"))
+	client.OrgMonthlyQuota = cfg.OrgMonthlyQuota
+	state, stateErr := openState(ctx, cfg, stateDir)
+	if stateErr != nil {
+		broken := brokenState{stateErr}
+		client.Limiter, client.Meter = broken, broken
+	} else {
+		client.Limiter, client.Meter = state.limiter, state.meter
+	}
 	if missing != "" && !cfg.Empty() {
 		cfg.Warnings = append(cfg.Warnings, missing+": only robots from the environment are used")
 	}
-	a := &app{cfg: cfg, configPath: path, missingConfig: missing, robots: cfg.Robots, defaultR: cfg.DefaultRobot, client: client, stateDir: stateDir}
+	a := &app{cfg: cfg, configPath: path, missingConfig: missing, robots: cfg.Robots, defaultR: cfg.DefaultRobot, client: client, stateDir: stateDir, state: state, stateErr: stateErr}
 	if mode == sandboxAlways || (mode == sandboxIfEmpty && cfg.Empty()) {
 		if err := a.startSandbox(ctx); err != nil {
 			return nil, err
@@ -165,10 +174,14 @@ func (a *app) robot(name string) (dingtalk.Robot, error) {
 		return a.robots[0], nil
 	}
 	r, err := a.cfg.Robot(name)
-	if err != nil {
-		return dingtalk.Robot{}, usageError{err}
+	switch {
+	case err == nil:
+		return r, nil
+	case errors.Is(err, config.ErrUnknownRobot):
+		return dingtalk.Robot{}, unknownRobotError{err}
 	}
-	return r, nil
+	// The robot is configured but broken (or no default is usable): a config problem.
+	return dingtalk.Robot{}, usageError{configError{err}}
 }
 
 // warnConfig prints the config's warnings (a world-readable secret, say) to w. Warnings about
@@ -274,7 +287,8 @@ func readCapped(r io.Reader, what string) (string, error) {
 	if len(b) > maxInputBytes {
 		return "", usagef("%s holds more than %s; dingbot reads at most that much (a DingTalk message is at most %d bytes)", what, sizeString(maxInputBytes), dingtalk.MaxBodyBytes)
 	}
-	return string(b), nil
+	// Editors on Windows may save a byte-order mark; it is no part of the message.
+	return strings.TrimPrefix(string(b), "\ufeff"), nil
 }
 
 // sizeString writes a byte count for people: 600 MB, 1 MiB, 512 bytes.
@@ -282,10 +296,10 @@ func sizeString(n int64) string {
 	switch {
 	case n >= 1<<20 && n%(1<<20) == 0:
 		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1e6:
-		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
-	case n >= 1e3:
-		return fmt.Sprintf("%.1f kB", float64(n)/1e3)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d bytes", n)
 }

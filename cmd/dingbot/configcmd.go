@@ -88,7 +88,7 @@ func newRobotsCmd(g *globalFlags, s streams) *cobra.Command {
 				return nil
 			}
 			tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tDEFAULT\tSIGNING\tKEYWORDS\tHOST\tSENDS LEFT")
+			fmt.Fprintln(tw, "NAME\tDEFAULT\tSIGNING\tKEYWORDS\tHOST\tSENDS LEFT\tTHIS MONTH")
 			for _, r := range a.robots {
 				def := yesIf(r.Name == a.defaultR)
 				signing := "unsigned"
@@ -108,12 +108,22 @@ func newRobotsCmd(g *globalFlags, s streams) *cobra.Command {
 				if kw == "" {
 					kw = "-"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", config.SafeName(r.Name), def, signing, kw, host, left)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", config.SafeName(r.Name), def, signing, kw, host, left, quotaLine(a.client.Usage(cmd.Context(), r)))
 			}
 			for _, name := range slices.Sorted(maps.Keys(a.cfg.Unavailable)) {
-				fmt.Fprintf(tw, "%s\t%s\tunavailable (see the warning above)\t\t\t\n", config.SafeName(name), yesIf(name == a.defaultR))
+				fmt.Fprintf(tw, "%s\t%s\tunavailable (see the warning above)\t\t\t\t\n", config.SafeName(name), yesIf(name == a.defaultR))
 			}
-			return tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			org := ""
+			if a.cfg.OrgMonthlyQuota > 0 && len(a.robots) > 0 {
+				if u := a.client.Usage(cmd.Context(), a.robots[0]); u != nil {
+					org = fmt.Sprintf("; the organisation: %d of %d webhook sends", u.OrgUsed, u.OrgLimit)
+				}
+			}
+			fmt.Fprintf(s.err, "this month (China Standard Time) counts every request that may have reached DingTalk%s; state: %s\n", org, a.describeState())
+			return nil
 		},
 	}
 }

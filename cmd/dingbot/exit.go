@@ -13,7 +13,7 @@ const (
 	exitRefused     = 1 // DingTalk refused the message: errcode, errmsg and hint on stderr
 	exitUsage       = 2 // bad usage, bad config or an invalid message: nothing was sent
 	exitNetwork     = 3 // network failure or timeout
-	exitRateLimited = 4 // rate limited and --no-wait given
+	exitRateLimited = 4 // rate limited and --no-wait given, paused by DingTalk, or a monthly quota used up
 	exitState       = 5 // the state directory cannot be used: nothing was sent
 	// An interrupted command exits 128 plus the signal's number: 130 for ctrl+c (see main.go).
 )
@@ -23,6 +23,13 @@ type configError struct{ err error }
 
 func (e configError) Error() string { return e.err.Error() }
 func (e configError) Unwrap() error { return e.err }
+
+// unknownRobotError is a robot name that is not in the config (exit code 2, error kind
+// unknown_robot, as in the MCP tools).
+type unknownRobotError struct{ err error }
+
+func (e unknownRobotError) Error() string { return e.err.Error() }
+func (e unknownRobotError) Unwrap() error { return e.err }
 
 // usageError marks errors in how dingbot was called (exit code 2).
 type usageError struct{ err error }
@@ -45,7 +52,7 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.As(err, &api):
 		return exitRefused
-	case errors.As(err, &rate):
+	case errors.As(err, &rate), errors.As(err, new(*dingtalk.PausedError)), errors.As(err, new(*dingtalk.QuotaError)):
 		return exitRateLimited
 	case errors.As(err, &tr):
 		return exitNetwork
@@ -66,6 +73,12 @@ func errorKind(err error) string {
 	)
 	if errors.As(err, new(*dingtalk.StateError)) {
 		return "state_error"
+	}
+	if errors.As(err, new(*dingtalk.QuotaError)) {
+		return "quota_exhausted"
+	}
+	if errors.As(err, new(*dingtalk.PausedError)) {
+		return "rate_limited"
 	}
 	switch {
 	case err == nil:
@@ -93,6 +106,8 @@ func errorKind(err error) string {
 		return "keyword_missing"
 	case errors.As(err, new(configError)):
 		return "config_error"
+	case errors.As(err, new(unknownRobotError)):
+		return "unknown_robot"
 	}
 	return "usage"
 }

@@ -37,8 +37,16 @@ func runMCP(ctx context.Context, g *globalFlags, rf *rootFlags, s streams) error
 			logger.Warn(w)
 		}
 		opts.Robots, opts.DefaultRobot, opts.Contacts = a.robots, a.defaultR, a.cfg.Contacts
-		mask.add(a.robots)
+		if a.sandbox == nil {
+			// The built-in sandbox's token is the word "sandbox" and no secret.
+			mask.add(a.robots)
+		}
 		opts.Client, opts.Sandbox, opts.Unavailable = a.client, a.sandbox != nil, a.cfg.Unavailable
+		if _, err := a.robot(""); err != nil && g.robot == "" && a.sandbox == nil && len(a.robots) > 0 {
+			// default_robot names no robot, or a broken one: say so rather than pick another.
+			opts.DefaultProblem = err
+			logger.Warn("no usable default robot", "err", err)
+		}
 		if g.robot != "" {
 			if _, err := a.robot(g.robot); err != nil {
 				logger.Error("--robot", "err", err)

@@ -111,6 +111,7 @@ touching a real group. Add robots with 'dingbot config init'.`,
 
 	root.AddCommand(
 		newSendCmd(g, s),
+		newOutboxCmd(g, s),
 		newSandboxCmd(s),
 		newConfigCmd(g, s),
 		newRobotsCmd(g, s),

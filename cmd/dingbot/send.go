@@ -8,13 +8,16 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/config"
+	"github.com/dingbot/dingbot/dingtalk/delivery"
 	"github.com/dingbot/dingbot/dingtalk/sandbox"
 	"github.com/dingbot/dingbot/dingtalk/sandbox/sandboxview"
 )
@@ -26,6 +29,9 @@ type sendFlags struct {
 	secret        string
 	secretEnv     string
 	sandbox       bool
+	queue         bool
+	split         bool
+	force         bool
 	atMobiles     []string
 	atUsers       []string
 	atNames       []string
@@ -101,11 +107,23 @@ lacks them, because DingTalk notifies only people whose @ appears in the text.
 			return usagef("say which message type to send: text, markdown, link, actioncard or feedcard")
 		},
 	}
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		// "send markdwn --title T": the flag is unknown because the type is mistyped.
+		if args := c.Flags().Args(); c == cmd && len(args) > 0 {
+			if sug := suggestCommand(cmd, args[0]); len(sug) > 0 {
+				return usagef("unknown message type %q (did you mean %q?): use text, markdown, link, actioncard or feedcard", args[0], sug[0])
+			}
+		}
+		return usageError{err}
+	})
 	p := cmd.PersistentFlags()
 	p.StringVar(&f.webhook, "webhook", "", "send to this webhook: the access token or the whole URL (any host allowed)")
 	p.StringVar(&f.secret, "secret", "", `signing secret (SEC…) for --webhook; "-" reads it from standard input (a value here is visible in ps and shell history: prefer --secret-env)`)
 	p.StringVar(&f.secretEnv, "secret-env", "", "read the signing secret from this environment variable (e.g. DINGBOT_SECRET)")
 	p.BoolVar(&f.sandbox, "sandbox", false, "send to dingbot's built-in sandbox: nothing leaves this machine")
+	p.BoolVar(&f.queue, "queue", false, "put the message in the outbox and return at once: it goes out as soon as the robot has a free slot (dingbot outbox ls)")
+	p.BoolVar(&f.split, "split", false, "cut a message over 20 000 bytes into parts on markdown block boundaries, sent in order, each marked (1/3)")
+	p.BoolVar(&f.force, "force", false, "send even when the robot's or the organisation's monthly quota is used up")
 	p.StringArrayVar(&f.atMobiles, "at", nil, "mention by mobile number, e.g. 13800000000 or +852-12345678 (repeatable)")
 	p.StringArrayVar(&f.atUsers, "at-user", nil, "mention by DingTalk userId (repeatable)")
 	p.StringArrayVar(&f.atNames, "at-name", nil, "mention a contact from the config by name (repeatable)")
@@ -211,7 +229,7 @@ func sendSub(g *globalFlags, s streams, f *sendFlags, use, short string, build f
 			if err != nil {
 				return reportSend(s, f, sendOutcome{err: err})
 			}
-			return sendMessage(cmd.Context(), g, f, s, msg)
+			return sendMessage(cmd.Context(), g, f, s, args, msg)
 		},
 	}
 	for _, fs := range flagSets {
@@ -318,12 +336,24 @@ type sendOutcome struct {
 	msgUUID string
 	// resent says a second request went out (the first one's outcome was unknown).
 	resent bool
+	// quota is the robot's month after the send.
+	quota *dingtalk.QuotaUsage
+	// queued are the outbox jobs a --queue send stored; parts the parts a --split send sent.
+	queued []delivery.Job
+	parts  []partOutcome
+}
+
+// partOutcome is one part of a split message sent directly.
+type partOutcome struct {
+	MsgUUID string `json:"msg_uuid"`
+	Bytes   int    `json:"bytes"`
+	Sent    bool   `json:"sent"`
 }
 
 // sendMessage resolves the robot and mentions, then sends msg (or, with --dry-run, shows it).
-func sendMessage(ctx context.Context, g *globalFlags, f *sendFlags, s streams, msg dingtalk.Message) error {
+func sendMessage(ctx context.Context, g *globalFlags, f *sendFlags, s streams, args []string, msg dingtalk.Message) error {
 	out := sendOutcome{msgtype: msg.Type, dryRun: f.dryRun}
-	a, robot, err := resolveRobot(ctx, g, f, s.in)
+	a, robot, err := resolveRobot(ctx, g, f, args, s.in)
 	if err != nil {
 		out.err = err
 		return reportSend(s, f, out)
@@ -352,11 +382,30 @@ func sendMessage(ctx context.Context, g *globalFlags, f *sendFlags, s streams, m
 	if msg.MsgUUID == "" {
 		// Every send carries a key, so that the hint after a timeout ("resend with --msg-uuid")
 		// can name one: DingTalk posts a message with the same key once.
-		if p, err := dingtalk.Prepare(robot, msg, opts); err == nil {
+		p, err := dingtalk.Prepare(robot, msg, opts)
+		switch {
+		case err == nil:
 			msg.MsgUUID = dingtalk.NewMsgUUID(p.Bytes)
+		case f.split:
+			// The parts derive theirs from it: "<key>-1", "<key>-2", …
+			msg.MsgUUID = dingtalk.NewMsgUUID(0)
 		}
 	}
 	out.msgUUID = msg.MsgUUID
+	a.client.IgnoreQuota = f.force
+
+	if f.queue && !f.dryRun {
+		return queueMessage(ctx, g, a, f, s, robot, msg, out)
+	}
+	parts, err := splitIfAsked(robot, msg, opts, f.split)
+	if err != nil {
+		out.err = err
+		out.prepared, _ = dingtalk.Prepare(robot, msg, opts)
+		return reportSend(s, f, out)
+	}
+	if len(parts) > 1 {
+		return sendParts(ctx, a, f, s, robot, parts, opts, out)
+	}
 
 	if f.dryRun {
 		ep, err := robot.Endpoint()
@@ -378,6 +427,7 @@ func sendMessage(ctx context.Context, g *globalFlags, f *sendFlags, s streams, m
 	if res != nil {
 		out.prepared = res.Prepared
 		out.resent = res.Resent
+		out.quota = res.Quota
 	} else {
 		// The send failed: prepare again (cheap, no I/O) to report the size and warnings.
 		out.prepared, _ = dingtalk.Prepare(robot, msg, opts)
@@ -395,7 +445,7 @@ func sendMessage(ctx context.Context, g *globalFlags, f *sendFlags, s streams, m
 }
 
 // resolveRobot picks the robot from --sandbox, --webhook, --robot or the config's default.
-func resolveRobot(ctx context.Context, g *globalFlags, f *sendFlags, stdin io.Reader) (*app, dingtalk.Robot, error) {
+func resolveRobot(ctx context.Context, g *globalFlags, f *sendFlags, args []string, stdin io.Reader) (*app, dingtalk.Robot, error) {
 	if f.sandbox && (f.webhook != "" || g.robot != "") {
 		return nil, dingtalk.Robot{}, usagef("--sandbox sends to the built-in sandbox: leave out --robot and --webhook")
 	}
@@ -404,7 +454,7 @@ func resolveRobot(ctx context.Context, g *globalFlags, f *sendFlags, stdin io.Re
 			return nil, dingtalk.Robot{}, usagef("--keyword: a keyword is empty, and an empty keyword matches nothing DingTalk checks: give the robot's keyword, or leave the flag out")
 		}
 	}
-	secret, err := secretFromFlags(f, stdin)
+	secret, err := secretFromFlags(f, args, stdin)
 	if err != nil {
 		return nil, dingtalk.Robot{}, err
 	}
@@ -442,7 +492,7 @@ func resolveRobot(ctx context.Context, g *globalFlags, f *sendFlags, stdin io.Re
 
 // secretFromFlags returns the signing secret given by --secret, --secret - (standard input) or
 // --secret-env, checked. Its errors never contain the secret.
-func secretFromFlags(f *sendFlags, stdin io.Reader) (string, error) {
+func secretFromFlags(f *sendFlags, args []string, stdin io.Reader) (string, error) {
 	var secret string
 	switch {
 	case f.secret != "" && f.secretEnv != "":
@@ -461,10 +511,10 @@ func secretFromFlags(f *sendFlags, stdin io.Reader) (string, error) {
 		}
 		return secret, nil
 	case f.secret == "-":
-		if f.file == "-" || f.text == "-" {
+		if f.file == "-" || f.text == "-" || f.file == "/dev/stdin" || slices.Contains(args, "-") {
 			return "", usagef("--secret - and the content both want standard input: give the secret with --secret-env NAME")
 		}
-		line, err := readSecretLine(stdin)
+		line, err := readSecretLine(stdin, os.Stderr)
 		if err != nil {
 			return "", err
 		}
@@ -478,10 +528,23 @@ func secretFromFlags(f *sendFlags, stdin io.Reader) (string, error) {
 	return secret, nil
 }
 
-// readSecretLine reads the first line of standard input: the secret, for --secret -.
-func readSecretLine(stdin io.Reader) (string, error) {
+// readSecretLine reads the first line of standard input: the secret, for --secret -. On a
+// terminal it asks, on standard error, and reads without echo.
+func readSecretLine(stdin io.Reader, prompt io.Writer) (string, error) {
 	if stdin == nil {
 		return "", usagef("--secret -: no standard input to read the secret from")
+	}
+	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(prompt, "robot secret (SEC…, not shown): ")
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(prompt)
+		if err != nil {
+			return "", usageError{fmt.Errorf("--secret -: read the terminal: %w", err)}
+		}
+		if line := strings.TrimSpace(string(b)); line != "" {
+			return line, nil
+		}
+		return "", usagef("--secret -: no secret was typed")
 	}
 	r := bufio.NewReader(io.LimitReader(stdin, 4096))
 	line, err := r.ReadString('\n')
@@ -502,6 +565,11 @@ func addMentions(msg *dingtalk.Message, f *sendFlags, a *app) error {
 	}
 	for _, u := range f.atUsers {
 		at.AtUserIDs = appendNew(at.AtUserIDs, strings.TrimPrefix(strings.TrimSpace(u), "@"))
+	}
+	for _, n := range f.atNames {
+		if perr := a.cfg.ContactProblem(n); perr != nil {
+			return usageError{configError{fmt.Errorf("--at-name %s: that contact is left out of the config: %w", config.SafeName(n), perr)}}
+		}
 	}
 	if len(f.atNames) > 0 {
 		if err := a.cfg.Contacts.MentionNames(at, f.atNames...); err != nil {
@@ -538,18 +606,22 @@ func waitReporter(w io.Writer) func(string, time.Duration) {
 
 // jsonResult is the one object `dingbot send --json` prints, whatever happened.
 type jsonResult struct {
-	OK         bool     `json:"ok"`
-	Errcode    *int     `json:"errcode"`
-	Errmsg     string   `json:"errmsg"`
-	Hint       string   `json:"hint"`
-	Robot      string   `json:"robot"`
-	Msgtype    string   `json:"msgtype"`
-	Bytes      int      `json:"bytes"`
-	Error      string   `json:"error,omitempty"`
-	RetryAfter int      `json:"retry_after_seconds,omitempty"`
-	Warnings   []string `json:"warnings,omitempty"`
-	MsgUUID    string   `json:"msg_uuid,omitempty"`
-	Resent     bool     `json:"resent,omitempty"`
+	OK         bool           `json:"ok"`
+	Errcode    *int           `json:"errcode"`
+	Errmsg     string         `json:"errmsg"`
+	Hint       string         `json:"hint"`
+	Robot      string         `json:"robot"`
+	Msgtype    string         `json:"msgtype"`
+	Bytes      int            `json:"bytes"`
+	Error      string         `json:"error,omitempty"`
+	RetryAfter int            `json:"retry_after_seconds,omitempty"`
+	Warnings   []string       `json:"warnings,omitempty"`
+	MsgUUID    string         `json:"msg_uuid,omitempty"`
+	Queued     bool           `json:"queued,omitempty"`
+	Deliveries []deliveryJSON `json:"deliveries,omitempty"`
+	Parts      []partOutcome  `json:"parts,omitempty"`
+	Quota      *quotaJSON     `json:"quota,omitempty"`
+	Resent     bool           `json:"resent,omitempty"`
 	// MaybeDelivered: the outcome is unknown; resend with msg_uuid to post at most once.
 	MaybeDelivered bool            `json:"maybe_delivered,omitempty"`
 	Sandbox        bool            `json:"sandbox,omitempty"`
@@ -573,10 +645,24 @@ func reportSend(s streams, f *sendFlags, o sendOutcome) error {
 }
 
 func writeJSONResult(w io.Writer, o sendOutcome) {
-	r := jsonResult{OK: o.err == nil, Robot: o.robot, Msgtype: string(o.msgtype), DryRun: o.dryRun, URL: o.url, Error: errorKind(o.err), Sandbox: o.sandbox, MsgUUID: o.msgUUID, Resent: o.resent}
+	r := jsonResult{OK: o.err == nil, Robot: o.robot, Msgtype: string(o.msgtype), DryRun: o.dryRun, URL: o.url, Error: errorKind(o.err), Sandbox: o.sandbox, MsgUUID: o.msgUUID, Resent: o.resent, Parts: o.parts}
+	for _, j := range o.queued {
+		r.Queued = true
+		r.Deliveries = append(r.Deliveries, deliveryJSON{ID: j.ID, MsgUUID: j.MsgUUID, Part: j.Part, Parts: j.Parts})
+	}
+	if u := o.quota; u != nil {
+		r.Quota = &quotaJSON{Month: u.Month, Used: u.Used, Limit: u.Limit, OrgUsed: u.OrgUsed, OrgLimit: u.OrgLimit}
+		if w := u.Warning(o.robot); w != "" {
+			r.Warnings = append(r.Warnings, w)
+		}
+	}
+	var invalid *dingtalk.ValidationError
 	if p := o.prepared; p != nil {
 		r.Bytes = p.Bytes
 		for _, w := range p.Warnings {
+			if errors.As(o.err, &invalid) {
+				break
+			}
 			r.Warnings = append(r.Warnings, w.String())
 		}
 		if o.dryRun && p.Body != nil {
@@ -591,8 +677,11 @@ func writeJSONResult(w io.Writer, o sendOutcome) {
 	case o.err == nil:
 		zero := 0
 		r.Errcode, r.Errmsg = &zero, "ok"
-		if o.dryRun {
+		switch {
+		case o.dryRun:
 			r.Errcode, r.Errmsg = nil, "dry run: valid, nothing sent"
+		case len(o.queued) > 0:
+			r.Errcode, r.Errmsg = nil, "queued: it goes out as soon as the robot has a free slot"
 		}
 	case errors.As(o.err, &api):
 		code := api.Code
@@ -604,8 +693,12 @@ func writeJSONResult(w io.Writer, o sendOutcome) {
 		if errors.As(o.err, &tr) {
 			r.MaybeDelivered = tr.MaybeDelivered
 		}
-		if errors.As(o.err, &rate) {
+		var paused *dingtalk.PausedError
+		switch {
+		case errors.As(o.err, &rate):
 			r.RetryAfter = int((rate.Wait + time.Second - 1) / time.Second)
+		case errors.As(o.err, &paused):
+			r.RetryAfter = int((paused.Wait() + time.Second - 1) / time.Second)
 		}
 	}
 	enc := json.NewEncoder(w)
@@ -642,6 +735,19 @@ func localHint(err error, msgUUID string) string {
 	if errors.As(err, &state) {
 		return state.Hint()
 	}
+	var (
+		quota  *dingtalk.QuotaError
+		paused *dingtalk.PausedError
+	)
+	if errors.As(err, &quota) {
+		return quota.Hint()
+	}
+	if errors.As(err, &paused) {
+		return "DingTalk throttles a robot for 10 minutes after more than 20 messages a minute; every dingbot process holds its sends until then. --queue delivers it when the pause ends"
+	}
+	if errors.As(err, new(unknownRobotError)) {
+		return "dingbot robots lists the configured robots"
+	}
 	if errors.As(err, new(noRobotError)) {
 		return "dingbot config init writes a commented config to fill in; dingbot send … --sandbox tries everything locally"
 	}
@@ -652,7 +758,23 @@ func localHint(err error, msgUUID string) string {
 }
 
 func writeHumanResult(s streams, o sendOutcome) {
-	if p := o.prepared; p != nil {
+	if o.quota != nil {
+		if w := o.quota.Warning(o.robot); w != "" {
+			fmt.Fprintln(s.err, "dingbot: warning:", w)
+		}
+	}
+	if o.err != nil && len(o.parts) > 0 {
+		for i, p := range o.parts {
+			state := "not sent"
+			if p.Sent {
+				state = "sent"
+			}
+			fmt.Fprintf(s.err, "dingbot: part %d/%d (msgUuid %s): %s\n", i+1, len(o.parts), p.MsgUUID, state)
+		}
+	}
+	var invalid *dingtalk.ValidationError
+	if p := o.prepared; p != nil && !errors.As(o.err, &invalid) {
+		// A refused message's warnings ("added @123 to the text") would contradict the refusal.
 		for _, w := range p.Warnings {
 			fmt.Fprintln(s.err, "dingbot: warning:", w)
 		}
@@ -662,6 +784,13 @@ func writeHumanResult(s streams, o sendOutcome) {
 	case o.err == nil && o.dryRun:
 		fmt.Fprintf(s.out, "POST %s\nContent-Type: %s\n\n%s\n", o.url, dingtalk.ContentType, o.prepared.Body)
 		fmt.Fprintf(s.err, "dingbot: dry run: %s message for robot %s is valid (%d of %d bytes); nothing was sent\n", o.msgtype, o.robot, o.prepared.Bytes, dingtalk.MaxBodyBytes)
+	case o.err == nil && len(o.queued) > 0:
+		writeQueued(s.out, o)
+	case o.err == nil && len(o.parts) > 0:
+		fmt.Fprintf(s.out, "sent %s message to robot %s in %d parts:\n", o.msgtype, o.robot, len(o.parts))
+		for i, p := range o.parts {
+			fmt.Fprintf(s.out, "  (%d/%d) %d bytes, msgUuid %s\n", i+1, len(o.parts), p.Bytes, p.MsgUUID)
+		}
 	case o.err == nil:
 		fmt.Fprintf(s.out, "sent %s message to robot %s (%d bytes, msgUuid %s)\n", o.msgtype, o.robot, o.prepared.Bytes, o.msgUUID)
 		if o.resent {
@@ -681,4 +810,100 @@ func writeHumanResult(s streams, o sendOutcome) {
 			fmt.Fprintln(s.err, "  hint:", localHint(o.err, o.msgUUID))
 		}
 	}
+}
+
+// deliveryJSON is one queued job in `send --queue --json`.
+type deliveryJSON struct {
+	ID      string `json:"id"`
+	MsgUUID string `json:"msg_uuid"`
+	Part    int    `json:"part,omitempty"`
+	Parts   int    `json:"parts,omitempty"`
+}
+
+// quotaJSON is the robot's month in --json.
+type quotaJSON struct {
+	Month    string `json:"month"`
+	Used     int    `json:"used"`
+	Limit    int    `json:"limit,omitempty"`
+	OrgUsed  int    `json:"org_used"`
+	OrgLimit int    `json:"org_limit,omitempty"`
+}
+
+// queueMessage stores msg in the outbox (split when asked) and starts a drainer.
+func queueMessage(ctx context.Context, g *globalFlags, a *app, f *sendFlags, s streams, robot dingtalk.Robot, msg dingtalk.Message, out sendOutcome) error {
+	switch {
+	case f.webhook != "":
+		out.err = usagef("--queue needs a robot from the config (the outbox keeps its name, never a webhook or secret): add it with dingbot config init, or send without --queue")
+	case a.sandbox != nil:
+		out.err = usagef("--queue cannot use the built-in sandbox, which ends with this command: run dingbot sandbox and configure a robot for it, or send without --queue")
+	}
+	if out.err != nil {
+		return reportSend(s, f, out)
+	}
+	ob, err := a.outbox(nil)
+	if err != nil {
+		out.err = err
+		return reportSend(s, f, out)
+	}
+	opts := dingtalk.PrepareOptions{AppendKeyword: f.appendKeyword}
+	jobs, err := ob.Submit(ctx, robot.Name, msg, delivery.SubmitOptions{AppendKeyword: f.appendKeyword, Force: f.force, Split: f.split})
+	out.prepared, _ = dingtalk.Prepare(robot, msg, opts)
+	if err != nil {
+		out.err = err
+		return reportSend(s, f, out)
+	}
+	out.queued = jobs
+	out.msgUUID = jobs[0].MsgUUID
+	startBackgroundDrainer(g, s)
+	return reportSend(s, f, out)
+}
+
+func writeQueued(w io.Writer, o sendOutcome) {
+	if len(o.queued) == 1 {
+		j := o.queued[0]
+		fmt.Fprintf(w, "queued %s message for robot %s: delivery %s (msgUuid %s); it goes out as soon as the robot has a free slot (dingbot outbox ls)\n", o.msgtype, o.robot, j.ID, j.MsgUUID)
+		return
+	}
+	fmt.Fprintf(w, "queued %s message for robot %s in %d parts, delivered in order (dingbot outbox ls):\n", o.msgtype, o.robot, len(o.queued))
+	for _, j := range o.queued {
+		fmt.Fprintf(w, "  (%d/%d) delivery %s (msgUuid %s)\n", j.Part, j.Parts, j.ID, j.MsgUUID)
+	}
+}
+
+// splitIfAsked returns msg's parts when split is asked and msg is over DingTalk's limit, else
+// msg alone.
+func splitIfAsked(robot dingtalk.Robot, msg dingtalk.Message, opts dingtalk.PrepareOptions, split bool) ([]dingtalk.Message, error) {
+	if !split {
+		return []dingtalk.Message{msg}, nil
+	}
+	if _, err := dingtalk.Prepare(robot, msg, opts); err == nil {
+		return []dingtalk.Message{msg}, nil
+	}
+	return dingtalk.Split(robot, msg, dingtalk.SplitOptions{Prepare: opts})
+}
+
+// sendParts sends the parts of a split message in order, stopping at the first failure.
+func sendParts(ctx context.Context, a *app, f *sendFlags, s streams, robot dingtalk.Robot, parts []dingtalk.Message, opts dingtalk.PrepareOptions, out sendOutcome) error {
+	if !f.noWait {
+		a.client.WaitForSlot = true
+		a.client.OnWait = waitReporter(s.err)
+	}
+	for _, part := range parts {
+		p, _ := dingtalk.Prepare(robot, part, opts)
+		po := partOutcome{MsgUUID: part.MsgUUID}
+		if p != nil {
+			po.Bytes = p.Bytes
+		}
+		out.parts = append(out.parts, po)
+	}
+	for i, part := range parts {
+		res, err := a.client.SendWith(ctx, robot, part, opts)
+		if err != nil {
+			out.err = fmt.Errorf("part %d of %d: %w", i+1, len(parts), err)
+			break
+		}
+		out.parts[i].Sent = true
+		out.prepared, out.quota = res.Prepared, res.Quota
+	}
+	return reportSend(s, f, out)
 }

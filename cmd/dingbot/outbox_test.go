@@ -1,0 +1,345 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/dingtalk/sandbox"
+)
+
+// The tests in this file reproduce issue 8 ("delivery you can depend on") through the binary.
+
+// robotsEnv is an env with n unsigned robots r0…r(n-1) on one sandbox, each its own token.
+func robotsEnv(t *testing.T, n int, o sandbox.Options) (*env, []string) {
+	t.Helper()
+	var tokens []string
+	for i := range n {
+		tokens = append(tokens, fmt.Sprintf("%064x", i+1))
+	}
+	for _, tok := range tokens {
+		o.Robots = append(o.Robots, sandbox.Robot{Token: tok})
+	}
+	sb := sandbox.New(o)
+	srv := httptest.NewServer(sb)
+	t.Cleanup(srv.Close)
+	e := &env{t: t, dir: t.TempDir(), sb: sb, srv: srv}
+	var cfg strings.Builder
+	cfg.WriteString("default_robot = \"r0\"\n")
+	for i, tok := range tokens {
+		fmt.Fprintf(&cfg, "[robots.r%d]\nwebhook = %q\nallow_custom_host = true\n", i, e.webhook(tok))
+	}
+	e.writeConfig(cfg.String())
+	return e, tokens
+}
+
+// outboxJobs reads `dingbot outbox ls --all --json`.
+func (e *env) outboxJobs() []outboxJSON {
+	e.t.Helper()
+	r := e.run("", "outbox", "ls", "--all", "--json")
+	if r.code != 0 {
+		e.t.Fatalf("outbox ls: exit %d: %s", r.code, r.stderr)
+	}
+	var jobs []outboxJSON
+	if err := json.Unmarshal([]byte(r.stdout), &jobs); err != nil {
+		e.t.Fatalf("outbox ls --json: %v\n%s", err, r.stdout)
+	}
+	return jobs
+}
+
+// postedOnce checks that the sandbox posted every msgUuid in want exactly once and nothing else.
+func postedOnce(t *testing.T, sb *sandbox.Server, want map[string]bool) {
+	t.Helper()
+	posted := map[string]int{}
+	for _, a := range sb.Accepted() {
+		if a.Duplicate {
+			continue
+		}
+		uuid, _ := a.Message["msgUuid"].(string)
+		posted[uuid]++
+	}
+	for uuid := range want {
+		if posted[uuid] != 1 {
+			t.Errorf("msgUuid %s posted %d times, want once", uuid, posted[uuid])
+		}
+	}
+	if len(posted) != len(want) {
+		t.Errorf("posted %d distinct messages, want %d", len(posted), len(want))
+	}
+	for _, a := range sb.Arrivals() {
+		if a.Errcode == 410100 {
+			t.Fatalf("DingTalk's throttle was earned: %s", a.Errmsg)
+		}
+	}
+}
+
+// TestQueueReturnsAtOnceAndIsDelivered: send --queue returns once the message is stored, even
+// when DingTalk is slow, and the drainer it starts delivers it.
+func TestQueueReturnsAtOnceAndIsDelivered(t *testing.T) {
+	e, _ := robotsEnv(t, 1, sandbox.Options{Delay: 1500 * time.Millisecond})
+	start := time.Now()
+	r := e.run("", "send", "text", "queued hello", "--queue", "--json")
+	took := time.Since(start)
+	var res jsonResult
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil || r.code != 0 {
+		t.Fatalf("exit %d: %v\n%s%s", r.code, err, r.stdout, r.stderr)
+	}
+	if !res.OK || !res.Queued || len(res.Deliveries) != 1 || res.Deliveries[0].MsgUUID == "" || res.Deliveries[0].MsgUUID != res.MsgUUID {
+		t.Fatalf("queued result %+v", res)
+	}
+	if took > time.Second {
+		t.Errorf("send --queue took %v: it must not wait for DingTalk", took)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for len(e.sb.Accepted()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	postedOnce(t, e.sb, map[string]bool{res.MsgUUID: true})
+	for time.Now().Before(deadline) {
+		if jobs := e.outboxJobs(); len(jobs) == 1 && jobs[0].State == "sent" {
+			r := e.run("", "outbox", "show", jobs[0].ID)
+			if r.code != 0 || !strings.Contains(r.stdout, "state:     sent") || !strings.Contains(r.stdout, res.MsgUUID) {
+				t.Fatalf("outbox show: %d %s %s", r.code, r.stdout, r.stderr)
+			}
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("the job never became sent: %+v", e.outboxJobs())
+}
+
+// TestSixtyProcessesQueueAndNothingIsThrottled: 60 processes queue at once; drainers in three
+// processes deliver everything, at most 20 a minute per robot, with no throttled reply.
+func TestSixtyProcessesQueueAndNothingIsThrottled(t *testing.T) {
+	e, _ := robotsEnv(t, 4, sandbox.Options{})
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		want = map[string]bool{}
+	)
+	for i := range 60 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := e.runEnv([]string{"DINGBOT_NO_BACKGROUND_DRAINER=1"}, "", "send", "text", fmt.Sprintf("message %d", i), "--robot", fmt.Sprintf("r%d", i%4), "--queue", "--json")
+			var res jsonResult
+			if err := json.Unmarshal([]byte(r.stdout), &res); err != nil || r.code != 0 || !res.Queued {
+				t.Errorf("queue %d: exit %d %v %s", i, r.code, err, r.stderr)
+				return
+			}
+			mu.Lock()
+			want[res.MsgUUID] = true
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if len(e.sb.Arrivals()) != 0 {
+		t.Fatal("something was sent before a drainer ran")
+	}
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if r := e.run("", "outbox", "drain", "--wait", "--max-wait", "50s"); r.code != 0 {
+				t.Errorf("drain: exit %d: %s", r.code, r.stderr)
+			}
+		}()
+	}
+	wg.Wait()
+	postedOnce(t, e.sb, want)
+	for _, j := range e.outboxJobs() {
+		if j.State != "sent" {
+			t.Errorf("job %s is %s: %s", j.ID, j.State, j.Reason)
+		}
+	}
+}
+
+// TestDrainerKilledAtRandomLosesNothing: a drainer killed with SIGKILL at random instants, 50
+// times, leaves every message delivered and each msgUuid posted once.
+func TestDrainerKilledAtRandomLosesNothing(t *testing.T) {
+	// Twelve robots with two messages each: a drainer killed mid-request has used a rate-limit
+	// slot of every robot it was sending to, so fewer messages a robot keep the test inside
+	// DingTalk's first minute.
+	e, _ := robotsEnv(t, 12, sandbox.Options{Delay: 15 * time.Millisecond})
+	want := map[string]bool{}
+	for i := range 24 {
+		r := e.runEnv([]string{"DINGBOT_NO_BACKGROUND_DRAINER=1"}, "", "send", "text", fmt.Sprintf("kill test %d", i), "--robot", fmt.Sprintf("r%d", i%12), "--queue", "--json")
+		var res jsonResult
+		if err := json.Unmarshal([]byte(r.stdout), &res); err != nil || r.code != 0 {
+			t.Fatalf("queue: %d %v %s", r.code, err, r.stderr)
+		}
+		want[res.MsgUUID] = true
+	}
+	for range 50 {
+		cmd := exec.Command(binPath, "outbox", "drain", "--wait", "--quiet")
+		cmd.Env, cmd.Dir = e.environ(), e.dir
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(rand.IntN(60)) * time.Millisecond)
+		cmd.Process.Kill()
+		cmd.Wait()
+	}
+	if r := e.run("", "outbox", "drain", "--wait", "--max-wait", "80s"); r.code != 0 {
+		t.Fatalf("final drain: %d %s", r.code, r.stderr)
+	}
+	postedOnce(t, e.sb, want)
+	for _, j := range e.outboxJobs() {
+		if j.State != "sent" {
+			t.Errorf("job %s is %s after the kills: %s", j.ID, j.State, j.Reason)
+		}
+	}
+	t.Logf("sandbox: %+v", e.sb.Stats())
+}
+
+// TestSplitSendsPartsInOrder: --split cuts a long markdown message into parts that each fit,
+// arrive in order and join back into the original.
+func TestSplitSendsPartsInOrder(t *testing.T) {
+	e, _ := robotsEnv(t, 1, sandbox.Options{})
+	var b strings.Builder
+	b.WriteString("# Nightly report\n\n")
+	for i := range 500 {
+		fmt.Fprintf(&b, "- item %d: 构建成功 ✅ in %d s, see https://example.com/builds/%d\n", i, i%60, i)
+		if i%100 == 99 {
+			b.WriteString("\n```go\nfunc main() {\n\tfmt.Println(\"hello\")\n}\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n")
+		}
+	}
+	text := b.String()
+	file := filepath.Join(e.dir, "report.md")
+	os.WriteFile(file, []byte(text), 0o600)
+	if len(text) < 25000 {
+		t.Fatalf("test text is only %d bytes", len(text))
+	}
+	if r := e.run("", "send", "markdown", "--file", file); r.code != 2 || !strings.Contains(r.stderr, "over DingTalk's limit") {
+		t.Fatalf("without --split: exit %d %s", r.code, r.stderr)
+	}
+	r := e.run("", "send", "markdown", "--file", file, "--split", "--json")
+	var res jsonResult
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil || r.code != 0 {
+		t.Fatalf("--split: exit %d %v %s %s", r.code, err, r.stdout, r.stderr)
+	}
+	acc := e.sb.Accepted()
+	if len(acc) < 2 || len(acc) != len(res.Parts) {
+		t.Fatalf("sandbox got %d parts, result lists %d", len(acc), len(res.Parts))
+	}
+	var parts []dingtalk.Message
+	for i, a := range acc {
+		if len(a.Body) > dingtalk.MaxBodyBytes {
+			t.Errorf("part %d is %d bytes", i+1, len(a.Body))
+		}
+		md := a.Message["markdown"].(map[string]any)
+		if title := md["title"].(string); !strings.Contains(title, fmt.Sprintf("(%d/%d)", i+1, len(acc))) {
+			t.Errorf("part %d title %q lacks its marker", i+1, title)
+		}
+		if uuid := a.Message["msgUuid"]; uuid != res.Parts[i].MsgUUID {
+			t.Errorf("part %d msgUuid %v, result says %s", i+1, uuid, res.Parts[i].MsgUUID)
+		}
+		parts = append(parts, dingtalk.NewMarkdown(md["title"].(string), md["text"].(string)))
+	}
+	if got := dingtalk.JoinParts(parts); got != text {
+		t.Errorf("the parts do not join back into the original (%d vs %d bytes)", len(got), len(text))
+	}
+
+	// Queued, the parts go out in order too, each with its own msgUuid.
+	e.sb.Reset()
+	r = e.runEnv([]string{"DINGBOT_NO_BACKGROUND_DRAINER=1"}, "", "send", "markdown", "--file", file, "--split", "--queue", "--json")
+	res = jsonResult{}
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil || r.code != 0 || len(res.Deliveries) != len(acc) {
+		t.Fatalf("--split --queue: exit %d %v %s %s", r.code, err, r.stdout, r.stderr)
+	}
+	if r := e.run("", "outbox", "drain", "--wait", "--max-wait", "30s"); r.code != 0 {
+		t.Fatalf("drain: %d %s", r.code, r.stderr)
+	}
+	queued := e.sb.Accepted()
+	if len(queued) != len(res.Deliveries) {
+		t.Fatalf("sandbox got %d queued parts, want %d", len(queued), len(res.Deliveries))
+	}
+	for i, a := range queued {
+		if a.Message["msgUuid"] != res.Deliveries[i].MsgUUID {
+			t.Errorf("queued part %d arrived out of order: %v, want %s", i+1, a.Message["msgUuid"], res.Deliveries[i].MsgUUID)
+		}
+	}
+}
+
+// TestQuotaAndPauses: monthly_quota warns at 80 % and refuses at 100 % unless --force; a 90030
+// from DingTalk stops the robot for every process; a 410100 pauses it.
+func TestQuotaAndPauses(t *testing.T) {
+	sb := sandbox.New(sandbox.Options{Robots: []sandbox.Robot{{Token: testToken}, {Token: "capped0000000001", MonthlyLimit: 1}}})
+	srv := httptest.NewServer(sb)
+	defer srv.Close()
+	// A second DingTalk that takes one message a minute from its robot, then throttles it.
+	slow := sandbox.New(sandbox.Options{Robots: []sandbox.Robot{{Token: "fast000000000001"}}, Limit: 1})
+	slowSrv := httptest.NewServer(slow)
+	defer slowSrv.Close()
+	e := &env{t: t, dir: t.TempDir(), sb: sb, srv: srv}
+	e.writeConfig(fmt.Sprintf(`default_robot = "ops"
+[robots.ops]
+webhook = %q
+allow_custom_host = true
+monthly_quota = 5
+[robots.capped]
+webhook = %q
+allow_custom_host = true
+[robots.fast]
+webhook = %q
+allow_custom_host = true
+`, e.webhook(testToken), e.webhook("capped0000000001"), slowSrv.URL+"/robot/send?access_token=fast000000000001"))
+
+	for i := 1; i <= 5; i++ {
+		r := e.run("", "send", "text", fmt.Sprint("q", i))
+		if r.code != 0 {
+			t.Fatalf("send %d: %d %s", i, r.code, r.stderr)
+		}
+		warned := strings.Contains(r.stderr, "sends this month")
+		if warned != (i >= 4) {
+			t.Errorf("send %d of 5: 80%% warning shown = %v\n%s", i, warned, r.stderr)
+		}
+	}
+	before := sb.Stats().Arrivals
+	r := e.run("", "send", "text", "q6", "--json")
+	var res jsonResult
+	json.Unmarshal([]byte(r.stdout), &res)
+	if r.code != 4 || res.Error != "quota_exhausted" || !strings.Contains(res.Errmsg, "5 of 5") || !strings.Contains(res.Hint, "--force") || sb.Stats().Arrivals != before {
+		t.Fatalf("over the quota: exit %d %+v", r.code, res)
+	}
+	if r := e.run("", "send", "text", "q6", "--force"); r.code != 0 {
+		t.Fatalf("--force: %d %s", r.code, r.stderr)
+	}
+	if r := e.run("", "robots"); !strings.Contains(r.stdout, "6/5") {
+		t.Errorf("robots does not show the month:\n%s", r.stdout)
+	}
+
+	if r := e.run("", "send", "text", "c1", "--robot", "capped"); r.code != 0 {
+		t.Fatalf("capped 1: %d %s", r.code, r.stderr)
+	}
+	if r := e.run("", "send", "text", "c2", "--robot", "capped"); r.code != 1 || !strings.Contains(r.stderr, "90030") {
+		t.Fatalf("capped 2: %d %s", r.code, r.stderr)
+	}
+	before = sb.Stats().Arrivals
+	r = e.run("", "send", "text", "c3", "--robot", "capped", "--json")
+	if r.code != 4 || !strings.Contains(r.stdout, `"error":"quota_exhausted"`) || !strings.Contains(r.stdout, "90030") || sb.Stats().Arrivals != before {
+		t.Fatalf("after 90030 the robot waits for the month: %d %s", r.code, r.stdout)
+	}
+
+	if r := e.run("", "send", "text", "one", "--robot", "fast"); r.code != 0 {
+		t.Fatalf("fast 1: %d %s", r.code, r.stderr)
+	}
+	if r := e.run("", "send", "text", "two", "--robot", "fast"); r.code != 1 || !strings.Contains(r.stderr, "410100") {
+		t.Fatalf("fast 2, throttled by DingTalk: %d %s", r.code, r.stderr)
+	}
+	before = slow.Stats().Arrivals
+	r = e.run("", "send", "text", "three", "--robot", "fast", "--json")
+	json.Unmarshal([]byte(r.stdout), &res)
+	if r.code != 4 || res.Error != "rate_limited" || res.RetryAfter < 590 || slow.Stats().Arrivals != before {
+		t.Fatalf("a throttled robot is paused for every process: exit %d %+v", r.code, res)
+	}
+}

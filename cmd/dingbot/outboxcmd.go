@@ -1,0 +1,371 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/dingtalk/config"
+	"github.com/dingbot/dingbot/dingtalk/delivery"
+)
+
+// outboxFlags are the flags every `dingbot outbox` command shares.
+type outboxFlags struct {
+	jsonOut bool
+}
+
+func newOutboxCmd(g *globalFlags, s streams) *cobra.Command {
+	of := &outboxFlags{}
+	cmd := &cobra.Command{
+		Use:   "outbox",
+		Short: "See and steer the messages waiting for delivery (send --queue)",
+		Long: `The outbox holds messages accepted with 'dingbot send --queue' (and by the MCP server and the
+composer) until DingTalk can take them: a free rate-limit slot (20 a minute per robot), the end of
+a pause (DingTalk throttles a robot that sent too fast for 10 minutes), a new month when a quota
+is used up. Each keeps the msgUuid it was given when queued, so a resend after a crash or a
+timeout is posted once.
+
+A long-running dingbot (the MCP server, the composer, 'outbox drain --wait') delivers while it
+runs; 'send --queue' starts a drainer in the background when it queues. One drainer works on a
+robot at a time, across processes (and hosts, with Redis).
+
+States: queued (waiting its turn, Due says when), sending, sent, failed (DingTalk refused it;
+the reason and hint say why), unknown (it may have been posted and its retries are spent: it is
+never resent blindly; 'outbox retry ID' resends it with its msgUuid).`,
+		Args: subcommandArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return listOutbox(cmd.Context(), g, of, s, "", false)
+		},
+	}
+	cmd.PersistentFlags().BoolVar(&of.jsonOut, "json", false, "print JSON instead of a table")
+
+	var (
+		robot string
+		all   bool
+	)
+	ls := &cobra.Command{
+		Use:   "ls",
+		Short: "List queued, sending, failed and recently delivered messages",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return listOutbox(cmd.Context(), g, of, s, robot, all)
+		},
+	}
+	ls.Flags().StringVar(&robot, "robot", "", "only this robot's messages")
+	ls.Flags().BoolVar(&all, "all", false, "every kept message, not only the last day's finished ones")
+
+	show := &cobra.Command{
+		Use:   "show ID",
+		Short: "Show one message: its state, reason, msgUuid and body",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return outboxJob(cmd.Context(), g, of, s, args[0], func(ctx context.Context, ob *delivery.Outbox, id string) (delivery.Job, error) {
+				return ob.Store().Get(ctx, id)
+			})
+		},
+	}
+	retry := &cobra.Command{
+		Use:   "retry ID",
+		Short: "Queue a failed or unknown message again, with its msgUuid",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return outboxJob(cmd.Context(), g, of, s, args[0], func(ctx context.Context, ob *delivery.Outbox, id string) (delivery.Job, error) {
+				j, err := ob.Retry(ctx, id)
+				if err == nil {
+					startBackgroundDrainer(g, s)
+				}
+				return j, err
+			})
+		},
+	}
+	drop := &cobra.Command{
+		Use:   "drop ID",
+		Short: "Remove a message that has not been sent",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return outboxJob(cmd.Context(), g, of, s, args[0], func(ctx context.Context, ob *delivery.Outbox, id string) (delivery.Job, error) {
+				j, err := ob.Store().Get(ctx, id)
+				if err != nil {
+					return j, err
+				}
+				if j.State == delivery.Sent {
+					return j, usagef("%s was delivered already: there is nothing to drop", id)
+				}
+				return ob.Drop(ctx, id)
+			})
+		},
+	}
+	var (
+		wait    bool
+		maxWait time.Duration
+		quiet   bool
+	)
+	drain := &cobra.Command{
+		Use:   "drain",
+		Short: "Deliver what is queued now (--wait: until the outbox is empty)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return drainOutbox(cmd.Context(), g, of, s, wait, maxWait, quiet)
+		},
+	}
+	drain.Flags().BoolVar(&wait, "wait", false, "keep delivering, at DingTalk's pace, until nothing is queued")
+	drain.Flags().DurationVar(&maxWait, "max-wait", 0, "with --wait: give up after this long (0: no limit); what is left stays queued")
+	drain.Flags().BoolVar(&quiet, "quiet", false, "print nothing but errors")
+	cmd.AddCommand(ls, show, retry, drop, drain)
+	return cmd
+}
+
+// openOutbox loads the app and its outbox for an outbox command.
+func openOutbox(ctx context.Context, g *globalFlags, logf func(string, ...any)) (*app, *delivery.Outbox, error) {
+	a, err := loadAppWith(ctx, *g, sandboxNever)
+	if err != nil {
+		return nil, nil, err
+	}
+	ob, err := a.outbox(logf)
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, ob, nil
+}
+
+// outboxJSON is one job as `outbox --json` prints it: no message body but its type and title.
+type outboxJSON struct {
+	ID             string    `json:"id"`
+	Robot          string    `json:"robot"`
+	State          string    `json:"state"`
+	MsgUUID        string    `json:"msg_uuid"`
+	Msgtype        string    `json:"msgtype"`
+	Title          string    `json:"title,omitempty"`
+	Part           int       `json:"part,omitempty"`
+	Parts          int       `json:"parts,omitempty"`
+	Group          string    `json:"group,omitempty"`
+	Attempts       int       `json:"attempts"`
+	MaybeDelivered bool      `json:"maybe_delivered,omitempty"`
+	Created        time.Time `json:"created"`
+	Updated        time.Time `json:"updated"`
+	Due            time.Time `json:"due,omitzero"`
+	Errcode        *int      `json:"errcode,omitempty"`
+	Reason         string    `json:"reason,omitempty"`
+	Hint           string    `json:"hint,omitempty"`
+	Message        any       `json:"message,omitempty"`
+}
+
+func jobJSON(j delivery.Job, withBody bool) outboxJSON {
+	o := outboxJSON{
+		ID: j.ID, Robot: j.Robot, State: string(j.State), MsgUUID: j.MsgUUID, Msgtype: string(j.Msg.Type),
+		Title: jobTitle(j), Part: j.Part, Parts: j.Parts, Group: j.Group, Attempts: j.Attempts,
+		MaybeDelivered: j.MaybeDelivered, Created: j.Created, Updated: j.Updated, Errcode: j.Errcode,
+		Reason: j.Error, Hint: j.Hint,
+	}
+	if j.State == delivery.Queued {
+		o.Due = j.Due
+	}
+	if withBody {
+		o.Message = j.Msg
+	}
+	return o
+}
+
+// jobTitle is what the chat list would show for j: its title, or the start of its text.
+func jobTitle(j delivery.Job) string {
+	m := j.Msg
+	var t string
+	switch {
+	case m.Markdown != nil:
+		t = m.Markdown.Title
+	case m.Link != nil:
+		t = m.Link.Title
+	case m.ActionCard != nil:
+		t = m.ActionCard.Title
+	case m.Text != nil:
+		t = m.Text.Content
+	case m.FeedCard != nil && len(m.FeedCard.Links) > 0:
+		t = m.FeedCard.Links[0].Title
+	}
+	t = strings.Join(strings.Fields(t), " ")
+	return config.SafeName(truncate(t, 40))
+}
+
+func listOutbox(ctx context.Context, g *globalFlags, of *outboxFlags, s streams, robot string, all bool) error {
+	_, ob, err := openOutbox(ctx, g, nil)
+	if err != nil {
+		return err
+	}
+	jobs, err := ob.Store().List(ctx, delivery.Filter{Robot: robot})
+	if err != nil {
+		return err
+	}
+	cutoff := time.Now().Add(-24 * time.Hour)
+	var shown []delivery.Job
+	for _, j := range jobs {
+		if all || !j.State.Finished() || j.Updated.After(cutoff) {
+			shown = append(shown, j)
+		}
+	}
+	if of.jsonOut {
+		out := make([]outboxJSON, len(shown))
+		for i, j := range shown {
+			out[i] = jobJSON(j, false)
+		}
+		return writeJSON(s.out, out)
+	}
+	if len(shown) == 0 {
+		fmt.Fprintln(s.err, "the outbox is empty (dingbot send --queue adds to it)")
+		return nil
+	}
+	tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tROBOT\tSTATE\tWHEN\tTITLE\tMSGUUID\tREASON")
+	now := time.Now()
+	for _, j := range shown {
+		title := jobTitle(j)
+		if j.Parts > 1 {
+			title = fmt.Sprintf("(%d/%d) %s", j.Part, j.Parts, title)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", j.ID, config.SafeName(j.Robot), j.State, jobWhen(j, now), title, j.MsgUUID, truncate(j.Error, 60))
+	}
+	return tw.Flush()
+}
+
+// jobWhen says when a queued job is due, or when a finished one ended.
+func jobWhen(j delivery.Job, now time.Time) string {
+	if j.State == delivery.Queued {
+		if !j.Due.After(now) {
+			return "now"
+		}
+		return "in " + j.Due.Sub(now).Round(time.Second).String()
+	}
+	return j.Updated.Local().Format("Jan 2 15:04:05")
+}
+
+func outboxJob(ctx context.Context, g *globalFlags, of *outboxFlags, s streams, id string, act func(context.Context, *delivery.Outbox, string) (delivery.Job, error)) error {
+	_, ob, err := openOutbox(ctx, g, nil)
+	if err != nil {
+		return err
+	}
+	j, err := act(ctx, ob, id)
+	if errors.Is(err, delivery.ErrNotFound) {
+		return usagef("no message %q in the outbox (dingbot outbox ls --all lists them)", config.SafeName(id))
+	}
+	if err != nil {
+		return err
+	}
+	if of.jsonOut {
+		return writeJSON(s.out, jobJSON(j, true))
+	}
+	writeJob(s.out, j)
+	return nil
+}
+
+func writeJob(w io.Writer, j delivery.Job) {
+	fmt.Fprintf(w, "id:        %s\nrobot:     %s\nstate:     %s\nmsgUuid:   %s\ntype:      %s\n", j.ID, config.SafeName(j.Robot), j.State, j.MsgUUID, j.Msg.Type)
+	if j.Parts > 1 {
+		fmt.Fprintf(w, "part:      %d of %d (group %s)\n", j.Part, j.Parts, j.Group)
+	}
+	fmt.Fprintf(w, "attempts:  %d\nqueued:    %s\nupdated:   %s\n", j.Attempts, j.Created.Local().Format(time.RFC3339), j.Updated.Local().Format(time.RFC3339))
+	if j.State == delivery.Queued {
+		fmt.Fprintf(w, "due:       %s\n", j.Due.Local().Format(time.RFC3339))
+	}
+	if j.Errcode != nil {
+		fmt.Fprintf(w, "errcode:   %d\n", *j.Errcode)
+	}
+	if j.Error != "" {
+		fmt.Fprintf(w, "reason:    %s\n", j.Error)
+	}
+	if j.Hint != "" {
+		fmt.Fprintf(w, "hint:      %s\n", j.Hint)
+	}
+	if j.MaybeDelivered && j.State != delivery.Sent {
+		fmt.Fprintln(w, "note:      a request went out and got no answer: it may have been posted")
+	}
+	body, _ := j.Msg.Encode()
+	fmt.Fprintf(w, "\n%s\n", body)
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// drainOutbox delivers what can go now, or with wait until nothing is queued.
+func drainOutbox(ctx context.Context, g *globalFlags, of *outboxFlags, s streams, wait bool, maxWait time.Duration, quiet bool) error {
+	logf := func(format string, args ...any) {
+		if !quiet && !of.jsonOut {
+			fmt.Fprintf(s.err, "dingbot: "+format+"\n", args...)
+		}
+	}
+	_, ob, err := openOutbox(ctx, g, logf)
+	if err != nil {
+		return err
+	}
+	if maxWait > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, maxWait)
+		defer cancel()
+	}
+	for {
+		next, err := ob.DrainOnce(ctx)
+		if err != nil && ctx.Err() == nil {
+			logf("%v", err)
+		}
+		left, lerr := ob.Store().List(context.WithoutCancel(ctx), delivery.Filter{States: []delivery.State{delivery.Queued, delivery.Sending}})
+		if lerr != nil {
+			return lerr
+		}
+		if len(left) == 0 || !wait || ctx.Err() != nil {
+			return reportDrain(s, of, left, quiet)
+		}
+		pause := time.Second
+		if !next.IsZero() {
+			pause = min(max(time.Until(next), 20*time.Millisecond), pause)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(pause):
+		}
+	}
+}
+
+func reportDrain(s streams, of *outboxFlags, left []delivery.Job, quiet bool) error {
+	if of.jsonOut {
+		out := make([]outboxJSON, len(left))
+		for i, j := range left {
+			out[i] = jobJSON(j, false)
+		}
+		return writeJSON(s.out, map[string]any{"queued": len(left), "jobs": out})
+	}
+	if quiet {
+		return nil
+	}
+	if len(left) == 0 {
+		fmt.Fprintln(s.out, "the outbox is empty: everything queued was delivered or ended (dingbot outbox ls shows how)")
+		return nil
+	}
+	next := left[0].Due
+	for _, j := range left {
+		if j.Due.Before(next) {
+			next = j.Due
+		}
+	}
+	fmt.Fprintf(s.out, "%d message(s) still queued; the next is due %s (dingbot outbox ls shows why)\n", len(left), jobWhen(delivery.Job{State: delivery.Queued, Due: next}, time.Now()))
+	return nil
+}
+
+// quotaLine says a robot's month for `dingbot robots`.
+func quotaLine(u *dingtalk.QuotaUsage) string {
+	switch {
+	case u == nil:
+		return "?"
+	case u.Limit > 0:
+		return fmt.Sprintf("%d/%d", u.Used, u.Limit)
+	}
+	return fmt.Sprint(u.Used)
+}

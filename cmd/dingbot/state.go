@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/dingtalk/config"
+	"github.com/dingbot/dingbot/dingtalk/delivery"
+	"github.com/dingbot/dingbot/dingtalk/delivery/redisstore"
+	"github.com/dingbot/dingbot/dingtalk/delivery/spool"
+	"github.com/dingbot/dingbot/dingtalk/ratelimit"
+)
+
+// sharedState is where dingbot keeps what every process using a robot must agree on: the
+// rate-limit windows, the monthly counts and pauses, and the outbox. Local files under the state
+// directory by default; Redis when robots are shared across hosts.
+type sharedState struct {
+	limiter dingtalk.Limiter
+	meter   dingtalk.Meter
+	store   delivery.Store
+	// where says where the state is, for people: no password.
+	where string
+	close func()
+}
+
+// redisTimeout bounds connecting to Redis at start.
+const redisTimeout = 3 * time.Second
+
+// openState opens the shared state the config asks for. A state that cannot be opened is not
+// bypassed: every send then fails with its StateError.
+func openState(ctx context.Context, cfg *config.Config, stateDir string) (*sharedState, error) {
+	if cfg.Redis != "" {
+		ctx, cancel := context.WithTimeout(ctx, redisTimeout)
+		defer cancel()
+		rs, err := redisstore.Open(ctx, cfg.Redis, redisstore.DefaultPrefix)
+		if err != nil {
+			return nil, err
+		}
+		return &sharedState{
+			limiter: rs.Limiter(), meter: rs, store: rs,
+			where: "Redis at " + config.RedactURL(cfg.Redis),
+			close: func() { _ = rs.Close() },
+		}, nil
+	}
+	sp, err := spool.Open(filepath.Join(stateDir, "outbox"))
+	if err != nil {
+		return nil, err
+	}
+	return &sharedState{
+		limiter: ratelimit.New(filepath.Join(stateDir, "ratelimit")), meter: sp, store: sp,
+		where: "files under " + stateDir,
+		close: func() { _ = sp.Close() },
+	}, nil
+}
+
+// brokenState stands in for a state that could not be opened: every use fails with its error,
+// so nothing is sent without the rate limit and the quota, and everything else still works.
+type brokenState struct{ err error }
+
+func (b brokenState) Reserve(string) (time.Duration, error) { return 0, b.err }
+func (b brokenState) Wait(context.Context, string, func(time.Duration)) error {
+	return b.err
+}
+func (b brokenState) Release(string) error          { return b.err }
+func (b brokenState) Remaining(string) (int, error) { return 0, b.err }
+func (b brokenState) Paused(context.Context, string, time.Time) (dingtalk.Pause, error) {
+	return dingtalk.Pause{}, b.err
+}
+func (b brokenState) Pause(context.Context, string, dingtalk.Pause) error { return b.err }
+func (b brokenState) Count(context.Context, string, string) (int, int, error) {
+	return 0, 0, b.err
+}
+func (b brokenState) Used(context.Context, string, string) (int, int, error) {
+	return 0, 0, b.err
+}
+
+// outbox returns the app's outbox over its shared state, delivering with a client that does
+// not wait for rate-limit slots (the outbox waits itself).
+func (a *app) outbox(logf func(string, ...any)) (*delivery.Outbox, error) {
+	if a.stateErr != nil {
+		return nil, a.stateErr
+	}
+	send := *a.client
+	send.WaitForSlot, send.OnWait = false, nil
+	force := send
+	force.IgnoreQuota = true
+	return delivery.New(a.state.store, delivery.Options{
+		Sender:      &send,
+		ForceSender: &force,
+		Robot:       a.robot,
+		Logf:        logf,
+	}), nil
+}
+
+// describeState is a line for people saying where the shared state lives.
+func (a *app) describeState() string {
+	if a.stateErr != nil {
+		return fmt.Sprintf("unusable: %v", a.stateErr)
+	}
+	return a.state.where
+}
