@@ -10,6 +10,7 @@ import (
 
 	"github.com/muesli/termenv"
 
+	"github.com/dingbot/dingbot/dingtalk/config"
 	"github.com/dingbot/dingbot/dingtalk/delivery"
 	"github.com/dingbot/dingbot/tui"
 )
@@ -37,13 +38,18 @@ func runComposer(ctx context.Context, g *globalFlags, file string, s streams) er
 		}
 		a.defaultR = r.Name
 	}
+	notice := a.notice
 	if err, unavailable := a.cfg.Unavailable[a.defaultR]; unavailable || a.defaultR == "" {
-		// Start on a robot that works; the warning above says why the default does not.
+		// Start on a robot that works, and say so on screen (the warnings above are hidden by
+		// the full-screen composer): a message must never go to another group unannounced.
 		if len(a.robots) == 0 {
 			if err == nil {
 				_, err = a.robot("")
 			}
 			return err
+		}
+		if _, derr := a.robot(""); derr != nil && len(a.robots)+len(a.cfg.Unavailable) > 1 {
+			notice = fmt.Sprintf("the default robot cannot send (%v): starting on robot %s instead; ctrl+r chooses another", derr, config.SafeName(a.robots[0].Name))
 		}
 		a.defaultR = a.robots[0].Name
 	}
@@ -56,7 +62,7 @@ func runComposer(ctx context.Context, g *globalFlags, file string, s streams) er
 		Client:       a.client,
 		StateDir:     a.stateDir,
 		File:         file,
-		Notice:       a.notice,
+		Notice:       notice,
 		Dark:         darkBackground(),
 		GlamourStyle: os.Getenv("GLAMOUR_STYLE"),
 		NoColor:      noColor,

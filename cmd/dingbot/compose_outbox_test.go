@@ -3,6 +3,7 @@
 package main
 
 import (
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -69,4 +70,27 @@ func TestComposerSaysWhatIsStillQueued(t *testing.T) {
 	if len(jobs) != 1 || jobs[0].State != "queued" {
 		t.Fatalf("outbox %+v", jobs)
 	}
+}
+
+// A broken default robot is not silently replaced: the composer says on screen that it starts
+// on another robot, and why.
+func TestComposerSaysTheDefaultRobotIsBroken(t *testing.T) {
+	e, _ := robotsEnv(t, 2, sandbox.Options{})
+	e.writeConfig(strings.Replace(fileText(t, e.config), `default_robot = "r0"`, "default_robot = \"ops\"\n[robots.ops]\nwebhook = \"0123456789abcdef0123\"\nsecret_env = \"DINGBOT_TEST_UNSET\"", 1))
+	p := e.startComposer()
+	p.waitScreen("the default robot cannot send")
+	if !strings.Contains(p.screen(), "DINGBOT_TEST_UNSET") || !strings.Contains(p.screen(), "starting on robot r0") {
+		t.Fatalf("screen:\n%s", p.screen())
+	}
+	p.keys("\x11")
+	p.waitExit()
+}
+
+func fileText(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
