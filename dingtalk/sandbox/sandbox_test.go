@@ -750,3 +750,37 @@ func TestMonthlyLimitAnswers90030(t *testing.T) {
 		t.Fatalf("errcodes %v, want three accepted then 90030", codes)
 	}
 }
+
+// TestMaskHidesPiecesOfSecrets: a slice of the served secret, or of a token, pasted into a
+// message is hidden too, in any case; so are bidirectional overrides.
+func TestMaskHidesPiecesOfSecrets(t *testing.T) {
+	const secret = "SEC0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	const token = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+	s := sandbox.New(sandbox.Options{Robots: []sandbox.Robot{{Token: token, Secret: secret}}})
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	text := "c " + secret[10:40] + " d " + strings.ToLower(secret[:30]) + " e " + token[5:37] + " f \u202eevil"
+	ts := strconv.FormatInt(time.Now().UnixMilli(), 10)
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(ts + "\n" + secret))
+	sign := url.QueryEscape(base64.StdEncoding.EncodeToString(mac.Sum(nil)))
+	body := `{"msgtype":"text","text":{"content":` + strconv.Quote(text) + `}}`
+	resp, err := http.Post(srv.URL+"/robot/send?access_token="+token+"&timestamp="+ts+"&sign="+sign, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	acc := s.Accepted()
+	if len(acc) != 1 {
+		t.Fatalf("accepted %d", len(acc))
+	}
+	out := acc[0].Mask(text)
+	for _, piece := range []string{secret[10:40], strings.ToLower(secret[:30]), token[5:37]} {
+		if strings.Contains(strings.ToLower(out), strings.ToLower(piece[:12])) {
+			t.Errorf("Mask left a piece of a secret: %q", out)
+		}
+	}
+	if !strings.Contains(out, "c REDACTED d REDACTED e REDACTED f") {
+		t.Errorf("Mask(%q) = %q", text, out)
+	}
+}
