@@ -110,13 +110,21 @@ func parseSeqName(name string) (int64, bool) {
 }
 
 func parseSeq(s string) (int64, bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, false
-		}
+	if !digits(s) {
+		return 0, false
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	return n, err == nil && n >= 0
+}
+
+// digits reports whether s is all ASCII digits.
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // readNames lists dir's names; a missing dir has none.

@@ -88,21 +88,44 @@ func (s *Spool) place(j delivery.Job) (dir, name string) {
 	return s.queueDir(j.Key), jobName(j.Seq, j.ID)
 }
 
-// queueEntries parses a queue directory's names: its jobs sorted by Seq, and its high water:
-// the highest Seq it has given (the seq- file or a job, whichever is higher) with the seq-
-// file names found.
-func queueEntries(names []string) (jobs []entry, high int64, seqFiles []string) {
+// queueEntries parses a pending directory's job names, in no order.
+func queueEntries(names []string) []entry {
+	var jobs []entry
 	for _, n := range names {
 		if e, ok := parseJobName(n); ok {
 			jobs = append(jobs, e)
-			high = max(high, e.seq)
-		} else if seq, ok := parseSeqName(n); ok {
-			seqFiles = append(seqFiles, n)
-			high = max(high, seq)
 		}
 	}
-	slices.SortFunc(jobs, func(a, b entry) int { return cmp.Compare(a.name, b.name) })
-	return jobs, high, seqFiles
+	return jobs
+}
+
+// highWater returns the highest Seq a pending directory has given (its seq- file or a job,
+// whichever is higher), its seq- files, and whether it holds a job with one of ids. It compares
+// names as strings: the fixed-width Seqs sort as numbers, and nothing is parsed but the highest.
+func highWater(names []string, ids map[string]bool) (high int64, seqFiles []string, dup string) {
+	best := ""
+	for _, n := range names {
+		switch {
+		case len(n) > seqDigits+len("-.json") && n[seqDigits] == '-' && strings.HasSuffix(n, ".json"):
+			if n[:seqDigits] > best && digits(n[:seqDigits]) {
+				best = n[:seqDigits]
+			}
+			if id := n[seqDigits+1 : len(n)-len(".json")]; ids[id] {
+				dup = id
+			}
+		case strings.HasPrefix(n, "seq-"):
+			if _, ok := parseSeqName(n); ok {
+				seqFiles = append(seqFiles, n)
+				if n[len("seq-"):] > best {
+					best = n[len("seq-"):]
+				}
+			}
+		}
+	}
+	if best != "" {
+		high, _ = parseSeq(best)
+	}
+	return high, seqFiles, dup
 }
 
 // Add stores jobs, all or none, each with the next Seq of its Key. A job without a valid ID or
@@ -133,6 +156,11 @@ func (s *Spool) Add(ctx context.Context, jobs ...delivery.Job) ([]delivery.Job, 
 		}
 	}
 	slices.Sort(keys)
+	// A dead process's Add holds Seqs below the ones about to be given: complete it first, so
+	// that its jobs are not queued behind newer ones.
+	if err := s.recover(ctx); err != nil {
+		return nil, err
+	}
 	unlock, err := s.lockKeys(ctx, keys...)
 	if err != nil {
 		return nil, err
@@ -144,7 +172,6 @@ func (s *Spool) Add(ctx context.Context, jobs ...delivery.Job) ([]delivery.Job, 
 		dir      string
 		high     int64
 		seqFiles []string
-		queued   map[string]bool // ids
 	}
 	states := make(map[string]*keyState, len(keys))
 	for _, k := range keys {
@@ -156,21 +183,25 @@ func (s *Spool) Add(ctx context.Context, jobs ...delivery.Job) ([]delivery.Job, 
 		if err != nil {
 			return nil, stateErr(qd, "read the outbox", err)
 		}
-		entries, high, seqFiles := queueEntries(names)
-		st := &keyState{dir: qd, high: high, seqFiles: seqFiles, queued: make(map[string]bool, len(entries))}
-		for _, e := range entries {
-			st.queued[e.id] = true
+		ids := map[string]bool{}
+		for _, j := range out {
+			if j.Key == k {
+				ids[j.ID] = true
+			}
 		}
-		states[k] = st
+		high, seqFiles, dup := highWater(names, ids)
+		if dup != "" {
+			return nil, fmt.Errorf("spool: add: job %s is already stored", dup)
+		}
+		states[k] = &keyState{dir: qd, high: high, seqFiles: seqFiles}
 	}
-	for i := range out {
-		st := states[out[i].Key]
-		done, err := exists(s.donePath(out[i].ID))
+	for _, j := range out {
+		done, err := exists(s.donePath(j.ID))
 		if err != nil {
 			return nil, stateErr(s.doneDir(), "read the outbox", err)
 		}
-		if done || st.queued[out[i].ID] {
-			return nil, fmt.Errorf("spool: add: job %s is already stored", out[i].ID)
+		if done {
+			return nil, fmt.Errorf("spool: add: job %s is already stored", j.ID)
 		}
 	}
 	for i := range out {
@@ -398,6 +429,12 @@ func (s *Spool) recover(ctx context.Context) error {
 			if err := s.apply(jl); err != nil {
 				return err
 			}
+			// Its Seqs may be below jobs added since: caches of the queue must be read again.
+			for _, k := range jl.Keys {
+				if err := rewind(s.queueDir(k)); err != nil {
+					return err
+				}
+			}
 			return removeIfExists(path)
 		}()
 		if err != nil {
@@ -407,7 +444,57 @@ func (s *Spool) recover(ctx context.Context) error {
 	return nil
 }
 
-// Next returns key's unfinished job with the lowest Seq, or delivery.ErrEmpty.
+// head is a pending directory's job names in Seq order, as Next last read them. Every new job
+// takes a Seq above all of them, so until a job goes back into the queue below them (a retry, or
+// a dead process's Add completed by recover), the lowest name still there is the lowest Seq:
+// Next tries the cached names in order and reads the directory again only when they run out or
+// the directory's rewound file has grown, which both of those do.
+type head struct {
+	entries []entry
+	rewound int64
+}
+
+// rewoundFile is the name, in a pending directory, of the file that grows by one byte each
+// time a job is put back below the jobs already there.
+const rewoundFile = "rewound"
+
+func rewound(qd string) (int64, error) {
+	fi, err := os.Lstat(filepath.Join(qd, rewoundFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, stateErr(qd, "read the outbox", err)
+	}
+	return fi.Size(), nil
+}
+
+// rewind tells every Next that a job went back into qd below the names it may have cached.
+func rewind(qd string) error {
+	f, err := os.OpenFile(filepath.Join(qd, rewoundFile), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return stateErr(qd, "write the outbox", err)
+	}
+	_, err = f.Write([]byte{'.'})
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return stateErr(qd, "write the outbox", err)
+}
+
+// readHead reads a pending directory's job names, sorted.
+func readHead(qd string, rew int64) (head, error) {
+	names, err := readNames(qd)
+	if err != nil {
+		return head{}, stateErr(qd, "read the outbox", err)
+	}
+	entries := queueEntries(names)
+	slices.SortFunc(entries, func(a, b entry) int { return cmp.Compare(a.name, b.name) })
+	return head{entries: entries, rewound: rew}, nil
+}
+
+// Next returns key's unfinished job with the lowest Seq, or delivery.ErrEmpty. It reads one job
+// file, and the directory's names only once per many calls (see head).
 func (s *Spool) Next(ctx context.Context, key string) (delivery.Job, error) {
 	if err := s.check(ctx); err != nil {
 		return delivery.Job{}, err
@@ -419,38 +506,73 @@ func (s *Spool) Next(ctx context.Context, key string) (delivery.Job, error) {
 		return delivery.Job{}, err
 	}
 	qd := s.queueDir(key)
-	names, err := readNames(qd)
+	rew, err := rewound(qd)
 	if err != nil {
-		return delivery.Job{}, stateErr(qd, "read the outbox", err)
+		return delivery.Job{}, err
 	}
-	entries, _, _ := queueEntries(names)
-	for _, e := range entries {
-		stale, err := exists(s.donePath(e.id))
-		if err != nil {
-			return delivery.Job{}, stateErr(s.doneDir(), "read the outbox", err)
+	s.mu.Lock()
+	h, ok := s.heads[key]
+	s.mu.Unlock()
+	fresh := false
+	if !ok || h.rewound != rew {
+		if h, err = readHead(qd, rew); err != nil {
+			return delivery.Job{}, err
 		}
-		if stale {
-			// Finished (or being retried right now): settle it under the key's lock.
-			if stale, err = s.dropStale(ctx, key, e); err != nil {
+		fresh = true
+	}
+	keep := func(h head) {
+		s.mu.Lock()
+		s.heads[key] = h
+		s.mu.Unlock()
+	}
+	for {
+		if len(h.entries) == 0 {
+			if fresh {
+				keep(h)
+				return delivery.Job{}, delivery.ErrEmpty
+			}
+			if h, err = readHead(qd, rew); err != nil {
 				return delivery.Job{}, err
 			}
-			if stale {
-				continue
-			}
+			fresh = true
+			continue
 		}
-		j, err := readJob(filepath.Join(qd, e.name))
-		if errors.Is(err, fs.ErrNotExist) {
-			continue // finished or deleted since the directory was read
-		}
+		e := h.entries[0]
+		j, ok, err := s.nextAt(ctx, key, e)
 		if err != nil {
 			return delivery.Job{}, err
 		}
-		if j.State.Finished() {
-			continue // never written so; skipped rather than sent again
+		if !ok {
+			h.entries = h.entries[1:]
+			continue
 		}
+		keep(h)
 		return j, nil
 	}
-	return delivery.Job{}, delivery.ErrEmpty
+}
+
+// nextAt reads the job named e in key's pending directory; ok is false when it is no longer
+// an unfinished job there.
+func (s *Spool) nextAt(ctx context.Context, key string, e entry) (j delivery.Job, ok bool, err error) {
+	stale, err := exists(s.donePath(e.id))
+	if err != nil {
+		return delivery.Job{}, false, stateErr(s.doneDir(), "read the outbox", err)
+	}
+	if stale {
+		// Finished (or being retried right now): settle it under the key's lock.
+		if stale, err = s.dropStale(ctx, key, e); err != nil || stale {
+			return delivery.Job{}, false, err
+		}
+	}
+	j, err = readJob(filepath.Join(s.queueDir(key), e.name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return delivery.Job{}, false, nil // finished or deleted since the directory was read
+	}
+	if err != nil {
+		return delivery.Job{}, false, err
+	}
+	// A finished state is never written there; skipped rather than sent again.
+	return j, !j.State.Finished(), nil
 }
 
 // dropStale removes a queue copy that done/<id>.json overrides, under key's lock. stale is
@@ -637,6 +759,9 @@ func (s *Spool) Update(ctx context.Context, j delivery.Job) error {
 	}
 	if l.done {
 		at("update.requeued")
+		if err := rewind(qd); err != nil {
+			return err
+		}
 		if err := os.Remove(s.donePath(j.ID)); err != nil {
 			return stateErr(s.doneDir(), "write the outbox", err)
 		}
@@ -723,8 +848,7 @@ func (s *Spool) Pending(ctx context.Context) ([]string, error) {
 		if err != nil {
 			return nil, stateErr(s.queueDir(k), "read the outbox", err)
 		}
-		entries, _, _ := queueEntries(names)
-		for _, e := range entries {
+		for _, e := range queueEntries(names) {
 			stale, err := exists(s.donePath(e.id))
 			if err != nil {
 				return nil, stateErr(s.doneDir(), "read the outbox", err)
@@ -773,8 +897,7 @@ func (s *Spool) List(ctx context.Context, f delivery.Filter) ([]delivery.Job, er
 			if err != nil {
 				return stateErr(qd, "read the outbox", err)
 			}
-			entries, _, _ := queueEntries(names)
-			for _, e := range entries {
+			for _, e := range queueEntries(names) {
 				if _, ok := queued[e.id]; ok {
 					continue
 				}

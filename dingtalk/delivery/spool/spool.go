@@ -14,6 +14,7 @@
 //
 //	pending/<key>/<seq, 20 digits>-<id>.json  an unfinished job (Queued, Sending) of robot <key>
 //	pending/<key>/seq-<seq, 20 digits>        the highest Seq given to <key> (an empty file)
+//	pending/<key>/rewound                     grows a byte when a job goes back below others
 //	done/<id>.json                            a finished job (Sent, Failed, Unknown)
 //	journal/<batch>.json                      an Add of several jobs being applied
 //	locks/<key>.lock                          held while a key's jobs change (milliseconds)
@@ -25,9 +26,12 @@
 // RobotKey hashes (a longer key, such as a token passed by mistake, is refused) and IDs are
 // generated: no file or name holds a token or a secret.
 //
-// Next reads the names of one pending directory and one file: the lowest name is the lowest
-// Seq. Update finds a job with a stat or two when given its Key and Seq, as a job read from the
-// store has; Get and Delete, given only an ID, look in done/ and then at the pending names.
+// The lowest name in a pending directory is the lowest Seq. Next keeps the names it read in
+// order and tries them one by one, reading one job file per call: new jobs only ever take
+// higher Seqs, so it reads the directory again only when its names run out or the rewound file
+// has grown (a retried job, or a dead process's Add completed late, went back below them).
+// Update finds a job with a stat or two when given its Key and Seq, as a job read from the store
+// has; Get and Delete, given only an ID, look in done/ and then at the pending names.
 // A month's counts are one file, so a Count is one atomic rewrite and the organisation's total
 // (the sum) is exact after any crash.
 //
@@ -94,6 +98,7 @@ type Spool struct {
 	mu     sync.Mutex
 	closed bool
 	drains map[*drain]struct{} // the drainer locks this Spool holds
+	heads  map[string]head     // per key, what Next last read of its pending directory
 }
 
 // Open opens (creating it if needed) the spool in dir.
@@ -105,7 +110,7 @@ func Open(dir string) (*Spool, error) {
 	if err != nil {
 		return nil, &dingtalk.StateError{Dir: dir, Op: "open the outbox", Err: err}
 	}
-	s := &Spool{dir: abs, drains: map[*drain]struct{}{}}
+	s := &Spool{dir: abs, drains: map[*drain]struct{}{}, heads: map[string]head{}}
 	for _, sub := range []string{"pending", "done", "journal", "locks", "meter", "pauses"} {
 		if err := os.MkdirAll(filepath.Join(abs, sub), 0o700); err != nil {
 			return nil, stateErr(abs, "create the outbox", err)

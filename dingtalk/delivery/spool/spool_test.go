@@ -1,7 +1,9 @@
 package spool
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -173,4 +175,78 @@ func TestUnwritable(t *testing.T) {
 	if !errors.As(err, &se) {
 		t.Fatalf("Open under a file = %v, want a *dingtalk.StateError", err)
 	}
+}
+
+// TestNextSeesJobsPutBack: Next caches a queue's names, yet a job put back below them (a retry,
+// the Add of a dead process completed later) is next at once, in every process.
+func TestNextSeesJobsPutBack(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := t.Context()
+	var jobs []delivery.Job
+	for i := range 5 {
+		jobs = append(jobs, testJob(fmt.Sprintf("d-%d", i+1), testKey))
+	}
+	jobs, err = s.Add(ctx, jobs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range jobs[2:4] {
+		if err := s.Delete(ctx, j.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	next := func(want string) {
+		t.Helper()
+		j, err := s.Next(ctx, testKey)
+		if err != nil || j.ID != want {
+			t.Fatalf("Next = %s, %v; want %s", j.ID, err, want)
+		}
+	}
+	finish := func(j delivery.Job, st delivery.State) {
+		t.Helper()
+		j.State = st
+		if err := s.Update(ctx, j); err != nil {
+			t.Fatal(err)
+		}
+	}
+	next("d-1")
+	finish(jobs[0], delivery.Failed)
+	next("d-2")
+	finish(jobs[1], delivery.Sent)
+	next("d-5") // the cache now starts at Seq 5
+
+	// Another process retries d-1.
+	other, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	finish(jobs[0], delivery.Queued)
+	_ = other.Close()
+	next("d-1")
+	finish(jobs[0], delivery.Sent)
+	next("d-5")
+
+	// A dead process's Add of Seqs 3 and 4, committed but not applied, as it leaves it.
+	var jl journal
+	jl.Keys = []string{testKey}
+	for i, seq := range []int64{3, 4} {
+		j := testJob(fmt.Sprintf("d-late-%d", i), testKey)
+		j.Seq = seq
+		data, _ := json.Marshal(j)
+		tmp, err := writeTemp(s.queueDir(testKey), data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		jl.Moves = append(jl.Moves, move{Dir: "pending/" + testKey, Tmp: tmp, Name: jobName(seq, j.ID)})
+	}
+	data, _ := json.Marshal(jl)
+	if err := os.WriteFile(filepath.Join(s.journalDir(), "dead.json"), data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	next("d-late-0")
 }

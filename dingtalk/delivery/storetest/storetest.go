@@ -315,8 +315,11 @@ func testNext(e *env) {
 	if j := e.next(h2, keyA); j.ID != jobs[3].ID {
 		e.t.Fatalf("Next after Failed and Unknown = %s, want %s", j.ID, jobs[3].ID)
 	}
-	// A retried job goes back to its place: it has the lowest Seq.
-	retried := e.setState(h2, failed, delivery.Queued)
+	// A retried job goes back to its place: it has the lowest Seq, for every handle, those that
+	// have handed out later jobs since included.
+	e.next(h1, keyA)
+	retried := e.setState(h1, failed, delivery.Queued)
+	sameJob(e.t, "Next after a retry", e.next(h2, keyA), retried)
 	sameJob(e.t, "Next after a retry", e.next(h1, keyA), retried)
 	for _, j := range []delivery.Job{retried, jobs[3], jobs[4]} {
 		e.setState(h1, j, delivery.Sent)
