@@ -30,7 +30,8 @@ const maxSplitDigits = 4
 
 // Split cuts m into parts that each fit in o.MaxBytes once prepared for robot r with o.Prepare
 // (mentions inserted, keyword appended, msgUuid included), or returns []Message{m} when m
-// already fits. Joining the parts with JoinParts gives back m's text exactly.
+// already fits (with room for a msgUuid when it has none). JoinParts gives back m's text
+// exactly.
 //
 // Only text, markdown and action cards can be split; a link or feed card that does not fit is
 // a *ValidationError saying by how many bytes it is over. A message that does not fit and has

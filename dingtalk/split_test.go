@@ -192,7 +192,7 @@ func TestSplitRoundTrips(t *testing.T) {
 			Robot{Name: "r", Keywords: []string{"deploy", "告警"}}, SplitOptions{Prepare: PrepareOptions{AppendKeyword: true}}},
 		{"keyword only in part 1", NewMarkdown("Alert", "告警\n\n"+paragraphs), Robot{Name: "r", Keywords: []string{"告警"}}, SplitOptions{}},
 		{"escapes and control characters", NewText(strings.Repeat("\"\\\x01\t<&>\u2028", 4000)), Robot{Name: "r"}, SplitOptions{}},
-		{"action card", NewActionCard(ActionCard{Title: "Card", Text: bigCode, Buttons: []Button{{"Open", "https://a.example"}}}),
+		{"action card", Message{Type: TypeActionCard, ActionCard: &ActionCard{Title: "Card", Text: bigCode, Buttons: []Button{{"Open", "https://a.example"}}}, At: &At{AtUserIDs: []string{"user1"}}},
 			Robot{Name: "r"}, SplitOptions{}},
 		{"CRLF code and table", NewMarkdown("CRLF", strings.ReplaceAll(bigCode+bigTable, "\n", "\r\n")), Robot{Name: "r"}, SplitOptions{MaxBytes: 5000}},
 		{"code in a list item", NewMarkdown("Nested code", "- step\n\n  ```sh\n"+repeatJoin(400, func(i int) string { return fmt.Sprintf("  echo %d\n", i) })+"  ```\n- next\n"),
