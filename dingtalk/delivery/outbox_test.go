@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -345,4 +346,10 @@ func BenchmarkBurst500Over25Robots(b *testing.B) {
 		}
 		b.StartTimer()
 	}
+	b.StopTimer()
+	// Memory stays flat: what is left on the heap after the bursts, not what they allocated.
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "heap-MiB")
 }
