@@ -341,6 +341,13 @@ func (s *Spool) addBatch(keys []string, jobs []delivery.Job) error {
 	if err := s.apply(jl); err != nil {
 		return err
 	}
+	for _, k := range keys { // the seq- files of keys whose jobs all went to done/
+		if !slices.ContainsFunc(jl.Moves, func(m move) bool { return m.Dir == "pending/"+k }) {
+			if err := syncDir(s.queueDir(k)); err != nil {
+				return stateErr(s.queueDir(k), "write the outbox", err)
+			}
+		}
+	}
 	if err := os.Remove(filepath.Join(s.journalDir(), name)); err != nil {
 		return stateErr(s.journalDir(), "write the outbox", err)
 	}
