@@ -29,7 +29,9 @@ type ptyComposer struct {
 	mu     sync.Mutex
 	out    bytes.Buffer
 	exited chan struct{}
-	err    error
+	// drained is closed when the terminal has nothing more to read.
+	drained chan struct{}
+	err     error
 }
 
 // ioctl runs one ioctl on f without making it blocking (Fd would), so that Close still ends a
@@ -97,7 +99,7 @@ func (e *env) startOnPTY(name string, args ...string) *ptyComposer {
 		e.t.Fatal(err)
 	}
 	slave.Close()
-	p := &ptyComposer{t: e.t, cmd: cmd, master: master, exited: make(chan struct{})}
+	p := &ptyComposer{t: e.t, cmd: cmd, master: master, exited: make(chan struct{}), drained: make(chan struct{})}
 	go p.read()
 	go func() { p.err = cmd.Wait(); close(p.exited) }()
 	e.t.Cleanup(func() {
@@ -115,6 +117,7 @@ func (e *env) startOnPTY(name string, args ...string) *ptyComposer {
 // read collects the screen output and answers the cursor position query, as a terminal does
 // (lipgloss asks the background colour, then the cursor position, before the program starts).
 func (p *ptyComposer) read() {
+	defer close(p.drained)
 	buf := make([]byte, 32*1024)
 	for {
 		n, err := p.master.Read(buf)
@@ -170,6 +173,11 @@ func (p *ptyComposer) waitExit() {
 	case <-p.exited:
 	case <-time.After(15 * time.Second):
 		p.t.Fatalf("dingbot did not end; screen:\n%s", p.screen())
+	}
+	// What it printed last may still be in the terminal: read it to the end.
+	select {
+	case <-p.drained:
+	case <-time.After(2 * time.Second):
 	}
 }
 
