@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
@@ -269,10 +270,12 @@ func TestCtrlCExits130(t *testing.T) {
 	}
 }
 
-// runEnv is run with extra environment variables.
+// runEnv is run with extra environment variables; it gives up after a minute.
 func (e *env) runEnv(extra []string, stdin string, args ...string) result {
 	e.t.Helper()
-	cmd := exec.Command(binPath, args...)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binPath, args...)
 	cmd.Env = append(e.environ(), extra...)
 	cmd.Dir = e.dir
 	if stdin != "" {

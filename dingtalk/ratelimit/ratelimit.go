@@ -96,11 +96,18 @@ func (l *Limiter) reserve(ctx context.Context, key string) (wait time.Duration, 
 // Wait blocks until a slot is taken for key, calling onWait(remaining) about once a second
 // while it waits (onWait may be nil). It returns ctx's error if ctx ends first.
 func (l *Limiter) Wait(ctx context.Context, key string, onWait func(remaining time.Duration)) error {
+	return WaitFor(ctx, func(ctx context.Context) (time.Duration, error) { return l.reserve(ctx, key) }, onWait)
+}
+
+// WaitFor blocks until reserve takes a slot (returns 0), calling onWait(remaining) about once a
+// second while it waits (onWait may be nil). It returns ctx's error if ctx ends first. Every
+// Limiter's Wait is this loop over its own Reserve.
+func WaitFor(ctx context.Context, reserve func(context.Context) (time.Duration, error), onWait func(remaining time.Duration)) error {
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		wait, err := l.reserve(ctx, key)
+		wait, err := reserve(ctx)
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return ctxErr

@@ -137,33 +137,11 @@ func (l *Limiter) reserve(ctx context.Context, token, id string) (time.Duration,
 // Wait blocks until a slot is taken for token, calling onWait(remaining) about once a second
 // while it waits (onWait may be nil). It returns ctx's error if ctx ends first.
 func (l *Limiter) Wait(ctx context.Context, token string, onWait func(remaining time.Duration)) error {
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
+	return ratelimit.WaitFor(ctx, func(ctx context.Context) (time.Duration, error) {
 		rctx, cancel := context.WithTimeout(ctx, opTimeout)
-		wait, err := l.reserve(rctx, token, newID())
-		cancel()
-		if err != nil {
-			if ctxErr := ctx.Err(); ctxErr != nil {
-				return ctxErr
-			}
-			return err
-		}
-		if wait == 0 {
-			return nil
-		}
-		if onWait != nil {
-			onWait(wait)
-		}
-		t := time.NewTimer(min(wait, time.Second))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
+		defer cancel()
+		return l.reserve(rctx, token, newID())
+	}, onWait)
 }
 
 // Remaining reports how many sends are left for token in the current window, taking none.
