@@ -100,18 +100,15 @@ func queueEntries(names []string) []entry {
 }
 
 // highWater returns the highest Seq a pending directory has given (its seq- file or a job,
-// whichever is higher), its seq- files, and whether it holds a job with one of ids. It compares
-// names as strings: the fixed-width Seqs sort as numbers, and nothing is parsed but the highest.
-func highWater(names []string, ids map[string]bool) (high int64, seqFiles []string, dup string) {
+// whichever is higher) and its seq- files. It compares names as strings: the fixed-width Seqs
+// sort as numbers, and nothing is parsed but the highest.
+func highWater(names []string) (high int64, seqFiles []string) {
 	best := ""
 	for _, n := range names {
 		switch {
 		case len(n) > seqDigits+len("-.json") && n[seqDigits] == '-' && strings.HasSuffix(n, ".json"):
 			if n[:seqDigits] > best && digits(n[:seqDigits]) {
 				best = n[:seqDigits]
-			}
-			if id := n[seqDigits+1 : len(n)-len(".json")]; ids[id] {
-				dup = id
 			}
 		case strings.HasPrefix(n, "seq-"):
 			if _, ok := parseSeqName(n); ok {
@@ -125,8 +122,37 @@ func highWater(names []string, ids map[string]bool) (high int64, seqFiles []stri
 	if best != "" {
 		high, _ = parseSeq(best)
 	}
-	return high, seqFiles, dup
+	return high, seqFiles
 }
+
+// queuedIn reports whether names has a job file of id.
+func queuedIn(names []string, id string) bool {
+	suffix := "-" + id + ".json"
+	for _, n := range names {
+		if strings.HasSuffix(n, suffix) {
+			if e, ok := parseJobName(n); ok && e.id == id {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hintName is a file in a pending directory holding the name of its seq- file, so that Add
+// finds the high water without reading the directory. It is only a hint: one that names no
+// seq- file there (its writer died between the rename and the write) sends Add back to the
+// directory's names.
+const hintName = "seq"
+
+// markerName is a hard link, in a pending directory, to the first version of a queued job's
+// file: it lets Add refuse an ID already queued without reading the directory (a link, unlike
+// a new file, costs no inode). Markers are hints too: Add checks the directory before it
+// refuses an ID, and replaces a marker whose job is gone.
+func markerName(id string) string { return "id-" + id }
+
+// unmark removes id's marker from qd once its job left; a marker left behind by a crash only
+// costs the Add of that same ID a read of the directory.
+func unmark(qd, id string) { _ = os.Remove(filepath.Join(qd, markerName(id))) }
 
 // Add stores jobs, all or none, each with the next Seq of its Key. A job without a valid ID or
 // Key, an ID given twice, or an ID already stored (finished, or queued for the same Key) fails
@@ -168,32 +194,14 @@ func (s *Spool) Add(ctx context.Context, jobs ...delivery.Job) ([]delivery.Job, 
 	defer unlock()
 
 	// Seqs: above every Seq each key has given, in argument order.
-	type keyState struct {
-		dir      string
-		high     int64
-		seqFiles []string
-	}
 	states := make(map[string]*keyState, len(keys))
 	for _, k := range keys {
-		qd := s.queueDir(k)
-		if err := s.ensureQueueDir(qd); err != nil {
+		st, err := s.keyState(k)
+		if err != nil {
 			return nil, err
 		}
-		names, err := readNames(qd)
-		if err != nil {
-			return nil, stateErr(qd, "read the outbox", err)
-		}
-		ids := map[string]bool{}
-		for _, j := range out {
-			if j.Key == k {
-				ids[j.ID] = true
-			}
-		}
-		high, seqFiles, dup := highWater(names, ids)
-		if dup != "" {
-			return nil, fmt.Errorf("spool: add: job %s is already stored", dup)
-		}
-		states[k] = &keyState{dir: qd, high: high, seqFiles: seqFiles}
+		defer st.close()
+		states[k] = st
 	}
 	for _, j := range out {
 		done, err := exists(s.donePath(j.ID))
@@ -209,38 +217,173 @@ func (s *Spool) Add(ctx context.Context, jobs ...delivery.Job) ([]delivery.Job, 
 		st.high++
 		out[i].Seq = st.high
 	}
+
+	// Write every job to a temporary file, and mark the queued ones: a marker already there
+	// means the ID is queued (or a dead process left it: then it is replaced).
+	var (
+		temps     []string // absolute, removed unless committed
+		markers   []string
+		committed bool
+		moves     []move
+	)
+	defer func() {
+		if !committed {
+			for _, p := range slices.Concat(temps, markers) {
+				_ = os.Remove(p)
+			}
+		}
+	}()
+	for _, j := range out {
+		data, err := json.Marshal(j)
+		if err != nil {
+			return nil, err
+		}
+		dir, name := s.place(j)
+		tmp, err := writeTemp(dir, data)
+		if err != nil {
+			return nil, stateErr(dir, "write the outbox", err)
+		}
+		temps = append(temps, filepath.Join(dir, tmp))
+		rel, _ := filepath.Rel(s.dir, dir)
+		moves = append(moves, move{Dir: filepath.ToSlash(rel), Tmp: tmp, Name: name})
+		if j.State.Finished() {
+			continue
+		}
+		marked, err := states[j.Key].mark(j.ID, tmp)
+		if err != nil {
+			return nil, err
+		}
+		if marked {
+			markers = append(markers, filepath.Join(dir, markerName(j.ID)))
+		}
+	}
+	at("add.written")
 	// Record the new high water before any job takes its Seq: a crash leaves a gap, never a
 	// Seq given twice.
 	for _, k := range keys {
-		st := states[k]
-		if err := setHighWater(st.dir, st.seqFiles, st.high); err != nil {
-			return nil, stateErr(st.dir, "write the outbox", err)
+		if err := states[k].setHigh(); err != nil {
+			return nil, err
 		}
 	}
 	at("add.seq")
 	if len(out) == 1 {
-		data, err := json.Marshal(out[0])
-		if err != nil {
-			return nil, err
-		}
-		dir, name := s.place(out[0])
-		if err := writeFile(dir, name, data); err != nil {
+		m := moves[0]
+		dir, _ := s.moveDir(m.Dir)
+		if err := os.Rename(filepath.Join(dir, m.Tmp), filepath.Join(dir, m.Name)); err != nil {
 			return nil, stateErr(dir, "write the outbox", err)
 		}
+		committed = true
 		if err := syncDir(dir); err != nil {
 			return nil, stateErr(dir, "write the outbox", err)
 		}
-		if qd := states[out[0].Key].dir; qd != dir {
+		if qd := states[out[0].Key].dir; qd != dir { // the seq- file of a job added finished
 			if err := syncDir(qd); err != nil {
 				return nil, stateErr(qd, "write the outbox", err)
 			}
 		}
 		return out, nil
 	}
-	if err := s.addBatch(keys, out); err != nil {
+	if err := s.addBatch(journal{Keys: keys, Moves: moves}, &committed); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// keyState is a pending directory during an Add, its key locked.
+type keyState struct {
+	dir      string
+	high     int64    // the highest Seq given
+	seqFiles []string // its seq- files (one, but for a crash's leftovers)
+	names    []string // the directory's names, once read
+	read     bool
+	hint     *os.File // the seq file, nil where it cannot be opened
+}
+
+// keyState finds key's high water: through the seq file when it names a seq- file that is
+// there, else by reading the directory's names.
+func (s *Spool) keyState(key string) (*keyState, error) {
+	qd := s.queueDir(key)
+	if err := s.ensureQueueDir(qd); err != nil {
+		return nil, err
+	}
+	st := &keyState{dir: qd}
+	if f, err := os.OpenFile(filepath.Join(qd, hintName), os.O_RDWR|os.O_CREATE, 0o600); err == nil {
+		st.hint = f
+		buf := make([]byte, len(seqName(0)))
+		if n, _ := f.ReadAt(buf, 0); n == len(buf) {
+			if high, ok := parseSeqName(string(buf)); ok {
+				if there, err := exists(filepath.Join(qd, string(buf))); err == nil && there {
+					st.high, st.seqFiles = high, []string{string(buf)}
+					return st, nil
+				}
+			}
+		}
+	}
+	if err := st.readNames(); err != nil {
+		st.close()
+		return nil, err
+	}
+	st.high, st.seqFiles = highWater(st.names)
+	return st, nil
+}
+
+func (st *keyState) readNames() error {
+	if st.read {
+		return nil
+	}
+	names, err := readNames(st.dir)
+	if err != nil {
+		return stateErr(st.dir, "read the outbox", err)
+	}
+	st.names, st.read = names, true
+	return nil
+}
+
+func (st *keyState) close() {
+	if st.hint != nil {
+		_ = st.hint.Close()
+	}
+}
+
+// mark links id's marker to its job's temporary file; marked is false where the platform
+// cannot make links (the directory was read instead). It fails if id is queued.
+func (st *keyState) mark(id, tmp string) (marked bool, err error) {
+	marker := filepath.Join(st.dir, markerName(id))
+	err = os.Link(filepath.Join(st.dir, tmp), marker)
+	if err == nil {
+		return true, nil
+	}
+	// A marker is there (or links cannot be made): is the job?
+	if err := st.readNames(); err != nil {
+		return false, err
+	}
+	if queuedIn(st.names, id) {
+		return false, fmt.Errorf("spool: add: job %s is already stored", id)
+	}
+	if !errors.Is(err, fs.ErrExist) {
+		return false, nil
+	}
+	// A leftover of a dead process: replace it.
+	if err := os.Remove(marker); err != nil {
+		return false, stateErr(st.dir, "write the outbox", err)
+	}
+	if err := os.Link(filepath.Join(st.dir, tmp), marker); err != nil {
+		return false, stateErr(st.dir, "write the outbox", err)
+	}
+	return true, nil
+}
+
+// setHigh renames the seq- file to the new high water (or creates it), removing extras a
+// crash may have left, and points the seq file at it.
+func (st *keyState) setHigh() error {
+	if err := setHighWater(st.dir, st.seqFiles, st.high); err != nil {
+		return stateErr(st.dir, "write the outbox", err)
+	}
+	if st.hint != nil {
+		// Only a hint: should this fail, the next Add reads the directory.
+		_, _ = st.hint.WriteAt([]byte(seqName(st.high)), 0)
+	}
+	return nil
 }
 
 // ensureQueueDir creates a key's queue directory durably.
@@ -298,50 +441,29 @@ type move struct {
 	Name string `json:"name"`
 }
 
-// addBatch stores several jobs (Seqs set, keys locked) all or none.
-func (s *Spool) addBatch(keys []string, jobs []delivery.Job) error {
-	jl := journal{Keys: keys}
-	written := make([]string, 0, len(jobs)) // absolute temporary paths, removed on failure
-	fail := func(dir string, err error) error {
-		for _, p := range written {
-			_ = os.Remove(p)
-		}
-		return stateErr(dir, "write the outbox", err)
-	}
-	for _, j := range jobs {
-		data, err := json.Marshal(j)
-		if err != nil {
-			return fail(s.dir, err)
-		}
-		dir, name := s.place(j)
-		tmp, err := writeTemp(dir, data)
-		if err != nil {
-			return fail(dir, err)
-		}
-		written = append(written, filepath.Join(dir, tmp))
-		rel, _ := filepath.Rel(s.dir, dir)
-		jl.Moves = append(jl.Moves, move{Dir: filepath.ToSlash(rel), Tmp: tmp, Name: name})
-	}
-	at("add.written")
+// addBatch commits an Add of several jobs, written to the temporary files jl moves (Seqs set,
+// keys locked): one journal file, then the moves.
+func (s *Spool) addBatch(jl journal, committed *bool) error {
 	data, err := json.Marshal(jl)
 	if err != nil {
-		return fail(s.dir, err)
+		return err
 	}
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	name := time.Now().UTC().Format("20060102T150405.000000000") + "-" + hex.EncodeToString(b[:]) + ".json"
 	if err := writeFile(s.journalDir(), name, data); err != nil {
-		return fail(s.journalDir(), err)
+		return stateErr(s.journalDir(), "write the outbox", err)
 	}
 	// Committed. Should the directory fail to sync, the journal is still visible to every
 	// process, so going on is the only consistent choice.
+	*committed = true
 	_ = syncDir(s.journalDir())
 	at("add.committed")
-	// Committed: from here on the jobs exist; a failure leaves the journal for recover.
+	// From here on the jobs exist; a failure leaves the journal for recover.
 	if err := s.apply(jl); err != nil {
 		return err
 	}
-	for _, k := range keys { // the seq- files of keys whose jobs all went to done/
+	for _, k := range jl.Keys { // the seq- files of keys whose jobs all went to done/
 		if !slices.ContainsFunc(jl.Moves, func(m move) bool { return m.Dir == "pending/"+k }) {
 			if err := syncDir(s.queueDir(k)); err != nil {
 				return stateErr(s.queueDir(k), "write the outbox", err)
@@ -600,6 +722,7 @@ func (s *Spool) dropStale(ctx context.Context, key string, e entry) (stale bool,
 	if err := removeIfExists(filepath.Join(s.queueDir(key), e.name)); err != nil {
 		return true, stateErr(s.queueDir(key), "write the outbox", err)
 	}
+	unmark(s.queueDir(key), e.id)
 	return true, nil
 }
 
@@ -751,6 +874,7 @@ func (s *Spool) Update(ctx context.Context, j delivery.Job) error {
 			if err := removeIfExists(filepath.Join(qd, qname)); err != nil {
 				return stateErr(qd, "write the outbox", err)
 			}
+			unmark(qd, j.ID)
 		}
 		return nil
 	}
@@ -761,6 +885,8 @@ func (s *Spool) Update(ctx context.Context, j delivery.Job) error {
 	if err := writeFile(qd, qname, data); err != nil {
 		return stateErr(qd, "write the outbox", err)
 	}
+	// Marked queued again (a marker already there is as good).
+	_ = os.Link(filepath.Join(qd, qname), filepath.Join(qd, markerName(j.ID)))
 	if err := syncDir(qd); err != nil {
 		return stateErr(qd, "write the outbox", err)
 	}
@@ -813,6 +939,7 @@ func (s *Spool) remove(id string, l location) error {
 		if err := syncDir(qd); err != nil {
 			return stateErr(qd, "write the outbox", err)
 		}
+		unmark(qd, id)
 		at("delete.queue")
 	}
 	if l.done {

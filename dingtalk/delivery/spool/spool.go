@@ -14,6 +14,8 @@
 //
 //	pending/<key>/<seq, 20 digits>-<id>.json  an unfinished job (Queued, Sending) of robot <key>
 //	pending/<key>/seq-<seq, 20 digits>        the highest Seq given to <key> (an empty file)
+//	pending/<key>/seq                         holds that file's name (a hint)
+//	pending/<key>/id-<id>                     a hard link marking job <id> queued (a hint)
 //	pending/<key>/rewound                     grows a byte when a job goes back below others
 //	done/<id>.json                            a finished job (Sent, Failed, Unknown)
 //	journal/<batch>.json                      an Add of several jobs being applied
@@ -25,6 +27,12 @@
 // Names starting with a dot are temporary files being written; readers skip them. Keys are
 // RobotKey hashes (a longer key, such as a token passed by mistake, is refused) and IDs are
 // generated: no file or name holds a token or a secret.
+//
+// Add reads no directory: the seq file names the high water, and linking a job's id- marker
+// fails if the ID is queued (a hard link costs no inode, which a new file does). Both are hints,
+// checked against the directory when they look wrong (a seq file naming no seq- file there, a
+// marker already there: what a process killed between two steps leaves), so they never make
+// Add give a Seq twice or refuse a new job. Where links cannot be made, Add reads the names.
 //
 // The lowest name in a pending directory is the lowest Seq. Next keeps the names it read in
 // order and tries them one by one, reading one job file per call: new jobs only ever take

@@ -250,3 +250,83 @@ func TestNextSeesJobsPutBack(t *testing.T) {
 	}
 	next("d-late-0")
 }
+
+// TestHintsAndMarkers: Add finds the high water through the seq file and refuses a queued ID
+// through its id- marker, without reading the directory; a hint that is missing, stale or left
+// by a dead process never makes it give a Seq twice or refuse a new job.
+func TestHintsAndMarkers(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := t.Context()
+	qd := s.queueDir(testKey)
+	var last int64
+	add := func(id string) delivery.Job {
+		t.Helper()
+		got, err := s.Add(ctx, testJob(id, testKey))
+		if err != nil {
+			t.Fatalf("Add(%s): %v", id, err)
+		}
+		if got[0].Seq <= last {
+			t.Fatalf("Add(%s) got Seq %d after %d", id, got[0].Seq, last)
+		}
+		last = got[0].Seq
+		return got[0]
+	}
+	first := add("d-1")
+	if hint, err := os.ReadFile(filepath.Join(qd, hintName)); err != nil || string(hint) != seqName(first.Seq) {
+		t.Fatalf("seq file = %q, %v; want %s", hint, err, seqName(first.Seq))
+	}
+	job, _ := os.Stat(filepath.Join(qd, jobName(first.Seq, "d-1")))
+	marker, err := os.Stat(filepath.Join(qd, markerName("d-1")))
+	if err != nil || !os.SameFile(job, marker) {
+		t.Fatalf("the id- marker of a queued job is not a link to it: %v", err)
+	}
+	add("d-2")
+	for _, hint := range []string{
+		"",                          // missing
+		seqName(1),                  // names a seq- file renamed since
+		"../../../../../etc/passwd", // not a seq- name
+		"seq-9",                     // cut short
+	} {
+		_ = os.Remove(filepath.Join(qd, hintName))
+		if hint != "" {
+			if err := os.WriteFile(filepath.Join(qd, hintName), []byte(hint), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		add(fmt.Sprintf("d-%d", last+1))
+	}
+	// A job that left takes its marker along; a marker a dead process left does not block its ID.
+	j := add("d-10")
+	j.State = delivery.Sent
+	if err := s.Update(ctx, j); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := exists(filepath.Join(qd, markerName("d-10"))); ok {
+		t.Fatal("the marker of a sent job is still there")
+	}
+	if err := s.Delete(ctx, "d-2"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := exists(filepath.Join(qd, markerName("d-2"))); ok {
+		t.Fatal("the marker of a deleted job is still there")
+	}
+	if err := os.WriteFile(filepath.Join(qd, markerName("d-orphan")), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	add("d-orphan")
+	if _, err := s.Add(ctx, testJob("d-orphan", testKey)); err == nil {
+		t.Fatal("Add of a queued ID succeeded")
+	}
+	// A retried job is marked again.
+	j.State = delivery.Queued
+	if err := s.Update(ctx, j); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Add(ctx, testJob("d-10", testKey)); err == nil {
+		t.Fatal("Add of a retried job's ID succeeded")
+	}
+}
