@@ -11,10 +11,15 @@ import (
 	"github.com/dingbot/dingbot/mcp"
 )
 
-// runMCP serves the MCP tools on standard input and output. Standard output carries protocol
-// frames only: logs go to standard error or --log-file, and a broken config becomes a tool error
-// the agent can read rather than a server that dies on start.
+// runMCP serves the MCP tools on standard input and output, or with --http over HTTP
+// (httpcmd.go). Standard output carries protocol frames only: logs go to standard error or
+// --log-file, and a broken config becomes a tool error the agent can read rather than a server
+// that dies on start.
 func runMCP(ctx context.Context, g *globalFlags, rf *rootFlags, s streams) error {
+	httpOpts, err := httpOptions(rf)
+	if err != nil {
+		return err
+	}
 	logOut := s.err
 	if rf.logFile != "" {
 		f, err := os.OpenFile(rf.logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
@@ -25,6 +30,9 @@ func runMCP(ctx context.Context, g *globalFlags, rf *rootFlags, s streams) error
 		logOut = f
 	}
 	mask := &logMask{w: logOut}
+	if httpOpts != nil && httpOpts.Token != "" {
+		mask.secrets = append(mask.secrets, httpOpts.Token)
+	}
 	logger := slog.New(slog.NewTextHandler(mask, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
 	opts := mcp.Options{Version: buildVersion(), Logger: logger, DryRun: rf.dryRun, ReadOnly: rf.readOnly}
@@ -60,6 +68,9 @@ func runMCP(ctx context.Context, g *globalFlags, rf *rootFlags, s streams) error
 		if stop := serveOutbox(ctx, a, rf, logger); stop != nil {
 			defer stop()
 		}
+	}
+	if httpOpts != nil {
+		return mcp.ServeHTTP(ctx, opts, *httpOpts)
 	}
 	var in io.Reader = s.in
 	if in == nil {

@@ -50,6 +50,9 @@ type rootFlags struct {
 	readOnly bool
 	logFile  string
 	file     string
+	// http and httpTokenEnv serve MCP over HTTP (httpcmd.go).
+	http         string
+	httpTokenEnv string
 }
 
 func newRootCmd(s streams) *cobra.Command {
@@ -63,6 +66,7 @@ func newRootCmd(s streams) *cobra.Command {
   dingbot              opens the composer: write a message, preview it live, @mention, send
   dingbot FILE.md      opens the composer with that file loaded
   dingbot --mcp        serves the sending tools to AI agents over MCP (stdio)
+  dingbot --mcp --http 127.0.0.1:8787   serves them over HTTP to several agents at once
   dingbot send …       sends one message from a script or a shell
   dingbot sandbox      runs a local stand-in for DingTalk that checks requests as DingTalk does
 
@@ -85,8 +89,8 @@ touching a real group. Add robots with 'dingbot config init'.`,
 				}
 				return runMCP(cmd.Context(), g, rf, s)
 			}
-			if rf.dryRun || rf.readOnly || rf.logFile != "" {
-				return usagef("--dry-run, --read-only and --log-file go with --mcp")
+			if rf.dryRun || rf.readOnly || rf.logFile != "" || rf.http != "" || rf.httpTokenEnv != "" {
+				return usagef("--dry-run, --read-only, --log-file, --http and --http-token-env go with --mcp")
 			}
 			file := rf.file
 			if len(args) == 1 {
@@ -104,10 +108,11 @@ touching a real group. Add robots with 'dingbot config init'.`,
 	pf.DurationVar(&g.timeout, "timeout", dingtalk.DefaultTimeout, "time limit for one request to DingTalk")
 
 	f := root.Flags()
-	f.BoolVar(&rf.mcp, "mcp", false, "serve MCP over stdio for AI agents instead of opening the composer")
+	f.BoolVar(&rf.mcp, "mcp", false, "serve MCP for AI agents instead of opening the composer (over stdio; --http for HTTP)")
 	f.BoolVar(&rf.dryRun, "dry-run", false, "with --mcp: send tools validate and report, but send nothing")
 	f.BoolVar(&rf.readOnly, "read-only", false, "with --mcp: serve only the read-only tools")
 	f.StringVar(&rf.logFile, "log-file", "", "with --mcp: write logs to this file instead of stderr")
+	addHTTPFlags(f, rf)
 
 	root.AddCommand(
 		newSendCmd(g, s),
