@@ -1097,8 +1097,8 @@ func (s *Spool) List(ctx context.Context, f delivery.Filter) ([]delivery.Job, er
 	return out, nil
 }
 
-// Prune deletes the finished jobs last updated before t, and temporary files dead processes
-// left more than an hour ago.
+// Prune deletes the finished jobs last updated before t, the temporary files dead processes
+// left more than an hour ago, and id- markers whose job is gone.
 func (s *Spool) Prune(ctx context.Context, before time.Time) (int, error) {
 	if err := s.check(ctx); err != nil {
 		return 0, err
@@ -1138,7 +1138,47 @@ func (s *Spool) Prune(ctx context.Context, before time.Time) (int, error) {
 		}
 	}
 	s.sweep()
+	if err := s.unmarkGone(ctx); err != nil {
+		return pruned, err
+	}
 	return pruned, nil
+}
+
+// unmarkGone removes, key by key under the key's lock, the id- markers whose job is not queued:
+// what a process killed between two steps leaves.
+func (s *Spool) unmarkGone(ctx context.Context) error {
+	keys, err := s.queueKeys()
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		err := func() error {
+			unlock, err := s.lockKeys(ctx, k)
+			if err != nil {
+				return err
+			}
+			defer unlock()
+			qd := s.queueDir(k)
+			names, err := readNames(qd)
+			if err != nil {
+				return stateErr(qd, "read the outbox", err)
+			}
+			queued := map[string]bool{}
+			for _, e := range queueEntries(names) {
+				queued[e.id] = true
+			}
+			for _, n := range names {
+				if id, ok := strings.CutPrefix(n, "id-"); ok && !queued[id] {
+					_ = os.Remove(filepath.Join(qd, n))
+				}
+			}
+			return nil
+		}()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // pruneOne deletes finished job id under its key's lock if it is still older than before.

@@ -321,6 +321,19 @@ func TestHintsAndMarkers(t *testing.T) {
 	if _, err := s.Add(ctx, testJob("d-orphan", testKey)); err == nil {
 		t.Fatal("Add of a queued ID succeeded")
 	}
+	// Prune removes the markers of jobs that are gone, and only those.
+	if err := os.WriteFile(filepath.Join(qd, markerName("d-gone")), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Prune(ctx, time.Time{}); err != nil { // no job is that old
+		t.Fatal(err)
+	}
+	if ok, _ := exists(filepath.Join(qd, markerName("d-gone"))); ok {
+		t.Fatal("Prune left the marker of a job that is gone")
+	}
+	if ok, _ := exists(filepath.Join(qd, markerName("d-orphan"))); !ok {
+		t.Fatal("Prune removed the marker of a queued job")
+	}
 	// A retried job is marked again.
 	j.State = delivery.Queued
 	if err := s.Update(ctx, j); err != nil {
