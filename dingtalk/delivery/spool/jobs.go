@@ -885,8 +885,9 @@ func (s *Spool) Update(ctx context.Context, j delivery.Job) error {
 	if err := writeFile(qd, qname, data); err != nil {
 		return stateErr(qd, "write the outbox", err)
 	}
-	// Marked queued again (a marker already there is as good).
-	_ = os.Link(filepath.Join(qd, qname), filepath.Join(qd, markerName(j.ID)))
+	if !l.queued { // queued again: marked again (a marker left there is as good)
+		_ = os.Link(filepath.Join(qd, qname), filepath.Join(qd, markerName(j.ID)))
+	}
 	if err := syncDir(qd); err != nil {
 		return stateErr(qd, "write the outbox", err)
 	}
