@@ -64,14 +64,16 @@
 //     the pending copy is stale. Finishing a job writes done/<id>.json first and then removes
 //     the pending file; retrying a finished job writes the pending file first and then removes
 //     done/<id>.json (the step that makes it unfinished). Next, Get, List and Pending ignore a
-//     stale pending copy, and Next, Update, Delete and Prune remove it.
+//     stale pending copy, and Next, Update, Delete and Prune remove it. (The order of the
+//     writes decides, not Updated: that is the caller's clock, which may stand still or step
+//     back.)
 //   - Delete removes the pending copy before the done one, so a cut-short Delete never brings
 //     an old unfinished version back.
 //   - Add of one job is one rename. Add of several jobs writes them all to temporary files, then
 //     commits with one rename of a journal listing their final names, then renames them into
 //     place and removes the journal. A journal left by a dead process is completed by the next
-//     Open, Next, Get, List, Pending or Prune (once its keys' locks are free, which proves its
-//     writer gone), so an Add cut short stores all of its jobs or none.
+//     Open, Add, Next, Get, List, Pending or Prune (once its keys' locks are free, which proves
+//     its writer gone), so an Add cut short stores all of its jobs or none.
 //   - The seq- file is renamed up before a job takes the new Seq: a crash leaves a gap, never a
 //     Seq given twice.
 package spool
