@@ -69,6 +69,7 @@ func newRootCmd(s streams) *cobra.Command {
   dingbot --mcp --http 127.0.0.1:8787   serves them over HTTP to several agents at once
   dingbot send …       sends one message from a script or a shell
   dingbot sandbox      runs a local stand-in for DingTalk that checks requests as DingTalk does
+  dingbot skill        prints an Agent Skill that teaches an agent to use dingbot send
 
 With no robot configured, the composer and send use a built-in sandbox: try everything before
 touching a real group. Add robots with 'dingbot config init'.`,
@@ -122,6 +123,7 @@ touching a real group. Add robots with 'dingbot config init'.`,
 		newRobotsCmd(g, s),
 		newContactsCmd(g, s),
 		newComposeCmd(g, s),
+		newSkillCmd(s),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print dingbot's version",
