@@ -71,8 +71,9 @@ func newRootCmd(s streams) *cobra.Command {
   dingbot sandbox      runs a local stand-in for DingTalk that checks requests as DingTalk does
   dingbot skill        prints an Agent Skill that teaches an agent to use dingbot send
 
-With no robot configured, the composer and send use a built-in sandbox: try everything before
-touching a real group. Add robots with 'dingbot config init'.`,
+With no robot configured, the composer and the MCP server use a built-in sandbox, and
+'dingbot send --sandbox' sends to it: try everything before touching a real group. Add robots
+with 'dingbot config init'.`,
 		Args:          rootArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,

@@ -60,7 +60,8 @@ const sendExitCodes = `Exit codes:
   1    DingTalk refused the message: errcode, errmsg and a hint on stderr
   2    bad usage, bad config, no robot, or an invalid message: nothing was sent
   3    network failure or timeout (the message says whether it may have been posted)
-  4    rate limited (20 messages a minute per robot) and --no-wait given
+  4    rate limited (20 messages a minute per robot) and --no-wait given, the robot paused
+       by DingTalk's throttle, or a monthly quota used up (--force sends anyway)
   5    the state directory cannot be used: nothing was sent
   130  interrupted (ctrl+c); 128+N for another signal N`
 
