@@ -47,6 +47,7 @@ func shape(name string, r Result) any {
 		if r.MaxBytes == nil {
 			r.MaxBytes = intPtr(dingtalk.MaxBodyBytes)
 		}
+		return previewResult(r)
 	}
 	return r
 }

@@ -173,7 +173,7 @@ func decodeResult(t testing.TB, name string, res *mcpgo.CallToolResult) got {
 	if err := json.Unmarshal(res.RawStructuredContent, &g.r); err != nil {
 		t.Fatalf("%s: structured content: %v", name, err)
 	}
-	for _, k := range []string{"ok", "errcode", "errmsg", "hint", "robot", "msgtype", "bytes", "warnings"} {
+	for _, k := range alwaysPresent(name) {
 		if _, ok := g.fields[k]; !ok {
 			t.Errorf("%s: structured content lacks %q: %s", name, k, res.RawStructuredContent)
 		}
@@ -203,6 +203,22 @@ func decodeResult(t testing.TB, name string, res *mcpgo.CallToolResult) got {
 		}
 	}
 	return g
+}
+
+// alwaysPresent are the fields every result of tool name has, success or failure.
+func alwaysPresent(name string) []string {
+	common := []string{"ok", "errmsg", "hint", "warnings"}
+	switch {
+	case isSendTool(name):
+		return append(common, "errcode", "robot", "msgtype", "bytes")
+	case name == toolPreview:
+		return append(common, "robot", "msgtype", "bytes", "maxBytes")
+	case name == toolListRobots:
+		return append(common, "robot", "robots")
+	case name == toolListContacts:
+		return append(common, "contacts")
+	}
+	return common
 }
 
 // wantFailure checks a failed call's kind.

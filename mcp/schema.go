@@ -1,10 +1,16 @@
 package mcp
 
 import (
+	"bytes"
+	"encoding/json"
+	"slices"
+
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/dingbot/dingbot/dingtalk"
 )
 
-// Helpers for input schemas, so that every parameter is described and listed in a useful order.
+// Input schema helpers, so that every parameter is described and listed in a useful order.
 
 // order lists the input properties in the given order in the schema agents see.
 func order(names ...string) mcpgo.ToolOption {
@@ -19,7 +25,7 @@ func robotParam() mcpgo.ToolOption {
 }
 
 func msgUUIDParam() mcpgo.ToolOption {
-	return mcpgo.WithString("msgUuid", mcpgo.Description(paramMsgUUID), mcpgo.MaxLength(128))
+	return mcpgo.WithString("msgUuid", mcpgo.Description(paramMsgUUID))
 }
 
 func splitParam() mcpgo.ToolOption {
@@ -48,13 +54,13 @@ func object(fields ...[2]string) map[string]any {
 
 var (
 	buttonItem = object(
-		[2]string{"title", "Button label, e.g. \"View build\"."},
-		[2]string{"actionURL", "URL the button opens: " + paramURL},
+		[2]string{"title", `Button label, e.g. "View build".`},
+		[2]string{"actionURL", "URL the button opens."},
 	)
 	feedLinkItem = object(
-		[2]string{"title", "Item title, shown next to or over its picture."},
-		[2]string{"messageURL", "URL the item opens: " + paramURL},
-		[2]string{"picURL", "Picture URL (http:// or https://), required for every item; the first item's picture is shown large."},
+		[2]string{"title", "Item title, beside its picture."},
+		[2]string{"messageURL", "URL the item opens."},
+		[2]string{"picURL", "The item's picture URL."},
 	)
 	orientationValues = []string{"0", "1", "vertical", "horizontal"}
 	avatarValues      = []string{"0", "1"}
@@ -66,100 +72,183 @@ var (
 	avatars      = map[string]string{"0": "0", "1": "1", "false": "0", "true": "1", "show": "0", "hide": "1"}
 )
 
-// Output schemas: the structured content of every result, success or failure.
-
-var failureKinds = []any{
-	KindInvalidArguments, KindConfig, KindUnknownRobot, KindRobotMisconfigured, KindUnknownContact,
-	KindInvalidMessage, KindKeywordMissing, KindRateLimited, KindQuota, KindDingTalk, KindTimeout,
-	KindConnection, KindBadResponse, KindCanceled, KindState, KindInternal,
-}
+// Output schemas list the fields each tool returns. The fields sharedRules explains carry no
+// description here; a tool's own fields carry a short one.
 
 func prop(typ any, desc string) map[string]any {
-	return map[string]any{"type": typ, "description": desc}
+	p := map[string]any{"type": typ}
+	if desc != "" {
+		p["description"] = desc
+	}
+	return p
 }
 
+// stringList is an output list of strings; the item type goes unsaid, every output list of
+// plain values holds strings.
 func stringList(desc string) map[string]any {
-	return map[string]any{"type": "array", "items": map[string]any{"type": "string"}, "description": desc}
+	return prop("array", desc)
 }
 
-// baseOutput is the part of the output schema shared by all tools.
-func baseOutput() (map[string]any, []string) {
-	props := map[string]any{
-		"ok":       prop("boolean", "True when the call did what it was asked: the message was accepted by DingTalk (or validated in a dry run), the preview found it sendable, or the list was read."),
-		"error":    map[string]any{"type": "string", "enum": failureKinds, "description": "Kind of failure; absent on success. state_error: dingbot's state directory (its per-robot send counts) cannot be used, so nothing is sent until the user fixes it as the hint says."},
-		"errcode":  prop([]any{"integer", "null"}, "DingTalk's errcode when DingTalk answered (0 means accepted), otherwise null."),
-		"errmsg":   prop("string", "DingTalk's errmsg verbatim, or dingbot's description of a failure found before sending."),
-		"hint":     prop("string", "What to do about a failure, or a note about a success."),
-		"robot":    prop("string", "Name of the robot used."),
-		"msgtype":  prop("string", "DingTalk msgtype: text, markdown, link, actionCard or feedCard."),
-		"bytes":    prop("integer", "Size of the JSON request body in bytes; DingTalk refuses more than 20000."),
-		"warnings": stringList("Things to know that do not stop the call: markdown DingTalk shows differently than intended (PC-only, single line breaks), mentions dingbot added, a robot with no sends left this minute."),
-	}
-	return props, []string{"ok", "errcode", "errmsg", "hint", "robot", "msgtype", "bytes", "warnings"}
+// fields builds an output schema, its properties in order. It lists no required fields: which
+// fields every result has is said once, in sharedRules, and the bytes go to describing them.
+type fields struct {
+	props map[string]any
+	order []string
 }
 
-// messageOutput adds the fields about a message being prepared or sent.
-func messageOutput(props map[string]any) {
-	props["dryRun"] = prop("boolean", "True when the server runs with --dry-run: the message was validated but not sent.")
-	props["sandbox"] = prop("boolean", "True when the robot is dingbot's local sandbox: nothing reached a real DingTalk group.")
-	props["retryAfterSeconds"] = prop("integer", "With error rate_limited: seconds to wait before this robot can send again.")
-	props["maybeDelivered"] = prop("boolean", "With a transport failure: true if the request left this machine, so the message may have been posted; do not resend without checking.")
-	props["sendsLeft"] = prop("integer", "Messages this robot may still send in the current minute.")
-	props["mentionsAdded"] = stringList("@handles dingbot appended to the text so that the people mentioned are notified.")
-	props["msgUuid"] = prop("string", "DingTalk's idempotency key the message was sent with (the one given, or a fresh one): a call with the same msgUuid posts the message at most once.")
-	props["problems"] = stringList("Everything wrong with the arguments or the message, one entry per problem.")
-	props["body"] = map[string]any{"type": "object", "description": "The exact JSON body posted (or that would be posted) to the webhook, mentions inserted."}
+// with adds a property.
+func (f *fields) with(name string, schema map[string]any) *fields {
+	f.props[name] = schema
+	f.order = append(f.order, name)
+	return f
 }
 
-func outputSchema(extra func(props map[string]any) []string) mcpgo.ToolOption {
-	return func(t *mcpgo.Tool) {
-		props, required := baseOutput()
-		if extra != nil {
-			required = append(required, extra(props)...)
+// schema is the output schema as it goes over the wire: mcp-go would add an empty required list.
+func (f *fields) schema() json.RawMessage {
+	var b bytes.Buffer
+	b.WriteString(`{"type":"object","properties":{`)
+	for i, name := range f.order {
+		if i > 0 {
+			b.WriteByte(',')
 		}
-		t.OutputSchema = mcpgo.ToolOutputSchema{Type: "object", Properties: props, Required: required, PropertyOrder: required}
-	}
-}
-
-// sendOutput is a send tool's output schema; split adds the parts of a split message.
-func sendOutput(split bool) mcpgo.ToolOption {
-	return outputSchema(func(props map[string]any) []string {
-		messageOutput(props)
-		props["attempts"] = prop("integer", "Requests dingbot made for this send: 1, or 2 when it resent the message once after the first request failed (only with a msgUuid, or when the first never left this machine, and only within the one timeout). Absent when no request was made.")
-		props["resent"] = prop("boolean", "True when a second request went out (attempts 2); the text says why the first failed. With the msgUuid DingTalk still posts the message at most once.")
-		monthOutput(props)
-		if split {
-			partsOutput(props, false)
+		k, _ := json.Marshal(name)
+		v, err := json.Marshal(f.props[name])
+		if err != nil {
+			panic(err) // the schemas are literals
 		}
-		return nil
-	})
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(v)
+	}
+	b.WriteString(`}}`)
+	return b.Bytes()
 }
 
-// monthOutput adds a robot's month: its sends so far and its quota.
-func monthOutput(props map[string]any) {
-	props["monthUsed"] = prop("integer", "The robot's sends this month (China time), all dingbot processes together.")
-	props["monthlyQuota"] = prop("integer", "The robot's monthly_quota, if set; reaching it gives quota_exhausted.")
+// commonOutput are the fields of every tool's result (commonFields).
+func commonOutput() *fields {
+	f := &fields{props: map[string]any{}}
+	return f.with("ok", prop("boolean", "")).
+		with("error", prop("string", "")).
+		with("errmsg", prop("string", "")).
+		with("hint", prop("string", "")).
+		with("warnings", stringList("")).
+		with("problems", stringList(""))
 }
 
-// partsOutput adds the parts of a split message; a preview shows each one's body.
-func partsOutput(props map[string]any, preview bool) {
-	item := map[string]any{
-		"msgUuid": prop("string", "The part's msgUuid: the message's, then -1, -2, ..."),
-		"bytes":   prop("integer", "Size of the part's body."),
-		"sent":    prop("boolean", "DingTalk accepted this part."),
+// messageOutput adds the fields of a message checked or sent; mentions adds mentionsAdded.
+// sandbox is there only when the server serves dingbot's sandbox, the only robot it is ever true for.
+func (ts *toolset) messageOutput(f *fields, mentions bool) *fields {
+	f.with("robot", prop("string", "")).
+		with("msgtype", prop("string", "")).
+		with("bytes", prop("integer", ""))
+	if ts.opts.Sandbox {
+		f.with("sandbox", prop("boolean", ""))
 	}
-	desc := "With split: the parts, in order; sending stops at the first that fails."
-	if preview {
-		item = map[string]any{
-			"bytes": prop("integer", "Size of the part's body."),
-			"sent":  prop("boolean", "Always false: a preview sends nothing."),
-			"body":  map[string]any{"type": "object", "description": "The part's exact JSON body."},
-		}
-		desc = "With split, when the message is too long: the parts a send would post, in order."
+	f.with("sendsLeft", prop("integer", "")).
+		with("msgUuid", prop("string", "")).
+		with("body", prop("object", ""))
+	if mentions {
+		f.with("mentionsAdded", stringList(""))
 	}
-	props["parts"] = map[string]any{
-		"type":        "array",
-		"description": desc,
-		"items":       map[string]any{"type": "object", "properties": item, "required": []string{"bytes", "sent"}},
+	return f
+}
+
+// sendOutput is the output schema of the send tool for messages of type t, a Result: its
+// parameters decide whether mentions and parts can be in it, dry-run mode whether dryRun can.
+func (ts *toolset) sendOutput(t dingtalk.MsgType) json.RawMessage {
+	f := commonOutput().with("errcode", prop([]any{"integer", "null"}, ""))
+	ts.messageOutput(f, slices.Contains(typeParams[t], "atMobiles"))
+	if ts.opts.DryRun {
+		f.with("dryRun", prop("boolean", ""))
 	}
+	f.with("retryAfterSeconds", prop("integer", "")).
+		with("maybeDelivered", prop("boolean", "")).
+		with("attempts", prop("integer", "")).
+		with("resent", prop("boolean", "")).
+		with("monthUsed", prop("integer", "")).
+		with("monthlyQuota", prop("integer", ""))
+	if slices.Contains(typeParams[t], "split") {
+		f.with("parts", partsOutput(map[string]any{
+			"msgUuid": prop("string", ""),
+			"bytes":   prop("integer", ""),
+			"sent":    prop("boolean", ""),
+		}))
+	}
+	return f.schema()
+}
+
+func partsOutput(item map[string]any) map[string]any {
+	p := prop("array", "")
+	p["items"] = map[string]any{"type": "object", "properties": item}
+	return p
+}
+
+// previewOutput is preview_message's output schema (previewResult).
+func (ts *toolset) previewOutput() json.RawMessage {
+	return ts.messageOutput(commonOutput(), true).
+		with("maxBytes", prop("integer", "DingTalk's limit, 20000.")).
+		with("keywordCheck", map[string]any{
+			"type":        "object",
+			"description": "The robot's keyword rule.",
+			"properties": map[string]any{
+				"ok":       prop("boolean", "No keywords, or one is in the message."),
+				"matched":  prop("string", "The keyword found, or empty."),
+				"keywords": stringList(""),
+			},
+		}).
+		with("parts", partsOutput(map[string]any{
+			"msgUuid": prop("string", ""),
+			"bytes":   prop("integer", ""),
+			"body":    prop("object", ""),
+		})).
+		schema()
+}
+
+// withOutput sets a tool's output schema.
+func withOutput(s json.RawMessage) mcpgo.ToolOption {
+	return func(t *mcpgo.Tool) { t.RawOutputSchema = s }
+}
+
+// commonFields are the fields of every result, as commonOutput lists them.
+type commonFields struct {
+	OK       bool     `json:"ok"`
+	Error    string   `json:"error,omitempty"`
+	Errmsg   string   `json:"errmsg"`
+	Hint     string   `json:"hint"`
+	Warnings []string `json:"warnings"`
+	Problems []string `json:"problems,omitempty"`
+}
+
+func commonOf(r Result) commonFields {
+	return commonFields{OK: r.OK, Error: r.Error, Errmsg: r.Errmsg, Hint: r.Hint, Warnings: nonNil(r.Warnings), Problems: r.Problems}
+}
+
+// previewResult is a Result sent as preview_message's structured content, without the fields
+// only a send has.
+type previewResult Result
+
+func (p previewResult) MarshalJSON() ([]byte, error) {
+	type part struct {
+		MsgUUID string          `json:"msgUuid,omitempty"`
+		Bytes   int             `json:"bytes"`
+		Body    json.RawMessage `json:"body"`
+	}
+	parts := make([]part, len(p.Parts))
+	for i, pt := range p.Parts {
+		parts[i] = part{pt.MsgUUID, pt.Bytes, pt.Body}
+	}
+	return json.Marshal(struct {
+		commonFields
+		Robot         string          `json:"robot"`
+		MsgType       string          `json:"msgtype"`
+		Bytes         int             `json:"bytes"`
+		Sandbox       bool            `json:"sandbox,omitempty"`
+		SendsLeft     *int            `json:"sendsLeft,omitempty"`
+		MentionsAdded []string        `json:"mentionsAdded,omitempty"`
+		MsgUUID       string          `json:"msgUuid,omitempty"`
+		Body          json.RawMessage `json:"body,omitempty"`
+		MaxBytes      *int            `json:"maxBytes"`
+		Keyword       *KeywordCheck   `json:"keywordCheck,omitempty"`
+		Parts         []part          `json:"parts,omitempty"`
+	}{commonOf(Result(p)), p.Robot, p.MsgType, p.Bytes, p.Sandbox, p.SendsLeft, p.MentionsAdded, p.MsgUUID, p.Body, p.MaxBytes, p.Keyword, parts})
 }

@@ -28,7 +28,9 @@ import (
 // skips isError results, so these tests validate with a JSON Schema validator of their own.
 
 // compileOutputSchemas compiles the output schema of each tool exactly as it goes over the wire.
-func compileOutputSchemas(tools []mcpgo.Tool) (map[string]*jsonschema.Schema, error) {
+// strict also refuses a result field the schema does not list, so that a schema lists every
+// field its tool returns.
+func compileOutputSchemas(tools []mcpgo.Tool, strict bool) (map[string]*jsonschema.Schema, error) {
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
 	out := map[string]*jsonschema.Schema{}
@@ -50,6 +52,9 @@ func compileOutputSchemas(tools []mcpgo.Tool) (map[string]*jsonschema.Schema, er
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", tool.Name, err)
 		}
+		if strict {
+			closeObjects(doc)
+		}
 		url := "mem:///" + tool.Name + ".output.json"
 		if err := c.AddResource(url, doc); err != nil {
 			return nil, fmt.Errorf("%s: %w", tool.Name, err)
@@ -67,8 +72,25 @@ var outputSchemas = sync.OnceValues(func() (map[string]*jsonschema.Schema, error
 	for _, st := range tools(newToolset(Options{})) {
 		list = append(list, st.Tool)
 	}
-	return compileOutputSchemas(list)
+	return compileOutputSchemas(list, false)
 })
+
+// closeObjects forbids properties an object schema, or any schema in it, does not list.
+func closeObjects(schema any) {
+	switch v := schema.(type) {
+	case map[string]any:
+		if _, ok := v["properties"]; ok {
+			v["additionalProperties"] = false
+		}
+		for _, sub := range v {
+			closeObjects(sub)
+		}
+	case []any:
+		for _, sub := range v {
+			closeObjects(sub)
+		}
+	}
+}
 
 // schemaError reports whether structured, a tool result's structuredContent, does not match
 // the tool's output schema.
@@ -98,7 +120,8 @@ func checkOutputSchema(t testing.TB, name string, structured []byte) {
 
 // TestEveryResultMatchesOutputSchema drives every tool through its successes and each of its
 // failure paths, in servers set up in every way that changes results, and validates each
-// result against the schema the server itself lists for that tool.
+// result against the schema the server itself lists for that tool, which must list every
+// field the result has.
 func TestEveryResultMatchesOutputSchema(t *testing.T) {
 	unusable := dingtalk.Robot{Name: "elsewhere", Webhook: "https://example.com/robot/send?access_token=" + opsToken}
 	gone := map[string]error{"gone": errors.New("config.toml: robot gone: secret_env: environment variable GONE_SECRET is not set (or is empty)")}
@@ -238,7 +261,7 @@ func TestEveryResultMatchesOutputSchema(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			schemas, err := compileOutputSchemas(listed.Tools)
+			schemas, err := compileOutputSchemas(listed.Tools, true)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -303,6 +326,14 @@ func TestEveryResultMatchesOutputSchema(t *testing.T) {
 // that matches its output schema.
 func TestPanicResultMatchesOutputSchema(t *testing.T) {
 	ts := newToolset(Options{})
+	var list []mcpgo.Tool
+	for _, st := range tools(ts) {
+		list = append(list, st.Tool)
+	}
+	schemas, err := compileOutputSchemas(list, true)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, st := range tools(ts) {
 		name := st.Tool.Name
 		h := ts.handle(name, func(context.Context, mcpgo.CallToolRequest) outcome { panic("boom") })
@@ -314,6 +345,8 @@ func TestPanicResultMatchesOutputSchema(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkOutputSchema(t, name, raw)
+		if err := schemaError(schemas, name, raw); err != nil {
+			t.Errorf("%s: %v\n%s", name, err, raw)
+		}
 	}
 }

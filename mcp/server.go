@@ -11,6 +11,7 @@ import (
 	"io"
 	"log"
 	"log/slog"
+	"slices"
 	"strings"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
@@ -36,7 +37,7 @@ type Options struct {
 	Client *dingtalk.Client
 	// DryRun makes every send tool validate and report without sending.
 	DryRun bool
-	// ReadOnly serves only the read-only tools (preview_message, list_robots, list_contacts).
+	// ReadOnly serves only the tools annotated read-only.
 	ReadOnly bool
 	// Sandbox says the only robot is dingbot's built-in sandbox: nothing reaches DingTalk.
 	Sandbox bool
@@ -74,13 +75,12 @@ func NewServer(opts Options) *server.MCPServer {
 // not on in production: a result that failed validation would turn a message already posted
 // into an error result, and the agent might send it again.
 func newServer(opts Options, extra ...server.ServerOption) *server.MCPServer {
+	served := tools(newToolset(opts))
 	s := server.NewMCPServer("dingbot", version(opts.Version), append([]server.ServerOption{
 		server.WithToolCapabilities(false),
-		server.WithInstructions(instructions(opts)),
+		server.WithInstructions(instructions(opts, served)),
 	}, extra...)...)
-	for _, t := range tools(newToolset(opts)) {
-		s.AddTool(t.Tool, t.Handler)
-	}
+	s.AddTools(served...)
 	return s
 }
 
@@ -111,19 +111,25 @@ func ServeStdio(ctx context.Context, opts Options, in io.Reader, out io.Writer) 
 	return err
 }
 
-// tools lists the tools opts allow, send tools first.
+// tools lists every tool the server offers, send tools first. In read-only mode it keeps those
+// annotated read-only.
 func tools(ts *toolset) []server.ServerTool {
-	var out []server.ServerTool
-	if !ts.opts.ReadOnly {
-		out = append(out,
-			ts.sendTextMessage(),
-			ts.sendMarkdownMessage(),
-			ts.sendLinkMessage(),
-			ts.sendActionCard(),
-			ts.sendFeedCard(),
-		)
+	sends := []server.ServerTool{
+		ts.sendTextMessage(),
+		ts.sendMarkdownMessage(),
+		ts.sendLinkMessage(),
+		ts.sendActionCard(),
+		ts.sendFeedCard(),
 	}
-	return append(out, ts.previewMessage(), ts.listRobots(), ts.listContacts())
+	all := slices.Concat(sends, []server.ServerTool{ts.previewMessage(sends), ts.listRobots(), ts.listContacts()})
+	if ts.opts.ReadOnly {
+		all = slices.DeleteFunc(all, func(st server.ServerTool) bool { return !isReadOnly(st.Tool) })
+	}
+	return all
+}
+
+func isReadOnly(t mcpgo.Tool) bool {
+	return t.Annotations.ReadOnlyHint != nil && *t.Annotations.ReadOnlyHint
 }
 
 func version(v string) string {
@@ -133,24 +139,26 @@ func version(v string) string {
 	return v
 }
 
-// instructions tell the agent in a few lines what the server is for and how it is set up.
-func instructions(opts Options) string {
+// instructions are the rules every tool shares, then how this server is set up.
+func instructions(opts Options, served []server.ServerTool) string {
 	var b strings.Builder
-	b.WriteString("dingbot posts messages to DingTalk group chats through the user's configured group robots (custom robot webhooks). ")
-	b.WriteString("Messages are visible to the whole group at once and cannot be recalled; each robot may send 20 messages a minute, each body at most 20000 bytes. ")
-	b.WriteString("Call list_robots to see the robots and their keyword rules, list_contacts for people to @mention by name, and preview_message to check a complex message before sending it. ")
-	b.WriteString("Failures come back as isError results with error, errcode, errmsg and hint: act on the hint, do not retry blindly.")
+	b.WriteString(sharedRules)
 	switch {
 	case opts.ConfigError != nil:
 		b.WriteString("\ndingbot is misconfigured (its config file or this server's command-line flags), so every tool reports the problem: tell the user, who must fix it and restart the server.")
 	case opts.Sandbox:
-		b.WriteString("\nNo robot is configured: the only robot is dingbot's local sandbox, which checks messages like DingTalk but posts nothing to any real group. The user can add a robot to the config (or set DINGTALK_BOT_ACCESS_TOKEN) to send for real.")
+		b.WriteString("\nNo robot is configured: the only robot is dingbot's local sandbox, which checks messages like DingTalk but posts nothing to any real group (results say sandbox: true). The user can add a robot to the config (or set DINGTALK_BOT_ACCESS_TOKEN) to send for real.")
 	}
 	if opts.DryRun {
-		b.WriteString("\nDry-run mode: send tools validate and show the body but send nothing.")
+		b.WriteString("\nDry-run mode: send tools validate and show the body but send nothing (results say dryRun: true).")
 	}
 	if opts.ReadOnly {
-		b.WriteString("\nRead-only mode: only preview_message, list_robots and list_contacts are available.")
+		names := make([]string, len(served))
+		for i, st := range served {
+			names[i] = st.Tool.Name
+		}
+		last := len(names) - 1
+		b.WriteString("\nRead-only mode: only " + strings.Join(names[:last], ", ") + " and " + names[last] + " are available.")
 	}
 	return b.String()
 }
@@ -188,11 +196,11 @@ func (w slogWriter) Write(p []byte) (int, error) {
 }
 
 // annotations sets every hint explicitly: mcp-go's defaults claim destructive, open-world tools.
-func annotations(title string, readOnly bool) mcpgo.ToolOption {
+// Tools carry no display title: the names read well, and every byte of tools/list is carried in
+// each agent's context.
+func annotations(readOnly bool) mcpgo.ToolOption {
 	return func(t *mcpgo.Tool) {
-		t.Title = title
 		t.Annotations = mcpgo.ToolAnnotation{
-			Title:           title,
 			ReadOnlyHint:    mcpgo.ToBoolPtr(readOnly),
 			DestructiveHint: mcpgo.ToBoolPtr(false),
 			IdempotentHint:  mcpgo.ToBoolPtr(readOnly),

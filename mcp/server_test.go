@@ -52,7 +52,7 @@ func TestInitialize(t *testing.T) {
 	if res.ServerInfo.Name != "dingbot" || res.ServerInfo.Version != "1.2.3" {
 		t.Errorf("server info = %+v", res.ServerInfo)
 	}
-	for _, want := range []string{"DingTalk group", "list_robots", "preview_message", "sandbox", "Dry-run"} {
+	for _, want := range []string{"DingTalk group", "list_robots", "preview_message", "sandbox: true", "Dry-run", "dryRun: true"} {
 		if !strings.Contains(res.Instructions, want) {
 			t.Errorf("instructions lack %q:\n%s", want, res.Instructions)
 		}
@@ -81,7 +81,10 @@ func sorted(s []string) []string {
 // every change to a name, description, schema or annotation is a reviewed diff.
 // Run `go test ./mcp -run TestToolSnapshots -update` to accept a change.
 func TestToolSnapshots(t *testing.T) {
-	tools := listTools(t, Options{})
+	var list struct{ Tools []json.RawMessage }
+	if err := json.Unmarshal(toolsListJSON(t, Options{}), &list); err != nil {
+		t.Fatal(err)
+	}
 	dir := "__toolsnaps__"
 	if *update {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -89,10 +92,14 @@ func TestToolSnapshots(t *testing.T) {
 		}
 	}
 	seen := map[string]bool{}
-	for _, tool := range tools {
+	for _, raw := range list.Tools {
+		var tool struct{ Name string }
+		if err := json.Unmarshal(raw, &tool); err != nil {
+			t.Fatal(err)
+		}
 		file := filepath.Join(dir, tool.Name+".snap")
 		seen[filepath.Base(file)] = true
-		got := snapshot(t, tool)
+		got := snapshot(t, raw)
 		if *update {
 			if err := os.WriteFile(file, got, 0o644); err != nil {
 				t.Fatal(err)
@@ -120,14 +127,10 @@ func TestToolSnapshots(t *testing.T) {
 	}
 }
 
-// snapshot is the tool as agents receive it, pretty-printed in wire order, with <, > and &
+// snapshot is a tool as tools/list sends it, pretty-printed in wire order, with <, > and &
 // unescaped for reading.
-func snapshot(t *testing.T, tool mcpgo.Tool) []byte {
+func snapshot(t *testing.T, raw json.RawMessage) []byte {
 	t.Helper()
-	raw, err := json.Marshal(tool)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var buf bytes.Buffer
 	if err := json.Indent(&buf, raw, "", "  "); err != nil {
 		t.Fatal(err)
@@ -155,58 +158,61 @@ func lineDiff(want, got string) string {
 	return b.String()
 }
 
-// TestDescriptionQuality checks what the rubric asks of each description: purpose first, when
-// to use it against its siblings, effects, DingTalk's limits and rules, failures, and a
-// description for every parameter.
+// TestInstructionsSayTheSharedRules: what every tool shares is in the server instructions, once.
+func TestInstructionsSayTheSharedRules(t *testing.T) {
+	for _, w := range []string{
+		"DingTalk group", "list_robots", "default robot", "never accepted or shown",
+		"visible to the whole group", "cannot be edited or recalled", "preview_message",
+		"20 messages a minute", "rate_limited", "retryAfterSeconds", "20000 bytes", "split: true",
+		"monthly webhook quota", "even one DingTalk refuses", "quota_exhausted",
+		"security keywords", "a button label", "an item's title",
+		"@mobile or @userId", "mentionsAdded", "+852-12345678", "list_contacts", "At most 50", "only group members",
+		"msgUuid", "at most once", "dingtalk://dingtalkclient/page/link?url=", "pc_slide=true",
+		"**bold**", "only on PC", "line break", "chat list and notification",
+		"isError", "errcode", "errmsg", "problems", "hint", "never retry blindly", "maybeDelivered", "resent",
+	} {
+		if !strings.Contains(sharedRules, w) {
+			t.Errorf("instructions do not say %q", w)
+		}
+	}
+	for _, kind := range []string{
+		KindInvalidArguments, KindConfig, KindUnknownRobot, KindRobotMisconfigured, KindUnknownContact,
+		KindInvalidMessage, KindKeywordMissing, KindRateLimited, KindQuota, KindDingTalk, KindTimeout,
+		KindConnection, KindBadResponse, KindCanceled, KindState, KindInternal,
+	} {
+		if !strings.Contains(sharedRules, kind) {
+			t.Errorf("instructions do not name the failure kind %s", kind)
+		}
+	}
+}
+
+// TestDescriptionQuality checks what the rubric asks of each tool: purpose first, when to use it
+// against its siblings, what is particular to it, explicit and honest annotations, and a
+// description for every parameter. The rules all tools share are in the instructions.
 func TestDescriptionQuality(t *testing.T) {
-	common := []string{"DingTalk"}
-	send := []string{
-		"group chat", "webhook", "Use it", "cannot be edited or recalled", "quota", "20 messages per minute",
-		"20000 bytes", "keyword", "isError", "hint", "errcode", "maybeDelivered", "retryAfterSeconds", "preview_message",
-	}
 	want := map[string][]string{
-		"send_text_message":     append(slices.Clone(send), "@mobile", "at most 50", "send_markdown_message"),
-		"send_markdown_message": append(slices.Clone(send), "@mobile", "at most 50", "headings", "**bold**", "PC", "line break", "title appears only"),
-		"send_link_message":     append(slices.Clone(send), "cannot mention", "send_feed_card"),
-		"send_action_card":      append(slices.Clone(send), "singleTitle", "buttons", "headings", "PC"),
-		"send_feed_card":        append(slices.Clone(send), "cannot @mention", "send_link_message"),
-		"preview_message":       {"without sending", "20000", "keyword", "warnings", "Read-only", "posts nothing", "Use it", "send_*", "isError"},
-		"list_robots":           {"Read-only", "keywords", "20 sends per minute", "default", "never shows webhook", "Use it"},
-		"list_contacts":         {"Read-only", "atNames", "mobile", "userId", "Use it"},
+		"send_text_message":     {"plain-text", "@mention", "send_markdown_message", "send_action_card or send_link_message"},
+		"send_markdown_message": {"markdown", "headings", "send_text_message", "send_action_card", "Phones and PCs", "preview"},
+		"send_link_message":     {"link card", "messageUrl", "send_feed_card", "send_markdown_message", "cannot mention", "cut off"},
+		"send_action_card":      {"buttons", "singleTitle and singleURL", "not both", "send_link_message", "cannot mention", "text or markdown message"},
+		"send_feed_card":        {"items", "picture", "first shown large", "send_link_message", "cannot mention"},
+		"preview_message":       {"without sending", "exact JSON body", "its size", "keyword", "Posts nothing", "no quota", "Use it", "invalid_message", "exactly the matching send tool's arguments", "not isError"},
+		"list_robots":           {"robots", "default", "Use it", "keywords", "no DingTalk call", "never shows webhooks", "usable false"},
+		"list_contacts":         {"@mention by name", "not DingTalk's directory", "atNames", "unique prefix", "not listed", "atMobiles", "atUserIds"},
 	}
-	// Said once in the robot parameter, not in every send tool's first sentence.
-	forbidden := map[string][]string{
-		"send_action_card": {"notifies nobody"},
-		"send_feed_card":   {"title or text"},
-		"preview_message":  {"isError is true only when the arguments cannot be read or the robot is unknown"},
-	}
-	want["send_action_card"] = append(want["send_action_card"], "@userId in text", "atMobiles or atUserIds", "send_text_message")
-	want["send_feed_card"] = append(want["send_feed_card"], "an item's title")
-	want["preview_message"] = append(want["preview_message"], "cannot send", "broken dingbot setup")
 	verb := regexp.MustCompile(`^(Send|Check|List) `)
 	for _, tool := range listTools(t, Options{}) {
 		t.Run(tool.Name, func(t *testing.T) {
 			d := tool.Description
-			if tool.Title == "" || tool.Annotations.Title != tool.Title {
-				t.Errorf("title %q, annotation title %q", tool.Title, tool.Annotations.Title)
-			}
-			if !verb.MatchString(d) {
+			if !verb.MatchString(d) || !strings.Contains(strings.SplitN(d, ". ", 2)[0], "DingTalk") && tool.Name != toolListContacts {
 				t.Errorf("description does not start with its purpose: %.60q", d)
 			}
-			if minLen := 350 + 350*boolInt(!slices.Contains(readOnlyTools, tool.Name)); len(d) < minLen {
-				t.Errorf("description is only %d characters, want at least %d", len(d), minLen)
+			if len(d) < 150 || len(d) > 600 {
+				t.Errorf("description is %d characters, want 150 to 600", len(d))
 			}
-			if len(d) > 2600 {
-				t.Errorf("description is %d characters: keep it dense", len(d))
-			}
-			for _, w := range append(slices.Clone(common), want[tool.Name]...) {
+			for _, w := range want[tool.Name] {
 				if !strings.Contains(d, w) {
 					t.Errorf("description does not mention %q", w)
-				}
-			}
-			for _, w := range append(forbidden[tool.Name], "holds each robot's webhook") {
-				if strings.Contains(d, w) {
-					t.Errorf("description still says %q", w)
 				}
 			}
 			a := tool.Annotations
@@ -221,46 +227,158 @@ func TestDescriptionQuality(t *testing.T) {
 				t.Errorf("input schema accepts unknown properties")
 			}
 			for name, p := range tool.InputSchema.Properties {
-				checkDescribed(t, name, p)
+				checkDescribed(t, name, p, true)
 			}
-			if tool.OutputSchema.Type != "object" {
+			out := wireOutputSchema(t, tool)
+			if out["type"] != "object" {
 				t.Fatalf("no output schema")
 			}
-			for _, k := range []string{"ok", "errcode", "errmsg", "hint", "robot", "msgtype", "bytes", "warnings"} {
-				if !slices.Contains(tool.OutputSchema.Required, k) {
-					t.Errorf("output schema does not require %q", k)
-				}
-			}
-			for name, p := range tool.OutputSchema.Properties {
-				checkDescribed(t, "output "+name, p)
+			// An output field carries a description unless the instructions or the tool's
+			// description name it.
+			for name, p := range mapOf(out["properties"]) {
+				checkOutputDescribed(t, name, p, sharedRules+" "+d)
 			}
 		})
 	}
 }
 
-// checkDescribed fails for a schema property, or a property of its items, without a description.
-func checkDescribed(t *testing.T, name string, p any) {
-	t.Helper()
-	m, _ := p.(map[string]any)
-	if d, _ := m["description"].(string); len(d) < 15 {
-		t.Errorf("parameter %s has no useful description: %q", name, d)
+// TestOutputSchemasListOnlyTheirTools: the list tools return no message fields, and
+// preview_message none that only a send returns.
+func TestOutputSchemasListOnlyTheirTools(t *testing.T) {
+	sendOnly := []string{"errcode", "dryRun", "retryAfterSeconds", "maybeDelivered", "attempts", "resent", "monthUsed", "monthlyQuota"}
+	notIn := map[string][]string{
+		toolListRobots:   append([]string{"msgtype", "bytes", "body", "msgUuid", "parts", "keywordCheck", "maxBytes"}, sendOnly...),
+		toolListContacts: append([]string{"robot", "msgtype", "bytes", "body", "msgUuid", "parts", "keywordCheck", "maxBytes"}, sendOnly...),
+		toolPreview:      sendOnly,
+		toolSendLink:     {"parts", "mentionsAdded", "keywordCheck", "maxBytes"},
+		toolSendFeed:     {"parts", "mentionsAdded", "keywordCheck", "maxBytes"},
+		toolSendAction:   {"mentionsAdded", "keywordCheck", "maxBytes"},
+		toolSendText:     {"keywordCheck", "maxBytes", "dryRun", "sandbox"},
 	}
-	for _, nested := range []any{m["properties"], mapOf(m["items"])["properties"]} {
-		props, _ := nested.(map[string]any)
-		for k, v := range props {
-			checkDescribed(t, name+"."+k, v)
+	for _, tool := range listTools(t, Options{}) {
+		props := mapOf(wireOutputSchema(t, tool)["properties"])
+		for _, f := range notIn[tool.Name] {
+			if _, ok := props[f]; ok {
+				t.Errorf("%s: output schema lists %s, which it never returns", tool.Name, f)
+			}
 		}
 	}
+	// Dry-run and sandbox results say so, and only then do the schemas list those fields.
+	for _, tool := range listTools(t, Options{DryRun: true, Sandbox: true}) {
+		props := mapOf(wireOutputSchema(t, tool)["properties"])
+		_, dry := props["dryRun"]
+		_, sb := props["sandbox"]
+		if dry != isSendTool(tool.Name) || sb != (isSendTool(tool.Name) || tool.Name == toolPreview) {
+			t.Errorf("%s in dry-run sandbox mode: dryRun listed %v, sandbox %v", tool.Name, dry, sb)
+		}
+	}
+}
+
+// wireOutputSchema is tool's output schema as clients receive it.
+func wireOutputSchema(t *testing.T, tool mcpgo.Tool) map[string]any {
+	t.Helper()
+	raw, err := json.Marshal(tool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wire struct {
+		OutputSchema map[string]any `json:"outputSchema"`
+	}
+	if err := json.Unmarshal(raw, &wire); err != nil {
+		t.Fatal(err)
+	}
+	return wire.OutputSchema
+}
+
+// checkDescribed fails for a schema property, or a property of its items, without a
+// description; nested says whether the items' properties must be described too.
+func checkDescribed(t *testing.T, name string, p any, nested bool) {
+	t.Helper()
+	m, _ := p.(map[string]any)
+	if d, _ := m["description"].(string); len(d) < 8 {
+		t.Errorf("parameter %s has no useful description: %q", name, d)
+	}
+	if !nested {
+		return
+	}
+	for _, props := range []any{m["properties"], mapOf(m["items"])["properties"]} {
+		for k, v := range mapOf(props) {
+			checkDescribed(t, name+"."+k, v, true)
+		}
+	}
+}
+
+// checkOutputDescribed fails for an output field, or a field of its items, that has no
+// description and is not named in said.
+func checkOutputDescribed(t *testing.T, name string, p any, said string) {
+	t.Helper()
+	m := mapOf(p)
+	field := name[strings.LastIndex(name, ".")+1:]
+	if d, _ := m["description"].(string); len(d) < 8 && !regexp.MustCompile(`\b`+field+`\b`).MatchString(said) {
+		t.Errorf("output field %s is neither described nor named in the instructions or the description", name)
+	}
+	for _, props := range []any{m["properties"], mapOf(m["items"])["properties"]} {
+		for k, v := range mapOf(props) {
+			checkOutputDescribed(t, name+"."+k, v, said)
+		}
+	}
+}
+
+// sentence ends at a full stop, question or exclamation mark followed by a space, or a line end.
+var sentenceEnd = regexp.MustCompile(`[.!?](\s+|$)|\n+`)
+
+// TestNoRepeatedSentences: a sentence of 40 characters or more appears in one tool only, its
+// description and parameter descriptions together; a rule all tools share belongs in the
+// instructions. Output schemas are exempt: the send tools share theirs.
+func TestNoRepeatedSentences(t *testing.T) {
+	seen := map[string]string{} // sentence → tool
+	for _, tool := range listTools(t, Options{}) {
+		texts := []string{tool.Description}
+		for _, p := range tool.InputSchema.Properties {
+			texts = append(texts, descriptions(p)...)
+		}
+		mine := map[string]bool{}
+		for _, text := range texts {
+			for _, s := range sentenceEnd.Split(text, -1) {
+				s = strings.TrimSpace(s)
+				if len(s) < 40 || mine[s] {
+					continue
+				}
+				mine[s] = true
+				if other, ok := seen[s]; ok {
+					t.Errorf("%s and %s both say %q", other, tool.Name, s)
+				}
+				seen[s] = tool.Name
+			}
+		}
+	}
+	if len(seen) < 20 {
+		t.Fatalf("only %d long sentences found: the splitting is broken", len(seen))
+	}
+}
+
+// descriptions are the descriptions in a schema and in every schema nested in it.
+func descriptions(schema any) []string {
+	var out []string
+	switch v := schema.(type) {
+	case map[string]any:
+		if d, ok := v["description"].(string); ok {
+			out = append(out, d)
+		}
+		for k, sub := range v {
+			if k != "description" {
+				out = append(out, descriptions(sub)...)
+			}
+		}
+	case []any:
+		for _, sub := range v {
+			out = append(out, descriptions(sub)...)
+		}
+	}
+	return out
 }
 
 func mapOf(v any) map[string]any {
 	m, _ := v.(map[string]any)
 	return m
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -13,61 +14,71 @@ import (
 	"github.com/dingbot/dingbot/dingtalk"
 )
 
-// previewParams are every parameter preview_message takes, in the order agents see them.
-var previewParams = []string{
-	"msgtype", "title", "text", "messageUrl", "picUrl", "singleTitle", "singleURL", "buttons",
-	"btnOrientation", "hideAvatar", "links", "atMobiles", "atUserIds", "atNames", "atAll", "split", "robot",
-}
+// previewTypes are the message types in the order preview_message lists their parameters.
+var previewTypes = []dingtalk.MsgType{dingtalk.TypeText, dingtalk.TypeMarkdown, dingtalk.TypeLink, dingtalk.TypeActionCard, dingtalk.TypeFeedCard}
 
-func (ts *toolset) previewMessage() server.ServerTool {
+// previewParams are every parameter preview_message takes: msgtype, then every send tool's.
+var previewParams = func() []string {
+	out := []string{"msgtype"}
+	for _, t := range previewTypes {
+		for _, p := range sendParams(t) {
+			if !slices.Contains(out, p) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}()
+
+// previewMessage takes exactly what the send tools take: each parameter's schema is the send
+// tool's, described by the message types it applies to.
+func (ts *toolset) previewMessage(sends []server.ServerTool) server.ServerTool {
+	props := map[string]any{}
+	usedBy := map[string][]string{}   // parameter → message types
+	required := map[string][]string{} // parameter → message types requiring it
+	for _, t := range previewTypes {
+		i := slices.IndexFunc(sends, func(st server.ServerTool) bool { return st.Tool.Name == sendToolOf[t] })
+		if i < 0 {
+			panic("no send tool for " + string(t))
+		}
+		in := sends[i].Tool.InputSchema
+		for _, p := range sendParams(t) {
+			props[p] = in.Properties[p]
+			usedBy[p] = append(usedBy[p], string(t))
+			if slices.Contains(in.Required, p) {
+				required[p] = append(required[p], string(t))
+			}
+		}
+	}
+	for p, schema := range props {
+		desc := "For " + strings.Join(usedBy[p], ", ")
+		switch {
+		case len(usedBy[p]) == len(previewTypes):
+			continue // as described in every send tool
+		case len(required[p]) == len(usedBy[p]):
+			desc = "Required for " + strings.Join(usedBy[p], ", ")
+		}
+		s := maps.Clone(schema.(map[string]any))
+		s["description"] = desc + "."
+		if items, ok := s["items"].(map[string]any); ok && items["properties"] != nil {
+			s["items"] = map[string]any{"type": "object"} // its fields are in the send tool
+		}
+		props[p] = s
+	}
 	msgtypes := make([]string, len(dingtalk.MsgTypes))
 	for i, t := range dingtalk.MsgTypes {
 		msgtypes[i] = string(t)
 	}
-	only := func(types, desc string) mcpgo.PropertyOption {
-		return mcpgo.Description("(" + types + ") " + desc)
-	}
-	opts := []mcpgo.ToolOption{
+	props["msgtype"] = map[string]any{"type": "string", "enum": msgtypes,
+		"description": "Picks the send tool whose arguments apply."}
+	tool := mcpgo.NewTool(toolPreview,
 		mcpgo.WithDescription(descPreview),
-		annotations("Preview DingTalk message", true),
-		mcpgo.WithString("msgtype", mcpgo.Required(), mcpgo.Enum(msgtypes...), mcpgo.Description(
-			"Message type, deciding which other fields apply: text and markdown as in send_text_message and send_markdown_message, link as in send_link_message, actionCard as in send_action_card, feedCard as in send_feed_card.")),
-		mcpgo.WithString("title", only("markdown, link, actionCard; required there", "Title shown in the chat list and notification (the card title for link).")),
-		mcpgo.WithString("text", only("text, markdown, link, actionCard; required there", "Message text: plain for text and link, DingTalk markdown for markdown and actionCard.")),
-		mcpgo.WithString("messageUrl", only("link; required", "URL the card opens: "+paramURL)),
-		mcpgo.WithString("picUrl", only("link; optional", "Thumbnail image URL (http:// or https://).")),
-		mcpgo.WithString("singleTitle", only("actionCard", "Label of the single full-width button; give with singleURL instead of buttons.")),
-		mcpgo.WithString("singleURL", only("actionCard", "URL the single button opens: "+paramURL)),
-		mcpgo.WithArray("buttons", only("actionCard", "Buttons, each {title, actionURL}, instead of singleTitle and singleURL."), mcpgo.Items(buttonItem), mcpgo.MinItems(1)),
-		mcpgo.WithString("btnOrientation", mcpgo.Enum(orientationValues...), only("actionCard", "\"0\" or \"vertical\" stacks the buttons (default), \"1\" or \"horizontal\" puts them side by side.")),
-		mcpgo.WithString("hideAvatar", mcpgo.Enum(avatarValues...), only("actionCard", "\"1\" hides the robot's avatar, \"0\" shows it (default).")),
-		mcpgo.WithArray("links", only("feedCard; required", "Items, each {title, messageURL, picURL}, in display order."), mcpgo.Items(feedLinkItem), mcpgo.MinItems(1)),
-		mcpgo.WithArray("atMobiles", only("text, markdown", paramAtMobiles), mcpgo.WithStringItems()),
-		mcpgo.WithArray("atUserIds", only("text, markdown", paramAtUserIDs), mcpgo.WithStringItems()),
-		mcpgo.WithArray("atNames", only("text, markdown", paramAtNames), mcpgo.WithStringItems()),
-		mcpgo.WithBoolean("atAll", only("text, markdown", paramAtAll)),
-		mcpgo.WithBoolean("split", only("text, markdown, actionCard", "true: show the parts a send with split would post.")),
-		mcpgo.WithString("robot", mcpgo.Description("Name of the robot to check against (its keywords and sends left), from list_robots; omit for the default robot. Webhook URLs, tokens and secrets are not accepted.")),
+		annotations(true),
 		order(previewParams...),
-		outputSchema(func(props map[string]any) []string {
-			messageOutput(props)
-			partsOutput(props, true)
-			props["body"] = map[string]any{"type": "object", "description": "The exact JSON body that would be posted to the webhook, mentions inserted."}
-			props["maxBytes"] = prop("integer", "DingTalk's limit for bytes: 20000.")
-			props["keywordCheck"] = map[string]any{
-				"type":        "object",
-				"description": "The robot's keyword rule: ok is true when the robot has no keywords or the message contains one (matched). Absent when the robot or the message could not be read (isError true).",
-				"properties": map[string]any{
-					"ok":       prop("boolean", "Whether DingTalk's keyword check would pass."),
-					"matched":  prop("string", "The keyword found, or empty."),
-					"keywords": stringList("The robot's keywords; a message must contain at least one."),
-				},
-				"required": []string{"ok", "matched", "keywords"},
-			}
-			return []string{"maxBytes"}
-		}),
-	}
-	tool := mcpgo.NewTool(toolPreview, opts...)
+		withOutput(ts.previewOutput()),
+	)
+	tool.InputSchema.Properties = props
+	tool.InputSchema.Required = []string{"msgtype"}
 	return server.ServerTool{Tool: tool, Handler: ts.handle(tool.Name, ts.preview)}
 }
 
@@ -91,13 +102,16 @@ func (ts *toolset) preview(_ context.Context, req mcpgo.CallToolRequest) outcome
 	splitAsked := false
 	if t != "" {
 		r.MsgType = string(t)
-		takes := typeParams[t]
+		takes := sendParams(t)
 		for _, p := range previewParams {
-			if a.has(p) && p != "msgtype" && p != "robot" && !slices.Contains(takes, p) {
+			if a.has(p) && p != "msgtype" && !slices.Contains(takes, p) {
 				a.problem("%s: does not apply to a %s message, which takes %s", p, t, strings.Join(takes, ", "))
 			}
 		}
 		msg = readMessage(a, t)
+		// A send keeps the msgUuid given, so its body and parts show it too.
+		msg.MsgUUID = strings.TrimSpace(a.str("msgUuid", false))
+		r.MsgUUID = msg.MsgUUID
 		if slices.Contains(takes, "atNames") {
 			names = a.strs("atNames")
 		}
@@ -143,7 +157,7 @@ func (ts *toolset) preview(_ context.Context, req mcpgo.CallToolRequest) outcome
 		}
 		return outcome{result: r, text: previewText(r, p)}
 	}
-	send := fmt.Sprintf("call send_%s with the same fields", sendToolSuffix(t))
+	send := fmt.Sprintf("call %s with the same fields", sendToolOf[t])
 	r.OK = true
 	r.Hint = "sendable: " + send + " to post it"
 	if len(parts) > 0 {
@@ -153,15 +167,15 @@ func (ts *toolset) preview(_ context.Context, req mcpgo.CallToolRequest) outcome
 			if err != nil {
 				return failed(verb, r, err)
 			}
-			r.Parts = append(r.Parts, Part{Bytes: pp.Bytes, Body: pp.Body})
+			r.Parts = append(r.Parts, Part{MsgUUID: part.MsgUUID, Bytes: pp.Bytes, Body: pp.Body})
 		}
 		r.Hint = fmt.Sprintf("sendable in %d parts: %s (split: true) to post them in order", len(parts), send)
 	}
 	switch {
 	case stateBroken:
-		r.Hint = fmt.Sprintf("valid, but not sendable now: send_%s would fail with state_error until the user fixes dingbot's state directory (see the warning)", sendToolSuffix(t))
+		r.Hint = fmt.Sprintf("valid, but not sendable now: %s would fail with state_error until the user fixes dingbot's state directory (see the warning)", sendToolOf[t])
 	case r.SendsLeft != nil && *r.SendsLeft == 0:
-		r.Hint = fmt.Sprintf("sendable, but not right now: robot %q has no sends left this minute, so wait up to a minute before calling send_%s with the same fields", r.Robot, sendToolSuffix(t))
+		r.Hint = fmt.Sprintf("sendable, but not right now: robot %q has no sends left this minute, so wait up to a minute before calling %s with the same fields", r.Robot, sendToolOf[t])
 	case r.SendsLeft != nil && *r.SendsLeft < len(parts):
 		r.Hint = fmt.Sprintf("sendable in %d parts, but robot %q has only %d sends left this minute: wait up to a minute, then %s", len(parts), r.Robot, *r.SendsLeft, send)
 	}
@@ -169,21 +183,6 @@ func (ts *toolset) preview(_ context.Context, req mcpgo.CallToolRequest) outcome
 		r.Hint += " (to dingbot's local sandbox, not a real group)"
 	}
 	return outcome{result: r, text: previewText(r, p)}
-}
-
-// sendToolSuffix names the send tool for a message type.
-func sendToolSuffix(t dingtalk.MsgType) string {
-	switch t {
-	case dingtalk.TypeText:
-		return "text_message"
-	case dingtalk.TypeMarkdown:
-		return "markdown_message"
-	case dingtalk.TypeLink:
-		return "link_message"
-	case dingtalk.TypeActionCard:
-		return "action_card"
-	}
-	return "feed_card"
 }
 
 func previewText(r Result, p *dingtalk.Prepared) string {

@@ -2,6 +2,7 @@ package mcp
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -15,33 +16,9 @@ import (
 func (ts *toolset) listRobots() server.ServerTool {
 	tool := mcpgo.NewTool(toolListRobots,
 		mcpgo.WithDescription(descListRobots),
-		annotations("List DingTalk robots", true),
+		annotations(true),
 		order(),
-		outputSchema(func(props map[string]any) []string {
-			props["robots"] = map[string]any{
-				"type":        "array",
-				"description": "Every configured robot, the default first, including those that cannot send (usable false).",
-				"items": map[string]any{
-					"type": "object",
-					"properties": map[string]any{
-						"name":      prop("string", "Name to pass as robot."),
-						"default":   prop("boolean", "Used when a call gives no robot."),
-						"signed":    prop("boolean", "Requests carry a signature (the robot has a SEC… secret)."),
-						"keywords":  stringList("Security keywords; every message must contain at least one. Empty: no keyword rule."),
-						"sendsLeft": prop([]any{"integer", "null"}, "Sends left in the current minute (20 per minute); null when unknown."),
-						"sandbox":   prop("boolean", "dingbot's local sandbox: posts to no real group."),
-						"usable":    prop("boolean", "True when the robot can be used now. False: problem says why; only the user can fix it (in dingbot's config, then a restart of the MCP server), so use another robot meanwhile."),
-						"problem":   prop("string", "Why this robot cannot send, e.g. an unusable webhook or an unset secret_env variable; absent when usable."),
-					},
-					"required": []string{"name", "default", "signed", "keywords", "sendsLeft", "sandbox", "usable"},
-				},
-			}
-			items := props["robots"].(map[string]any)["items"].(map[string]any)["properties"].(map[string]any)
-			monthOutput(items)
-			props["orgMonthUsed"] = prop("integer", "All robots' sends this month, when org_monthly_quota is set.")
-			props["orgMonthlyQuota"] = prop("integer", "The config's org_monthly_quota: all robots' sends a month.")
-			return []string{"robots"}
-		}),
+		withOutput(robotsSchema),
 	)
 	return server.ServerTool{Tool: tool, Handler: ts.handle(tool.Name, ts.robotList)}
 }
@@ -215,24 +192,9 @@ func countUsable(robots []RobotInfo) int {
 func (ts *toolset) listContacts() server.ServerTool {
 	tool := mcpgo.NewTool(toolListContacts,
 		mcpgo.WithDescription(descListContacts),
-		annotations("List DingTalk contacts", true),
+		annotations(true),
 		order(),
-		outputSchema(func(props map[string]any) []string {
-			props["contacts"] = map[string]any{
-				"type":        "array",
-				"description": "The configured contacts, in config order.",
-				"items": map[string]any{
-					"type": "object",
-					"properties": map[string]any{
-						"name":   prop("string", "Name to pass in atNames."),
-						"mobile": prop("string", "Mobile number written after @ to mention them; empty if unknown."),
-						"userId": prop("string", "DingTalk userId, used when there is no mobile; empty if unknown."),
-					},
-					"required": []string{"name", "mobile", "userId"},
-				},
-			}
-			return []string{"contacts"}
-		}),
+		withOutput(contactsSchema),
 	)
 	return server.ServerTool{Tool: tool, Handler: ts.handle(tool.Name, ts.contactList)}
 }
@@ -278,4 +240,68 @@ func firstErr(errs ...error) error {
 		}
 	}
 	return nil
+}
+
+// The list tools' results carry no message fields: commonFields and their lists.
+
+var robotsSchema = commonOutput().
+	with("robot", prop("string", "The default robot, or empty.")).
+	with("robots", map[string]any{
+		"type": "array",
+		"items": map[string]any{
+			"type": "object",
+			"properties": map[string]any{
+				"name":         prop("string", "Pass it as robot."),
+				"default":      prop("boolean", ""),
+				"signed":       prop("boolean", "Signs its requests."),
+				"keywords":     stringList(""),
+				"sendsLeft":    prop([]any{"integer", "null"}, ""),
+				"sandbox":      prop("boolean", "Local test robot, no real group."),
+				"usable":       prop("boolean", ""),
+				"problem":      prop("string", ""),
+				"monthUsed":    prop("integer", ""),
+				"monthlyQuota": prop("integer", ""),
+			},
+		},
+	}).
+	with("orgMonthUsed", prop("integer", "All robots, this month.")).
+	with("orgMonthlyQuota", prop("integer", "org_monthly_quota, if set.")).
+	schema()
+
+var contactsSchema = commonOutput().
+	with("contacts", map[string]any{
+		"type": "array",
+		"items": map[string]any{
+			"type": "object",
+			"properties": map[string]any{
+				"name":   prop("string", ""),
+				"mobile": prop("string", ""),
+				"userId": prop("string", ""),
+			},
+		},
+	}).
+	schema()
+
+func (r robotsResult) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		commonFields
+		Robot           string      `json:"robot"`
+		Robots          []RobotInfo `json:"robots"`
+		OrgMonthUsed    *int        `json:"orgMonthUsed,omitempty"`
+		OrgMonthlyQuota *int        `json:"orgMonthlyQuota,omitempty"`
+	}{commonOf(r.Result), r.Result.Robot, nonNilSlice(r.Robots), r.OrgMonthUsed, r.OrgMonthlyQuota})
+}
+
+func (r contactsResult) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		commonFields
+		Contacts []ContactInfo `json:"contacts"`
+	}{commonOf(r.Result), nonNilSlice(r.Contacts)})
+}
+
+func nonNilSlice[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }

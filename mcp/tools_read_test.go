@@ -3,9 +3,12 @@ package mcp
 import (
 	"encoding/json"
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
+
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/dingbot/dingbot/dingtalk"
 )
@@ -346,5 +349,77 @@ func TestNoSendsLeftIsWarned(t *testing.T) {
 		if g := e.call(toolPreview, map[string]any{"msgtype": "text", "text": "报警", "robot": "alert"}); len(g.r.Warnings) != 0 {
 			t.Errorf("alert warnings = %q", g.r.Warnings)
 		}
+	}
+}
+
+// TestPreviewTakesExactlyTheSendArguments: preview_message lists every argument of every send
+// tool with the same type, and with the same arguments (msgUuid and split included) previews
+// byte for byte the body the send tool then posts.
+func TestPreviewTakesExactlyTheSendArguments(t *testing.T) {
+	tools := map[string]mcpgo.Tool{}
+	for _, tool := range listTools(t, Options{}) {
+		tools[tool.Name] = tool
+	}
+	preview := tools[toolPreview].InputSchema.Properties
+	want := []string{"msgtype"}
+	for _, t := range previewTypes {
+		want = append(want, sendParams(t)...)
+	}
+	if got := slices.Sorted(maps.Keys(preview)); !slices.Equal(got, sorted(slices.Compact(sorted(want)))) {
+		t.Errorf("preview_message takes %v, the send tools %v", got, want)
+	}
+	for _, typ := range previewTypes {
+		send := tools[sendToolOf[typ]].InputSchema.Properties
+		for name, p := range send {
+			if mapOf(preview[name])["type"] != mapOf(p)["type"] {
+				t.Errorf("%s: %s is a %v, in preview_message a %v", sendToolOf[typ], name, mapOf(p)["type"], mapOf(preview[name])["type"])
+			}
+		}
+	}
+
+	e := newEnv(t, envConfig{})
+	long := strings.Repeat("报警 a line of the report\n", 1200)
+	cases := map[dingtalk.MsgType]map[string]any{
+		dingtalk.TypeText:       {"text": long, "atNames": []any{"alice"}, "atUserIds": []any{"bob01"}, "split": true},
+		dingtalk.TypeMarkdown:   {"title": "报警", "text": "# Disk\n\nfull", "atMobiles": []any{"13800000000"}, "atAll": false, "split": true},
+		dingtalk.TypeLink:       {"title": "报警 build", "text": "green", "messageUrl": "https://ci.example.com/1", "picUrl": "https://ci.example.com/p.png"},
+		dingtalk.TypeActionCard: {"title": "报警", "text": "x", "buttons": []any{map[string]any{"title": "Open", "actionURL": "https://example.com"}}, "btnOrientation": "horizontal", "hideAvatar": "1", "split": true},
+		dingtalk.TypeFeedCard:   {"links": []any{map[string]any{"title": "报警 a", "messageURL": "https://a.example", "picURL": "https://a.example/p.png"}}},
+	}
+	for typ, args := range cases {
+		args["robot"], args["msgUuid"] = "alert", "preview-"+string(typ)
+		p := map[string]any{"msgtype": string(typ)}
+		maps.Copy(p, args)
+		g := e.call(toolPreview, p)
+		g.wantOK(t)
+		before := len(e.sb.Accepted())
+		e.call(sendToolOf[typ], args).wantOK(t)
+		posted := e.sb.Accepted()[before:]
+		var previewed []json.RawMessage
+		for _, part := range g.r.Parts {
+			previewed = append(previewed, part.Body)
+		}
+		if len(previewed) == 0 {
+			previewed = []json.RawMessage{g.r.Body}
+		}
+		if len(posted) != len(previewed) {
+			t.Errorf("%s: previewed %d bodies, posted %d", typ, len(previewed), len(posted))
+			continue
+		}
+		for i := range posted {
+			if a, b := string(previewed[i]), string(posted[i].Body); a != b {
+				at := 0
+				for at < min(len(a), len(b)) && a[at] == b[at] {
+					at++
+				}
+				t.Errorf("%s: part %d: the preview (%d bytes) and the post (%d bytes) differ at byte %d: %.80q vs %.80q", typ, i+1, len(a), len(b), at, a[at:], b[at:])
+			}
+		}
+		if g.r.MsgUUID != args["msgUuid"] {
+			t.Errorf("%s: preview reports msgUuid %q", typ, g.r.MsgUUID)
+		}
+	}
+	if len(e.sb.Accepted()) < 6 {
+		t.Errorf("the text was not split: %d bodies posted", len(e.sb.Accepted()))
 	}
 }

@@ -3,6 +3,7 @@ package mcp
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
@@ -13,86 +14,79 @@ import (
 
 // sendAnnotations: a send posts to a group (not read-only, open world), adds rather than
 // overwrites (not destructive), and posts again when repeated (not idempotent).
-func sendAnnotations(title string) mcpgo.ToolOption { return annotations(title, false) }
+func sendAnnotations() mcpgo.ToolOption { return annotations(false) }
+
+// commonParams are the parameters every send tool takes after its message's (typeParams).
+var commonParams = []string{"robot", "msgUuid"}
+
+// sendParams are the parameters the send tool for messages of type t takes, in order.
+func sendParams(t dingtalk.MsgType) []string {
+	return slices.Concat(typeParams[t], commonParams)
+}
+
+// sendToolOf names the send tool for each message type.
+var sendToolOf = map[dingtalk.MsgType]string{
+	dingtalk.TypeText:       toolSendText,
+	dingtalk.TypeMarkdown:   toolSendMarkdown,
+	dingtalk.TypeLink:       toolSendLink,
+	dingtalk.TypeActionCard: toolSendAction,
+	dingtalk.TypeFeedCard:   toolSendFeed,
+}
+
+// sendTool is the send tool for messages of type t: its message parameters, then the shared ones.
+func (ts *toolset) sendTool(t dingtalk.MsgType, desc string, params ...mcpgo.ToolOption) server.ServerTool {
+	if slices.Contains(typeParams[t], "split") {
+		params = append(params, splitParam())
+	}
+	opts := append([]mcpgo.ToolOption{mcpgo.WithDescription(desc), sendAnnotations()}, params...)
+	opts = append(opts, robotParam(), msgUUIDParam(), order(sendParams(t)...), withOutput(ts.sendOutput(t)))
+	tool := mcpgo.NewTool(sendToolOf[t], opts...)
+	return server.ServerTool{Tool: tool, Handler: ts.sendHandler(tool.Name, t)}
+}
 
 func (ts *toolset) sendTextMessage() server.ServerTool {
-	opts := []mcpgo.ToolOption{
-		mcpgo.WithDescription(descSendText),
-		sendAnnotations("Send DingTalk text message"),
+	return ts.sendTool(dingtalk.TypeText, descSendText, append([]mcpgo.ToolOption{
 		mcpgo.WithString("text", mcpgo.Required(), mcpgo.Description(
-			"The message, as plain text (markdown is not rendered). Write @13800000000 or @userId where a mention should appear; missing ones are appended at the end.")),
-	}
-	opts = append(opts, mentionParams()...)
-	opts = append(opts, splitParam(), robotParam(), msgUUIDParam(), order(append(typeParams[dingtalk.TypeText], "robot", "msgUuid")...), sendOutput(true))
-	tool := mcpgo.NewTool(toolSendText, opts...)
-	return server.ServerTool{Tool: tool, Handler: ts.sendHandler(tool.Name, dingtalk.TypeText)}
+			"Plain text. Missing @handles are appended at its end.")),
+	}, mentionParams()...)...)
 }
 
 func (ts *toolset) sendMarkdownMessage() server.ServerTool {
-	opts := []mcpgo.ToolOption{
-		mcpgo.WithDescription(descSendMarkdown),
-		sendAnnotations("Send DingTalk markdown message"),
-		mcpgo.WithString("title", mcpgo.Required(), mcpgo.Description(
-			"Short title shown in the chat list and the notification, not in the message itself; should contain the robot's keyword if the text does not.")),
+	return ts.sendTool(dingtalk.TypeMarkdown, descSendMarkdown, append([]mcpgo.ToolOption{
+		mcpgo.WithString("title", mcpgo.Required(), mcpgo.Description("Chat list and notification title.")),
 		mcpgo.WithString("text", mcpgo.Required(), mcpgo.Description(
-			"The message in DingTalk's markdown subset (see the tool description). Write @13800000000 or @userId where a mention should appear; missing ones are appended on a line of their own.")),
-	}
-	opts = append(opts, mentionParams()...)
-	opts = append(opts, splitParam(), robotParam(), msgUUIDParam(), order(append(typeParams[dingtalk.TypeMarkdown], "robot", "msgUuid")...), sendOutput(true))
-	tool := mcpgo.NewTool(toolSendMarkdown, opts...)
-	return server.ServerTool{Tool: tool, Handler: ts.sendHandler(tool.Name, dingtalk.TypeMarkdown)}
+			"DingTalk markdown; missing @handles go on a last line.")),
+	}, mentionParams()...)...)
 }
 
 func (ts *toolset) sendLinkMessage() server.ServerTool {
-	tool := mcpgo.NewTool(toolSendLink,
-		mcpgo.WithDescription(descSendLink),
-		sendAnnotations("Send DingTalk link card"),
-		mcpgo.WithString("title", mcpgo.Required(), mcpgo.Description("Card title, also shown in the chat list and notification.")),
-		mcpgo.WithString("text", mcpgo.Required(), mcpgo.Description("Short plain-text summary under the title; DingTalk cuts long text off.")),
-		mcpgo.WithString("messageUrl", mcpgo.Required(), mcpgo.Description("URL the card opens when tapped: "+paramURL)),
-		mcpgo.WithString("picUrl", mcpgo.Description("Optional thumbnail image URL (http:// or https://); omit for a card without a picture.")),
-		robotParam(),
-		msgUUIDParam(),
-		order(append(typeParams[dingtalk.TypeLink], "robot", "msgUuid")...),
-		sendOutput(false),
+	return ts.sendTool(dingtalk.TypeLink, descSendLink,
+		mcpgo.WithString("title", mcpgo.Required(), mcpgo.Description("Card title, also in the chat list.")),
+		mcpgo.WithString("text", mcpgo.Required(), mcpgo.Description("Short plain-text summary under the title.")),
+		mcpgo.WithString("messageUrl", mcpgo.Required(), mcpgo.Description("URL the card opens when tapped.")),
+		mcpgo.WithString("picUrl", mcpgo.Description("Optional thumbnail picture URL.")),
 	)
-	return server.ServerTool{Tool: tool, Handler: ts.sendHandler(tool.Name, dingtalk.TypeLink)}
 }
 
 func (ts *toolset) sendActionCard() server.ServerTool {
-	tool := mcpgo.NewTool(toolSendAction,
-		mcpgo.WithDescription(descSendActionCard),
-		sendAnnotations("Send DingTalk action card"),
-		mcpgo.WithString("title", mcpgo.Required(), mcpgo.Description("Title shown in the chat list and the notification, not in the card; repeat it as a # heading in text to show it.")),
-		mcpgo.WithString("text", mcpgo.Required(), mcpgo.Description("Card body in DingTalk's markdown subset (see the tool description).")),
-		mcpgo.WithString("singleTitle", mcpgo.Description("Label of the single full-width button, e.g. \"Read more\". Give it with singleURL, and leave out buttons.")),
-		mcpgo.WithString("singleURL", mcpgo.Description("URL the single button opens: "+paramURL)),
-		mcpgo.WithArray("buttons", mcpgo.Description("Buttons, each {title, actionURL}, shown in this order; use instead of singleTitle and singleURL (for one button, prefer those)."), mcpgo.Items(buttonItem), mcpgo.MinItems(1)),
+	return ts.sendTool(dingtalk.TypeActionCard, descSendActionCard,
+		mcpgo.WithString("title", mcpgo.Required(), mcpgo.Description("Chat list and notification title.")),
+		mcpgo.WithString("text", mcpgo.Required(), mcpgo.Description("Card body in DingTalk markdown.")),
+		mcpgo.WithString("singleTitle", mcpgo.Description(`Label of a single full-width button.`)),
+		mcpgo.WithString("singleURL", mcpgo.Description("URL the single button opens.")),
+		mcpgo.WithArray("buttons", mcpgo.Description("Buttons in display order."), mcpgo.Items(buttonItem)),
 		mcpgo.WithString("btnOrientation", mcpgo.Enum(orientationValues...), mcpgo.Description(
-			"Button layout: \"0\" or \"vertical\" stacks the buttons (default), \"1\" or \"horizontal\" puts them side by side (best for two short labels).")),
-		mcpgo.WithString("hideAvatar", mcpgo.Enum(avatarValues...), mcpgo.Description("\"1\" hides the robot's avatar next to the card, \"0\" shows it (default).")),
-		splitParam(),
-		robotParam(),
-		msgUUIDParam(),
-		order(append(typeParams[dingtalk.TypeActionCard], "robot", "msgUuid")...),
-		sendOutput(true),
+			`"0"/"vertical" (default) stacks buttons; "1"/"horizontal" sets them side by side.`)),
+		mcpgo.WithString("hideAvatar", mcpgo.Enum(avatarValues...), mcpgo.Description(`"1" hides the robot's avatar; "0" (default) shows it.`)),
 	)
-	return server.ServerTool{Tool: tool, Handler: ts.sendHandler(tool.Name, dingtalk.TypeActionCard)}
 }
 
 func (ts *toolset) sendFeedCard() server.ServerTool {
-	tool := mcpgo.NewTool(toolSendFeed,
-		mcpgo.WithDescription(descSendFeedCard),
-		sendAnnotations("Send DingTalk feed card"),
+	return ts.sendTool(dingtalk.TypeFeedCard, descSendFeedCard,
 		mcpgo.WithArray("links", mcpgo.Required(), mcpgo.Description(
-			"The items, in display order, each {title, messageURL, picURL} (note the upper-case URL). Keep it to a handful: every item adds to the 20000-byte body."),
-			mcpgo.Items(feedLinkItem), mcpgo.MinItems(1)),
-		robotParam(),
-		msgUUIDParam(),
-		order(append(typeParams[dingtalk.TypeFeedCard], "robot", "msgUuid")...),
-		sendOutput(false),
+			"Items in display order (note messageURL, picURL)."),
+			mcpgo.Items(feedLinkItem)),
 	)
-	return server.ServerTool{Tool: tool, Handler: ts.sendHandler(tool.Name, dingtalk.TypeFeedCard)}
 }
 
 // sendHandler reads a message of type t, prepares it for the chosen robot with dingtalk.Prepare
@@ -100,7 +94,7 @@ func (ts *toolset) sendFeedCard() server.ServerTool {
 func (ts *toolset) sendHandler(name string, t dingtalk.MsgType) server.ToolHandlerFunc {
 	verb := name
 	return ts.handle(name, func(ctx context.Context, req mcpgo.CallToolRequest) outcome {
-		a := newArgs(req, append(typeParams[t], "robot", "msgUuid")...)
+		a := newArgs(req, sendParams(t)...)
 		robotName, shown := a.robot()
 		uuid := strings.TrimSpace(a.str("msgUuid", false))
 		r := newResult(shown, t)
