@@ -48,12 +48,12 @@ const descPreview = "Check a DingTalk message without sending it: the exact JSON
 
 const descListRobots = "List the DingTalk group robots this server can post through, the default first. " +
 	"Use it before sending when the user may have several robots (one per group), to learn a robot's keywords, or after keyword_missing or rate_limited. " +
-	"Local: no DingTalk call; never shows webhooks, tokens or secrets. " +
+	"Takes no arguments. Local: no DingTalk call; never shows webhooks, tokens or secrets. " +
 	"A robot with usable false cannot send until the user fixes its problem."
 
 const descListContacts = "List the people this server can @mention by name, from the user's dingbot config (not DingTalk's directory). " +
 	"Use it to find atNames for send_text_message and send_markdown_message; a case-insensitive unique prefix is enough. " +
-	"To mention someone not listed, pass their mobile in atMobiles or userId in atUserIds. Reads the config only."
+	"To mention someone not listed, pass their mobile in atMobiles or userId in atUserIds. Takes no arguments; reads the config only."
 
 // Parameter descriptions shared by several tools: each sentence is under 40 characters, since
 // the rule behind it is in sharedRules.

@@ -69,6 +69,14 @@ func TestToolSets(t *testing.T) {
 	if got, want := toolNames(listTools(t, Options{ReadOnly: true})), sorted(readOnlyTools); !slices.Equal(got, want) {
 		t.Errorf("read-only tools = %v, want %v", got, want)
 	}
+	c := inProcessClient(t, Options{ReadOnly: true})
+	res, err := c.Initialize(t.Context(), mcpgo.InitializeRequest{Params: mcpgo.InitializeParams{ProtocolVersion: mcpgo.LATEST_PROTOCOL_VERSION}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(res.Instructions, "Read-only mode: only preview_message, list_robots and list_contacts are available.") {
+		t.Errorf("read-only instructions:\n%s", res.Instructions)
+	}
 }
 
 func sorted(s []string) []string {

@@ -84,7 +84,7 @@ func (ts *toolset) sendActionCard() server.ServerTool {
 func (ts *toolset) sendFeedCard() server.ServerTool {
 	return ts.sendTool(dingtalk.TypeFeedCard, descSendFeedCard,
 		mcpgo.WithArray("links", mcpgo.Required(), mcpgo.Description(
-			"Items in display order (note messageURL, picURL)."),
+			"Items in display order; note the upper-case URL in messageURL and picURL."),
 			mcpgo.Items(feedLinkItem)),
 	)
 }
