@@ -157,10 +157,17 @@ func instructions(opts Options, served []server.ServerTool) string {
 		for i, st := range served {
 			names[i] = st.Tool.Name
 		}
-		last := len(names) - 1
-		b.WriteString("\nRead-only mode: only " + strings.Join(names[:last], ", ") + " and " + names[last] + " are available.")
+		b.WriteString("\nRead-only mode: only " + joinAnd(names) + " are available.")
 	}
 	return b.String()
+}
+
+// joinAnd joins names as "a, b and c".
+func joinAnd(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 // toolset holds what every tool handler shares. It is read-only after construction, so handlers
