@@ -55,11 +55,21 @@ type StateConfig struct {
 	Redis string `toml:"redis"`
 }
 
+// MCPConfig is the [mcp] table: how `dingbot --mcp` serves agents.
+type MCPConfig struct {
+	// Confirm makes every send ask the human before it posts (--confirm).
+	Confirm bool `toml:"confirm"`
+	// QueueWhenLimited queues a send that is rate limited, paused or has more parts than the
+	// robot's sends left, instead of failing it, unless the call passes queue: false.
+	QueueWhenLimited bool `toml:"queue_when_limited"`
+}
+
 // File is the config file as written, before validation and the environment.
 type File struct {
 	DefaultRobot    string                 `toml:"default_robot"`
 	OrgMonthlyQuota int                    `toml:"org_monthly_quota"`
 	State           StateConfig            `toml:"state"`
+	MCP             MCPConfig              `toml:"mcp"`
 	Robots          map[string]RobotConfig `toml:"robots"`
 	Contacts        []ContactConfig        `toml:"contacts"`
 
@@ -83,6 +93,8 @@ type Config struct {
 	// Redis is the URL of the shared state ($DINGBOT_REDIS_URL or [state] redis), "" for local
 	// files. It may hold a password: never print it (RedactURL).
 	Redis string
+	// MCP is the [mcp] table as written.
+	MCP MCPConfig
 	// Warnings are problems worth telling the user that do not stop dingbot, such as a secret in
 	// a file other users can read.
 	Warnings []string

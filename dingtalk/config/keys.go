@@ -180,6 +180,8 @@ func knownKey(path []string) bool {
 		return len(path) == 1 || (len(path) == 2 && slices.Contains(contactKeys, path[1]))
 	case path[0] == "state":
 		return len(path) == 1 || (len(path) == 2 && slices.Contains(stateKeys, path[1]))
+	case path[0] == "mcp":
+		return len(path) == 1 || (len(path) == 2 && slices.Contains(mcpKeys, path[1]))
 	}
 	return len(path) == 1
 }

@@ -112,6 +112,7 @@ func (c *Config) build(f *File) error {
 		errs = append(errs, fileErr(fmt.Errorf("org_monthly_quota %d: give a number of sends a month, or 0 for no cap", f.OrgMonthlyQuota)))
 	}
 	c.OrgMonthlyQuota = f.OrgMonthlyQuota
+	c.MCP = f.MCP
 	c.Redis = strings.TrimSpace(f.State.Redis)
 	if env := strings.TrimSpace(os.Getenv(EnvRedis)); env != "" {
 		c.Redis = env

@@ -594,3 +594,18 @@ func TestQuotaAndStateSettings(t *testing.T) {
 		t.Fatalf("RedactURL = %q", got)
 	}
 }
+
+// TestMCPSettings: the [mcp] table reaches the config; without it both settings are off.
+func TestMCPSettings(t *testing.T) {
+	cleanEnv(t)
+	c, err := Load(writeConfig(t, "[robots.ops]\nwebhook = \""+token+"\"\n[mcp]\nconfirm = true\nqueue_when_limited = true\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.MCP.Confirm || !c.MCP.QueueWhenLimited {
+		t.Fatalf("[mcp] = %+v", c.MCP)
+	}
+	if c, err = Load(writeConfig(t, "[robots.ops]\nwebhook = \""+token+"\"\n")); err != nil || c.MCP != (MCPConfig{}) {
+		t.Fatalf("no [mcp] table: %+v, %v", c.MCP, err)
+	}
+}

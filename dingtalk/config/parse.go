@@ -97,24 +97,27 @@ type fieldKey struct{ key, want string }
 // fieldKeys maps "Type.Field" to its TOML key and a description of its value.
 var fieldKeys = func() map[string]fieldKey {
 	want := map[string]string{
-		"default_robot":     "a string naming a robot",
-		"org_monthly_quota": "a whole number of sends a month (0: no cap)",
-		"monthly_quota":     "a whole number of sends a month (0: no cap)",
-		"state":             "a [state] table",
-		"redis":             `a string like "redis://host:6379/0"`,
-		"robots":            "robot tables like [robots.ops]",
-		"contacts":          "[[contacts]] tables",
-		"webhook":           "a string",
-		"secret":            "a string",
-		"secret_env":        "a string naming an environment variable",
-		"keywords":          `a list of strings like ["deploy"]`,
-		"allow_custom_host": "true or false",
-		"name":              "a string",
-		"mobile":            `a string like "13800000000"`,
-		"user_id":           "a string",
+		"default_robot":      "a string naming a robot",
+		"org_monthly_quota":  "a whole number of sends a month (0: no cap)",
+		"monthly_quota":      "a whole number of sends a month (0: no cap)",
+		"state":              "a [state] table",
+		"redis":              `a string like "redis://host:6379/0"`,
+		"mcp":                "an [mcp] table",
+		"confirm":            "true or false",
+		"queue_when_limited": "true or false",
+		"robots":             "robot tables like [robots.ops]",
+		"contacts":           "[[contacts]] tables",
+		"webhook":            "a string",
+		"secret":             "a string",
+		"secret_env":         "a string naming an environment variable",
+		"keywords":           `a list of strings like ["deploy"]`,
+		"allow_custom_host":  "true or false",
+		"name":               "a string",
+		"mobile":             `a string like "13800000000"`,
+		"user_id":            "a string",
 	}
 	keys := map[string]fieldKey{}
-	for _, v := range []any{File{}, RobotConfig{}, ContactConfig{}, StateConfig{}} {
+	for _, v := range []any{File{}, RobotConfig{}, ContactConfig{}, StateConfig{}, MCPConfig{}} {
 		t := reflect.TypeOf(v)
 		for i := range t.NumField() {
 			f := t.Field(i)
@@ -149,9 +152,10 @@ var bareKey = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
 // Keys the file may hold, by where they appear.
 var (
-	topKeys     = []string{"default_robot", "org_monthly_quota", "state", "robots", "contacts"}
+	topKeys     = []string{"default_robot", "org_monthly_quota", "state", "mcp", "robots", "contacts"}
 	robotKeys   = []string{"webhook", "secret", "secret_env", "keywords", "allow_custom_host", "monthly_quota"}
 	stateKeys   = []string{"redis"}
+	mcpKeys     = []string{"confirm", "queue_when_limited"}
 	contactKeys = []string{"name", "mobile", "user_id"}
 )
 
@@ -162,6 +166,9 @@ func suggest(key []string) string {
 	switch {
 	case len(key) == 0:
 		return ""
+	case len(key) == 1 && slices.Contains(mcpKeys, key[0]):
+		// The MCP server's settings live in their own table.
+		return fmt.Sprintf(" (did you mean %q under [mcp]?)", key[0])
 	case !slices.Contains(topKeys, key[0]):
 		known, part = topKeys, key[0]
 	case key[0] == "robots" && len(key) == 3:
@@ -170,6 +177,8 @@ func suggest(key []string) string {
 		known, part = contactKeys, key[1]
 	case key[0] == "state" && len(key) == 2:
 		known, part = stateKeys, key[1]
+	case key[0] == "mcp" && len(key) == 2:
+		known, part = mcpKeys, key[1]
 	default:
 		return ""
 	}

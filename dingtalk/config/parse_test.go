@@ -35,6 +35,21 @@ func TestParseErrors(t *testing.T) {
 			want: []string{`config.toml:1: unknown key "colour"`, `config.toml:4: unknown key "robots.ops.extra"`},
 		},
 		{
+			name: "unknown mcp key",
+			doc:  "[mcp]\nconfirn = true\n",
+			want: []string{`config.toml:2: unknown key "mcp.confirn"`, `did you mean "confirm"?`},
+		},
+		{
+			name: "mcp setting outside its table",
+			doc:  "queue_when_limited = true\n",
+			want: []string{`config.toml:1: unknown key "queue_when_limited"`, `did you mean "queue_when_limited" under [mcp]?`},
+		},
+		{
+			name: "mcp setting not a boolean",
+			doc:  "[mcp]\nconfirm = \"yes\"\n",
+			want: []string{"config.toml:2:", "confirm must be true or false, not a string"},
+		},
+		{
 			name: "quoted key",
 			doc:  "[robots.ops]\n\"web.hook\" = 1\n",
 			want: []string{`config.toml:2: unknown key "robots.ops.\"web.hook\""`},
@@ -212,6 +227,8 @@ func TestSuggest(t *testing.T) {
 		{[]string{"default"}, ""},
 		{[]string{"defualt_robot"}, "default_robot"},
 		{[]string{"contact"}, "contacts"},
+		{[]string{"mcp", "queue_when_limted"}, "queue_when_limited"},
+		{[]string{"confirm"}, "confirm"},
 		{[]string{"robots", "ops", "zzzzzz"}, ""},
 		{nil, ""},
 	}
