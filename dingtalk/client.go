@@ -212,6 +212,16 @@ func (c *Client) postOnce(ctx context.Context, r Robot, ep Endpoint, p *Prepared
 	return nil, err
 }
 
+// Check reports whether robot r may send now as far as its pauses and monthly quotas go: nil,
+// a *PausedError, a *QuotaError, or the Meter's error. It sends nothing and takes no slot.
+func (c *Client) Check(ctx context.Context, r Robot) error {
+	ep, err := r.Endpoint()
+	if err != nil {
+		return fmt.Errorf("robot %s: %w", r.Name, err)
+	}
+	return c.checkMeter(ctx, r, ep)
+}
+
 // checkMeter refuses a send to a paused robot, or over a monthly quota (unless IgnoreQuota). A
 // Meter that cannot be read refuses too: dingbot never sends without knowing.
 func (c *Client) checkMeter(ctx context.Context, r Robot, ep Endpoint) error {

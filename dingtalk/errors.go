@@ -237,7 +237,7 @@ func (e *StateError) Hint() string {
 	case e.Fix != "":
 		return e.Fix
 	case e.redis():
-		return "check that Redis at " + e.Dir + " is running and reachable, and the URL in DINGBOT_REDIS_URL or [state] redis; sends wait for it rather than pass the shared limits, so nothing was sent"
+		return "check that Redis at " + e.Dir + " is running and reachable, and the URL in DINGBOT_REDIS_URL or [state] redis; until it is back, sends fail rather than pass the shared limits, so nothing was sent"
 	}
 	return "make " + e.Dir + " writable by this user (or remove what blocks it), or point DINGBOT_STATE_DIR at a writable directory; nothing was sent"
 }

@@ -1,15 +1,18 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/config"
 )
 
@@ -104,11 +107,24 @@ func newRobotsCmd(g *globalFlags, s streams) *cobra.Command {
 				if n := a.client.SendsLeft(r); n >= 0 {
 					left = fmt.Sprint(n)
 				}
+				month := quotaLine(a.client.Usage(cmd.Context(), r))
+				var (
+					paused *dingtalk.PausedError
+					quota  *dingtalk.QuotaError
+				)
+				switch err := a.client.Check(cmd.Context(), r); {
+				case errors.As(err, &paused):
+					left = "paused " + paused.Wait().Round(time.Second).String()
+				case errors.As(err, &quota) && quota.Scope == "dingtalk":
+					month += " (stopped: 90030)"
+				case errors.As(err, &quota):
+					month += " (used up)"
+				}
 				kw := strings.Join(r.Keywords, ", ")
 				if kw == "" {
 					kw = "-"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", config.SafeName(r.Name), def, signing, kw, host, left, quotaLine(a.client.Usage(cmd.Context(), r)))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", config.SafeName(r.Name), def, signing, kw, host, left, month)
 			}
 			for _, name := range slices.Sorted(maps.Keys(a.cfg.Unavailable)) {
 				fmt.Fprintf(tw, "%s\t%s\tunavailable (see the warning above)\t\t\t\t\n", config.SafeName(name), yesIf(name == a.defaultR))

@@ -5,6 +5,8 @@ import (
 	"os/exec"
 	"path/filepath"
 
+	"github.com/gofrs/flock"
+
 	"github.com/dingbot/dingbot/dingtalk/config"
 )
 
@@ -21,7 +23,14 @@ func startBackgroundDrainer(g *globalFlags, s streams) {
 	if err != nil {
 		return
 	}
-	args := []string{"outbox", "drain", "--wait", "--max-wait", "1h", "--quiet", "--timeout", g.timeout.String()}
+	if lock := backgroundLock(); lock != nil {
+		held, err := lock.TryLock()
+		if err == nil && !held {
+			return // a background drainer is running: it delivers this message too
+		}
+		_ = lock.Unlock()
+	}
+	args := []string{"outbox", "drain", "--wait", "--max-wait", "1h", "--quiet", "--background", "--timeout", g.timeout.String()}
 	if g.configPath != "" {
 		if abs, err := filepath.Abs(g.configPath); err == nil {
 			args = append(args, "--config", abs)
@@ -41,4 +50,17 @@ func startBackgroundDrainer(g *globalFlags, s streams) {
 		return
 	}
 	_ = cmd.Process.Release()
+}
+
+// backgroundLock is held by the one background drainer of this state directory, so that a loop
+// of `send --queue` starts one, not one a message. nil when there is no state directory.
+func backgroundLock() *flock.Flock {
+	dir, err := config.StateDir()
+	if err != nil {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "outbox"), 0o700); err != nil {
+		return nil
+	}
+	return flock.New(filepath.Join(dir, "outbox", "background-drainer.lock"), flock.SetPermissions(0o600))
 }

@@ -51,6 +51,11 @@ func exitCode(err error) int {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &api):
+		switch api.Code {
+		case 410100, 130101, 90030:
+			// Throttled, or the month used up: the same exit as the refusals that follow.
+			return exitRateLimited
+		}
 		return exitRefused
 	case errors.As(err, &rate), errors.As(err, new(*dingtalk.PausedError)), errors.As(err, new(*dingtalk.QuotaError)):
 		return exitRateLimited
@@ -84,8 +89,11 @@ func errorKind(err error) string {
 	case err == nil:
 		return ""
 	case errors.As(err, &api):
-		if api.Code == 410100 || api.Code == 130101 {
+		switch api.Code {
+		case 410100, 130101:
 			return "rate_limited"
+		case 90030:
+			return "quota_exhausted"
 		}
 		return "dingtalk_error"
 	case errors.As(err, &rate):

@@ -315,6 +315,9 @@ allow_custom_host = true
 	if r.code != 4 || res.Error != "quota_exhausted" || !strings.Contains(res.Errmsg, "5 of 5") || !strings.Contains(res.Hint, "--force") || sb.Stats().Arrivals != before {
 		t.Fatalf("over the quota: exit %d %+v", r.code, res)
 	}
+	if r := e.runEnv([]string{"DINGBOT_NO_BACKGROUND_DRAINER=1"}, "", "send", "text", "q6", "--queue", "--json"); r.code != 4 || !strings.Contains(r.stdout, `"error":"quota_exhausted"`) {
+		t.Fatalf("--queue over the quota must be refused, not wait for next month: %d %s", r.code, r.stdout)
+	}
 	if r := e.run("", "send", "text", "q6", "--force"); r.code != 0 {
 		t.Fatalf("--force: %d %s", r.code, r.stderr)
 	}
@@ -325,8 +328,10 @@ allow_custom_host = true
 	if r := e.run("", "send", "text", "c1", "--robot", "capped"); r.code != 0 {
 		t.Fatalf("capped 1: %d %s", r.code, r.stderr)
 	}
-	if r := e.run("", "send", "text", "c2", "--robot", "capped"); r.code != 1 || !strings.Contains(r.stderr, "90030") {
-		t.Fatalf("capped 2: %d %s", r.code, r.stderr)
+	r = e.run("", "send", "text", "c2", "--robot", "capped", "--json")
+	json.Unmarshal([]byte(r.stdout), &res)
+	if r.code != 4 || res.Error != "quota_exhausted" || res.Errcode == nil || *res.Errcode != 90030 {
+		t.Fatalf("capped 2, DingTalk's 90030 is quota_exhausted from the first reply: %d %s", r.code, r.stdout)
 	}
 	before = sb.Stats().Arrivals
 	r = e.run("", "send", "text", "c3", "--robot", "capped", "--json")
@@ -337,8 +342,14 @@ allow_custom_host = true
 	if r := e.run("", "send", "text", "one", "--robot", "fast"); r.code != 0 {
 		t.Fatalf("fast 1: %d %s", r.code, r.stderr)
 	}
-	if r := e.run("", "send", "text", "two", "--robot", "fast"); r.code != 1 || !strings.Contains(r.stderr, "410100") {
-		t.Fatalf("fast 2, throttled by DingTalk: %d %s", r.code, r.stderr)
+	r = e.run("", "send", "text", "two", "--robot", "fast", "--json")
+	res = jsonResult{}
+	json.Unmarshal([]byte(r.stdout), &res)
+	if r.code != 4 || res.Error != "rate_limited" || res.RetryAfter != 600 || !strings.Contains(r.stdout, "410100") {
+		t.Fatalf("fast 2, throttled by DingTalk: %d %s", r.code, r.stdout)
+	}
+	if r := e.run("", "robots"); !strings.Contains(r.stdout, "paused") || !strings.Contains(r.stdout, "(stopped: 90030)") {
+		t.Errorf("robots hides the pause or the stop:\n%s", r.stdout)
 	}
 	before = slow.Stats().Arrivals
 	r = e.run("", "send", "text", "three", "--robot", "fast", "--json")
@@ -346,4 +357,94 @@ allow_custom_host = true
 	if r.code != 4 || res.Error != "rate_limited" || res.RetryAfter < 590 || slow.Stats().Arrivals != before {
 		t.Fatalf("a throttled robot is paused for every process: exit %d %+v", r.code, res)
 	}
+}
+
+// TestSplitDryRunSendsNothing: --split --dry-run shows every part and posts none.
+func TestSplitDryRunSendsNothing(t *testing.T) {
+	e, _ := robotsEnv(t, 1, sandbox.Options{})
+	file := filepath.Join(e.dir, "long.md")
+	os.WriteFile(file, []byte("# R\n\n"+strings.Repeat("```go\n"+strings.Repeat("x = 1 😀\n", 400)+"```\n\n", 8)), 0o600)
+	for _, extra := range [][]string{nil, {"--queue"}, {"--json"}} {
+		args := append([]string{"send", "markdown", "--file", file, "--split", "--dry-run", "--msg-uuid", "DRY1"}, extra...)
+		r := e.runEnv([]string{"DINGBOT_NO_BACKGROUND_DRAINER=1"}, "", args...)
+		if r.code != 0 {
+			t.Fatalf("%v: exit %d %s", extra, r.code, r.stderr)
+		}
+		if n := e.sb.Stats().Arrivals; n != 0 {
+			t.Fatalf("%v: a dry run sent %d requests", extra, n)
+		}
+		if len(extra) == 0 && (!strings.Contains(r.stdout, "# part 2 of") || !strings.Contains(r.stdout, `"msgUuid":"DRY1-2"`)) {
+			t.Fatalf("dry run shows not every part:\n%.400s", r.stdout)
+		}
+		if len(extra) > 0 && extra[0] == "--json" && !strings.Contains(r.stdout, `"bodies":[`) {
+			t.Fatalf("--json dry run lacks the bodies: %.300s", r.stdout)
+		}
+	}
+	if jobs := e.outboxJobs(); len(jobs) != 0 {
+		t.Fatalf("a dry run queued %d jobs", len(jobs))
+	}
+}
+
+// TestDrainReportsWhatItDidAndOneBackgroundDrainer: drain --json lists what it delivered and
+// what failed (exit 1 then); a loop of send --queue starts one background drainer, not one each;
+// outbox errors are JSON with --json.
+func TestDrainReportsWhatItDidAndOneBackgroundDrainer(t *testing.T) {
+	e, tokens := robotsEnv(t, 2, sandbox.Options{})
+	noDrainer := []string{"DINGBOT_NO_BACKGROUND_DRAINER=1"}
+	e.runEnv(noDrainer, "", "send", "text", "one", "--queue")
+	e.runEnv(noDrainer, "", "send", "text", "two", "--queue", "--robot", "r1")
+	// r1 is given another webhook: its queued message cannot go to the new one unasked.
+	e.writeConfig(strings.Replace(fileText(t, e.config), tokens[1], strings.Repeat("9", 64), 1))
+	r := e.run("", "outbox", "drain", "--wait", "--json")
+	var out drainJSON
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatalf("%v: %s", err, r.stdout)
+	}
+	if r.code != 1 || out.OK || len(out.Delivered) != 1 || len(out.Failed) != 1 || out.Failed[0].State != "failed" || !strings.Contains(out.Failed[0].Reason, "another webhook") {
+		t.Fatalf("drain: exit %d %+v", r.code, out)
+	}
+
+	r = e.run("", "outbox", "show", "d-nosuch", "--json")
+	if r.code != 2 || !strings.Contains(r.stdout, `"ok":false`) || !strings.Contains(r.stdout, "no message") {
+		t.Fatalf("show of a missing id with --json: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+
+	state := filepath.Join(e.dir, "state")
+	for i := range 8 {
+		if r := e.run("", "send", "text", fmt.Sprint("loop ", i), "--queue"); r.code != 0 {
+			t.Fatalf("queue %d: %s", i, r.stderr)
+		}
+	}
+	// A drainer started while another runs ends at once; one stays.
+	deadline := time.Now().Add(3 * time.Second)
+	for drainersOf(state) > 1 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := drainersOf(state); n > 1 {
+		t.Errorf("%d background drainers for one state directory", n)
+	}
+	deadline = time.Now().Add(20 * time.Second)
+	for e.sb.Stats().Posted < 9 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := e.sb.Stats().Posted; n != 9 {
+		t.Fatalf("posted %d, want the first and the 8 queued", n)
+	}
+}
+
+// drainersOf counts the running `outbox drain` processes whose state directory is dir.
+func drainersOf(dir string) int {
+	n := 0
+	procs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, p := range procs {
+		cmdline, err := os.ReadFile(filepath.Join(p, "cmdline"))
+		if err != nil || !strings.Contains(string(cmdline), "outbox\x00drain") {
+			continue
+		}
+		environ, _ := os.ReadFile(filepath.Join(p, "environ"))
+		if strings.Contains(string(environ), "DINGBOT_STATE_DIR="+dir+"\x00") {
+			n++
+		}
+	}
+	return n
 }

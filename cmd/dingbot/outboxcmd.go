@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -99,26 +101,42 @@ never resent blindly; 'outbox retry ID' resends it with its msgUuid).`,
 				if j.State == delivery.Sent {
 					return j, usagef("%s was delivered already: there is nothing to drop", id)
 				}
-				return ob.Drop(ctx, id)
+				j, err = ob.Drop(ctx, id)
+				if err == nil && !of.jsonOut {
+					fmt.Fprintf(s.err, "dingbot: dropped %s (it was %s); nothing more will be sent for it\n", id, j.State)
+				}
+				return j, err
 			})
 		},
 	}
 	var (
-		wait    bool
-		maxWait time.Duration
-		quiet   bool
+		wait       bool
+		maxWait    time.Duration
+		quiet      bool
+		background bool
 	)
 	drain := &cobra.Command{
 		Use:   "drain",
 		Short: "Deliver what is queued now (--wait: until the outbox is empty)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if background {
+				// The drainer send --queue starts: one per state directory is enough.
+				if lock := backgroundLock(); lock != nil {
+					if held, err := lock.TryLock(); err == nil && !held {
+						return nil
+					}
+					defer lock.Unlock()
+				}
+			}
 			return drainOutbox(cmd.Context(), g, of, s, wait, maxWait, quiet)
 		},
 	}
 	drain.Flags().BoolVar(&wait, "wait", false, "keep delivering, at DingTalk's pace, until nothing is queued")
 	drain.Flags().DurationVar(&maxWait, "max-wait", 0, "with --wait: give up after this long (0: no limit); what is left stays queued")
 	drain.Flags().BoolVar(&quiet, "quiet", false, "print nothing but errors")
+	drain.Flags().BoolVar(&background, "background", false, "end at once if another background drainer runs for this state directory")
+	_ = drain.Flags().MarkHidden("background")
 	cmd.AddCommand(ls, show, retry, drop, drain)
 	return cmd
 }
@@ -197,11 +215,11 @@ func jobTitle(j delivery.Job) string {
 func listOutbox(ctx context.Context, g *globalFlags, of *outboxFlags, s streams, robot string, all bool) error {
 	_, ob, err := openOutbox(ctx, g, nil)
 	if err != nil {
-		return err
+		return outboxFail(s, of, err)
 	}
 	jobs, err := ob.Store().List(ctx, delivery.Filter{Robot: robot})
 	if err != nil {
-		return err
+		return outboxFail(s, of, err)
 	}
 	cutoff := time.Now().Add(-24 * time.Hour)
 	var shown []delivery.Job
@@ -226,9 +244,6 @@ func listOutbox(ctx context.Context, g *globalFlags, of *outboxFlags, s streams,
 	now := time.Now()
 	for _, j := range shown {
 		title := jobTitle(j)
-		if j.Parts > 1 {
-			title = fmt.Sprintf("(%d/%d) %s", j.Part, j.Parts, title)
-		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", j.ID, config.SafeName(j.Robot), j.State, jobWhen(j, now), title, j.MsgUUID, truncate(j.Error, 60))
 	}
 	return tw.Flush()
@@ -248,20 +263,30 @@ func jobWhen(j delivery.Job, now time.Time) string {
 func outboxJob(ctx context.Context, g *globalFlags, of *outboxFlags, s streams, id string, act func(context.Context, *delivery.Outbox, string) (delivery.Job, error)) error {
 	_, ob, err := openOutbox(ctx, g, nil)
 	if err != nil {
-		return err
+		return outboxFail(s, of, err)
 	}
 	j, err := act(ctx, ob, id)
 	if errors.Is(err, delivery.ErrNotFound) {
-		return usagef("no message %q in the outbox (dingbot outbox ls --all lists them)", config.SafeName(id))
+		err = usagef("no message %q in the outbox (dingbot outbox ls --all lists them)", config.SafeName(id))
 	}
 	if err != nil {
-		return err
+		return outboxFail(s, of, err)
 	}
 	if of.jsonOut {
 		return writeJSON(s.out, jobJSON(j, true))
 	}
 	writeJob(s.out, j)
 	return nil
+}
+
+// outboxFail reports an outbox command's failure: with --json as one object on stdout, as
+// `send --json` does, else on stderr.
+func outboxFail(s streams, of *outboxFlags, err error) error {
+	if !of.jsonOut {
+		return err
+	}
+	_ = writeJSON(s.out, map[string]any{"ok": false, "error": errorKind(err), "errmsg": err.Error(), "hint": localHint(err, "")})
+	return exitError{code: exitCode(err)}
 }
 
 func writeJob(w io.Writer, j delivery.Job) {
@@ -282,7 +307,7 @@ func writeJob(w io.Writer, j delivery.Job) {
 	if j.Hint != "" {
 		fmt.Fprintf(w, "hint:      %s\n", j.Hint)
 	}
-	if j.MaybeDelivered && j.State != delivery.Sent {
+	if j.MaybeDelivered && (j.State == delivery.Unknown || j.State == delivery.Queued || j.State == delivery.Sending) {
 		fmt.Fprintln(w, "note:      a request went out and got no answer: it may have been posted")
 	}
 	body, _ := j.Msg.Encode()
@@ -295,7 +320,8 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// drainOutbox delivers what can go now, or with wait until nothing is queued.
+// drainOutbox delivers what can go now, or with wait until nothing is queued, and reports what
+// this drain delivered and what ended failed or unknown (exit 1 if any did).
 func drainOutbox(ctx context.Context, g *globalFlags, of *outboxFlags, s streams, wait bool, maxWait time.Duration, quiet bool) error {
 	logf := func(format string, args ...any) {
 		if !quiet && !of.jsonOut {
@@ -311,17 +337,37 @@ func drainOutbox(ctx context.Context, g *globalFlags, of *outboxFlags, s streams
 		ctx, cancel = context.WithTimeout(ctx, maxWait)
 		defer cancel()
 	}
+	var (
+		mu    sync.Mutex
+		ended = map[string]delivery.Job{} // what this drain finished, by id
+	)
+	subCtx, stopSub := context.WithCancel(context.WithoutCancel(ctx))
+	events := ob.Subscribe(subCtx)
+	collected := make(chan struct{})
+	go func() {
+		defer close(collected)
+		for j := range events {
+			if j.State.Finished() {
+				mu.Lock()
+				ended[j.ID] = j
+				mu.Unlock()
+			}
+		}
+	}()
+	var left []delivery.Job
 	for {
 		next, err := ob.DrainOnce(ctx)
 		if err != nil && ctx.Err() == nil {
 			logf("%v", err)
 		}
-		left, lerr := ob.Store().List(context.WithoutCancel(ctx), delivery.Filter{States: []delivery.State{delivery.Queued, delivery.Sending}})
+		var lerr error
+		left, lerr = ob.Store().List(context.WithoutCancel(ctx), delivery.Filter{States: []delivery.State{delivery.Queued, delivery.Sending}})
 		if lerr != nil {
+			stopSub()
 			return lerr
 		}
 		if len(left) == 0 || !wait || ctx.Err() != nil {
-			return reportDrain(s, of, left, quiet)
+			break
 		}
 		pause := time.Second
 		if !next.IsZero() {
@@ -332,22 +378,70 @@ func drainOutbox(ctx context.Context, g *globalFlags, of *outboxFlags, s streams
 		case <-time.After(pause):
 		}
 	}
+	stopSub()
+	<-collected
+	var done []delivery.Job
+	for _, j := range ended {
+		done = append(done, j)
+	}
+	slices.SortFunc(done, func(a, b delivery.Job) int { return a.Updated.Compare(b.Updated) })
+	return reportDrain(s, of, done, left, quiet)
 }
 
-func reportDrain(s streams, of *outboxFlags, left []delivery.Job, quiet bool) error {
-	if of.jsonOut {
-		out := make([]outboxJSON, len(left))
-		for i, j := range left {
-			out[i] = jobJSON(j, false)
+// drainJSON is what `outbox drain --json` prints.
+type drainJSON struct {
+	OK        bool         `json:"ok"`
+	Delivered []outboxJSON `json:"delivered"`
+	Failed    []outboxJSON `json:"failed"`
+	Queued    int          `json:"queued"`
+	Jobs      []outboxJSON `json:"jobs"`
+}
+
+func reportDrain(s streams, of *outboxFlags, done, left []delivery.Job, quiet bool) error {
+	var delivered, failed []delivery.Job
+	for _, j := range done {
+		if j.State == delivery.Sent {
+			delivered = append(delivered, j)
+		} else {
+			failed = append(failed, j)
 		}
-		return writeJSON(s.out, map[string]any{"queued": len(left), "jobs": out})
+	}
+	var result error
+	if len(failed) > 0 {
+		result = exitError{code: exitRefused}
+	}
+	if of.jsonOut {
+		out := drainJSON{OK: len(failed) == 0, Delivered: []outboxJSON{}, Failed: []outboxJSON{}, Queued: len(left), Jobs: []outboxJSON{}}
+		for _, j := range delivered {
+			out.Delivered = append(out.Delivered, jobJSON(j, false))
+		}
+		for _, j := range failed {
+			out.Failed = append(out.Failed, jobJSON(j, false))
+		}
+		for _, j := range left {
+			out.Jobs = append(out.Jobs, jobJSON(j, false))
+		}
+		if err := writeJSON(s.out, out); err != nil {
+			return err
+		}
+		return result
+	}
+	for _, j := range failed {
+		fmt.Fprintf(s.err, "dingbot: %s to robot %s ended %s: %s\n", j.ID, config.SafeName(j.Robot), j.State, j.Error)
+		if j.Hint != "" {
+			fmt.Fprintf(s.err, "  hint: %s\n", j.Hint)
+		}
 	}
 	if quiet {
-		return nil
+		return result
+	}
+	summary := fmt.Sprintf("delivered %d", len(delivered))
+	if len(failed) > 0 {
+		summary += fmt.Sprintf(", %d failed or unknown", len(failed))
 	}
 	if len(left) == 0 {
-		fmt.Fprintln(s.out, "the outbox is empty: everything queued was delivered or ended (dingbot outbox ls shows how)")
-		return nil
+		fmt.Fprintf(s.out, "%s; nothing is queued (dingbot outbox ls shows them)\n", summary)
+		return result
 	}
 	next := left[0].Due
 	for _, j := range left {
@@ -355,8 +449,8 @@ func reportDrain(s streams, of *outboxFlags, left []delivery.Job, quiet bool) er
 			next = j.Due
 		}
 	}
-	fmt.Fprintf(s.out, "%d message(s) still queued; the next is due %s (dingbot outbox ls shows why)\n", len(left), jobWhen(delivery.Job{State: delivery.Queued, Due: next}, time.Now()))
-	return nil
+	fmt.Fprintf(s.out, "%s; %d still queued, the next due %s (dingbot outbox ls shows why)\n", summary, len(left), jobWhen(delivery.Job{State: delivery.Queued, Due: next}, time.Now()))
+	return result
 }
 
 // quotaLine says a robot's month for `dingbot robots`.

@@ -27,6 +27,8 @@ type sandboxFlags struct {
 	secretEnv string
 	keywords  []string
 	keep      int
+	limit     int
+	monthly   int
 }
 
 func newSandboxCmd(s streams) *cobra.Command {
@@ -68,6 +70,10 @@ memory, and remembers the last 10000 msgUuids per robot to answer a resend as Di
 			if f.keep < 1 {
 				return usagef("--keep %d: keep at least 1 arrival", f.keep)
 			}
+			if f.limit < 1 || f.monthly < 0 {
+				return usagef("--limit takes a number of messages a minute (at least 1), --monthly-limit a number a month (0: none)")
+			}
+			robot.MonthlyLimit = f.monthly
 			width := 80
 			if file, ok := s.out.(*os.File); ok {
 				if w, _, err := term.GetSize(int(file.Fd())); err == nil && w > 20 {
@@ -79,6 +85,7 @@ memory, and remembers the last 10000 msgUuids per robot to answer a resend as Di
 			opts := sandbox.Options{
 				Robots: []sandbox.Robot{robot},
 				Keep:   f.keep,
+				Limit:  f.limit,
 				OnArrival: func(a sandbox.Arrival) {
 					mu.Lock()
 					defer mu.Unlock()
@@ -107,6 +114,8 @@ memory, and remembers the last 10000 msgUuids per robot to answer a resend as Di
 	cmd.Flags().StringVar(&f.secret, "secret", "", `make the robot signed with this SEC… secret; "-" reads it from standard input (a value here shows in ps and shell history: prefer --secret-env)`)
 	cmd.Flags().StringSliceVar(&f.keywords, "keywords", nil, "security keywords a message must contain (comma-separated)")
 	cmd.Flags().IntVar(&f.keep, "keep", sandbox.DefaultKeep, "how many of the newest arrivals to keep in memory")
+	cmd.Flags().IntVar(&f.limit, "limit", 20, "messages a minute before the 10-minute throttle (410100), as DingTalk's 20; lower it to try throttling")
+	cmd.Flags().IntVar(&f.monthly, "monthly-limit", 0, "calls a month before every call is answered 90030 webhook over limit (0: no cap)")
 	return cmd
 }
 

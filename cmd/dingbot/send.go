@@ -342,6 +342,8 @@ type sendOutcome struct {
 	// queued are the outbox jobs a --queue send stored; parts the parts a --split send sent.
 	queued []delivery.Job
 	parts  []partOutcome
+	// dryBodies are the parts' bodies of a split dry run, for --json.
+	dryBodies []json.RawMessage
 }
 
 // partOutcome is one part of a split message sent directly.
@@ -405,6 +407,9 @@ func sendMessage(ctx context.Context, g *globalFlags, f *sendFlags, s streams, a
 		return reportSend(s, f, out)
 	}
 	if len(parts) > 1 {
+		if f.dryRun {
+			return dryRunParts(s, f, robot, parts, opts, out)
+		}
 		return sendParts(ctx, a, f, s, robot, parts, opts, out)
 	}
 
@@ -629,6 +634,8 @@ type jsonResult struct {
 	DryRun         bool            `json:"dry_run,omitempty"`
 	URL            string          `json:"url,omitempty"`
 	Body           json.RawMessage `json:"body,omitempty"`
+	// Bodies are the parts' exact bodies in a split --dry-run.
+	Bodies []json.RawMessage `json:"bodies,omitempty"`
 }
 
 // reportSend prints the outcome for people or, with --json, as one object, and returns an error
@@ -647,6 +654,7 @@ func reportSend(s streams, f *sendFlags, o sendOutcome) error {
 
 func writeJSONResult(w io.Writer, o sendOutcome) {
 	r := jsonResult{OK: o.err == nil, Robot: o.robot, Msgtype: string(o.msgtype), DryRun: o.dryRun, URL: o.url, Error: errorKind(o.err), Sandbox: o.sandbox, MsgUUID: o.msgUUID, Resent: o.resent, Parts: o.parts}
+	r.Bodies = o.dryBodies
 	for _, j := range o.queued {
 		r.Queued = true
 		r.Deliveries = append(r.Deliveries, deliveryJSON{ID: j.ID, MsgUUID: j.MsgUUID, Part: j.Part, Parts: j.Parts})
@@ -666,7 +674,7 @@ func writeJSONResult(w io.Writer, o sendOutcome) {
 			}
 			r.Warnings = append(r.Warnings, w.String())
 		}
-		if o.dryRun && p.Body != nil {
+		if o.dryRun && p.Body != nil && len(o.dryBodies) == 0 {
 			r.Body = p.Body
 		}
 	}
@@ -688,6 +696,9 @@ func writeJSONResult(w io.Writer, o sendOutcome) {
 		code := api.Code
 		r.Errcode, r.Errmsg, r.Hint = &code, api.Message, api.Hint
 		r.Resent, r.MaybeDelivered = api.Resent, api.MaybeDelivered
+		if code == 410100 || code == 130101 {
+			r.RetryAfter = int(dingtalk.ThrottlePause / time.Second)
+		}
 	default:
 		r.Errmsg, r.Hint = o.err.Error(), localHint(o.err, o.msgUUID)
 		var tr *dingtalk.TransportError
@@ -846,6 +857,22 @@ func queueMessage(ctx context.Context, g *globalFlags, a *app, f *sendFlags, s s
 		out.err = err
 		return reportSend(s, f, out)
 	}
+	// A used-up month is refused now, as without --queue: a message must not wait weeks
+	// unannounced. A pause (DingTalk's ten minutes) is what the outbox waits out.
+	var (
+		quota  *dingtalk.QuotaError
+		paused *dingtalk.PausedError
+	)
+	switch err := a.client.Check(ctx, robot); {
+	case errors.As(err, &quota):
+		out.err = err
+		return reportSend(s, f, out)
+	case errors.As(err, &paused):
+		fmt.Fprintf(s.err, "dingbot: %v; the queued message goes out after it\n", paused)
+	case err != nil:
+		out.err = err
+		return reportSend(s, f, out)
+	}
 	opts := dingtalk.PrepareOptions{AppendKeyword: f.appendKeyword}
 	jobs, err := ob.Submit(ctx, robot.Name, msg, delivery.SubmitOptions{AppendKeyword: f.appendKeyword, Force: f.force, Split: f.split})
 	out.prepared, _ = dingtalk.Prepare(robot, msg, opts)
@@ -854,7 +881,9 @@ func queueMessage(ctx context.Context, g *globalFlags, a *app, f *sendFlags, s s
 		return reportSend(s, f, out)
 	}
 	out.queued = jobs
-	out.msgUUID = jobs[0].MsgUUID
+	if len(jobs) == 1 {
+		out.msgUUID = jobs[0].MsgUUID
+	}
 	startBackgroundDrainer(g, s)
 	return reportSend(s, f, out)
 }
@@ -907,4 +936,34 @@ func sendParts(ctx context.Context, a *app, f *sendFlags, s streams, robot dingt
 		out.prepared, out.quota = res.Prepared, res.Quota
 	}
 	return reportSend(s, f, out)
+}
+
+// dryRunParts shows every part of a split message, exactly as it would be sent, and sends none.
+func dryRunParts(s streams, f *sendFlags, robot dingtalk.Robot, parts []dingtalk.Message, opts dingtalk.PrepareOptions, out sendOutcome) error {
+	ep, err := robot.Endpoint()
+	if err != nil {
+		out.err = usageError{fmt.Errorf("robot %s: %w", robot.Name, err)}
+		return reportSend(s, f, out)
+	}
+	out.url = dingtalk.Redacted(dingtalk.SignedURL(ep, robot.Secret, time.Now()))
+	var bodies []json.RawMessage
+	for i, part := range parts {
+		p, err := dingtalk.Prepare(robot, part, opts)
+		if err != nil {
+			out.err = fmt.Errorf("part %d of %d: %w", i+1, len(parts), err)
+			return reportSend(s, f, out)
+		}
+		out.parts = append(out.parts, partOutcome{MsgUUID: part.MsgUUID, Bytes: p.Bytes})
+		bodies = append(bodies, p.Body)
+		out.prepared = p
+	}
+	if f.jsonOut {
+		out.dryBodies = bodies
+		return reportSend(s, f, out)
+	}
+	for i, b := range bodies {
+		fmt.Fprintf(s.out, "# part %d of %d\nPOST %s\nContent-Type: %s\n\n%s\n\n", i+1, len(bodies), out.url, dingtalk.ContentType, b)
+	}
+	fmt.Fprintf(s.err, "dingbot: dry run: %s message for robot %s is valid in %d parts; nothing was sent\n", out.msgtype, out.robot, len(bodies))
+	return nil
 }

@@ -552,7 +552,8 @@ func writeFile(t *testing.T, content string) string {
 }
 
 // TestDingTalkThrottleExplained: when DingTalk itself throttles the robot (another tool used up
-// its 20 a minute), the refusal is exit 1 with errcode 410100 and the hint.
+// its 20 a minute), the refusal is exit 4, as the refusals of the pause that follows, with
+// errcode 410100, the hint and the ten minutes to wait.
 func TestDingTalkThrottleExplained(t *testing.T) {
 	e := &env{t: t, dir: t.TempDir()}
 	e.sb = sandbox.New(sandbox.Options{Robots: []sandbox.Robot{{Token: testToken, Secret: testSecret}}, Limit: 2})
@@ -565,7 +566,7 @@ func TestDingTalkThrottleExplained(t *testing.T) {
 		}
 	}
 	r := e.run("", "send", "text", "x")
-	if r.code != 1 || !strings.Contains(r.stderr, "errcode 410100") || !strings.Contains(r.stderr, "10 minutes") {
+	if r.code != 4 || !strings.Contains(r.stderr, "errcode 410100") || !strings.Contains(r.stderr, "10 minutes") {
 		t.Fatalf("throttled send: exit %d\n%s", r.code, r.stderr)
 	}
 }

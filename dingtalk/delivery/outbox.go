@@ -381,7 +381,14 @@ func (ob *Outbox) finish(ctx context.Context, j Job, s State, errcode *int, why,
 		return err
 	}
 	if ob.o.Logf != nil {
-		ob.o.Logf("outbox: %s %s to robot %s (msgUuid %s): %s %s", j.ID, s, j.Robot, j.MsgUUID, why, hint)
+		line := fmt.Sprintf("outbox: %s %s to robot %s (msgUuid %s)", j.ID, s, j.Robot, j.MsgUUID)
+		if why != "" {
+			line += ": " + why
+		}
+		if hint != "" {
+			line += " (" + hint + ")"
+		}
+		ob.o.Logf("%s", line)
 	}
 	ob.publish(j)
 	return nil
