@@ -22,34 +22,49 @@ const maxPartKeys = 1000
 // contact disables only that robot or contact; any other unknown key is an error of the file.
 type keyProblems struct {
 	all      []error // the first maxKeyErrors, in document order
-	fatal    []error
+	fatal    []error // past maxKeyErrors, nil entries only count
 	robots   map[string][]error
 	contacts map[int][]error
 	count    int
 }
 
 // add files an unknown key at path (elem is the contact's index) under the part it belongs to.
-func (k *keyProblems) add(err error, path []string, elem int) {
+// The error is made only when it will be shown: a file of 40 000 unknown keys stays fast.
+func (k *keyProblems) add(mk func() error, path []string, elem int) {
 	k.count++
+	var err error
+	get := func() error {
+		if err == nil {
+			err = mk()
+		}
+		return err
+	}
 	if len(k.all) < maxKeyErrors {
-		k.all = append(k.all, err)
+		k.all = append(k.all, get())
 	}
 	switch {
 	case len(path) >= 3 && path[0] == "robots":
 		if k.robots == nil {
 			k.robots = map[string][]error{}
 		}
-		k.robots[path[1]] = append(k.robots[path[1]], err)
+		k.robots[path[1]] = appendCapped(k.robots[path[1]], get)
 	case len(path) >= 2 && path[0] == "contacts" && elem >= 0:
 		if k.contacts == nil {
 			k.contacts = map[int][]error{}
 		}
-		k.contacts[elem] = append(k.contacts[elem], err)
+		k.contacts[elem] = appendCapped(k.contacts[elem], get)
 	default:
-		if len(k.fatal) < maxKeyErrors {
-			k.fatal = append(k.fatal, err)
-		}
+		k.fatal = appendCapped(k.fatal, get)
 	}
+}
+
+// appendCapped appends get() while errs holds fewer than maxKeyErrors errors, and a nil that
+// only counts beyond that.
+func appendCapped(errs []error, get func() error) []error {
+	if len(errs) < maxKeyErrors {
+		return append(errs, get())
+	}
+	return append(errs, nil)
 }
 
 // unknownKeys walks the document once and reports keys the config does not know, with their
@@ -65,7 +80,10 @@ func unknownKeys(name string, data []byte) keyProblems {
 		contact = -1 // index of the [[contacts]] table being read
 	)
 	report := func(path []string, offset uint32, elem int) {
-		k.add(fmt.Errorf("%s:%d: unknown key %q%s", name, lines.line(offset), dingtalk.MaskSecretLike(keyString(path)), suggest(path)), path, elem)
+		path = slices.Clone(path)
+		k.add(func() error {
+			return fmt.Errorf("%s:%d: unknown key %q%s", name, lines.line(offset), dingtalk.MaskSecretLike(keyString(path)), suggest(path))
+		}, path, elem)
 	}
 	var visit func(path []string, n *unstable.Node, offset uint32, elem int)
 	visit = func(path []string, n *unstable.Node, offset uint32, elem int) {
