@@ -43,7 +43,7 @@ const descSendFeedCard = "Send a feed card to a DingTalk group: items with a tit
 const descPreview = "Check a DingTalk message without sending it: the exact JSON body a send would post, its size, the robot's keyword check, phone/PC warnings and every problem. " +
 	"Posts nothing; uses no quota or rate-limit slot. " +
 	"Use it before sending long markdown, cards or mentions, or to a robot with keywords, and after invalid_message or keyword_missing. " +
-	"Takes msgtype plus exactly the matching send tool's arguments; then call that tool with the same ones. " +
+	"Takes msgtype plus exactly the matching send tool's arguments%s; then call that tool with the same ones. " +
 	"A message DingTalk would refuse gives ok false, not isError; isError means the check could not run."
 
 const descListRobots = "List the DingTalk group robots this server can post through, the default first. " +
@@ -55,6 +55,18 @@ const descListContacts = "List the people this server can @mention by name, from
 	"Use it to find atNames for send_text_message and send_markdown_message; a case-insensitive unique prefix is enough. " +
 	"To mention someone not listed, pass their mobile in atMobiles or userId in atUserIds. Takes no arguments; reads the config only."
 
+// queueRules join the instructions when sends can be queued (Options.Outbox); queueDefaultRule
+// too when the user made queueing the default.
+const queueRules = `Queued sends: with queue: true, a send that cannot go now (rate_limited, a paused robot, or split into more parts than sendsLeft) is put in dingbot's outbox instead of failing, and posted in order as soon as the robot may send, even if you stop: ok true, queued true, deliveryIds (one per part), position (messages of that robot ahead of it) and etaSeconds (an estimate). Never send a queued message again; delivery_status tells whether it went out.`
+
+const queueDefaultRule = `The user made queueing the default: pass queue: false to fail at once instead.`
+
+// confirmRules join the instructions in confirm mode.
+const confirmRules = `Confirm mode: the user approves every send before it posts. Clients that can ask the user (elicitation) show the robot, who is notified, the first lines and the size; declined or dismissed, the send fails as declined and nothing is posted: do not retry unless the user asks. Otherwise the send returns needsConfirmation true with ok true but posts nothing: body (or each part's body) is the exact message and confirmToken the approval: show the user the message, and only if they say yes, call the same tool with the same arguments plus confirmToken. A token posts once, only that message through that robot, within 10 minutes; else the send fails as confirmation_invalid.`
+
+const descDeliveryStatus = "Report where DingTalk messages a send queued are, by the deliveryIds it returned: deliveries gives each id's state: delivered, queued (with its position), sending, failed (errcode, errmsg and hint say why), unknown (it may have been posted: ask the user to check the group) or not_found. " +
+	"Read-only and local; call it rather than sending a queued message again."
+
 // Parameter descriptions shared by several tools: each sentence is under 40 characters, since
 // the rule behind it is in sharedRules.
 const (
@@ -65,4 +77,8 @@ const (
 	paramAtNames   = "Names from list_contacts to @mention."
 	paramAtAll     = "true: @mention everyone."
 	paramSplit     = "true: post in parts if too long."
+
+	paramQueue        = "true: queue if held up."
+	paramQueueDefault = "false: fail if held up."
+	paramConfirmToken = "From needsConfirmation, once approved."
 )

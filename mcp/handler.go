@@ -23,6 +23,8 @@ type outcome struct {
 	structured any
 	text       string
 	isError    bool
+	// raw, when set, is the whole tool result: a request for the client's input (confirm.go).
+	raw *mcpgo.CallToolResult
 }
 
 // content is the structured content of tool name's result: what the logic gave, else result in
@@ -43,6 +45,8 @@ func shape(name string, r Result) any {
 		return robotsResult{Result: r, Robots: []RobotInfo{}}
 	case toolListContacts:
 		return contactsResult{r, []ContactInfo{}}
+	case toolDeliveries:
+		return deliveriesResult{commonFields: commonOf(r), Deliveries: []DeliveryInfo{}}
 	case toolPreview:
 		if r.MaxBytes == nil {
 			r.MaxBytes = intPtr(dingtalk.MaxBodyBytes)
@@ -78,6 +82,9 @@ func (ts *toolset) handle(name string, logic func(context.Context, mcpgo.CallToo
 			ts.log(name, o, time.Since(start))
 		}()
 		o = logic(ctx, req)
+		if o.raw != nil {
+			return o.raw, nil
+		}
 		return toolResult(o.content(name), o.text, o.isError), nil
 	}
 }
@@ -95,6 +102,14 @@ func (ts *toolset) log(name string, o outcome, d time.Duration) {
 	}
 	if o.result.DryRun {
 		attrs = append(attrs, "dry_run", true)
+	}
+	switch {
+	case o.raw != nil:
+		attrs = append(attrs, "asked_user", true)
+	case o.result.NeedsConfirmation:
+		attrs = append(attrs, "needs_confirmation", true)
+	case o.result.Queued:
+		attrs = append(attrs, "queued", len(o.result.DeliveryIDs))
 	}
 	if o.result.Attempts != nil {
 		attrs = append(attrs, "attempts", *o.result.Attempts)

@@ -246,7 +246,7 @@ func TestBinaryHTTPServesTheTools(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := toolNames(list.Tools), toolNames(listTools(t, Options{})); !slices.Equal(got, want) {
+	if got, want := toolNames(list.Tools), toolNames(listTools(t, Options{Outbox: listingOutbox()})); !slices.Equal(got, want) {
 		t.Errorf("tools over HTTP %v, want %v", got, want)
 	}
 	call(t, c, t.Context(), toolSendText, map[string]any{"text": "hello over http", "atNames": []any{"Alice"}}).wantOK(t)

@@ -52,6 +52,18 @@ type Result struct {
 	MonthUsed    *int `json:"monthUsed,omitempty"`
 	MonthlyQuota *int `json:"monthlyQuota,omitempty"`
 
+	// Queued says the send was put in the outbox instead (queue.go): DeliveryIDs name its jobs,
+	// one per part; Position counts the robot's messages ahead of it; EtaSeconds estimates when
+	// its last part goes out.
+	Queued      bool     `json:"queued,omitempty"`
+	DeliveryIDs []string `json:"deliveryIds,omitempty"`
+	Position    *int     `json:"position,omitempty"`
+	EtaSeconds  *int     `json:"etaSeconds,omitempty"`
+	// NeedsConfirmation says nothing was sent: the same call with ConfirmToken posts it once the
+	// user approves (confirm.go).
+	NeedsConfirmation bool   `json:"needsConfirmation,omitempty"`
+	ConfirmToken      string `json:"confirmToken,omitempty"`
+
 	// Preview only.
 	MaxBytes *int          `json:"maxBytes,omitempty"`
 	Keyword  *KeywordCheck `json:"keywordCheck,omitempty"`
@@ -149,6 +161,9 @@ const (
 	KindCanceled           = "canceled"
 	KindState              = "state_error"
 	KindInternal           = "internal_error"
+	// Confirm mode only.
+	KindDeclined            = "declined"
+	KindConfirmationInvalid = "confirmation_invalid"
 )
 
 // throttleSeconds is how long DingTalk throttles a robot that exceeded 20 messages a minute.

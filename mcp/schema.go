@@ -32,6 +32,35 @@ func splitParam() mcpgo.ToolOption {
 	return mcpgo.WithBoolean("split", mcpgo.Description(paramSplit))
 }
 
+// controlParams are the parameters that say how a send goes rather than what it posts: queue
+// when there is an outbox, confirmToken in confirm mode.
+func (ts *toolset) controlParams() []string {
+	var out []string
+	if ts.queues() {
+		out = append(out, "queue")
+	}
+	if ts.confirming() {
+		out = append(out, "confirmToken")
+	}
+	return out
+}
+
+// controlOptions declare controlParams.
+func (ts *toolset) controlOptions() []mcpgo.ToolOption {
+	var out []mcpgo.ToolOption
+	if ts.queues() {
+		desc := paramQueue
+		if ts.opts.QueueWhenLimited {
+			desc = paramQueueDefault
+		}
+		out = append(out, mcpgo.WithBoolean("queue", mcpgo.Description(desc)))
+	}
+	if ts.confirming() {
+		out = append(out, mcpgo.WithString("confirmToken", mcpgo.Description(paramConfirmToken)))
+	}
+	return out
+}
+
 func mentionParams() []mcpgo.ToolOption {
 	return []mcpgo.ToolOption{
 		mcpgo.WithArray("atMobiles", mcpgo.Description(paramAtMobiles), mcpgo.WithStringItems()),
@@ -168,11 +197,25 @@ func (ts *toolset) sendOutput(t dingtalk.MsgType) json.RawMessage {
 		with("monthUsed", prop("integer", "")).
 		with("monthlyQuota", prop("integer", ""))
 	if slices.Contains(typeParams[t], "split") {
-		f.with("parts", partsOutput(map[string]any{
+		part := map[string]any{
 			"msgUuid": prop("string", ""),
 			"bytes":   prop("integer", ""),
 			"sent":    prop("boolean", ""),
-		}))
+		}
+		if ts.confirming() {
+			part["body"] = prop("object", "")
+		}
+		f.with("parts", partsOutput(part))
+	}
+	if ts.queues() {
+		f.with("queued", prop("boolean", "")).
+			with("deliveryIds", stringList("")).
+			with("position", prop("integer", "")).
+			with("etaSeconds", prop("integer", ""))
+	}
+	if ts.confirming() {
+		f.with("needsConfirmation", prop("boolean", "")).
+			with("confirmToken", prop("string", ""))
 	}
 	return f.schema()
 }

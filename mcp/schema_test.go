@@ -69,7 +69,7 @@ func compileOutputSchemas(tools []mcpgo.Tool, strict bool) (map[string]*jsonsche
 // outputSchemas are the compiled output schemas of all tools; they do not depend on Options.
 var outputSchemas = sync.OnceValues(func() (map[string]*jsonschema.Schema, error) {
 	var list []mcpgo.Tool
-	for _, st := range tools(newToolset(Options{})) {
+	for _, st := range tools(newToolset(fullOptions())) {
 		list = append(list, st.Tool)
 	}
 	return compileOutputSchemas(list, false)
@@ -133,6 +133,7 @@ func TestEveryResultMatchesOutputSchema(t *testing.T) {
 		toolSendAction:   {"title": "报警", "text": "x", "singleTitle": "Open", "singleURL": "https://example.com"},
 		toolSendFeed:     {"links": []any{map[string]any{"title": "报警 a", "messageURL": "https://a.example", "picURL": "https://a.example/p.png"}}},
 		toolPreview:      {"msgtype": "text", "text": "报警 disk full", "atNames": []any{"alice"}},
+		toolDeliveries:   {"deliveryIds": []any{"d-20260101T000000-00000000"}},
 		toolListRobots:   nil,
 		toolListContacts: nil,
 	}
@@ -247,6 +248,15 @@ func TestEveryResultMatchesOutputSchema(t *testing.T) {
 				}
 			}
 		}}},
+		{name: "queue when limited", cfg: envConfig{tweak: func(o *Options) {
+			base(o)
+			withOutbox(t, time.Minute, func(o *Options) { o.QueueWhenLimited = true })(o)
+		}}, fill: true},
+		{name: "confirm", cfg: envConfig{tweak: func(o *Options) { base(o); o.Confirm = true }}},
+		{name: "confirm with an outbox", cfg: envConfig{tweak: func(o *Options) {
+			base(o)
+			withOutbox(t, time.Minute, func(o *Options) { o.Confirm = true })(o)
+		}}},
 		{name: "sandbox", cfg: envConfig{tweak: func(o *Options) {
 			o.Robots, o.DefaultRobot, o.Sandbox = o.Robots[:1], "", true
 			o.Robots[0].Name = "sandbox"
@@ -270,6 +280,7 @@ func TestEveryResultMatchesOutputSchema(t *testing.T) {
 					e.call(toolSendText, map[string]any{"text": "tick"}).wantOK(t)
 				}
 			}
+			queued := 0
 			e.sb.SetFault(setup.fault)
 			for _, tool := range toolNames(listed.Tools) {
 				for _, args := range calls(tool) {
@@ -287,6 +298,19 @@ func TestEveryResultMatchesOutputSchema(t *testing.T) {
 					if seen[tool] == nil {
 						seen[tool] = map[string]bool{}
 					}
+					if r.Queued {
+						queued++
+					}
+					if r.Queued && len(r.DeliveryIDs) > 0 && tool != toolDeliveries {
+						// The ids a queued send returns are what delivery_status takes.
+						st, err := e.client.CallTool(context.Background(), mcpgo.CallToolRequest{Params: mcpgo.CallToolParams{Name: toolDeliveries, Arguments: map[string]any{"deliveryIds": r.DeliveryIDs}}})
+						if err != nil {
+							t.Fatal(err)
+						}
+						if err := schemaError(schemas, toolDeliveries, st.RawStructuredContent); err != nil {
+							t.Errorf("%s: structuredContent does not match the output schema: %v\n%s", toolDeliveries, err, st.RawStructuredContent)
+						}
+					}
 					switch {
 					case r.OK:
 						seen[tool]["ok"] = true
@@ -294,6 +318,9 @@ func TestEveryResultMatchesOutputSchema(t *testing.T) {
 						seen[tool][r.Error] = true
 					}
 				}
+			}
+			if setup.name == "queue when limited" && queued < 5 {
+				t.Errorf("only %d sends were queued", queued)
 			}
 		})
 	}
@@ -306,6 +333,7 @@ func TestEveryResultMatchesOutputSchema(t *testing.T) {
 		toolPreview:      {"ok", KindConfig, KindInvalidArguments, KindUnknownRobot, KindRobotMisconfigured, KindUnknownContact, KindInvalidMessage, KindKeywordMissing},
 		toolListRobots:   {"ok", KindConfig, KindInvalidArguments},
 		toolListContacts: {"ok", KindConfig, KindInvalidArguments},
+		toolDeliveries:   {"ok", KindInvalidArguments},
 	}
 	for _, tool := range []string{toolSendText, toolSendMarkdown, toolSendLink, toolSendAction, toolSendFeed} {
 		want[tool] = sendKinds
@@ -325,7 +353,7 @@ func TestEveryResultMatchesOutputSchema(t *testing.T) {
 // TestPanicResultMatchesOutputSchema: a tool whose logic panics still answers with a result
 // that matches its output schema.
 func TestPanicResultMatchesOutputSchema(t *testing.T) {
-	ts := newToolset(Options{})
+	ts := newToolset(fullOptions())
 	var list []mcpgo.Tool
 	for _, st := range tools(ts) {
 		list = append(list, st.Tool)

@@ -13,11 +13,13 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"time"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/dingtalk/delivery"
 )
 
 // Options configure the MCP server.
@@ -48,10 +50,25 @@ type Options struct {
 	// Unavailable are robots configured correctly but unusable here (their secret_env variable
 	// is unset), with the reason; naming one gives that reason instead of "unknown robot".
 	Unavailable map[string]error
+	// Confirm makes every send ask the human before it posts: through MCP elicitation when the
+	// client declares it, else with a result that needs a confirmToken (confirm.go). Dry runs
+	// post nothing and ask nothing.
+	Confirm bool
+	// Outbox, when set, is dingbot's outbox, drained by the caller while the server runs: a send
+	// held up (rate limited, paused, or split into more parts than the robot may send now) can
+	// be queued there (the queue argument), and delivery_status reports on what was queued. It
+	// is ignored in dry-run and sandbox mode.
+	Outbox *delivery.Outbox
+	// QueueWhenLimited makes queue default to true: held-up sends are queued unless a call
+	// passes queue: false.
+	QueueWhenLimited bool
 	// Version is reported as the server version.
 	Version string
 	// Logger receives one line per tool call. Nil discards logs. It must never write to stdout.
 	Logger *slog.Logger
+
+	// now is the clock of confirm tokens; nil means time.Now. Tests set it.
+	now func() time.Time
 }
 
 // Tool names.
@@ -64,6 +81,7 @@ const (
 	toolPreview      = "preview_message"
 	toolListRobots   = "list_robots"
 	toolListContacts = "list_contacts"
+	toolDeliveries   = "delivery_status"
 )
 
 // NewServer returns an MCP server named "dingbot" offering the tools that opts allow.
@@ -100,7 +118,8 @@ func ServeStdio(ctx context.Context, opts Options, in io.Reader, out io.Writer) 
 	pr, pw := io.Pipe()
 	go calls.forward(in, pw)
 	logger.Info("mcp server started", "version", version(opts.Version), "robots", len(opts.Robots),
-		"dry_run", opts.DryRun, "read_only", opts.ReadOnly, "sandbox", opts.Sandbox)
+		"dry_run", opts.DryRun, "read_only", opts.ReadOnly, "sandbox", opts.Sandbox,
+		"confirm", opts.Confirm, "queue_when_limited", opts.QueueWhenLimited)
 	err := stdio.Listen(ctx, pr, w)
 	_ = pr.CloseWithError(io.ErrClosedPipe) // forward stops at its next line
 	calls.stop()
@@ -122,6 +141,9 @@ func tools(ts *toolset) []server.ServerTool {
 		ts.sendFeedCard(),
 	}
 	all := slices.Concat(sends, []server.ServerTool{ts.previewMessage(sends), ts.listRobots(), ts.listContacts()})
+	if ts.queues() {
+		all = append(all, ts.deliveryStatus())
+	}
 	if ts.opts.ReadOnly {
 		all = slices.DeleteFunc(all, func(st server.ServerTool) bool { return !isReadOnly(st.Tool) })
 	}
@@ -129,7 +151,15 @@ func tools(ts *toolset) []server.ServerTool {
 }
 
 func isReadOnly(t mcpgo.Tool) bool {
-	return t.Annotations.ReadOnlyHint != nil && *t.Annotations.ReadOnlyHint
+	return hint(t.Annotations.ReadOnlyHint, false)
+}
+
+// hint is an annotation's value: def, MCP's default, when it is left out.
+func hint(h *bool, def bool) bool {
+	if h == nil {
+		return def
+	}
+	return *h
 }
 
 func version(v string) string {
@@ -151,6 +181,16 @@ func instructions(opts Options, served []server.ServerTool) string {
 	}
 	if opts.DryRun {
 		b.WriteString("\nDry-run mode: send tools validate and show the body but send nothing (results say dryRun: true).")
+	}
+	ts := toolset{opts: opts}
+	if ts.queues() && !opts.ReadOnly {
+		b.WriteString("\n" + queueRules)
+		if opts.QueueWhenLimited {
+			b.WriteString(" " + queueDefaultRule)
+		}
+	}
+	if ts.confirming() && !opts.ReadOnly {
+		b.WriteString("\n" + confirmRules)
 	}
 	if opts.ReadOnly {
 		names := make([]string, len(served))
@@ -175,6 +215,8 @@ func joinAnd(names []string) string {
 type toolset struct {
 	opts   Options
 	logger *slog.Logger
+	// confirms are the confirm tokens handed out; the one thing handlers change, under its lock.
+	confirms *confirmations
 }
 
 func newToolset(opts Options) *toolset {
@@ -184,8 +226,20 @@ func newToolset(opts Options) *toolset {
 		c.WaitForSlot = false
 		opts.Client = &c
 	}
-	return &toolset{opts: opts, logger: loggerOf(opts)}
+	now := opts.now
+	if now == nil {
+		now = time.Now
+	}
+	return &toolset{opts: opts, logger: loggerOf(opts), confirms: newConfirmations(now)}
 }
+
+// queues reports whether sends can be queued: there is an outbox, and sends post for real.
+func (ts *toolset) queues() bool {
+	return ts.opts.Outbox != nil && !ts.opts.DryRun && !ts.opts.Sandbox
+}
+
+// confirming reports whether sends wait for the human's yes.
+func (ts *toolset) confirming() bool { return ts.opts.Confirm && !ts.opts.DryRun }
 
 func loggerOf(opts Options) *slog.Logger {
 	if opts.Logger != nil {
@@ -202,16 +256,17 @@ func (w slogWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// annotations sets every hint explicitly: mcp-go's defaults claim destructive, open-world tools.
-// Tools carry no display title: the names read well, and every byte of tools/list is carried in
-// each agent's context.
+// annotations gives every tool its behaviour hints. mcp-go's NewTool would claim destructive,
+// open-world tools; MCP reads a hint left out as its default (readOnly false, destructive true,
+// idempotent false, openWorld true), and destructive and idempotent only matter when readOnly
+// is false. So a send tool says only that it is not destructive (it adds, never overwrites),
+// and a read-only tool that it is read-only and local: every byte of tools/list is carried in
+// each agent's context. Tools carry no display title: the names read well.
 func annotations(readOnly bool) mcpgo.ToolOption {
 	return func(t *mcpgo.Tool) {
-		t.Annotations = mcpgo.ToolAnnotation{
-			ReadOnlyHint:    mcpgo.ToBoolPtr(readOnly),
-			DestructiveHint: mcpgo.ToBoolPtr(false),
-			IdempotentHint:  mcpgo.ToBoolPtr(readOnly),
-			OpenWorldHint:   mcpgo.ToBoolPtr(!readOnly),
+		t.Annotations = mcpgo.ToolAnnotation{DestructiveHint: mcpgo.ToBoolPtr(false)}
+		if readOnly {
+			t.Annotations = mcpgo.ToolAnnotation{ReadOnlyHint: mcpgo.ToBoolPtr(true), OpenWorldHint: mcpgo.ToBoolPtr(false)}
 		}
 	}
 }

@@ -23,6 +23,11 @@ var allTools = []string{
 
 var readOnlyTools = []string{"preview_message", "list_robots", "list_contacts"}
 
+// fullOptions serve every tool and every field: an outbox, queueing by default, confirm mode.
+func fullOptions() Options {
+	return Options{Outbox: listingOutbox(), QueueWhenLimited: true, Confirm: true}
+}
+
 func listTools(t *testing.T, opts Options) []mcpgo.Tool {
 	t.Helper()
 	c := inProcessClient(t, opts)
@@ -69,6 +74,19 @@ func TestToolSets(t *testing.T) {
 	if got, want := toolNames(listTools(t, Options{ReadOnly: true})), sorted(readOnlyTools); !slices.Equal(got, want) {
 		t.Errorf("read-only tools = %v, want %v", got, want)
 	}
+	// With an outbox, delivery_status too; read-only, it stays in read-only mode.
+	if got, want := toolNames(listTools(t, Options{Outbox: listingOutbox()})), sorted(append(allTools, toolDeliveries)); !slices.Equal(got, want) {
+		t.Errorf("tools with an outbox = %v, want %v", got, want)
+	}
+	if got, want := toolNames(listTools(t, Options{Outbox: listingOutbox(), ReadOnly: true})), sorted(append(readOnlyTools, toolDeliveries)); !slices.Equal(got, want) {
+		t.Errorf("read-only tools with an outbox = %v, want %v", got, want)
+	}
+	// Dry runs and the sandbox queue nothing.
+	for _, opts := range []Options{{Outbox: listingOutbox(), DryRun: true}, {Outbox: listingOutbox(), Sandbox: true}} {
+		if got := toolNames(listTools(t, opts)); slices.Contains(got, toolDeliveries) {
+			t.Errorf("dry run %v, sandbox %v: tools = %v", opts.DryRun, opts.Sandbox, got)
+		}
+	}
 	c := inProcessClient(t, Options{ReadOnly: true})
 	res, err := c.Initialize(t.Context(), mcpgo.InitializeRequest{Params: mcpgo.InitializeParams{ProtocolVersion: mcpgo.LATEST_PROTOCOL_VERSION}})
 	if err != nil {
@@ -88,12 +106,20 @@ func sorted(s []string) []string {
 // TestToolSnapshots keeps what agents see of each tool in __toolsnaps__/<tool>.snap, so that
 // every change to a name, description, schema or annotation is a reviewed diff.
 // Run `go test ./mcp -run TestToolSnapshots -update` to accept a change.
+//
+// The snapshots show the tools as a server with an outbox lists them (queue and delivery_status
+// included); __toolsnaps__/confirm shows them in confirm mode, with queueing the default.
 func TestToolSnapshots(t *testing.T) {
+	checkSnapshots(t, "__toolsnaps__", Options{Outbox: listingOutbox()})
+	checkSnapshots(t, filepath.Join("__toolsnaps__", "confirm"), fullOptions())
+}
+
+func checkSnapshots(t *testing.T, dir string, opts Options) {
+	t.Helper()
 	var list struct{ Tools []json.RawMessage }
-	if err := json.Unmarshal(toolsListJSON(t, Options{}), &list); err != nil {
+	if err := json.Unmarshal(toolsListJSON(t, opts), &list); err != nil {
 		t.Fatal(err)
 	}
-	dir := "__toolsnaps__"
 	if *update {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
@@ -125,7 +151,7 @@ func TestToolSnapshots(t *testing.T) {
 	}
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
-		if !seen[e.Name()] {
+		if !seen[e.Name()] && !e.IsDir() {
 			if *update {
 				_ = os.Remove(filepath.Join(dir, e.Name()))
 			} else {
@@ -207,9 +233,12 @@ func TestDescriptionQuality(t *testing.T) {
 		"preview_message":       {"without sending", "exact JSON body", "its size", "keyword", "Posts nothing", "no quota", "Use it", "invalid_message", "exactly the matching send tool's arguments", "not isError"},
 		"list_robots":           {"robots", "default", "Use it", "keywords", "no DingTalk call", "never shows webhooks", "usable false"},
 		"list_contacts":         {"@mention by name", "not DingTalk's directory", "atNames", "unique prefix", "not listed", "atMobiles", "atUserIds"},
+		"delivery_status":       {"queued", "deliveryIds", "delivered", "failed", "unknown", "not_found", "errcode", "hint", "rather than sending a queued message again"},
 	}
-	verb := regexp.MustCompile(`^(Send|Check|List) `)
-	for _, tool := range listTools(t, Options{}) {
+	verb := regexp.MustCompile(`^(Send|Check|List|Report) `)
+	opts := fullOptions()
+	rules := instructions(opts, tools(newToolset(opts)))
+	for _, tool := range listTools(t, opts) {
 		t.Run(tool.Name, func(t *testing.T) {
 			d := tool.Description
 			if !verb.MatchString(d) || !strings.Contains(strings.SplitN(d, ". ", 2)[0], "DingTalk") && tool.Name != toolListContacts {
@@ -223,13 +252,18 @@ func TestDescriptionQuality(t *testing.T) {
 					t.Errorf("description does not mention %q", w)
 				}
 			}
+			// Hints left out read as MCP's defaults: readOnly false, destructive true, idempotent
+			// false, openWorld true; destructive and idempotent count only when readOnly is false.
 			a := tool.Annotations
-			if a.ReadOnlyHint == nil || a.DestructiveHint == nil || a.IdempotentHint == nil || a.OpenWorldHint == nil {
-				t.Fatalf("annotations not all set: %+v", a)
+			readOnly := slices.Contains(readOnlyTools, tool.Name) || tool.Name == toolDeliveries
+			if got := hint(a.ReadOnlyHint, false); got != readOnly {
+				t.Errorf("readOnlyHint = %v", got)
 			}
-			readOnly := slices.Contains(readOnlyTools, tool.Name)
-			if *a.ReadOnlyHint != readOnly || *a.DestructiveHint || *a.IdempotentHint != readOnly || *a.OpenWorldHint != !readOnly {
-				t.Errorf("annotations readOnly=%v destructive=%v idempotent=%v openWorld=%v", *a.ReadOnlyHint, *a.DestructiveHint, *a.IdempotentHint, *a.OpenWorldHint)
+			if !readOnly && (hint(a.DestructiveHint, true) || hint(a.IdempotentHint, false)) {
+				t.Errorf("a send tool must say it is not destructive nor idempotent: %+v", a)
+			}
+			if got := hint(a.OpenWorldHint, true); got != !readOnly {
+				t.Errorf("openWorldHint = %v: the read-only tools are local, the send tools reach DingTalk", got)
 			}
 			if tool.InputSchema.AdditionalProperties != false {
 				t.Errorf("input schema accepts unknown properties")
@@ -244,7 +278,7 @@ func TestDescriptionQuality(t *testing.T) {
 			// An output field carries a description unless the instructions or the tool's
 			// description name it.
 			for name, p := range mapOf(out["properties"]) {
-				checkOutputDescribed(t, name, p, sharedRules+" "+d)
+				checkOutputDescribed(t, name, p, rules+" "+d)
 			}
 		})
 	}
@@ -266,6 +300,51 @@ func TestOutputSchemasListOnlyTheirTools(t *testing.T) {
 	for _, tool := range listTools(t, Options{}) {
 		props := mapOf(wireOutputSchema(t, tool)["properties"])
 		for _, f := range notIn[tool.Name] {
+			if _, ok := props[f]; ok {
+				t.Errorf("%s: output schema lists %s, which it never returns", tool.Name, f)
+			}
+		}
+	}
+	// Only the send tools queue and ask for approval, and only with an outbox, in confirm mode.
+	queueFields := []string{"queued", "deliveryIds", "position", "etaSeconds"}
+	confirmFields := []string{"needsConfirmation", "confirmToken"}
+	for _, m := range []struct {
+		opts           Options
+		queue, confirm bool
+	}{
+		{Options{}, false, false},
+		{Options{Outbox: listingOutbox()}, true, false},
+		{Options{Confirm: true}, false, true},
+		{fullOptions(), true, true},
+		{Options{Outbox: listingOutbox(), Confirm: true, DryRun: true}, false, false},
+	} {
+		for _, tool := range listTools(t, m.opts) {
+			props := mapOf(wireOutputSchema(t, tool)["properties"])
+			in := tool.InputSchema.Properties
+			for _, f := range queueFields {
+				if _, ok := props[f]; ok != (m.queue && isSendTool(tool.Name)) {
+					t.Errorf("%s (queue %v): output lists %s: %v", tool.Name, m.queue, f, ok)
+				}
+			}
+			for _, f := range confirmFields {
+				if _, ok := props[f]; ok != (m.confirm && isSendTool(tool.Name)) {
+					t.Errorf("%s (confirm %v): output lists %s: %v", tool.Name, m.confirm, f, ok)
+				}
+			}
+			if _, ok := in["queue"]; ok != (m.queue && isSendTool(tool.Name)) {
+				t.Errorf("%s (queue %v): takes queue: %v", tool.Name, m.queue, ok)
+			}
+			if _, ok := in["confirmToken"]; ok != (m.confirm && isSendTool(tool.Name)) {
+				t.Errorf("%s (confirm %v): takes confirmToken: %v", tool.Name, m.confirm, ok)
+			}
+		}
+	}
+	for _, tool := range listTools(t, fullOptions()) {
+		if tool.Name != toolDeliveries {
+			continue
+		}
+		props := mapOf(wireOutputSchema(t, tool)["properties"])
+		for _, f := range append([]string{"robot", "msgtype", "bytes", "body", "msgUuid", "parts"}, sendOnly...) {
 			if _, ok := props[f]; ok {
 				t.Errorf("%s: output schema lists %s, which it never returns", tool.Name, f)
 			}
@@ -340,7 +419,7 @@ var sentenceEnd = regexp.MustCompile(`[.!?](\s+|$)|\n+`)
 // instructions. Output schemas are exempt: the send tools share theirs.
 func TestNoRepeatedSentences(t *testing.T) {
 	seen := map[string]string{} // sentence → tool
-	for _, tool := range listTools(t, Options{}) {
+	for _, tool := range listTools(t, fullOptions()) {
 		texts := []string{tool.Description}
 		for _, p := range tool.InputSchema.Properties {
 			texts = append(texts, descriptions(p)...)

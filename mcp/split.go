@@ -43,34 +43,38 @@ func split(robot dingtalk.Robot, msg dingtalk.Message) ([]dingtalk.Message, erro
 	return parts, err
 }
 
-// sendParts cuts msg, too long for one request, into parts and posts them in order, stopping at
-// the first failure. Each part's msgUuid derives from msg's, so calling again with the same
-// arguments and msgUuid posts each part at most once.
-func (ts *toolset) sendParts(ctx context.Context, verb string, r Result, robot dingtalk.Robot, msg dingtalk.Message) outcome {
-	parts, err := split(robot, msg)
+// cut splits m.msg, too long for one request, into parts, recorded in r and m. Each part's
+// msgUuid derives from the message's, so calling again with the same arguments and msgUuid
+// posts each part at most once.
+func (ts *toolset) cut(r *Result, m *pending) error {
+	parts, err := split(m.robot, m.msg)
 	if err != nil {
-		return failed(verb, r, err)
+		return err
 	}
 	r.Parts = make([]Part, len(parts))
+	m.bodies = make([][]byte, len(parts))
 	for i := range parts {
-		p, err := dingtalk.Prepare(robot, parts[i], dingtalk.PrepareOptions{})
-		if err != nil {
-			return failed(verb, r, fmt.Errorf("part %d of %d: %w", i+1, len(parts), err))
-		}
-		if parts[i].MsgUUID == "" {
+		p, err := dingtalk.Prepare(m.robot, parts[i], dingtalk.PrepareOptions{})
+		if err == nil && parts[i].MsgUUID == "" {
 			parts[i].MsgUUID = dingtalk.NewMsgUUID(p.Bytes)
+			p, err = dingtalk.Prepare(m.robot, parts[i], dingtalk.PrepareOptions{})
+		}
+		if err != nil {
+			return fmt.Errorf("part %d of %d: %w", i+1, len(parts), err)
 		}
 		r.Parts[i] = Part{MsgUUID: parts[i].MsgUUID, Bytes: p.Bytes}
+		m.bodies[i] = p.Body
 	}
-	if ts.opts.DryRun {
-		r.OK, r.DryRun = true, true
-		r.SendsLeft = ts.sendsLeft(robot)
-		ts.warnUnsendable(&r, robot)
-		r.Hint = fmt.Sprintf("dry run: valid for this robot in %d parts, none sent", len(parts))
-		return outcome{result: r, text: sentText(r, nil) + partsText(r.Parts)}
-	}
-	if ts.opts.Client == nil {
-		return failed(verb, r, fmt.Errorf("no DingTalk client is configured"))
+	m.parts = parts
+	return nil
+}
+
+// postParts posts m's parts in order, stopping at the first failure. With queue, the parts go
+// to the outbox when the robot has fewer sends left this minute than parts, and the rest do
+// when a part is held up.
+func (ts *toolset) postParts(ctx context.Context, verb string, r Result, m *pending, queue bool) outcome {
+	if left := ts.sendsLeft(m.robot); queue && left != nil && *left < len(m.parts) {
+		return ts.enqueue(ctx, verb, r, m, 0, nil)
 	}
 	var (
 		attempts int
@@ -78,22 +82,25 @@ func (ts *toolset) sendParts(ctx context.Context, verb string, r Result, robot d
 		last     *dingtalk.Result
 		notes    strings.Builder
 	)
-	for i, part := range parts {
-		res, err := ts.opts.Client.SendWith(ctx, robot, part, dingtalk.PrepareOptions{})
+	for i, part := range m.parts {
+		res, err := ts.opts.Client.SendWith(ctx, m.robot, part, dingtalk.PrepareOptions{})
 		if err != nil {
+			if queue && heldUp(err) {
+				return ts.enqueue(ctx, verb, r, m, i, err)
+			}
 			return ts.partFailed(verb, r, i, err)
 		}
 		r.Parts[i].Sent = true
 		attempts += res.Attempts
 		resent = resent || res.Resent
 		if res.ResentAfter != nil {
-			fmt.Fprintf(&notes, "\nPart %d/%d:%s", i+1, len(parts), strings.TrimPrefix(resentText(Result{MsgUUID: part.MsgUUID}, res.ResentAfter), "\n"))
+			fmt.Fprintf(&notes, "\nPart %d/%d:%s", i+1, len(m.parts), strings.TrimPrefix(resentText(Result{MsgUUID: part.MsgUUID}, res.ResentAfter), "\n"))
 		}
 		last = res
 	}
 	r.OK, r.Errcode, r.Errmsg = true, intPtr(last.Errcode), last.Errmsg
 	r.Attempts, r.Resent = intPtr(attempts), boolPtr(resent)
-	r.SendsLeft = ts.sendsLeft(robot)
+	r.SendsLeft = ts.sendsLeft(m.robot)
 	r.month(last.Quota)
 	if r.Sandbox {
 		r.Hint = "posted to dingbot's local sandbox, not to a real DingTalk group"

@@ -51,7 +51,10 @@ func (d *callDispatcher) session(ctx context.Context) context.Context {
 }
 
 // forward copies in to mcp-go's input pw line by line, keeping back the tool calls it serves
-// itself. It returns when in ends or mcp-go stops reading.
+// itself. It returns when in ends or mcp-go stops reading. The client's answers to the server's
+// own requests (elicitation/create in confirm mode) go on to mcp-go, which hands each to the
+// tool call waiting for it: forward never waits for a call, so an answer is never stuck behind
+// the call that asked for it.
 func (d *callDispatcher) forward(in io.Reader, pw *io.PipeWriter) {
 	r := bufio.NewReader(in)
 	for {

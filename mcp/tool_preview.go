@@ -72,7 +72,7 @@ func (ts *toolset) previewMessage(sends []server.ServerTool) server.ServerTool {
 	props["msgtype"] = map[string]any{"type": "string", "enum": msgtypes,
 		"description": "Picks the send tool whose arguments apply."}
 	tool := mcpgo.NewTool(toolPreview,
-		mcpgo.WithDescription(descPreview),
+		mcpgo.WithDescription(fmt.Sprintf(descPreview, ts.notPreviewed())),
 		annotations(true),
 		order(previewParams...),
 		withOutput(ts.previewOutput()),
@@ -80,6 +80,15 @@ func (ts *toolset) previewMessage(sends []server.ServerTool) server.ServerTool {
 	tool.InputSchema.Properties = props
 	tool.InputSchema.Required = []string{"msgtype"}
 	return server.ServerTool{Tool: tool, Handler: ts.handle(tool.Name, ts.preview)}
+}
+
+// notPreviewed names the send tools' arguments preview_message does not take: they say how a
+// send goes, not what it posts.
+func (ts *toolset) notPreviewed() string {
+	if c := ts.controlParams(); len(c) > 0 {
+		return " but " + joinAnd(c)
+	}
+	return ""
 }
 
 func (ts *toolset) preview(_ context.Context, req mcpgo.CallToolRequest) outcome {

@@ -39,7 +39,9 @@ func (ts *toolset) sendTool(t dingtalk.MsgType, desc string, params ...mcpgo.Too
 		params = append(params, splitParam())
 	}
 	opts := append([]mcpgo.ToolOption{mcpgo.WithDescription(desc), sendAnnotations()}, params...)
-	opts = append(opts, robotParam(), msgUUIDParam(), order(sendParams(t)...), withOutput(ts.sendOutput(t)))
+	opts = append(opts, robotParam(), msgUUIDParam())
+	opts = append(opts, ts.controlOptions()...)
+	opts = append(opts, order(slices.Concat(sendParams(t), ts.controlParams())...), withOutput(ts.sendOutput(t)))
 	tool := mcpgo.NewTool(sendToolOf[t], opts...)
 	return server.ServerTool{Tool: tool, Handler: ts.sendHandler(tool.Name, t)}
 }
@@ -94,9 +96,10 @@ func (ts *toolset) sendFeedCard() server.ServerTool {
 func (ts *toolset) sendHandler(name string, t dingtalk.MsgType) server.ToolHandlerFunc {
 	verb := name
 	return ts.handle(name, func(ctx context.Context, req mcpgo.CallToolRequest) outcome {
-		a := newArgs(req, sendParams(t)...)
+		a := newArgs(req, slices.Concat(sendParams(t), ts.controlParams())...)
 		robotName, shown := a.robot()
 		uuid := strings.TrimSpace(a.str("msgUuid", false))
+		c := ts.controls(a, req)
 		r := newResult(shown, t)
 		if err := ts.configFailure(); err != nil {
 			return failed(verb, r, err)
@@ -108,42 +111,87 @@ func (ts *toolset) sendHandler(name string, t dingtalk.MsgType) server.ToolHandl
 			return failed(verb, r, err)
 		}
 		msg.MsgUUID = uuid
-		if uuid == "" {
+		if uuid == "" && c.approval != "" {
+			// The message the user approved carries the msgUuid dingbot chose for it.
+			msg.MsgUUID = ts.confirms.msgUUID(c.approval)
+		}
+		if msg.MsgUUID == "" {
 			msg.MsgUUID = freshMsgUUID(robot, msg)
 		}
-		return ts.send(ctx, verb, r, robot, msg, a.boolean("split"))
+		return ts.send(ctx, verb, req, r, robot, msg, a.boolean("split"), c)
 	})
 }
 
+// sendControls say how a send goes rather than what it posts.
+type sendControls struct {
+	// queue puts a held-up send in the outbox instead of failing it.
+	queue bool
+	// token is the confirmToken argument; approval the token the call comes back with, that or
+	// a multi round-trip's request state.
+	token, approval string
+}
+
+// controls reads the controlParams of a send call.
+func (ts *toolset) controls(a *args, req mcpgo.CallToolRequest) sendControls {
+	var c sendControls
+	if ts.queues() {
+		c.queue = ts.opts.QueueWhenLimited
+		if a.has("queue") {
+			c.queue = a.boolean("queue")
+		}
+	}
+	if ts.confirming() {
+		c.token = strings.TrimSpace(a.str("confirmToken", false))
+		c.approval = c.token
+		if c.approval == "" && req.Params.InputResponses != nil {
+			c.approval = req.Params.RequestState
+		}
+	}
+	return c
+}
+
 // send prepares msg for robot and posts it, unless the server runs dry. With split, a message
-// too long for one request is cut into parts, sent in order.
-func (ts *toolset) send(ctx context.Context, verb string, r Result, robot dingtalk.Robot, msg dingtalk.Message, split bool) outcome {
+// too long for one request is cut into parts, sent in order. In confirm mode it asks the user
+// first; with c.queue a send held up goes to the outbox.
+func (ts *toolset) send(ctx context.Context, verb string, req mcpgo.CallToolRequest, r Result, robot dingtalk.Robot, msg dingtalk.Message, split bool, c sendControls) outcome {
 	// Prepare first, even though SendWith prepares again: a refused message still reports its
 	// size, warnings and body.
 	p, err := dingtalk.Prepare(robot, msg, dingtalk.PrepareOptions{})
 	r.fromPrepared(p)
 	r.MsgUUID = msg.MsgUUID
-	if err != nil && split && tooLong(err) {
-		return ts.sendParts(ctx, verb, r, robot, msg)
-	}
-	if err != nil {
+	m := &pending{robot: robot, msg: msg, whole: p}
+	switch {
+	case err != nil && split && tooLong(err):
+		if err := ts.cut(&r, m); err != nil {
+			return failed(verb, r, err)
+		}
+	case err != nil:
 		if p != nil {
 			r.Body = p.Body
 		}
 		return failed(verb, r, err)
+	default:
+		m.bodies = [][]byte{p.Body}
 	}
 	if ts.opts.DryRun {
-		r.OK, r.DryRun, r.Body = true, true, p.Body
-		r.SendsLeft = ts.sendsLeft(robot)
-		ts.warnUnsendable(&r, robot)
-		r.Hint = "dry run: the message is valid for this robot and was not sent"
-		return outcome{result: r, text: sentText(r, p)}
+		return ts.dryRun(r, m)
 	}
 	if ts.opts.Client == nil {
 		return failed(verb, r, fmt.Errorf("no DingTalk client is configured"))
 	}
+	if ts.confirming() {
+		if o, ok := ts.confirm(ctx, verb, req, r, m, c.token); !ok {
+			return o
+		}
+	}
+	if len(m.parts) > 0 {
+		return ts.postParts(ctx, verb, r, m, c.queue)
+	}
 	res, err := ts.opts.Client.SendWith(ctx, robot, msg, dingtalk.PrepareOptions{})
 	if err != nil {
+		if c.queue && heldUp(err) {
+			return ts.enqueue(ctx, verb, r, m, 0, err)
+		}
 		return failed(verb, r, err)
 	}
 	r.OK, r.Errcode, r.Errmsg = true, intPtr(res.Errcode), res.Errmsg
@@ -154,6 +202,20 @@ func (ts *toolset) send(ctx context.Context, verb string, r Result, robot dingta
 		r.Hint = "posted to dingbot's local sandbox, not to a real DingTalk group"
 	}
 	return outcome{result: r, text: sentText(r, p) + resentText(r, res.ResentAfter)}
+}
+
+// dryRun reports a message that is valid for its robot, and sends nothing.
+func (ts *toolset) dryRun(r Result, m *pending) outcome {
+	r.OK, r.DryRun = true, true
+	r.SendsLeft = ts.sendsLeft(m.robot)
+	ts.warnUnsendable(&r, m.robot)
+	if len(m.parts) > 0 {
+		r.Hint = fmt.Sprintf("dry run: valid for this robot in %d parts, none sent", len(m.parts))
+		return outcome{result: r, text: sentText(r, nil) + partsText(r.Parts)}
+	}
+	r.Body = m.whole.Body
+	r.Hint = "dry run: the message is valid for this robot and was not sent"
+	return outcome{result: r, text: sentText(r, m.whole)}
 }
 
 // resentText says that a successful send needed a second request, and why.

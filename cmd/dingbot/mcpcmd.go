@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/dingtalk/delivery"
 	"github.com/dingbot/dingbot/mcp"
 )
 
@@ -35,7 +36,7 @@ func runMCP(ctx context.Context, g *globalFlags, rf *rootFlags, s streams) error
 	}
 	logger := slog.New(slog.NewTextHandler(mask, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
-	opts := mcp.Options{Version: buildVersion(), Logger: logger, DryRun: rf.dryRun, ReadOnly: rf.readOnly}
+	opts := mcp.Options{Version: buildVersion(), Logger: logger, DryRun: rf.dryRun, ReadOnly: rf.readOnly, Confirm: rf.confirm}
 	a, err := loadApp(ctx, *g, true)
 	if err != nil {
 		logger.Error("config", "err", err)
@@ -50,6 +51,8 @@ func runMCP(ctx context.Context, g *globalFlags, rf *rootFlags, s streams) error
 			mask.add(a.robots)
 		}
 		opts.Client, opts.Sandbox, opts.Unavailable = a.client, a.sandbox != nil, a.cfg.Unavailable
+		opts.Confirm = opts.Confirm || a.cfg.MCP.Confirm
+		opts.QueueWhenLimited = a.cfg.MCP.QueueWhenLimited
 		if _, err := a.robot(""); err != nil && g.robot == "" && a.sandbox == nil && len(a.robots) > 0 {
 			// default_robot names no robot, or a broken one: say so rather than pick another.
 			opts.DefaultProblem = err
@@ -65,9 +68,12 @@ func runMCP(ctx context.Context, g *globalFlags, rf *rootFlags, s streams) error
 		if a.notice != "" {
 			logger.Info(a.notice)
 		}
-		if stop := serveOutbox(ctx, a, rf, logger); stop != nil {
+		ob, stop := serveOutbox(ctx, a, rf, logger)
+		if stop != nil {
 			defer stop()
 		}
+		// Sends held up can be queued in the outbox this server drains.
+		opts.Outbox = ob
 	}
 	if httpOpts != nil {
 		return mcp.ServeHTTP(ctx, opts, *httpOpts)
@@ -79,19 +85,20 @@ func runMCP(ctx context.Context, g *globalFlags, rf *rootFlags, s streams) error
 	return mcp.ServeStdio(ctx, opts, in, s.out)
 }
 
-// serveOutbox delivers the outbox (what `send --queue` and other processes queued) while the
-// server runs, and returns the function that stops it; nil when there is nothing to drain: the
-// shared state could not be opened, the only robot is the built-in sandbox (it ends with this
-// process, so nothing can be queued for it), or --dry-run asked this process to send nothing.
-// It logs to the server's logger, never to standard output.
-func serveOutbox(ctx context.Context, a *app, rf *rootFlags, logger *slog.Logger) (stop func()) {
+// serveOutbox delivers the outbox (what `send --queue`, other processes and this server's
+// queued sends put there) while the server runs, and returns it with the function that stops
+// it; nil when there is nothing to drain: the shared state could not be opened, the only robot
+// is the built-in sandbox (it ends with this process, so nothing can be queued for it), or
+// --dry-run asked this process to send nothing. It logs to the server's logger, never to
+// standard output.
+func serveOutbox(ctx context.Context, a *app, rf *rootFlags, logger *slog.Logger) (*delivery.Outbox, func()) {
 	if a.stateErr != nil || a.sandbox != nil || rf.dryRun {
-		return nil
+		return nil, nil
 	}
 	ob, err := a.outbox(func(format string, args ...any) { logger.Info(fmt.Sprintf(format, args...)) })
 	if err != nil {
 		logger.Warn("outbox", "err", err)
-		return nil
+		return nil, nil
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -100,7 +107,7 @@ func serveOutbox(ctx context.Context, a *app, rf *rootFlags, logger *slog.Logger
 		_ = ob.Run(ctx)
 	}()
 	logger.Info("delivering the outbox while the server runs", "state", a.describeState())
-	return func() {
+	return ob, func() {
 		cancel()
 		<-done
 	}

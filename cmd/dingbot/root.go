@@ -53,6 +53,8 @@ type rootFlags struct {
 	// http and httpTokenEnv serve MCP over HTTP (httpcmd.go).
 	http         string
 	httpTokenEnv string
+	// confirm makes every MCP send ask the human first (also [mcp] confirm in the config).
+	confirm bool
 }
 
 func newRootCmd(s streams) *cobra.Command {
@@ -91,8 +93,8 @@ with 'dingbot config init'.`,
 				}
 				return runMCP(cmd.Context(), g, rf, s)
 			}
-			if rf.dryRun || rf.readOnly || rf.logFile != "" || rf.http != "" || rf.httpTokenEnv != "" {
-				return usagef("--dry-run, --read-only, --log-file, --http and --http-token-env go with --mcp")
+			if rf.dryRun || rf.readOnly || rf.confirm || rf.logFile != "" || rf.http != "" || rf.httpTokenEnv != "" {
+				return usagef("--dry-run, --read-only, --confirm, --log-file, --http and --http-token-env go with --mcp")
 			}
 			file := rf.file
 			if len(args) == 1 {
@@ -113,6 +115,7 @@ with 'dingbot config init'.`,
 	f.BoolVar(&rf.mcp, "mcp", false, "serve MCP for AI agents instead of opening the composer (over stdio; --http for HTTP)")
 	f.BoolVar(&rf.dryRun, "dry-run", false, "with --mcp: send tools validate and report, but send nothing")
 	f.BoolVar(&rf.readOnly, "read-only", false, "with --mcp: serve only the read-only tools")
+	f.BoolVar(&rf.confirm, "confirm", false, "with --mcp: every send asks the human before posting (also [mcp] confirm = true in the config)")
 	f.StringVar(&rf.logFile, "log-file", "", "with --mcp: write logs to this file instead of stderr")
 	addHTTPFlags(f, rf)
 
