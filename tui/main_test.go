@@ -61,11 +61,31 @@ func testOptions(t *testing.T) Options {
 		Client:       loopbackOnly(),
 		Robots:       []dingtalk.Robot{testRobot, {Name: "alerts", Webhook: "alertstoken", Keywords: []string{"告警", "deploy"}}, {Name: "signed", Webhook: "signedtoken", Secret: "SECsupersecretvalue0001"}},
 		Contacts:     testContacts,
-		StateDir:     t.TempDir(),
+		StateDir:     stateDir(t),
 		Dark:         true,
 		GlamourStyle: "dark",
 		Version:      "test",
 	}
+}
+
+// stateDir is a temporary state directory removed after the test. A save the program started
+// just before it ended may still be writing, so removal is retried for a moment (t.TempDir fails
+// the test when a file appears while it cleans up).
+func stateDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "dingbot-tui-state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for range 50 {
+			if err := os.RemoveAll(dir); err == nil {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
+	return dir
 }
 
 // timerMsg is what the test clock delivers instead of waiting.
