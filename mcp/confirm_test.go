@@ -3,6 +3,7 @@ package mcp
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -228,7 +229,7 @@ func TestConfirmTokenSplit(t *testing.T) {
 	}
 }
 
-// TestConfirmDeclinedRetryNeedsANewYes: the answer of a multi round-trip is bound to the
+// TestConfirmAnswerIsBoundToTheMessage: the answer of a multi round-trip is bound to the
 // message asked about: a client that sends the accept of one message with another gets
 // confirmation_invalid.
 func TestConfirmAnswerIsBoundToTheMessage(t *testing.T) {
@@ -278,4 +279,37 @@ func mustJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// failingUser is a client whose elicitation always fails.
+type failingUser struct{}
+
+func (failingUser) Elicit(context.Context, mcpgo.ElicitationRequest) (*mcpgo.ElicitationResult, error) {
+	return nil, errors.New("the dialog could not open")
+}
+
+// TestConfirmFallsBackToTheToken: when a client that declared elicitation cannot ask after all
+// (before 2026-07-28, where the server sends the request), approval goes through the agent:
+// needsConfirmation and a token, with a warning, and nothing is posted.
+func TestConfirmFallsBackToTheToken(t *testing.T) {
+	e := newEnv(t, envConfig{tweak: confirmMode})
+	c, err := client.NewInProcessClientWithOptions(newServer(e.opts), client.WithElicitationHandler(failingUser{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Initialize(context.Background(), mcpgo.InitializeRequest{Params: mcpgo.InitializeParams{ProtocolVersion: mcpgo.LATEST_LEGACY_PROTOCOL_VERSION}}); err != nil {
+		t.Fatal(err)
+	}
+	g := callTool(t, c, context.Background(), toolSendText, map[string]any{"text": "hello"})
+	g.wantOK(t)
+	if !g.r.NeedsConfirmation || g.r.ConfirmToken == "" || len(g.r.Warnings) == 0 || !strings.Contains(g.r.Warnings[0], "could not ask the user") {
+		t.Fatalf("fallback: %s", g.raw.RawStructuredContent)
+	}
+	if n := len(e.sb.Arrivals()); n != 0 {
+		t.Fatalf("%d requests reached DingTalk", n)
+	}
 }

@@ -257,7 +257,7 @@ func TestQueueTheRestOfASplit(t *testing.T) {
 	}
 }
 
-// TestDeliveryStatusFailedAndUnknownIDs: a queued message DingTalk then refuses is failed, with
+// TestDeliveryStatusFailedAndNotFound: a queued message DingTalk then refuses is failed, with
 // DingTalk's errcode and a hint; an id the outbox does not hold is not_found.
 func TestDeliveryStatusFailedAndNotFound(t *testing.T) {
 	e := queueEnv(t, time.Second)
