@@ -124,6 +124,16 @@ func (c *confirmations) use(token, robot string, digest [sha256.Size]byte) error
 	return nil
 }
 
+// release gives back a token spent on a send that then posted nothing: the user approved that
+// message, which is still not in the group, so the same call may try again with it.
+func (c *confirmations) release(token string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t := c.tokens[strings.TrimSpace(token)]; t != nil {
+		t.used = false
+	}
+}
+
 func confirmError(msg string) error {
 	return &toolError{kind: KindConfirmationInvalid, msg: msg,
 		hint: "call the tool again without confirmToken to get the message's preview and a new token, show the user that message, and pass the new token only once they approve it"}

@@ -12,6 +12,9 @@ import (
 	"github.com/mark3labs/mcp-go/client"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/dingbot/dingbot/dingtalk/ratelimit"
+	"github.com/dingbot/dingbot/dingtalk/sandbox"
 )
 
 // elicitor is the user behind an MCP client that can ask them: it answers every elicitation
@@ -311,5 +314,37 @@ func TestConfirmFallsBackToTheToken(t *testing.T) {
 	}
 	if n := len(e.sb.Arrivals()); n != 0 {
 		t.Fatalf("%d requests reached DingTalk", n)
+	}
+}
+
+// TestConfirmTokenOutlivesAFailedSend: a token whose send then posted nothing (rate limited)
+// still approves the message: the same call posts it once the robot may send, and only once.
+func TestConfirmTokenOutlivesAFailedSend(t *testing.T) {
+	const window = 300 * time.Millisecond
+	e := newEnv(t, envConfig{sandbox: sandbox.Options{Window: window}, tweak: func(o *Options) {
+		o.Confirm = true
+		lim := ratelimit.New(t.TempDir())
+		lim.Window = window
+		o.Client.Limiter = lim
+	}})
+	for range 20 {
+		if wait, err := e.opts.Client.Limiter.Reserve(opsToken); wait != 0 || err != nil {
+			t.Fatal(wait, err)
+		}
+	}
+	args := map[string]any{"text": "approved once"}
+	ask := e.call(toolSendText, args)
+	args["confirmToken"] = ask.r.ConfirmToken
+	held := e.call(toolSendText, args)
+	held.wantFailure(t, KindRateLimited)
+	if !strings.Contains(held.r.Hint, "confirmToken still approves") || !strings.Contains(held.text, "confirmToken still approves") {
+		t.Errorf("hint %q", held.r.Hint)
+	}
+	time.Sleep(window + window/30 + 50*time.Millisecond) // the window, its margin and some
+
+	e.call(toolSendText, args).wantOK(t)
+	e.call(toolSendText, args).wantFailure(t, KindConfirmationInvalid)
+	if acc := e.sb.Accepted(); len(acc) != 1 || string(acc[0].Body) != string(ask.r.Body) {
+		t.Fatalf("posted %d", len(acc))
 	}
 }

@@ -183,13 +183,39 @@ func (ts *toolset) send(ctx context.Context, verb string, req mcpgo.CallToolRequ
 		if o, ok := ts.confirm(ctx, verb, req, r, m, c.token); !ok {
 			return o
 		}
+		if c.token != "" {
+			o := ts.post(ctx, verb, r, m, c.queue)
+			if o.isError && nothingPosted(o.result) {
+				ts.confirms.release(c.token)
+				o.result.Hint += "; the confirmToken still approves this message, for the rest of its 10 minutes"
+				o.text = failureText(verb, o.result) + partsText(o.result.Parts)
+			}
+			return o
+		}
 	}
+	return ts.post(ctx, verb, r, m, c.queue)
+}
+
+// nothingPosted reports whether a failed send surely posted nothing: no part went out and no
+// request may have been posted.
+func nothingPosted(r Result) bool {
+	for _, p := range r.Parts {
+		if p.Sent {
+			return false
+		}
+	}
+	return r.MaybeDelivered == nil || !*r.MaybeDelivered
+}
+
+// post sends m, prepared and approved, or queues it when it is held up and queue is set.
+func (ts *toolset) post(ctx context.Context, verb string, r Result, m *pending, queue bool) outcome {
 	if len(m.parts) > 0 {
-		return ts.postParts(ctx, verb, r, m, c.queue)
+		return ts.postParts(ctx, verb, r, m, queue)
 	}
+	robot, msg, p := m.robot, m.msg, m.whole
 	res, err := ts.opts.Client.SendWith(ctx, robot, msg, dingtalk.PrepareOptions{})
 	if err != nil {
-		if c.queue && heldUp(err) {
+		if queue && heldUp(err) {
 			return ts.enqueue(ctx, verb, r, m, 0, err)
 		}
 		return failed(verb, r, err)
