@@ -10,14 +10,11 @@ import (
 )
 
 // toolsListBudget is the most bytes the compact JSON of tools/list may take for the eight
-// message tools: the tools are carried in every agent's context, so each byte must earn its
-// place. delivery_status, served beside them when there is an outbox, has its own budget.
+// message tools, in every mode (confirm and queueing included): the tools are carried in every
+// agent's context, so each byte must earn its place. What the tools share is said once, in the
+// server instructions, which are not part of tools/list. delivery_status, served beside them
+// when there is an outbox, has its own budget.
 const toolsListBudget = 16000
-
-// confirmBudget is the ceiling in confirm mode, which the user turns on to approve every post:
-// each send tool then also takes confirmToken and may return needsConfirmation, confirmToken
-// and each part's body.
-const confirmBudget = 17000
 
 // deliveryStatusBudget is the most bytes delivery_status may add.
 const deliveryStatusBudget = 1500
@@ -44,9 +41,10 @@ func toolsListJSON(t *testing.T, opts Options) []byte {
 	return wire.Result
 }
 
-// splitToolsList is the compact tools/list result of the eight message tools alone, as the
-// server would send it without delivery_status, and delivery_status's own bytes.
-func splitToolsList(t *testing.T, result []byte) (eight []byte, status int) {
+// splitToolsList is the compact tools/list result of the message tools alone, as the server
+// would send it without delivery_status, and delivery_status's own bytes. want is how many
+// message tools the mode serves.
+func splitToolsList(t *testing.T, result []byte, want int) (tools []byte, status int) {
 	t.Helper()
 	var list struct {
 		Tools []json.RawMessage `json:"tools"`
@@ -66,37 +64,47 @@ func splitToolsList(t *testing.T, result []byte) (eight []byte, status int) {
 		}
 		kept = append(kept, raw)
 	}
-	if len(kept) != 8 {
-		t.Fatalf("%d message tools listed, want 8", len(kept))
+	if len(kept) != want {
+		t.Fatalf("%d message tools listed, want %d", len(kept), want)
 	}
-	eight = append(append([]byte(`{"tools":[`), bytes.Join(kept, []byte(","))...), "]}"...)
-	return eight, status
+	tools = append(append([]byte(`{"tools":[`), bytes.Join(kept, []byte(","))...), "]}"...)
+	return tools, status
 }
 
-// TestToolsListBudget keeps tools/list of the eight message tools within toolsListBudget bytes
-// of compact JSON in every mode but confirm mode, which has its own ceiling.
+// TestToolsListBudget keeps tools/list of the eight message tools (the three read-only ones in
+// read-only mode) within toolsListBudget bytes of compact JSON in every mode the server has.
 func TestToolsListBudget(t *testing.T) {
 	ob := listingOutbox()
 	modes := []struct {
-		name   string
-		opts   Options
-		budget int
+		name string
+		opts Options
 	}{
-		{"no outbox", Options{}, toolsListBudget},
-		{"sandbox dry run", Options{Sandbox: true, DryRun: true}, toolsListBudget},
-		{"outbox", Options{Outbox: ob}, toolsListBudget},
-		{"queue when limited", Options{Outbox: ob, QueueWhenLimited: true}, toolsListBudget},
-		{"confirm", Options{Outbox: ob, Confirm: true, QueueWhenLimited: true}, confirmBudget},
+		{"plain", Options{}},
+		{"outbox", Options{Outbox: ob}},
+		{"queue when limited", Options{Outbox: ob, QueueWhenLimited: true}},
+		{"confirm", Options{Confirm: true}},
+		{"confirm, outbox", Options{Outbox: ob, Confirm: true}},
+		{"confirm, queue when limited", Options{Outbox: ob, Confirm: true, QueueWhenLimited: true}},
+		{"sandbox", Options{Sandbox: true, Outbox: ob}},
+		{"sandbox confirm", Options{Sandbox: true, Outbox: ob, Confirm: true}},
+		{"sandbox dry run", Options{Sandbox: true, DryRun: true}},
+		{"dry run", Options{DryRun: true, Outbox: ob, Confirm: true}},
+		{"read-only", Options{ReadOnly: true}},
+		{"read-only, confirm, outbox", Options{ReadOnly: true, Outbox: ob, Confirm: true, QueueWhenLimited: true}},
 	}
 	for _, m := range modes {
-		result := toolsListJSON(t, m.opts)
-		eight, status := splitToolsList(t, result)
-		if m.opts.Outbox == nil && !bytes.Equal(eight, result) {
-			t.Fatalf("%s: the eight tools re-joined differ from tools/list:\n%s\n%s", m.name, eight, result)
+		want := len(allTools)
+		if m.opts.ReadOnly {
+			want = len(readOnlyTools)
 		}
-		t.Logf("tools/list (%s): %d bytes for the eight tools, %d for delivery_status", m.name, len(eight), status)
-		if len(eight) > m.budget {
-			t.Errorf("tools/list (%s) is %d bytes of compact JSON, over the budget of %d", m.name, len(eight), m.budget)
+		result := toolsListJSON(t, m.opts)
+		listed, status := splitToolsList(t, result, want)
+		if status == 0 && !bytes.Equal(listed, result) {
+			t.Fatalf("%s: the tools re-joined differ from tools/list:\n%s\n%s", m.name, listed, result)
+		}
+		t.Logf("tools/list (%s): %d bytes for the %d message tools, %d for delivery_status", m.name, len(listed), want, status)
+		if len(listed) > toolsListBudget {
+			t.Errorf("tools/list (%s) is %d bytes of compact JSON, over the budget of %d", m.name, len(listed), toolsListBudget)
 		}
 		if status > deliveryStatusBudget {
 			t.Errorf("delivery_status (%s) is %d bytes, over its budget of %d", m.name, status, deliveryStatusBudget)

@@ -12,11 +12,11 @@ const sharedRules = `dingbot posts messages to DingTalk group chats through the 
 - Each robot may send 20 messages a minute (more fails at once as rate_limited, with retryAfterSeconds), each a JSON body of at most 20000 bytes (a Chinese character takes 3). split: true posts a longer text, markdown or action card as parts marked (1/3), in order, with msgUuids <msgUuid>-1, -2, …; sending stops at the first part that fails.
 - Every send counts toward the organisation's monthly webhook quota, even one DingTalk refuses. Results report monthUsed (this month in China time, all dingbot processes) and monthlyQuota (the robot's cap, if set); a warning comes at 80 %; quota_exhausted only the user can solve.
 - A robot with security keywords (list_robots) accepts only messages containing one of them: in the text (text), title or text (markdown, link), title, text or a button label (action card), an item's title (feed card).
-- Mentions (text and markdown only): DingTalk notifies only people whose @mobile or @userId is also in the text: write it where the mention should appear, or dingbot appends it (mentionsAdded). atMobiles: 13800000000 in mainland China, +852-12345678 elsewhere. atUserIds: DingTalk userIds, not names or e-mails. atNames: contacts from list_contacts, mentioned by mobile, else userId; an unknown name fails the call. At most 50 people; only group members are notified; atAll (@all) only for what concerns everyone.
+- Mentions (text and markdown only): DingTalk notifies only people whose @mobile or @userId is also in the text: write it where the mention should appear, or dingbot appends it (at the end of a text, on a last line of markdown; mentionsAdded). atMobiles: 13800000000 in mainland China, +852-12345678 elsewhere. atUserIds: DingTalk userIds, not names or e-mails. atNames: contacts from list_contacts, mentioned by mobile, else userId; an unknown name fails the call. At most 50 people; only group members are notified; atAll (@all) only for what concerns everyone.
 - msgUuid: DingTalk posts a message with a given msgUuid at most once. Omit it for a new message (dingbot sets one and returns it); pass a returned one only to retry that same message.
 - URLs: http(s)://, or dingtalk://dingtalkclient/page/link?url=<url-encoded URL>&pc_slide=true to open inside DingTalk's side panel on PC. Picture URLs: http(s) only.
 - Markdown (markdown and action cards) is a subset: # to ###### headings, **bold**, *italic*, [text](url), ![](image URL), > quotes, - and 1. lists, <font color=#FF0000>text</font>. Tables, code blocks, other HTML and ~~strikethrough~~ show only on PC or not at all. A single line break shows as a space: end the line with two spaces or leave a blank line. title shows only in the chat list and notification; repeat it as a # heading to show it.
-- Results: ok; hint; warnings, which did not stop the call; for a message also robot, msgtype, bytes (the request body), sendsLeft this minute, body (the exact JSON request, in previews and refusals) and the parts of a split message.
+- Results: ok; hint; warnings, which did not stop the call; for a message also robot, msgtype, bytes (the request body), sendsLeft this minute, body (the exact JSON request, in previews and refusals) and parts, one per part of a split message: msgUuid, bytes, sent (sends) and body (previews, confirm mode).
 - Failures: isError true; error is the kind; errcode and errmsg are DingTalk's answer (without one, errcode is null and errmsg dingbot's own); problems lists each mistake; hint says what to do: follow it, never retry blindly. A hint starting "nothing was sent" means a corrected retry is safe. maybeDelivered true: the request left and the message may be posted; retry only with the same msgUuid, or ask the user. resent true (attempts 2): dingbot itself resent once, safely.
 - Kinds: invalid_arguments, invalid_message, keyword_missing, unknown_robot, unknown_contact, robot_misconfigured and config_error (the user must fix the config and restart the server), rate_limited, quota_exhausted, dingtalk_error, timeout, connection_failed, bad_response, canceled, state_error (dingbot's shared send counts are unusable; nothing is sent until the user fixes them), internal_error.`
 
@@ -40,7 +40,7 @@ const descSendFeedCard = "Send a feed card to a DingTalk group: items with a tit
 	"Use it for digests of several articles, builds or tickets; use send_link_message for one link. " +
 	"It has no body text and cannot mention or split."
 
-const descPreview = "Check a DingTalk message without sending it: the exact JSON body a send would post, its size, the robot's keyword check, phone/PC warnings and every problem. " +
+const descPreview = "Check a DingTalk message without sending it: the exact JSON body a send would post, its size, the robot's keywordCheck, phone/PC warnings and every problem. " +
 	"Posts nothing; uses no quota or rate-limit slot. " +
 	"Use it before sending long markdown, cards or mentions, or to a robot with keywords, and after invalid_message or keyword_missing. " +
 	"Takes msgtype plus exactly the matching send tool's arguments%s; then call that tool with the same ones. " +
@@ -48,12 +48,12 @@ const descPreview = "Check a DingTalk message without sending it: the exact JSON
 
 const descListRobots = "List the DingTalk group robots this server can post through, the default first. " +
 	"Use it before sending when the user may have several robots (one per group), to learn a robot's keywords, or after keyword_missing or rate_limited. " +
-	"Takes no arguments. Local: no DingTalk call; never shows webhooks, tokens or secrets. " +
+	"Takes no arguments; local, no DingTalk call. " +
 	"A robot with usable false cannot send until the user fixes its problem."
 
 const descListContacts = "List the people this server can @mention by name, from the user's dingbot config (not DingTalk's directory). " +
 	"Use it to find atNames for send_text_message and send_markdown_message; a case-insensitive unique prefix is enough. " +
-	"To mention someone not listed, pass their mobile in atMobiles or userId in atUserIds. Takes no arguments; reads the config only."
+	"To mention someone not listed, pass their mobile in atMobiles or userId in atUserIds. Takes no arguments."
 
 // queueRules join the instructions when sends can be queued (Options.Outbox); queueDefaultRule
 // too when the user made queueing the default.
@@ -70,15 +70,15 @@ const descDeliveryStatus = "Report where DingTalk messages a send queued are, by
 // Parameter descriptions shared by several tools: each sentence is under 40 characters, since
 // the rule behind it is in sharedRules.
 const (
-	paramRobot     = "A name from list_robots."
-	paramMsgUUID   = "Idempotency key, for retries."
+	paramRobot     = "From list_robots."
+	paramMsgUUID   = "Idempotency key."
 	paramAtMobiles = "Mobiles to @mention."
 	paramAtUserIDs = "userIds to @mention."
-	paramAtNames   = "Names from list_contacts to @mention."
+	paramAtNames   = "Contact names to @mention."
 	paramAtAll     = "true: @mention everyone."
 	paramSplit     = "true: post in parts if too long."
 
 	paramQueue        = "true: queue if held up."
 	paramQueueDefault = "false: fail if held up."
-	paramConfirmToken = "From needsConfirmation, once approved."
+	paramConfirmToken = "After the user's yes."
 )

@@ -20,6 +20,15 @@ func order(names ...string) mcpgo.ToolOption {
 	}
 }
 
+// noArguments declares a tool that takes no arguments, without the empty required list mcp-go
+// would add.
+func noArguments() mcpgo.ToolOption {
+	return func(t *mcpgo.Tool) {
+		t.InputSchema = mcpgo.ToolInputSchema{}
+		t.RawInputSchema = json.RawMessage(`{"type":"object","properties":{},"additionalProperties":false}`)
+	}
+}
+
 func robotParam() mcpgo.ToolOption {
 	return mcpgo.WithString("robot", mcpgo.Description(paramRobot))
 }
@@ -83,13 +92,13 @@ func object(fields ...[2]string) map[string]any {
 
 var (
 	buttonItem = object(
-		[2]string{"title", `Button label, e.g. "View build".`},
+		[2]string{"title", "Button label."},
 		[2]string{"actionURL", "URL the button opens."},
 	)
 	feedLinkItem = object(
 		[2]string{"title", "Item title, beside its picture."},
 		[2]string{"messageURL", "URL the item opens."},
-		[2]string{"picURL", "The item's picture URL."},
+		[2]string{"picURL", "Picture URL."},
 	)
 	orientationValues = []string{"0", "1", "vertical", "horizontal"}
 	avatarValues      = []string{"0", "1"}
@@ -197,15 +206,7 @@ func (ts *toolset) sendOutput(t dingtalk.MsgType) json.RawMessage {
 		with("monthUsed", prop("integer", "")).
 		with("monthlyQuota", prop("integer", ""))
 	if slices.Contains(typeParams[t], "split") {
-		part := map[string]any{
-			"msgUuid": prop("string", ""),
-			"bytes":   prop("integer", ""),
-			"sent":    prop("boolean", ""),
-		}
-		if ts.confirming() {
-			part["body"] = prop("object", "")
-		}
-		f.with("parts", partsOutput(part))
+		f.with("parts", partsOutput())
 	}
 	if ts.queues() {
 		f.with("queued", prop("boolean", "")).
@@ -220,30 +221,23 @@ func (ts *toolset) sendOutput(t dingtalk.MsgType) json.RawMessage {
 	return f.schema()
 }
 
-func partsOutput(item map[string]any) map[string]any {
-	p := prop("array", "")
-	p["items"] = map[string]any{"type": "object", "properties": item}
-	return p
-}
+// partsOutput is the parts of a split message. What a part holds (msgUuid, bytes, sent, body) is
+// said once, in sharedRules, not in each of the four tools that return parts.
+func partsOutput() map[string]any { return prop("array", "") }
 
 // previewOutput is preview_message's output schema (previewResult).
 func (ts *toolset) previewOutput() json.RawMessage {
 	return ts.messageOutput(commonOutput(), true).
 		with("maxBytes", prop("integer", "DingTalk's limit, 20000.")).
 		with("keywordCheck", map[string]any{
-			"type":        "object",
-			"description": "The robot's keyword rule.",
+			"type": "object",
 			"properties": map[string]any{
-				"ok":       prop("boolean", "No keywords, or one is in the message."),
-				"matched":  prop("string", "The keyword found, or empty."),
+				"ok":       prop("boolean", "Passes the keyword rule."),
+				"matched":  prop("string", "Keyword found, or empty."),
 				"keywords": stringList(""),
 			},
 		}).
-		with("parts", partsOutput(map[string]any{
-			"msgUuid": prop("string", ""),
-			"bytes":   prop("integer", ""),
-			"body":    prop("object", ""),
-		})).
+		with("parts", partsOutput()).
 		schema()
 }
 

@@ -53,6 +53,7 @@ func compileOutputSchemas(tools []mcpgo.Tool, strict bool) (map[string]*jsonsche
 			return nil, fmt.Errorf("%s: %w", tool.Name, err)
 		}
 		if strict {
+			partsAsSaid(doc)
 			closeObjects(doc)
 		}
 		url := "mem:///" + tool.Name + ".output.json"
@@ -74,6 +75,21 @@ var outputSchemas = sync.OnceValues(func() (map[string]*jsonschema.Schema, error
 	}
 	return compileOutputSchemas(list, false)
 })
+
+// partsAsSaid gives the parts of a split message the fields the instructions list for them
+// (sharedRules), which the tools' schemas leave to the instructions.
+func partsAsSaid(doc any) {
+	parts := mapOf(mapOf(mapOf(doc)["properties"])["parts"])
+	if parts == nil {
+		return
+	}
+	parts["items"] = map[string]any{"type": "object", "properties": map[string]any{
+		"msgUuid": map[string]any{"type": "string"},
+		"bytes":   map[string]any{"type": "integer"},
+		"sent":    map[string]any{"type": "boolean"},
+		"body":    map[string]any{"type": "object"},
+	}}
+}
 
 // closeObjects forbids properties an object schema, or any schema in it, does not list.
 func closeObjects(schema any) {

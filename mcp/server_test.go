@@ -204,6 +204,7 @@ func TestInstructionsSayTheSharedRules(t *testing.T) {
 		"msgUuid", "at most once", "dingtalk://dingtalkclient/page/link?url=", "pc_slide=true",
 		"**bold**", "only on PC", "line break", "chat list and notification",
 		"isError", "errcode", "errmsg", "problems", "hint", "never retry blindly", "maybeDelivered", "resent",
+		"at the end of a text, on a last line of markdown", "parts, one per part", "msgUuid, bytes, sent",
 	} {
 		if !strings.Contains(sharedRules, w) {
 			t.Errorf("instructions do not say %q", w)
@@ -231,7 +232,7 @@ func TestDescriptionQuality(t *testing.T) {
 		"send_action_card":      {"buttons", "singleTitle and singleURL", "not both", "send_link_message", "cannot mention", "text or markdown message"},
 		"send_feed_card":        {"items", "picture", "first shown large", "send_link_message", "cannot mention"},
 		"preview_message":       {"without sending", "exact JSON body", "its size", "keyword", "Posts nothing", "no quota", "Use it", "invalid_message", "exactly the matching send tool's arguments", "not isError"},
-		"list_robots":           {"robots", "default", "Use it", "keywords", "no DingTalk call", "never shows webhooks", "usable false"},
+		"list_robots":           {"robots", "default", "Use it", "keywords", "no DingTalk call", "usable false"},
 		"list_contacts":         {"@mention by name", "not DingTalk's directory", "atNames", "unique prefix", "not listed", "atMobiles", "atUserIds"},
 		"delivery_status":       {"queued", "deliveryIds", "delivered", "failed", "unknown", "not_found", "errcode", "hint", "rather than sending a queued message again"},
 	}

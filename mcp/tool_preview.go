@@ -70,7 +70,7 @@ func (ts *toolset) previewMessage(sends []server.ServerTool) server.ServerTool {
 		msgtypes[i] = string(t)
 	}
 	props["msgtype"] = map[string]any{"type": "string", "enum": msgtypes,
-		"description": "Picks the send tool whose arguments apply."}
+		"description": "Which send tool's arguments apply."}
 	tool := mcpgo.NewTool(toolPreview,
 		mcpgo.WithDescription(fmt.Sprintf(descPreview, ts.notPreviewed())),
 		annotations(true),

@@ -17,7 +17,7 @@ func (ts *toolset) listRobots() server.ServerTool {
 	tool := mcpgo.NewTool(toolListRobots,
 		mcpgo.WithDescription(descListRobots),
 		annotations(true),
-		order(),
+		noArguments(),
 		withOutput(robotsSchema),
 	)
 	return server.ServerTool{Tool: tool, Handler: ts.handle(tool.Name, ts.robotList)}
@@ -193,7 +193,7 @@ func (ts *toolset) listContacts() server.ServerTool {
 	tool := mcpgo.NewTool(toolListContacts,
 		mcpgo.WithDescription(descListContacts),
 		annotations(true),
-		order(),
+		noArguments(),
 		withOutput(contactsSchema),
 	)
 	return server.ServerTool{Tool: tool, Handler: ts.handle(tool.Name, ts.contactList)}
@@ -245,13 +245,13 @@ func firstErr(errs ...error) error {
 // The list tools' results carry no message fields: commonFields and their lists.
 
 var robotsSchema = commonOutput().
-	with("robot", prop("string", "The default robot, or empty.")).
+	with("robot", prop("string", "Default robot, or empty.")).
 	with("robots", map[string]any{
 		"type": "array",
 		"items": map[string]any{
 			"type": "object",
 			"properties": map[string]any{
-				"name":         prop("string", "Pass it as robot."),
+				"name":         prop("string", ""),
 				"default":      prop("boolean", ""),
 				"signed":       prop("boolean", "Signs its requests."),
 				"keywords":     stringList(""),

@@ -48,45 +48,43 @@ func (ts *toolset) sendTool(t dingtalk.MsgType, desc string, params ...mcpgo.Too
 
 func (ts *toolset) sendTextMessage() server.ServerTool {
 	return ts.sendTool(dingtalk.TypeText, descSendText, append([]mcpgo.ToolOption{
-		mcpgo.WithString("text", mcpgo.Required(), mcpgo.Description(
-			"Plain text. Missing @handles are appended at its end.")),
+		mcpgo.WithString("text", mcpgo.Required(), mcpgo.Description("The message, plain text.")),
 	}, mentionParams()...)...)
 }
 
 func (ts *toolset) sendMarkdownMessage() server.ServerTool {
 	return ts.sendTool(dingtalk.TypeMarkdown, descSendMarkdown, append([]mcpgo.ToolOption{
-		mcpgo.WithString("title", mcpgo.Required(), mcpgo.Description("Chat list and notification title.")),
-		mcpgo.WithString("text", mcpgo.Required(), mcpgo.Description(
-			"DingTalk markdown; missing @handles go on a last line.")),
+		mcpgo.WithString("title", mcpgo.Required(), mcpgo.Description("Notification title.")),
+		mcpgo.WithString("text", mcpgo.Required(), mcpgo.Description("The body, DingTalk markdown.")),
 	}, mentionParams()...)...)
 }
 
 func (ts *toolset) sendLinkMessage() server.ServerTool {
 	return ts.sendTool(dingtalk.TypeLink, descSendLink,
 		mcpgo.WithString("title", mcpgo.Required(), mcpgo.Description("Card title, also in the chat list.")),
-		mcpgo.WithString("text", mcpgo.Required(), mcpgo.Description("Short plain-text summary under the title.")),
-		mcpgo.WithString("messageUrl", mcpgo.Required(), mcpgo.Description("URL the card opens when tapped.")),
-		mcpgo.WithString("picUrl", mcpgo.Description("Optional thumbnail picture URL.")),
+		mcpgo.WithString("text", mcpgo.Required(), mcpgo.Description("Plain-text summary under the title.")),
+		mcpgo.WithString("messageUrl", mcpgo.Required(), mcpgo.Description("URL the card opens.")),
+		mcpgo.WithString("picUrl", mcpgo.Description("Thumbnail picture URL.")),
 	)
 }
 
 func (ts *toolset) sendActionCard() server.ServerTool {
 	return ts.sendTool(dingtalk.TypeActionCard, descSendActionCard,
-		mcpgo.WithString("title", mcpgo.Required(), mcpgo.Description("Chat list and notification title.")),
+		mcpgo.WithString("title", mcpgo.Required(), mcpgo.Description("Notification title.")),
 		mcpgo.WithString("text", mcpgo.Required(), mcpgo.Description("Card body in DingTalk markdown.")),
-		mcpgo.WithString("singleTitle", mcpgo.Description(`Label of a single full-width button.`)),
+		mcpgo.WithString("singleTitle", mcpgo.Description("Label of the single button.")),
 		mcpgo.WithString("singleURL", mcpgo.Description("URL the single button opens.")),
 		mcpgo.WithArray("buttons", mcpgo.Description("Buttons in display order."), mcpgo.Items(buttonItem)),
 		mcpgo.WithString("btnOrientation", mcpgo.Enum(orientationValues...), mcpgo.Description(
-			`"0"/"vertical" (default) stacks buttons; "1"/"horizontal" sets them side by side.`)),
-		mcpgo.WithString("hideAvatar", mcpgo.Enum(avatarValues...), mcpgo.Description(`"1" hides the robot's avatar; "0" (default) shows it.`)),
+			"0/vertical (default) stacks buttons; 1/horizontal: side by side.")),
+		mcpgo.WithString("hideAvatar", mcpgo.Enum(avatarValues...), mcpgo.Description("1 hides the robot's avatar; 0 (default) shows it.")),
 	)
 }
 
 func (ts *toolset) sendFeedCard() server.ServerTool {
 	return ts.sendTool(dingtalk.TypeFeedCard, descSendFeedCard,
 		mcpgo.WithArray("links", mcpgo.Required(), mcpgo.Description(
-			"Items in display order; note the upper-case URL in messageURL and picURL."),
+			"Items in display order; fields say URL, not Url."),
 			mcpgo.Items(feedLinkItem)),
 	)
 }
