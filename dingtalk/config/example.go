@@ -11,6 +11,11 @@ const ExampleConfig = `# dingbot configuration.
 # (not needed when there is only one robot).
 # default_robot = "ops"
 
+# dingbot counts each robot's sends per calendar month (China time), as DingTalk bills.
+# org_monthly_quota caps all robots together: dingbot warns at 80 % and refuses at 100 %
+# unless --force (0 or unset: no cap).
+# org_monthly_quota = 3000
+
 # One [robots.NAME] table per DingTalk group robot. Uncomment and fill in:
 # [robots.ops]
 # The webhook URL from the group's robot settings, or just the access token:
@@ -21,6 +26,8 @@ const ExampleConfig = `# dingbot configuration.
 # secret_env = "DINGBOT_OPS_SECRET"
 # The robot's security keywords, if it has any: every message must contain one of them.
 # keywords = ["deploy"]
+# This robot's own monthly cap, warned and refused the same way (0 or unset: no cap):
+# monthly_quota = 100
 
 # A robot on the local sandbox that 'dingbot sandbox' serves. A host other than
 # oapi.dingtalk.com must be allowed explicitly with allow_custom_host.
@@ -34,4 +41,19 @@ const ExampleConfig = `# dingbot configuration.
 # name = "Alice"
 # mobile = "13800000000"
 # user_id = "alice01"
+
+# How 'dingbot --mcp' serves AI agents.
+# [mcp]
+# Ask you before every send posts (as --confirm does):
+# confirm = true
+# Queue a send that is held up (rate limited, paused, or split into more parts than the
+# sends left this minute) instead of failing it, unless the call passes queue: false;
+# it is posted, in order, as soon as the robot may send:
+# queue_when_limited = true
+
+# Robots shared by dingbot on several hosts: keep rate limits, monthly counts, pauses and
+# the outbox in Redis instead of local files ($DINGBOT_REDIS_URL overrides it). A URL with
+# a password makes this file a secret too.
+# [state]
+# redis = "redis://127.0.0.1:6379/0"
 `

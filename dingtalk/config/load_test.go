@@ -399,6 +399,7 @@ func TestPermissionWarning(t *testing.T) {
 
 func TestExampleConfigLoads(t *testing.T) {
 	cleanEnv(t)
+	t.Setenv(EnvRedis, "")
 	// As written, the example configures no robot: dingbot stays on its sandbox.
 	c, err := Load(writeConfig(t, ExampleConfig))
 	if err != nil || !c.Empty() {
@@ -415,6 +416,19 @@ func TestExampleConfigLoads(t *testing.T) {
 	}
 	if len(c.Contacts) != 1 || len(c.Robots) != 2 {
 		t.Fatalf("filled-in example: %d robots, %d contacts", len(c.Robots), len(c.Contacts))
+	}
+	// The quotas, the shared state and the MCP server's table load as the comments say.
+	if r.MonthlyQuota != 100 || c.OrgMonthlyQuota != 3000 {
+		t.Errorf("filled-in example: monthly_quota %d, org_monthly_quota %d", r.MonthlyQuota, c.OrgMonthlyQuota)
+	}
+	if c.Redis != "redis://127.0.0.1:6379/0" {
+		t.Errorf("filled-in example: redis %q", c.Redis)
+	}
+	if !c.MCP.Confirm || !c.MCP.QueueWhenLimited {
+		t.Errorf("filled-in example: [mcp] %+v", c.MCP)
+	}
+	if len(c.Warnings) != 0 {
+		t.Errorf("filled-in example: warnings %q", c.Warnings)
 	}
 }
 

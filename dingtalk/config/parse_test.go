@@ -187,7 +187,7 @@ func TestExampleConfigParses(t *testing.T) {
 		t.Fatalf("ExampleConfig does not parse: %v", err)
 	}
 	// Everything is commented out: an untouched file keeps dingbot on its sandbox.
-	if len(f.Robots) != 0 || f.DefaultRobot != "" || len(f.Contacts) != 0 {
+	if len(f.Robots) != 0 || f.DefaultRobot != "" || len(f.Contacts) != 0 || f.OrgMonthlyQuota != 0 || f.State != (StateConfig{}) || f.MCP != (MCPConfig{}) {
 		t.Errorf("ExampleConfig should configure nothing until edited: %+v", f)
 	}
 }
