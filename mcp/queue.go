@@ -92,12 +92,15 @@ func (ts *toolset) enqueue(ctx context.Context, verb string, r Result, m *pendin
 	r.Position = intPtr(pos)
 	r.EtaSeconds = intPtr(eta(cause, r.SendsLeft, pos+len(jobs)))
 	why := heldUpReason(cause, m, r.SendsLeft)
-	r.Hint = fmt.Sprintf("queued because %s: nothing is posted yet; it goes out as soon as the robot may send, even if this session ends; check it with delivery_status and do not send it again", why)
+	r.Hint = fmt.Sprintf("queued because %s: nothing is posted yet; this server posts it as soon as the robot may send, while it runs (%s); check it with delivery_status and do not send it again", why, afterStop)
 	if from > 0 {
-		r.Hint = fmt.Sprintf("parts 1-%d were posted, the rest are queued because %s; they go out in order as soon as the robot may send; check them with delivery_status and do not send them again", from, why)
+		r.Hint = fmt.Sprintf("parts 1-%d were posted, the rest are queued because %s; this server posts them in order as soon as the robot may send, while it runs (%s); check them with delivery_status and do not send them again", from, why, afterStop)
 	}
 	return outcome{result: r, text: queuedText(r, jobs)}
 }
+
+// afterStop says who posts a queued message when this server stops first.
+const afterStop = "if it stops first, the next dingbot MCP server, composer or `dingbot outbox drain` on the same state (state directory or Redis) does"
 
 // sameParts reports whether jobs carry exactly parts, by msgUuid.
 func sameParts(jobs []delivery.Job, parts []dingtalk.Message) bool {
@@ -294,10 +297,10 @@ func (ts *toolset) deliveryInfo(ctx context.Context, j delivery.Job) DeliveryInf
 			info.Hint = "it goes out as soon as the robot may send: ask again later, do not send it again"
 		}
 	case delivery.Unknown:
-		info.Hint = "it may have been posted and dingbot will not resend it on its own: ask the user to check the group; " + info.Hint
+		info.Hint = "it may have been posted and dingbot will not resend it on its own: ask the user to check the group, or send it again with its msgUuid, which DingTalk never posts twice; " + info.Hint
 	case delivery.Failed:
 		if info.Hint == "" {
-			info.Hint = "it was not posted: tell the user"
+			info.Hint = "it was not posted: fix what errmsg says and send it anew, or tell the user"
 		}
 	}
 	return info

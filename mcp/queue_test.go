@@ -128,10 +128,15 @@ func TestQueueWhenRateLimited(t *testing.T) {
 	if !g.r.Queued || len(g.r.DeliveryIDs) != 1 || !intIs(g.r.Position, 0) || g.r.EtaSeconds == nil || *g.r.EtaSeconds < 1 || *g.r.EtaSeconds > 2 || g.r.Errcode != nil {
 		t.Fatalf("queued result: %s", g.raw.RawStructuredContent)
 	}
-	for _, want := range []string{"queued because robot \"ops\" already sent 20 messages", "delivery_status", "do not send it again"} {
+	for _, want := range []string{"queued because robot \"ops\" already sent 20 messages", "while it runs", "dingbot outbox drain", "delivery_status", "do not send it again"} {
 		if !strings.Contains(g.r.Hint, want) {
 			t.Errorf("hint lacks %q: %s", want, g.r.Hint)
 		}
+	}
+	// This stdio server is the drainer: once it stops, nothing posts the message until another
+	// dingbot drains the outbox, so the hint promises nothing beyond that.
+	if strings.Contains(g.r.Hint, "even if") {
+		t.Errorf("hint promises delivery whatever happens: %s", g.r.Hint)
 	}
 	for _, want := range []string{"Queued the text message for robot \"ops\": delivery " + g.r.DeliveryIDs[0], g.r.MsgUUID, "Position 0", "estimated in"} {
 		if !strings.Contains(g.text, want) {
@@ -284,4 +289,52 @@ func TestDeliveryStatusFailedAndNotFound(t *testing.T) {
 	}
 	e.call(toolDeliveries, map[string]any{"deliveryIds": []any{}}).wantFailure(t, KindInvalidArguments)
 	e.call(toolDeliveries, nil).wantFailure(t, KindInvalidArguments)
+}
+
+// TestListRobotsWarnsOfAPause: a robot DingTalk throttled is held for every dingbot process;
+// list_robots says so and for how long, where its sendsLeft would not, and a send to it fails
+// as rate_limited with the seconds to wait.
+func TestListRobotsWarnsOfAPause(t *testing.T) {
+	e := queueEnv(t, time.Minute)
+	g := e.call(toolListRobots, nil)
+	g.wantOK(t)
+	for _, w := range g.r.Warnings {
+		if strings.Contains(w, "paused") {
+			t.Fatalf("a warning of a pause before any: %q", w)
+		}
+	}
+	key, err := dingtalk.RobotKey(e.opts.Robots[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	reason := "DingTalk throttled it for sending more than 20 messages a minute (errcode 410100)"
+	if err := e.opts.Client.Meter.Pause(context.Background(), key, dingtalk.Pause{Until: time.Now().Add(9 * time.Minute), Errcode: 410100, Reason: reason}); err != nil {
+		t.Fatal(err)
+	}
+	g = e.call(toolListRobots, nil)
+	g.wantOK(t)
+	want := fmt.Sprintf("robot %q is paused for ", e.opts.Robots[0].Name)
+	var warning string
+	for _, w := range g.r.Warnings {
+		if strings.HasPrefix(w, want) {
+			warning = w
+		}
+	}
+	for _, w := range []string{want, " more seconds (" + reason + ")", "fail as rate_limited", "queued with queue: true"} {
+		if !strings.Contains(warning, w) {
+			t.Errorf("warning %q does not say %q (warnings %q)", warning, w, g.r.Warnings)
+		}
+	}
+	var secs int
+	if _, err := fmt.Sscanf(strings.TrimPrefix(warning, want), "%d more seconds", &secs); err != nil || secs < 530 || secs > 540 {
+		t.Errorf("warning %q: %d seconds (%v), want about 540", warning, secs, err)
+	}
+	if !strings.Contains(g.text, "Warning: "+warning) {
+		t.Errorf("the text does not show the pause:\n%s", g.text)
+	}
+	s := e.call(toolSendText, map[string]any{"text": "during the pause", "robot": e.opts.Robots[0].Name, "queue": false})
+	s.wantFailure(t, KindRateLimited)
+	if n := s.r.RetryAfterSeconds; n == nil || *n < 530 || *n > 540 {
+		t.Errorf("retryAfterSeconds %v, want about 540", derefInt(n))
+	}
 }

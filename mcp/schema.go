@@ -70,6 +70,8 @@ func (ts *toolset) controlOptions() []mcpgo.ToolOption {
 	return out
 }
 
+// mentionParams are the mention parameters. They carry no maxItems: DingTalk's 50 is the people
+// of all three lists together, which sharedRules says and a schema cannot.
 func mentionParams() []mcpgo.ToolOption {
 	return []mcpgo.ToolOption{
 		mcpgo.WithArray("atMobiles", mcpgo.Description(paramAtMobiles), mcpgo.WithStringItems()),
@@ -79,7 +81,9 @@ func mentionParams() []mcpgo.ToolOption {
 	}
 }
 
-// object is the schema of an array item with string fields, all required.
+// object is the schema of an array item with string fields, all required. It leaves other
+// fields open: dingbot reads the fields in any case ("actionUrl" for "actionURL") and names
+// any it does not know in problems.
 func object(fields ...[2]string) map[string]any {
 	props := map[string]any{}
 	required := make([]string, 0, len(fields))
@@ -87,7 +91,7 @@ func object(fields ...[2]string) map[string]any {
 		props[f[0]] = map[string]any{"type": "string", "description": f[1]}
 		required = append(required, f[0])
 	}
-	return map[string]any{"type": "object", "properties": props, "required": required, "additionalProperties": false}
+	return map[string]any{"type": "object", "properties": props, "required": required}
 }
 
 var (
@@ -96,7 +100,7 @@ var (
 		[2]string{"actionURL", "URL the button opens."},
 	)
 	feedLinkItem = object(
-		[2]string{"title", "Item title, beside its picture."},
+		[2]string{"title", "Item title."},
 		[2]string{"messageURL", "URL the item opens."},
 		[2]string{"picURL", "Picture URL."},
 	)
@@ -228,12 +232,12 @@ func partsOutput() map[string]any { return prop("array", "") }
 // previewOutput is preview_message's output schema (previewResult).
 func (ts *toolset) previewOutput() json.RawMessage {
 	return ts.messageOutput(commonOutput(), true).
-		with("maxBytes", prop("integer", "DingTalk's limit, 20000.")).
+		with("maxBytes", prop("integer", "")).
 		with("keywordCheck", map[string]any{
 			"type": "object",
 			"properties": map[string]any{
-				"ok":       prop("boolean", "Passes the keyword rule."),
-				"matched":  prop("string", "Keyword found, or empty."),
+				"ok":       prop("boolean", ""),
+				"matched":  prop("string", ""),
 				"keywords": stringList(""),
 			},
 		}).

@@ -177,7 +177,7 @@ func instructions(opts Options, served []server.ServerTool) string {
 	case opts.ConfigError != nil:
 		b.WriteString("\ndingbot is misconfigured (its config file or this server's command-line flags), so every tool reports the problem: tell the user, who must fix it and restart the server.")
 	case opts.Sandbox:
-		b.WriteString("\nNo robot is configured: the only robot is dingbot's local sandbox, which checks messages like DingTalk but posts nothing to any real group (results say sandbox: true). The user can add a robot to the config (or set DINGTALK_BOT_ACCESS_TOKEN) to send for real.")
+		b.WriteString("\nNo robot is configured: the only robot is dingbot's local sandbox, which checks messages like DingTalk but posts nothing to any real group (results say sandbox: true). Its sends have the same limit of 20 messages a minute and are counted in dingbot's monthly counts (monthUsed), though no DingTalk quota is spent. The user can add a robot to the config (or set DINGTALK_BOT_ACCESS_TOKEN) to send for real.")
 	}
 	if opts.DryRun {
 		b.WriteString("\nDry-run mode: send tools validate and show the body but send nothing (results say dryRun: true).")
@@ -188,6 +188,9 @@ func instructions(opts Options, served []server.ServerTool) string {
 		if opts.QueueWhenLimited {
 			b.WriteString(" " + queueDefaultRule)
 		}
+	}
+	if ts.queues() {
+		b.WriteString("\n" + outboxRule)
 	}
 	if ts.confirming() && !opts.ReadOnly {
 		b.WriteString("\n" + confirmRules)
@@ -259,12 +262,14 @@ func (w slogWriter) Write(p []byte) (int, error) {
 // annotations gives every tool its behaviour hints. mcp-go's NewTool would claim destructive,
 // open-world tools; MCP reads a hint left out as its default (readOnly false, destructive true,
 // idempotent false, openWorld true), and destructive and idempotent only matter when readOnly
-// is false. So a send tool says only that it is not destructive (it adds, never overwrites),
-// and a read-only tool that it is read-only and local: every byte of tools/list is carried in
-// each agent's context. Tools carry no display title: the names read well.
+// is false. A send tool says that it is not destructive (it adds, never overwrites) and that it
+// reaches DingTalk (open world), which clients may not assume; it leaves readOnly and idempotent
+// false to their defaults, since every byte of tools/list is carried in each agent's context. A
+// read-only tool says that it is read-only and local. Tools carry no display title: the names
+// read well.
 func annotations(readOnly bool) mcpgo.ToolOption {
 	return func(t *mcpgo.Tool) {
-		t.Annotations = mcpgo.ToolAnnotation{DestructiveHint: mcpgo.ToBoolPtr(false)}
+		t.Annotations = mcpgo.ToolAnnotation{DestructiveHint: mcpgo.ToBoolPtr(false), OpenWorldHint: mcpgo.ToBoolPtr(true)}
 		if readOnly {
 			t.Annotations = mcpgo.ToolAnnotation{ReadOnlyHint: mcpgo.ToBoolPtr(true), OpenWorldHint: mcpgo.ToBoolPtr(false)}
 		}

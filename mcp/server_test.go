@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -205,6 +206,9 @@ func TestInstructionsSayTheSharedRules(t *testing.T) {
 		"**bold**", "only on PC", "line break", "chat list and notification",
 		"isError", "errcode", "errmsg", "problems", "hint", "never retry blindly", "maybeDelivered", "resent",
 		"at the end of a text, on a last line of markdown", "parts, one per part", "msgUuid, bytes, sent",
+		"highlighted and tappable on phones", "not in markdown", "since 2024",
+		"returns ok", "DingTalk shows it once", "cannot tell",
+		"cannot see a revoked token",
 	} {
 		if !strings.Contains(sharedRules, w) {
 			t.Errorf("instructions do not say %q", w)
@@ -221,20 +225,74 @@ func TestInstructionsSayTheSharedRules(t *testing.T) {
 	}
 }
 
+// TestInstructionsPerMode: what the instructions add in each mode is true of that mode.
+func TestInstructionsPerMode(t *testing.T) {
+	ob := listingOutbox()
+	for _, m := range []struct {
+		name      string
+		opts      Options
+		want, not []string
+	}{
+		{"sandbox", Options{Sandbox: true},
+			[]string{"sandbox: true", "same limit of 20 messages a minute", "counted in dingbot's monthly counts"}, []string{"Queued sends"}},
+		{"outbox", Options{Outbox: ob},
+			[]string{"Queued sends", "while this server runs", "dingbot outbox drain", "same state", "keeps its entries", "delivery_status"},
+			[]string{"even if you stop", "pruned"}},
+		{"read-only outbox", Options{Outbox: ob, ReadOnly: true},
+			[]string{"delivery_status", "keeps its entries"}, []string{"with queue: true, a send"}},
+		{"plain", Options{}, nil, []string{"Queued sends", "delivery_status"}},
+	} {
+		got := instructions(m.opts, tools(newToolset(m.opts)))
+		for _, w := range m.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: instructions do not say %q:\n%s", m.name, w, got)
+			}
+		}
+		for _, w := range m.not {
+			if strings.Contains(got, w) {
+				t.Errorf("%s: instructions say %q:\n%s", m.name, w, got)
+			}
+		}
+	}
+}
+
 // TestDescriptionQuality checks what the rubric asks of each tool: purpose first, when to use it
 // against its siblings, what is particular to it, explicit and honest annotations, and a
 // description for every parameter. The rules all tools share are in the instructions.
 func TestDescriptionQuality(t *testing.T) {
 	want := map[string][]string{
-		"send_text_message":     {"plain-text", "@mention", "send_markdown_message", "send_action_card or send_link_message"},
+		"send_text_message":     {"plain-text", "@mention", "tappable on phones", "send_markdown_message", "send_action_card or send_link_message"},
 		"send_markdown_message": {"markdown", "headings", "send_text_message", "send_action_card", "Phones and PCs", "preview"},
-		"send_link_message":     {"link card", "messageUrl", "send_feed_card", "send_markdown_message", "cannot mention", "cut off"},
-		"send_action_card":      {"buttons", "singleTitle and singleURL", "not both", "send_link_message", "cannot mention", "text or markdown message"},
-		"send_feed_card":        {"items", "picture", "first shown large", "send_link_message", "cannot mention"},
-		"preview_message":       {"without sending", "exact JSON body", "its size", "keyword", "Posts nothing", "no quota", "Use it", "invalid_message", "exactly the matching send tool's arguments", "not isError"},
+		"send_link_message":     {"link card", "messageUrl", "send_feed_card", "send_markdown_message", "cut off"},
+		"send_action_card":      {"buttons", "Needs singleTitle and singleURL", "or buttons (at least one)", "not both", "Split parts each carry the buttons", "send_link_message", "cannot mention", "text or markdown message"},
+		"send_feed_card":        {"items", "picture", "first shown large", "send_link_message", "no body text", "keywords count in item titles only"},
+		"preview_message":       {"without sending", "exact JSON body", "its size", "keyword", "every problem dingbot can detect", "Posts nothing", "no quota", "Use it", "invalid_message", "exactly the matching send tool's arguments except queue and confirmToken", "not isError"},
 		"list_robots":           {"robots", "default", "Use it", "keywords", "no DingTalk call", "usable false"},
 		"list_contacts":         {"@mention by name", "not DingTalk's directory", "atNames", "unique prefix", "not listed", "atMobiles", "atUserIds"},
-		"delivery_status":       {"queued", "deliveryIds", "delivered", "failed", "unknown", "not_found", "errcode", "hint", "rather than sending a queued message again"},
+		"delivery_status":       {"state of DingTalk messages queued by a send with queue: true", "deliveryIds", "delivered", "failed", "send it anew", "unknown", "ask the user", "same msgUuid", "never posts twice", "not_found", "no such id in this outbox", "errcode", "hint", "rather than sending a queued message again"},
+	}
+	// outputs are what particular output fields must say, by their path.
+	outputs := map[string]map[string]string{
+		"list_robots": {
+			"robots.sendsLeft": "null: unknown", "robots.problem": "Why it cannot send",
+			"orgMonthlyQuota": "The organisation's monthly cap, if set.",
+		},
+	}
+	// params are what particular parameters must say.
+	params := map[string]map[string][]string{
+		"send_text_message":     {"atMobiles": {"13800000000 or +852-12345678"}},
+		"send_markdown_message": {"title": {"not in the body"}, "atMobiles": {"13800000000 or +852-12345678"}},
+		"send_action_card":      {"title": {"not in the body"}},
+		"send_link_message":     {"messageUrl": {"dingtalk://"}, "picUrl": {"http(s) only"}},
+		"preview_message":       {"buttons": {"[{title, actionURL}]"}, "links": {"[{title, messageURL, picURL}]"}},
+	}
+	// What a send does to the group, in its own description, in every mode that posts.
+	for _, o := range []Options{{}, {Outbox: listingOutbox()}, fullOptions()} {
+		for _, tool := range listTools(t, o) {
+			if isSendTool(tool.Name) && !strings.Contains(tool.Description, "Posts to the group now; no recall.") {
+				t.Errorf("%s does not say that it posts at once for the group to see, for good:\n%s", tool.Name, tool.Description)
+			}
+		}
 	}
 	verb := regexp.MustCompile(`^(Send|Check|List|Report) `)
 	opts := fullOptions()
@@ -266,6 +324,25 @@ func TestDescriptionQuality(t *testing.T) {
 			if got := hint(a.OpenWorldHint, true); got != !readOnly {
 				t.Errorf("openWorldHint = %v: the read-only tools are local, the send tools reach DingTalk", got)
 			}
+			// Said, not left to the defaults: a send tool that it reaches DingTalk and is not
+			// destructive, a read-only tool that it is read-only and local.
+			if a.OpenWorldHint == nil || (readOnly && a.ReadOnlyHint == nil) || (!readOnly && a.DestructiveHint == nil) {
+				t.Errorf("annotations leave a hint that matters to its default: %+v", a)
+			}
+			if !readOnly && !strings.Contains(d, postingNote(opts)) {
+				t.Errorf("a send tool's description does not say that posting is at once and final (%q)", postingNote(opts))
+			}
+			for name, ws := range params[tool.Name] {
+				pd, _ := mapOf(tool.InputSchema.Properties[name])["description"].(string)
+				for _, w := range ws {
+					if !strings.Contains(pd, w) {
+						t.Errorf("%s: description %q does not say %q", name, pd, w)
+					}
+				}
+			}
+			if p, ok := tool.InputSchema.Properties["links"]; ok && fmt.Sprint(mapOf(p)["minItems"]) != "1" {
+				t.Errorf("links: minItems %v, want 1", mapOf(p)["minItems"])
+			}
 			if tool.InputSchema.AdditionalProperties != false {
 				t.Errorf("input schema accepts unknown properties")
 			}
@@ -280,6 +357,11 @@ func TestDescriptionQuality(t *testing.T) {
 			// description name it.
 			for name, p := range mapOf(out["properties"]) {
 				checkOutputDescribed(t, name, p, rules+" "+d)
+			}
+			for path, w := range outputs[tool.Name] {
+				if got := outputDescription(out, path); !strings.Contains(got, w) {
+					t.Errorf("output field %s: description %q does not say %q", path, got, w)
+				}
 			}
 		})
 	}
@@ -360,6 +442,20 @@ func TestOutputSchemasListOnlyTheirTools(t *testing.T) {
 			t.Errorf("%s in dry-run sandbox mode: dryRun listed %v, sandbox %v", tool.Name, dry, sb)
 		}
 	}
+}
+
+// outputDescription is the description of the output field at path: names joined by dots,
+// through the items of arrays.
+func outputDescription(schema map[string]any, path string) string {
+	p := schema
+	for _, name := range strings.Split(path, ".") {
+		if items := mapOf(p["items"]); items != nil {
+			p = items
+		}
+		p = mapOf(mapOf(p["properties"])[name])
+	}
+	d, _ := p["description"].(string)
+	return d
 }
 
 // wireOutputSchema is tool's output schema as clients receive it.

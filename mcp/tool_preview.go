@@ -59,10 +59,12 @@ func (ts *toolset) previewMessage(sends []server.ServerTool) server.ServerTool {
 			desc = "Required for " + strings.Join(usedBy[p], ", ")
 		}
 		s := maps.Clone(schema.(map[string]any))
-		s["description"] = desc + "."
 		if items, ok := s["items"].(map[string]any); ok && items["properties"] != nil {
-			s["items"] = map[string]any{"type": "object"} // its fields are in the send tool
+			// The item's fields, by name: their descriptions are in the send tool.
+			s["items"] = map[string]any{"type": "object"}
+			desc += ": [{" + strings.Join(items["required"].([]string), ", ") + "}]"
 		}
+		s["description"] = desc + "."
 		props[p] = s
 	}
 	msgtypes := make([]string, len(dingtalk.MsgTypes))
@@ -70,7 +72,7 @@ func (ts *toolset) previewMessage(sends []server.ServerTool) server.ServerTool {
 		msgtypes[i] = string(t)
 	}
 	props["msgtype"] = map[string]any{"type": "string", "enum": msgtypes,
-		"description": "Which send tool's arguments apply."}
+		"description": "Picks the send tool's arguments."}
 	tool := mcpgo.NewTool(toolPreview,
 		mcpgo.WithDescription(fmt.Sprintf(descPreview, ts.notPreviewed())),
 		annotations(true),
@@ -86,7 +88,7 @@ func (ts *toolset) previewMessage(sends []server.ServerTool) server.ServerTool {
 // send goes, not what it posts.
 func (ts *toolset) notPreviewed() string {
 	if c := ts.controlParams(); len(c) > 0 {
-		return " but " + joinAnd(c)
+		return " except " + joinAnd(c)
 	}
 	return ""
 }

@@ -3,6 +3,7 @@ package mcp
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -53,6 +54,9 @@ func (ts *toolset) robotList(ctx context.Context, req mcpgo.CallToolRequest) out
 			info.Usable, info.Problem = false, "unusable webhook: "+echoed(err)
 		} else {
 			info.SendsLeft = ts.sendsLeft(robot)
+			if w := ts.pauseWarning(ctx, robot); w != "" {
+				r.Warnings = append(r.Warnings, w)
+			}
 			if u := ts.usage(ctx, robot); u != nil {
 				info.MonthUsed = intPtr(u.Used)
 				month = u
@@ -118,6 +122,20 @@ func (ts *toolset) robotList(ctx context.Context, req mcpgo.CallToolRequest) out
 		res.OrgMonthUsed, res.OrgMonthlyQuota = intPtr(month.OrgUsed), intPtr(month.OrgLimit)
 	}
 	return outcome{result: r, structured: res, text: robotsText(res, ts.opts.DryRun)}
+}
+
+// pauseWarning says that every dingbot process holds robot's sends (DingTalk throttled it), and
+// for how long, which its sendsLeft does not show; "" when it is not paused.
+func (ts *toolset) pauseWarning(ctx context.Context, robot dingtalk.Robot) string {
+	var pe *dingtalk.PausedError
+	if ts.opts.Client == nil || !errors.As(ts.opts.Client.Check(ctx, robot), &pe) {
+		return ""
+	}
+	w := fmt.Sprintf("robot %q is paused for %d more seconds (%s): until then its sends fail as rate_limited", robot.Name, ceilSeconds(pe.Wait()), pe.Pause.Reason)
+	if ts.queues() {
+		w += ", or are queued with queue: true"
+	}
+	return w
 }
 
 // usage is robot's month so far, or nil when the client keeps no count.
@@ -245,7 +263,7 @@ func firstErr(errs ...error) error {
 // The list tools' results carry no message fields: commonFields and their lists.
 
 var robotsSchema = commonOutput().
-	with("robot", prop("string", "Default robot, or empty.")).
+	with("robot", prop("string", "Default, or empty.")).
 	with("robots", map[string]any{
 		"type": "array",
 		"items": map[string]any{
@@ -255,17 +273,17 @@ var robotsSchema = commonOutput().
 				"default":      prop("boolean", ""),
 				"signed":       prop("boolean", "Signs its requests."),
 				"keywords":     stringList(""),
-				"sendsLeft":    prop([]any{"integer", "null"}, ""),
-				"sandbox":      prop("boolean", "Local test robot, no real group."),
+				"sendsLeft":    prop([]any{"integer", "null"}, "null: unknown, unreadable."),
+				"sandbox":      prop("boolean", "Local, no real group."),
 				"usable":       prop("boolean", ""),
-				"problem":      prop("string", ""),
+				"problem":      prop("string", "Why it cannot send."),
 				"monthUsed":    prop("integer", ""),
 				"monthlyQuota": prop("integer", ""),
 			},
 		},
 	}).
 	with("orgMonthUsed", prop("integer", "All robots, this month.")).
-	with("orgMonthlyQuota", prop("integer", "org_monthly_quota, if set.")).
+	with("orgMonthlyQuota", prop("integer", "The organisation's monthly cap, if set.")).
 	schema()
 
 var contactsSchema = commonOutput().

@@ -34,11 +34,12 @@ var sendToolOf = map[dingtalk.MsgType]string{
 }
 
 // sendTool is the send tool for messages of type t: its message parameters, then the shared ones.
+// desc takes postingNote.
 func (ts *toolset) sendTool(t dingtalk.MsgType, desc string, params ...mcpgo.ToolOption) server.ServerTool {
 	if slices.Contains(typeParams[t], "split") {
 		params = append(params, splitParam())
 	}
-	opts := append([]mcpgo.ToolOption{mcpgo.WithDescription(desc), sendAnnotations()}, params...)
+	opts := append([]mcpgo.ToolOption{mcpgo.WithDescription(fmt.Sprintf(desc, postingNote(ts.opts))), sendAnnotations()}, params...)
 	opts = append(opts, robotParam(), msgUUIDParam())
 	opts = append(opts, ts.controlOptions()...)
 	opts = append(opts, order(slices.Concat(sendParams(t), ts.controlParams())...), withOutput(ts.sendOutput(t)))
@@ -48,14 +49,14 @@ func (ts *toolset) sendTool(t dingtalk.MsgType, desc string, params ...mcpgo.Too
 
 func (ts *toolset) sendTextMessage() server.ServerTool {
 	return ts.sendTool(dingtalk.TypeText, descSendText, append([]mcpgo.ToolOption{
-		mcpgo.WithString("text", mcpgo.Required(), mcpgo.Description("The message, plain text.")),
+		mcpgo.WithString("text", mcpgo.Required(), mcpgo.Description("Plain text.")),
 	}, mentionParams()...)...)
 }
 
 func (ts *toolset) sendMarkdownMessage() server.ServerTool {
 	return ts.sendTool(dingtalk.TypeMarkdown, descSendMarkdown, append([]mcpgo.ToolOption{
-		mcpgo.WithString("title", mcpgo.Required(), mcpgo.Description("Notification title.")),
-		mcpgo.WithString("text", mcpgo.Required(), mcpgo.Description("The body, DingTalk markdown.")),
+		mcpgo.WithString("title", mcpgo.Required(), mcpgo.Description(paramTitle)),
+		mcpgo.WithString("text", mcpgo.Required(), mcpgo.Description("DingTalk markdown.")),
 	}, mentionParams()...)...)
 }
 
@@ -63,29 +64,29 @@ func (ts *toolset) sendLinkMessage() server.ServerTool {
 	return ts.sendTool(dingtalk.TypeLink, descSendLink,
 		mcpgo.WithString("title", mcpgo.Required(), mcpgo.Description("Card title, also in the chat list.")),
 		mcpgo.WithString("text", mcpgo.Required(), mcpgo.Description("Plain-text summary under the title.")),
-		mcpgo.WithString("messageUrl", mcpgo.Required(), mcpgo.Description("URL the card opens.")),
-		mcpgo.WithString("picUrl", mcpgo.Description("Thumbnail picture URL.")),
+		mcpgo.WithString("messageUrl", mcpgo.Required(), mcpgo.Description("URL the card opens; dingtalk:// too.")),
+		mcpgo.WithString("picUrl", mcpgo.Description("Thumbnail URL, http(s) only.")),
 	)
 }
 
 func (ts *toolset) sendActionCard() server.ServerTool {
 	return ts.sendTool(dingtalk.TypeActionCard, descSendActionCard,
-		mcpgo.WithString("title", mcpgo.Required(), mcpgo.Description("Notification title.")),
-		mcpgo.WithString("text", mcpgo.Required(), mcpgo.Description("Card body in DingTalk markdown.")),
+		mcpgo.WithString("title", mcpgo.Required(), mcpgo.Description(paramTitle)),
+		mcpgo.WithString("text", mcpgo.Required(), mcpgo.Description("Card body, DingTalk markdown.")),
 		mcpgo.WithString("singleTitle", mcpgo.Description("Label of the single button.")),
 		mcpgo.WithString("singleURL", mcpgo.Description("URL the single button opens.")),
 		mcpgo.WithArray("buttons", mcpgo.Description("Buttons in display order."), mcpgo.Items(buttonItem)),
 		mcpgo.WithString("btnOrientation", mcpgo.Enum(orientationValues...), mcpgo.Description(
-			"0/vertical (default) stacks buttons; 1/horizontal: side by side.")),
-		mcpgo.WithString("hideAvatar", mcpgo.Enum(avatarValues...), mcpgo.Description("1 hides the robot's avatar; 0 (default) shows it.")),
+			"Button layout; 0 (default) is vertical.")),
+		mcpgo.WithString("hideAvatar", mcpgo.Enum(avatarValues...), mcpgo.Description("1 hides the robot's avatar.")),
 	)
 }
 
 func (ts *toolset) sendFeedCard() server.ServerTool {
 	return ts.sendTool(dingtalk.TypeFeedCard, descSendFeedCard,
 		mcpgo.WithArray("links", mcpgo.Required(), mcpgo.Description(
-			"Items in display order; fields say URL, not Url."),
-			mcpgo.Items(feedLinkItem)),
+			"Items in display order."),
+			mcpgo.MinItems(1), mcpgo.Items(feedLinkItem)),
 	)
 }
 
