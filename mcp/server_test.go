@@ -202,12 +202,14 @@ func TestInstructionsSayTheSharedRules(t *testing.T) {
 		"monthly webhook quota", "even one DingTalk refuses", "quota_exhausted",
 		"security keywords", "a button label", "an item's title",
 		"@mobile or @userId", "mentionsAdded", "+852-12345678", "list_contacts", "At most 50", "only group members",
-		"msgUuid", "at most once", "dingtalk://dingtalkclient/page/link?url=", "pc_slide=true",
+		"msgUuid", "a resend after a timeout with the same msgUuid does not post twice", "dingtalk://dingtalkclient/page/link?url=", "pc_slide=true",
 		"**bold**", "only on PC", "line break", "chat list and notification",
 		"isError", "errcode", "errmsg", "problems", "hint", "never retry blindly", "maybeDelivered", "resent",
 		"at the end of a text, on a last line of markdown", "parts, one per part", "msgUuid, bytes, sent",
 		"highlighted and tappable on phones", "not in markdown", "since 2024",
-		"returns ok", "DingTalk shows it once", "cannot tell",
+		"still returns ok", "cannot tell",
+		"Robots only send", "cannot read the group", "not localhost or an intranet", "preview_message cannot check that",
+		"call again with the same arguments and msgUuid", "parts already posted are not posted twice",
 		"cannot see a revoked token",
 	} {
 		if !strings.Contains(sharedRules, w) {
@@ -236,11 +238,13 @@ func TestInstructionsPerMode(t *testing.T) {
 		{"sandbox", Options{Sandbox: true},
 			[]string{"sandbox: true", "same limit of 20 messages a minute", "counted in dingbot's monthly counts"}, []string{"Queued sends"}},
 		{"outbox", Options{Outbox: ob},
-			[]string{"Queued sends", "while this server runs", "dingbot outbox drain", "same state", "keeps its entries", "delivery_status"},
-			[]string{"even if you stop", "pruned"}},
+			[]string{"Queued sends", "while this server runs", "dingbot outbox drain", "same state", "keeps its entries", "delivery_status",
+				"send it again only if it says failed", "or unknown and the user agrees"},
+			[]string{"even if you stop", "pruned", "Never send a queued message again", "onfirm"}},
+		{"confirm", Options{Confirm: true}, []string{"Confirm mode: the user approves every send"}, nil},
 		{"read-only outbox", Options{Outbox: ob, ReadOnly: true},
 			[]string{"delivery_status", "keeps its entries"}, []string{"with queue: true, a send"}},
-		{"plain", Options{}, nil, []string{"Queued sends", "delivery_status"}},
+		{"plain", Options{}, nil, []string{"Queued sends", "delivery_status", "onfirm"}},
 	} {
 		got := instructions(m.opts, tools(newToolset(m.opts)))
 		for _, w := range m.want {
@@ -269,7 +273,7 @@ func TestDescriptionQuality(t *testing.T) {
 		"preview_message":       {"without sending", "exact JSON body", "its size", "keyword", "every problem dingbot can detect", "Posts nothing", "no quota", "Use it", "invalid_message", "exactly the matching send tool's arguments except queue and confirmToken", "not isError"},
 		"list_robots":           {"robots", "default", "Use it", "keywords", "no DingTalk call", "usable false"},
 		"list_contacts":         {"@mention by name", "not DingTalk's directory", "atNames", "unique prefix", "not listed", "atMobiles", "atUserIds"},
-		"delivery_status":       {"state of DingTalk messages queued by a send with queue: true", "deliveryIds", "delivered", "failed", "send it anew", "unknown", "ask the user", "same msgUuid", "never posts twice", "not_found", "no such id in this outbox", "errcode", "hint", "rather than sending a queued message again"},
+		"delivery_status":       {"state of DingTalk messages queued by a send with queue: true", "deliveryIds", "delivered", "failed", "nothing posted", "send it as a new message", "unknown", "ask the user", "only with their yes", "resend it with its msgUuid", "not_found", "no such id in this outbox", "errcode", "hint", "rather than sending a queued message again"},
 	}
 	// outputs are what particular output fields must say, by their path.
 	outputs := map[string]map[string]string{
