@@ -30,8 +30,7 @@ const descSendMarkdown = "Send a markdown message to a DingTalk group. %s " +
 	"Phones and PCs render it differently: check it with preview_message."
 
 const descSendLink = "Send a link card to a DingTalk group: a titled preview opening messageUrl when tapped. %s " +
-	"Use it to share one article, build or dashboard; use send_feed_card for several links, send_markdown_message for inline links. " +
-	"Long text is cut off."
+	"Use it to share one article, build or dashboard; use send_feed_card for several links, send_markdown_message for inline links."
 
 const descSendActionCard = "Send an action card to a DingTalk group: a markdown body with buttons that open URLs. %s " +
 	"Use it when readers should act (review, approve, open a dashboard); use send_link_message for a plain link preview. " +
@@ -39,7 +38,7 @@ const descSendActionCard = "Send an action card to a DingTalk group: a markdown 
 	"Split parts each carry the buttons. " +
 	"It cannot mention (use a text or markdown message)."
 
-const descSendFeedCard = "Send a feed card to a DingTalk group: items with a title and picture, each opening its URL, the first shown large. %s " +
+const descSendFeedCard = "Send a feed card to a DingTalk group: items with a title and picture, each opening its URL. %s " +
 	"Use it for digests of several articles, builds or tickets; use send_link_message for one link. " +
 	"It has no body text; keywords count in item titles only."
 

@@ -267,9 +267,9 @@ func TestDescriptionQuality(t *testing.T) {
 	want := map[string][]string{
 		"send_text_message":     {"plain-text", "@mention", "tappable on phones", "send_markdown_message", "send_action_card or send_link_message"},
 		"send_markdown_message": {"markdown", "headings", "send_text_message", "send_action_card", "Phones and PCs", "preview"},
-		"send_link_message":     {"link card", "messageUrl", "send_feed_card", "send_markdown_message", "cut off"},
+		"send_link_message":     {"link card", "messageUrl", "send_feed_card", "send_markdown_message"},
 		"send_action_card":      {"buttons", "Needs singleTitle and singleURL", "or buttons (at least one)", "not both", "Split parts each carry the buttons", "send_link_message", "cannot mention", "text or markdown message"},
-		"send_feed_card":        {"items", "picture", "first shown large", "send_link_message", "no body text", "keywords count in item titles only"},
+		"send_feed_card":        {"items", "picture", "send_link_message", "no body text", "keywords count in item titles only"},
 		"preview_message":       {"without sending", "exact JSON body", "its size", "keyword", "every problem dingbot can detect", "Posts nothing", "no quota", "Use it", "invalid_message", "exactly the matching send tool's arguments except queue and confirmToken", "not isError"},
 		"list_robots":           {"robots", "default", "Use it", "keywords", "no DingTalk call", "usable false"},
 		"list_contacts":         {"@mention by name", "not DingTalk's directory", "atNames", "unique prefix", "not listed", "atMobiles", "atUserIds"},
@@ -278,7 +278,7 @@ func TestDescriptionQuality(t *testing.T) {
 	// outputs are what particular output fields must say, by their path.
 	outputs := map[string]map[string]string{
 		"list_robots": {
-			"robots.sendsLeft": "null: unknown", "robots.problem": "Why it cannot send",
+			"robot": "Name of the default robot; empty if none.", "robots.sendsLeft": "null: unknown", "robots.problem": "Why it cannot send",
 			"orgMonthlyQuota": "The organisation's monthly cap, if set.",
 		},
 	}
@@ -286,9 +286,11 @@ func TestDescriptionQuality(t *testing.T) {
 	params := map[string]map[string][]string{
 		"send_text_message":     {"atMobiles": {"13800000000 or +852-12345678"}},
 		"send_markdown_message": {"title": {"not in the body"}, "atMobiles": {"13800000000 or +852-12345678"}},
-		"send_action_card":      {"title": {"not in the body"}},
-		"send_link_message":     {"messageUrl": {"dingtalk://"}, "picUrl": {"http(s) only"}},
-		"preview_message":       {"buttons": {"[{title, actionURL}]"}, "links": {"[{title, messageURL, picURL}]"}},
+		"send_action_card":      {"title": {"not in the body"}, "btnOrientation": {"0/vertical (default): stacked", "1/horizontal: side by side"}},
+		"send_feed_card":        {"links": {"messageURL, picURL"}},
+		"send_link_message":     {"messageUrl": {"dingtalk://"}, "picUrl": {"http(s) only"}, "text": {"long text is cut in display"}},
+		"preview_message": {"buttons": {"[{title, actionURL}]"}, "links": {"[{title, messageURL, picURL}]"},
+			"btnOrientation": {"For actionCard: 0 stacked, 1 side by side."}, "hideAvatar": {"For actionCard: 1 hides the avatar."}},
 	}
 	// What a send does to the group, in its own description, in every mode that posts.
 	for _, o := range []Options{{}, {Outbox: listingOutbox()}, fullOptions()} {

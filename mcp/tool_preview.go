@@ -30,6 +30,12 @@ var previewParams = func() []string {
 	return out
 }()
 
+// previewValues say what the values of a parameter do, shorter than the send tool says it.
+var previewValues = map[string]string{
+	"btnOrientation": "0 stacked, 1 side by side",
+	"hideAvatar":     "1 hides the avatar",
+}
+
 // previewMessage takes exactly what the send tools take: each parameter's schema is the send
 // tool's, described by the message types it applies to.
 func (ts *toolset) previewMessage(sends []server.ServerTool) server.ServerTool {
@@ -57,6 +63,9 @@ func (ts *toolset) previewMessage(sends []server.ServerTool) server.ServerTool {
 			continue // as described in every send tool
 		case len(required[p]) == len(usedBy[p]):
 			desc = "Required for " + strings.Join(usedBy[p], ", ")
+		}
+		if v, ok := previewValues[p]; ok {
+			desc += ": " + v
 		}
 		s := maps.Clone(schema.(map[string]any))
 		if items, ok := s["items"].(map[string]any); ok && items["properties"] != nil {

@@ -263,7 +263,7 @@ func firstErr(errs ...error) error {
 // The list tools' results carry no message fields: commonFields and their lists.
 
 var robotsSchema = commonOutput().
-	with("robot", prop("string", "Default, or empty.")).
+	with("robot", prop("string", "Name of the default robot; empty if none.")).
 	with("robots", map[string]any{
 		"type": "array",
 		"items": map[string]any{

@@ -63,7 +63,7 @@ func (ts *toolset) sendMarkdownMessage() server.ServerTool {
 func (ts *toolset) sendLinkMessage() server.ServerTool {
 	return ts.sendTool(dingtalk.TypeLink, descSendLink,
 		mcpgo.WithString("title", mcpgo.Required(), mcpgo.Description("Card title, also in the chat list.")),
-		mcpgo.WithString("text", mcpgo.Required(), mcpgo.Description("Plain-text summary under the title.")),
+		mcpgo.WithString("text", mcpgo.Required(), mcpgo.Description("Plain-text summary; long text is cut in display.")),
 		mcpgo.WithString("messageUrl", mcpgo.Required(), mcpgo.Description("URL the card opens; dingtalk:// too.")),
 		mcpgo.WithString("picUrl", mcpgo.Description("Thumbnail URL, http(s) only.")),
 	)
@@ -77,7 +77,7 @@ func (ts *toolset) sendActionCard() server.ServerTool {
 		mcpgo.WithString("singleURL", mcpgo.Description("URL the single button opens.")),
 		mcpgo.WithArray("buttons", mcpgo.Description("Buttons in display order."), mcpgo.Items(buttonItem)),
 		mcpgo.WithString("btnOrientation", mcpgo.Enum(orientationValues...), mcpgo.Description(
-			"Button layout; 0 (default) is vertical.")),
+			"0/vertical (default): stacked; 1/horizontal: side by side.")),
 		mcpgo.WithString("hideAvatar", mcpgo.Enum(avatarValues...), mcpgo.Description("1 hides the robot's avatar.")),
 	)
 }
@@ -85,7 +85,7 @@ func (ts *toolset) sendActionCard() server.ServerTool {
 func (ts *toolset) sendFeedCard() server.ServerTool {
 	return ts.sendTool(dingtalk.TypeFeedCard, descSendFeedCard,
 		mcpgo.WithArray("links", mcpgo.Required(), mcpgo.Description(
-			"Items in display order."),
+			"Items in display order; mind the caps: messageURL, picURL."),
 			mcpgo.MinItems(1), mcpgo.Items(feedLinkItem)),
 	)
 }
