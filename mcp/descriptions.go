@@ -36,7 +36,7 @@ const descSendActionCard = "Send an action card to a DingTalk group: a markdown 
 	"Use it when readers should act (review, approve, open a dashboard); use send_link_message for a plain link preview. " +
 	"Needs singleTitle and singleURL (one full-width button) or buttons (at least one), not both. " +
 	"Split parts each carry the buttons. " +
-	"It cannot mention (use a text or markdown message)."
+	"To mention, write @userId in text; for mobiles use a text or markdown message."
 
 const descSendFeedCard = "Send a feed card to a DingTalk group: items with a title and picture, each opening its URL. %s " +
 	"Use it for digests of several articles, builds or tickets; use send_link_message for one link. " +
