@@ -12,7 +12,7 @@ const sharedRules = `dingbot posts messages to DingTalk group chats through the 
 - Each robot may send 20 messages a minute (more fails at once as rate_limited, with retryAfterSeconds; so does every send to a robot DingTalk paused for 10 minutes for sending too fast: list_robots' warnings name it), each a JSON body of at most 20000 bytes (maxBytes; a Chinese character takes 3). split: true posts a longer text, markdown or action card as parts marked (1/3), in order, with msgUuids <msgUuid>-1, -2, …; sending stops at the first part that fails. To post the rest, call again with the same arguments and msgUuid: every part is sent again with its msgUuid, and parts already posted are not posted twice.
 - Every send counts toward the organisation's monthly webhook quota, even one DingTalk refuses. Results report monthUsed (this month in China time, all dingbot processes) and monthlyQuota (the robot's cap, if set); a warning comes at 80 %; quota_exhausted only the user can solve.
 - A robot with security keywords (list_robots) accepts only messages containing one of them: in the text (text), title or text (markdown, link), title, text or a button label (action card), an item's title (feed card). preview_message's keywordCheck says whether one is there (ok) and which (matched).
-- Mentions (text and markdown only): DingTalk notifies only people whose @mobile or @userId is also in the text: write it where the mention should appear, or dingbot appends it (at the end of a text, on a last line of markdown; mentionsAdded). atMobiles: 13800000000 in mainland China, +852-12345678 elsewhere. atUserIds: DingTalk userIds, not names or e-mails. atNames: contacts from list_contacts, mentioned by mobile, else userId; an unknown name fails the call. At most 50 people; only group members are notified; atAll (@all) only for what concerns everyone. In a text message the @Name shows highlighted and tappable on phones; not in markdown since 2024 (it still notifies): use text when the mention itself matters.
+- Mentions (text and markdown; in an action card write @userId in its text): DingTalk notifies only people whose @mobile or @userId is also in the text: write it where the mention should appear, or dingbot appends it (at the end of a text, on a last line of markdown; mentionsAdded). atMobiles: 13800000000 in mainland China, +852-12345678 elsewhere. atUserIds: DingTalk userIds, not names or e-mails. atNames: contacts from list_contacts, mentioned by mobile, else userId; an unknown name fails the call. At most 50 people; only group members are notified; atAll (@all) only for what concerns everyone. In a text message the @Name shows highlighted and tappable on phones; not in markdown since 2024 (it still notifies): use text when the mention itself matters.
 - msgUuid: DingTalk's idempotency key: a resend after a timeout with the same msgUuid does not post twice. Omit it for a new message (dingbot sets one and returns it); pass a returned one only to retry that same message. A resend DingTalk does not post again still returns ok: dingbot cannot tell it was a duplicate.
 - URLs: http(s)://, or dingtalk://dingtalkclient/page/link?url=<url-encoded URL>&pc_slide=true to open inside DingTalk's side panel on PC. Pictures (picUrl, picURL, markdown images) must be http(s) URLs that readers' DingTalk apps can load: not localhost or an intranet address; preview_message cannot check that.
 - Markdown (markdown and action cards) is a subset: # to ###### headings, **bold**, *italic*, [text](url), ![](image URL), > quotes, - and 1. lists, <font color=#FF0000>text</font>. Tables, code blocks, other HTML and ~~strikethrough~~ show only on PC or not at all. A single line break shows as a space: end the line with two spaces or leave a blank line. title shows only in the chat list and notification; repeat it as a # heading to show it.
@@ -36,7 +36,7 @@ const descSendActionCard = "Send an action card to a DingTalk group: a markdown 
 	"Use it when readers should act (review, approve, open a dashboard); use send_link_message for a plain link preview. " +
 	"Needs singleTitle and singleURL (one full-width button) or buttons (at least one), not both. " +
 	"Split parts each carry the buttons. " +
-	"To mention, write @userId in text; for mobiles use a text or markdown message."
+	"Mention by @userId in text."
 
 const descSendFeedCard = "Send a feed card to a DingTalk group: items with a title and picture, each opening its URL. %s " +
 	"Use it for digests of several articles, builds or tickets; use send_link_message for one link. " +
@@ -67,7 +67,7 @@ const descListRobots = "List the DingTalk group robots this server posts through
 	"One with usable false cannot send until the user fixes its problem."
 
 const descListContacts = "List the people this server can @mention by name, from the user's dingbot config (not DingTalk's directory). " +
-	"Use it to find atNames for send_text_message and send_markdown_message; a unique prefix, in any case, is enough. " +
+	"Use it to find atNames for send_text_message and send_markdown_message; a unique prefix (any case) is enough; an ambiguous one fails. " +
 	"For someone not listed, use their mobile (atMobiles) or userId (atUserIds)."
 
 // queueRules join the instructions when sends can be queued (Options.Outbox); queueDefaultRule
@@ -93,15 +93,15 @@ const descDeliveryStatus = "Report the state of DingTalk messages queued by a se
 // the rule behind it is in sharedRules.
 const (
 	paramRobot     = "From list_robots."
-	paramMsgUUID   = "Idempotency key."
+	paramMsgUUID   = "Omit when new; reuse to retry."
 	paramAtMobiles = "Mobiles: 13800000000 or +852-12345678."
 	paramAtUserIDs = "userIds to @mention."
-	paramAtNames   = "Contact names to @mention."
+	paramAtNames   = "Names from list_contacts."
 	paramAtAll     = "true: @mention everyone."
 	paramSplit     = "true: post in parts if too long."
 	paramTitle     = "Notification title, not in the body."
 
-	paramQueue        = "true: queue if held up."
+	paramQueue        = "true: queue when limited."
 	paramQueueDefault = "false: fail if held up."
 	paramConfirmToken = "After the user's yes."
 )

@@ -268,7 +268,7 @@ func TestDescriptionQuality(t *testing.T) {
 		"send_text_message":     {"plain-text", "@mention", "tappable on phones", "send_markdown_message", "send_action_card or send_link_message"},
 		"send_markdown_message": {"markdown", "headings", "send_text_message", "send_action_card", "Phones and PCs", "preview"},
 		"send_link_message":     {"link card", "messageUrl", "send_feed_card", "send_markdown_message"},
-		"send_action_card":      {"buttons", "Needs singleTitle and singleURL", "or buttons (at least one)", "not both", "Split parts each carry the buttons", "send_link_message", "write @userId in text", "text or markdown message"},
+		"send_action_card":      {"buttons", "Needs singleTitle and singleURL", "or buttons (at least one)", "not both", "Split parts each carry the buttons", "send_link_message", "Mention by @userId in text"},
 		"send_feed_card":        {"items", "picture", "send_link_message", "no body text", "keywords count in item titles only"},
 		"preview_message":       {"without sending", "exact JSON body", "its size", "keyword", "every problem dingbot can detect", "Posts nothing", "no quota", "Use it", "invalid_message", "exactly the matching send tool's arguments except queue and confirmToken", "not isError"},
 		"list_robots":           {"robots", "default", "Use it", "keywords", "no DingTalk call", "usable false"},

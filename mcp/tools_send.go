@@ -85,7 +85,7 @@ func (ts *toolset) sendActionCard() server.ServerTool {
 func (ts *toolset) sendFeedCard() server.ServerTool {
 	return ts.sendTool(dingtalk.TypeFeedCard, descSendFeedCard,
 		mcpgo.WithArray("links", mcpgo.Required(), mcpgo.Description(
-			"Items in display order; mind the caps: messageURL, picURL."),
+			"Items in display order; spelled messageURL, picURL."),
 			mcpgo.MinItems(1), mcpgo.Items(feedLinkItem)),
 	)
 }
