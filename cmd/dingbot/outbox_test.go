@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -33,6 +34,9 @@ func robotsEnv(t *testing.T, n int, o sandbox.Options) (*env, []string) {
 	srv := httptest.NewServer(sb)
 	t.Cleanup(srv.Close)
 	e := &env{t: t, dir: t.TempDir(), sb: sb, srv: srv}
+	// Background drainers that send --queue started outlive the command: let them finish (or
+	// end them) before the test's directory is removed.
+	t.Cleanup(func() { stopDrainers(filepath.Join(e.dir, "state")) })
 	var cfg strings.Builder
 	cfg.WriteString("default_robot = \"r0\"\n")
 	for i, tok := range tokens {
@@ -433,8 +437,11 @@ func TestDrainReportsWhatItDidAndOneBackgroundDrainer(t *testing.T) {
 }
 
 // drainersOf counts the running `outbox drain` processes whose state directory is dir.
-func drainersOf(dir string) int {
-	n := 0
+func drainersOf(dir string) int { return len(drainerPIDs(dir)) }
+
+// drainerPIDs lists the running `outbox drain` processes whose state directory is dir.
+func drainerPIDs(dir string) []int {
+	var pids []int
 	procs, _ := filepath.Glob("/proc/[0-9]*")
 	for _, p := range procs {
 		cmdline, err := os.ReadFile(filepath.Join(p, "cmdline"))
@@ -443,8 +450,24 @@ func drainersOf(dir string) int {
 		}
 		environ, _ := os.ReadFile(filepath.Join(p, "environ"))
 		if strings.Contains(string(environ), "DINGBOT_STATE_DIR="+dir+"\x00") {
-			n++
+			if pid, err := strconv.Atoi(filepath.Base(p)); err == nil {
+				pids = append(pids, pid)
+			}
 		}
 	}
-	return n
+	return pids
+}
+
+// stopDrainers waits a few seconds for the drainers of dir to end, then kills the rest.
+func stopDrainers(dir string) {
+	deadline := time.Now().Add(5 * time.Second)
+	for len(drainerPIDs(dir)) > 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, pid := range drainerPIDs(dir) {
+		if p, err := os.FindProcess(pid); err == nil {
+			_ = p.Kill()
+		}
+	}
+	time.Sleep(50 * time.Millisecond)
 }
