@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/tui/cell"
 )
 
 // frame draws a rounded box of outer width w around blocks separated by rules. The last block
@@ -36,7 +37,7 @@ func frame(st *styles, w int, blocks [][]string, cols ...int) string {
 			b.WriteString(hline("├", "┬", "┤", marks))
 		}
 		for _, l := range blk {
-			b.WriteString(bc.Render("│") + " " + fit(l, inner) + " " + bc.Render("│") + "\n")
+			b.WriteString(bc.Render("│") + " " + cell.Fit(l, inner) + " " + bc.Render("│") + "\n")
 		}
 	}
 	var marks []int
@@ -49,9 +50,6 @@ func frame(st *styles, w int, blocks [][]string, cols ...int) string {
 
 // frameInner is the width inside a frame of outer width w: borders and a space each side.
 func frameInner(w int) int { return max(1, w-2*lipgloss.Width("│")-2) }
-
-// hrule is a horizontal line w cells wide.
-func hrule(w int) string { return strings.Repeat("─", max(0, w)/lipgloss.Width("─")) }
 
 // linkCard draws a link message: title, text cut short, picture and where it leads. DingTalk
 // itself cuts a link card's title and text after a few lines; nothing else is cut.
@@ -81,10 +79,10 @@ func linkCard(st *styles, l *dingtalk.Link, w int) string {
 		if pic == nil {
 			lines = append(lines, t)
 		} else {
-			lines = append(lines, fit(t, textW)+"  "+p)
+			lines = append(lines, cell.Fit(t, textW)+"  "+p)
 		}
 	}
-	for _, u := range wrapCells("↗ "+orDash(l.MessageURL), inner, "  ") {
+	for _, u := range cell.Wrap("↗ "+orDash(l.MessageURL), inner, "  ") {
 		lines = append(lines, st.cardURL.Render(u))
 	}
 	return frame(st, w, [][]string{lines})
@@ -94,8 +92,8 @@ func linkCard(st *styles, l *dingtalk.Link, w int) string {
 func buttonLines(st *styles, label string, width int) []string {
 	s := st.button.UnsetBorderStyle().Border(lipgloss.HiddenBorder(), false)
 	var out []string
-	for _, l := range wrapCells(label, width, "") {
-		out = append(out, center(s.Render(l), width))
+	for _, l := range cell.Wrap(label, width, "") {
+		out = append(out, cell.Center(s.Render(l), width))
 	}
 	return out
 }
@@ -146,7 +144,7 @@ func actionCard(req renderRequest, a *dingtalk.ActionCard, w int) string {
 			parts := make([]string, n)
 			for i, c := range cells {
 				if r < len(c) {
-					parts[i] = fit(c[r], widths[i])
+					parts[i] = cell.Fit(c[r], widths[i])
 				} else {
 					parts[i] = strings.Repeat(" ", widths[i])
 				}
@@ -178,7 +176,7 @@ func feedCard(st *styles, f *dingtalk.FeedCard, w int) string {
 		title := textLinesStyled(st.cardTitle, orEmptyPlain(l.Title), titleW, 0)
 		for j, t := range title {
 			if j == 0 {
-				title[j] = fit(t, titleW) + "  " + picTag
+				title[j] = cell.Fit(t, titleW) + "  " + picTag
 			}
 		}
 		blocks = append(blocks, title)
@@ -203,14 +201,6 @@ func textLinesStyled(s lipgloss.Style, text string, width, maxLines int) []strin
 	}
 	return lines
 }
-
-func center(s string, w int) string {
-	return lipgloss.PlaceHorizontal(w, lipgloss.Center, s)
-}
-
-func truncate(s string, w int) string { return ansi.Truncate(s, max(1, w), "…") }
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func orEmptyPlain(s string) string {
 	if strings.TrimSpace(s) == "" {

@@ -5,10 +5,9 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/bubbles/textinput"
-	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/tui/cell"
 )
 
 // setSize gives the form the editor pane's size.
@@ -89,7 +88,7 @@ func (f *form) view() string {
 		lines = lines[top:min(len(lines), top+f.height)]
 	}
 	for i, l := range lines {
-		lines[i] = fit(l, f.width)
+		lines[i] = cell.Fit(l, f.width)
 	}
 	for len(lines) < f.height {
 		lines = append(lines, strings.Repeat(" ", f.width))
@@ -101,9 +100,9 @@ func (f *form) view() string {
 func (f *form) label(text string, focused bool, indent int) string {
 	text = strings.Repeat(" ", indent) + text
 	if focused {
-		return f.st.marker.Render("▌") + f.st.labelFocused.Render(padRight(text, labelWidth)) + " "
+		return f.st.marker.Render("▌") + f.st.labelFocused.Render(cell.Pad(text, labelWidth)) + " "
 	}
-	return " " + f.st.label.Render(padRight(text, labelWidth)) + " "
+	return " " + f.st.label.Render(cell.Pad(text, labelWidth)) + " "
 }
 
 func (f *form) fieldLabel(s slot) (string, int) {
@@ -166,7 +165,7 @@ func (f *form) choice(first bool, a, b string, focused bool) string {
 // footer says who is mentioned, or how rows are added.
 func (f *form) footer() string {
 	st := f.st
-	label := " " + st.label.Render(padRight("Mentions", labelWidth)) + " "
+	label := " " + st.label.Render(cell.Pad("Mentions", labelWidth)) + " "
 	switch {
 	case f.inRow():
 		return " " + st.hint.Render("enter adds a row · ctrl+x removes this one")
@@ -197,19 +196,4 @@ func (f *form) footer() string {
 		out += st.hint.Render(" (action cards notify by userId only; others left out)")
 	}
 	return out
-}
-
-// fit cuts or pads a line to exactly w cells.
-func fit(s string, w int) string {
-	if lipgloss.Width(s) > w {
-		return ansi.Truncate(s, w, "…")
-	}
-	return s + strings.Repeat(" ", w-lipgloss.Width(s))
-}
-
-func padRight(s string, w int) string {
-	if n := lipgloss.Width(s); n < w {
-		return s + strings.Repeat(" ", w-n)
-	}
-	return s
 }

@@ -16,6 +16,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/tui/cell"
 )
 
 // historyEntry is one sent message. It names the robot, never its webhook or secret.
@@ -124,7 +125,7 @@ func (m *Model) historyLoaded(msg historyLoadedMsg) tea.Cmd {
 	m.entries = msg.entries
 	items := make([]choice, len(msg.entries))
 	for i, e := range msg.entries {
-		title := oneLine(e.Message.Title())
+		title := cell.OneLine(e.Message.Title())
 		if title == "" {
 			title = "(no title)"
 		}
@@ -216,7 +217,7 @@ func (m *Model) listView(g layout, n int, text string) string {
 	list := m.chooser.view(m.st, m.width, listH)
 	var detail []string
 	if text != "" {
-		detail = append(detail, m.st.rule.Render(hrule(m.width)))
+		detail = append(detail, m.st.rule.Render(cell.Rule(m.width)))
 		for _, l := range strings.Split(text, "\n") {
 			detail = append(detail, m.st.muted.Render(l))
 		}
@@ -227,7 +228,7 @@ func (m *Model) listView(g layout, n int, text string) string {
 		lines = append(lines, "")
 	}
 	for i := range lines[:g.bodyH] {
-		lines[i] = fit(lines[i], m.width)
+		lines[i] = cell.Fit(lines[i], m.width)
 	}
 	return strings.Join(lines[:g.bodyH], "\n")
 }

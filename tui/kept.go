@@ -9,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/tui/cell"
 )
 
 // keptMsg says the editor's unsent draft was kept (or could not be), and what replaces it.
@@ -98,12 +99,12 @@ func (m *Model) keptListed(msg keptListMsg) tea.Cmd {
 	m.kept = msg.kept
 	items := make([]choice, len(msg.kept))
 	for i, k := range msg.kept {
-		title := oneLine(k.Draft.Title)
+		title := cell.OneLine(k.Draft.Title)
 		if title == "" {
-			title = oneLine(firstLine(k.Draft.Body))
+			title = cell.OneLine(firstLine(k.Draft.Body))
 		}
 		if title == "" && len(k.Draft.Links) > 0 {
-			title = oneLine(k.Draft.Links[0].Title)
+			title = cell.OneLine(k.Draft.Links[0].Title)
 		}
 		if title == "" {
 			title = "(no title)"

@@ -18,6 +18,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/tui/cell"
 )
 
 // markdownStyle is glamour's style and colour profile, decided once before the program starts.
@@ -209,7 +210,7 @@ func renderMarkdown(text string, width int, md markdownStyle) ([]string, error) 
 			wrapped = append(wrapped, l)
 			continue
 		}
-		wrapped = append(wrapped, wrapCells(l, width, leadIndent(l, width))...)
+		wrapped = append(wrapped, cell.Wrap(l, width, cell.LeadIndent(l, width))...)
 	}
 	return wrapped, nil
 }

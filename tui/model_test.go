@@ -18,6 +18,7 @@ import (
 
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/sandbox"
+	"github.com/dingbot/dingbot/tui/cell"
 )
 
 // withSandbox serves the robots on a loopback sandbox and returns options sending to them.
@@ -96,7 +97,7 @@ func TestEachTypeShowsOnlyItsFields(t *testing.T) {
 func editorColumn(screen string, w int) string {
 	var out []string
 	for _, l := range strings.Split(screen, "\n") {
-		out = append(out, truncate(l, w))
+		out = append(out, cell.Truncate(l, w))
 	}
 	return strings.Join(out, "\n")
 }

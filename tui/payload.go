@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/tui/cell"
 )
 
 // payloadMsg is the payload view's text, built in a command.
@@ -80,13 +81,13 @@ func (m *Model) payloadView(g layout) string {
 	if m.payload.TotalLineCount() > m.payload.Height {
 		pct = m.st.hint.Render(fmt.Sprintf("%3.0f%%", m.payload.ScrollPercent()*100))
 	}
-	lines := []string{spread(title, pct, m.width), m.st.rule.Render(hrule(m.width))}
+	lines := []string{cell.Spread(title, pct, m.width), m.st.rule.Render(cell.Rule(m.width))}
 	lines = append(lines, strings.Split(m.payload.View(), "\n")...)
 	for len(lines) < g.bodyH {
 		lines = append(lines, "")
 	}
 	for i := range lines {
-		lines[i] = fit(lines[i], m.width)
+		lines[i] = cell.Fit(lines[i], m.width)
 	}
 	return strings.Join(lines[:g.bodyH], "\n")
 }

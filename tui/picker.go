@@ -9,6 +9,8 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/sahilm/fuzzy"
+
+	"github.com/dingbot/dingbot/tui/cell"
 )
 
 // choice is one entry of a chooser.
@@ -224,13 +226,13 @@ func (c *chooser) view(st *styles, width, height int) string {
 		if it.detail != "" {
 			line += "  " + st.item.Render(it.detail)
 		}
-		lines = append(lines, fit(line, width))
+		lines = append(lines, cell.Fit(line, width))
 	}
 	for len(lines) < height {
 		lines = append(lines, "")
 	}
 	for i := range lines {
-		lines[i] = fit(lines[i], width)
+		lines[i] = cell.Fit(lines[i], width)
 	}
 	return strings.Join(lines[:height], "\n")
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/tui/cell"
 )
 
 // previewPane is the live preview: the last finished render and what is under way.
@@ -151,7 +152,7 @@ func (m *Model) previewView(w, h int) string {
 		right = fmt.Sprintf("%3.0f%% pgup/pgdn", p.vp.ScrollPercent()*100)
 	}
 	title := st.paneTitle.Render("Preview") + st.hint.Render(" as DingTalk shows it")
-	lines := []string{spread(title, st.hint.Render(right), w)}
+	lines := []string{cell.Spread(title, st.hint.Render(right), w)}
 	if !p.ready {
 		lines = append(lines, st.hint.Render("rendering…"))
 	} else {
@@ -162,7 +163,7 @@ func (m *Model) previewView(w, h int) string {
 		lines = append(lines, "")
 	}
 	for i := range lines {
-		lines[i] = fit(lines[i], w)
+		lines[i] = cell.Fit(lines[i], w)
 	}
 	return strings.Join(lines[:h], "\n")
 }
@@ -192,7 +193,7 @@ func (m *Model) notesView(w int) []string {
 		}
 		var lines []string
 		for _, l := range strings.Split(ansi.Wordwrap(nt.text, max(1, w-2), ""), "\n") {
-			for _, c := range wrapCells(l, max(1, w-2), "") {
+			for _, c := range cell.Wrap(l, max(1, w-2), "") {
 				lines = append(lines, style.Render(mark+c))
 				mark = "  "
 			}
@@ -223,5 +224,5 @@ func (m *Model) notesView(w int) []string {
 		shown++
 	}
 	more := fmt.Sprintf("+%d more: ctrl+p shows all", len(all)-shown)
-	return append(out, m.st.hint.Render(truncate(more, w)))
+	return append(out, m.st.hint.Render(cell.Truncate(more, w)))
 }

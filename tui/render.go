@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/tui/cell"
 )
 
 // renderRequest is everything one preview render needs, copied out of the model so that the
@@ -89,10 +90,10 @@ func renderPreview(req renderRequest) renderResult {
 	if strings.TrimSpace(title) == "" {
 		title = st.hint.Render("(no title)")
 	} else {
-		title = st.chatTitle.Render(truncate(oneLine(title), w-lipgloss.Width(chat)))
+		title = st.chatTitle.Render(cell.Truncate(cell.OneLine(title), w-lipgloss.Width(chat)))
 	}
 	b.WriteString(chat + title + "\n")
-	b.WriteString(st.rule.Render(hrule(w)) + "\n")
+	b.WriteString(st.rule.Render(cell.Rule(w)) + "\n")
 	if shown.Type != dingtalk.TypeActionCard || shown.ActionCard == nil || shown.ActionCard.HideAvatar != "1" {
 		b.WriteString(st.avatar.Render("◆ "+req.robot.Name) + "\n")
 	}

@@ -169,28 +169,6 @@ func TestPreviewWrapsWhatHasNoSpacesAndCutsNothing(t *testing.T) {
 	}
 }
 
-func TestWrapCellsKeepsStylesAndIndent(t *testing.T) {
-	line := "\x1b[1m│ \x1b[0m\x1b[31m" + strings.Repeat("中", 12) + "\x1b[0m"
-	got := wrapCells(line, 10, leadIndent(line, 10))
-	if len(got) != 3 {
-		t.Fatalf("%d lines: %q", len(got), got)
-	}
-	for i, l := range got {
-		if w := ansi.StringWidth(l); w > 10 {
-			t.Errorf("line %d is %d cells: %q", i, w, l)
-		}
-		if !strings.HasPrefix(ansi.Strip(l), "│ ") {
-			t.Errorf("line %d lost the quote bar: %q", i, ansi.Strip(l))
-		}
-		if i > 0 && !strings.Contains(l, "\x1b[31m") {
-			t.Errorf("line %d lost its colour: %q", i, l)
-		}
-	}
-	if joined := strings.ReplaceAll(ansi.Strip(strings.Join(got, "")), "│ ", ""); joined != strings.Repeat("中", 12) {
-		t.Errorf("text changed: %q", joined)
-	}
-}
-
 // Warnings under the preview wrap instead of being cut; what does not fit is counted, and the
 // payload view lists every one in full.
 func TestNotesWrapAndThePayloadListsThemAll(t *testing.T) {

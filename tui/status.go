@@ -12,6 +12,7 @@ import (
 
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/delivery"
+	"github.com/dingbot/dingbot/tui/cell"
 )
 
 // statusKind says how a status message looks.
@@ -159,14 +160,14 @@ func (m *Model) statusView() string {
 		b.WriteString(m.wrapAbove("✗ draft NOT saved: "+saveProblem(m.saveErr), st.msgBad))
 	}
 	if m.status.text == "" {
-		return b.String() + fit(left, m.width)
+		return b.String() + cell.Fit(left, m.width)
 	}
 	if lipgloss.Width(left)+1+lipgloss.Width(m.status.text) <= m.width {
-		return b.String() + fit(left+" "+m.statusStyle().Render(m.status.text), m.width)
+		return b.String() + cell.Fit(left+" "+m.statusStyle().Render(m.status.text), m.width)
 	}
 	// A long message gets up to two lines of its own above the bar.
 	b.WriteString(m.wrapAbove(m.status.text, m.statusStyle()))
-	return b.String() + fit(left, m.width)
+	return b.String() + cell.Fit(left, m.width)
 }
 
 // wrapAbove is text on up to two lines of its own, for above the status bar.
@@ -177,7 +178,7 @@ func (m *Model) wrapAbove(text string, style lipgloss.Style) string {
 	}
 	var b strings.Builder
 	for _, l := range lines {
-		b.WriteString(fit(" "+style.Render(l), m.width) + "\n")
+		b.WriteString(cell.Fit(" "+style.Render(l), m.width) + "\n")
 	}
 	return b.String()
 }

@@ -1,8 +1,6 @@
 package tui
 
 import (
-	"os"
-	"strconv"
 	"strings"
 	"unicode"
 
@@ -10,7 +8,8 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
-	"github.com/mattn/go-runewidth"
+
+	"github.com/dingbot/dingbot/tui/cell"
 )
 
 // textEdit is the multi-line editor of the message body. It keeps soft-wrapped lines cached per
@@ -70,15 +69,6 @@ func defaultTextEditKeys() textEditKeys {
 		KillToStart:     k("ctrl+u"),
 		Paste:           k("ctrl+v"),
 	}
-}
-
-// cellWidth is a rune's width in cells, counted as lipgloss counts them: East Asian ambiguous
-// runes are one cell unless RUNEWIDTH_EASTASIAN is true.
-var cellWidth = (&runewidth.Condition{EastAsianWidth: eastAsian(), StrictEmojiNeutral: true}).RuneWidth
-
-func eastAsian() bool {
-	ea, err := strconv.ParseBool(os.Getenv("RUNEWIDTH_EASTASIAN"))
-	return err == nil && ea
 }
 
 func newTextEdit(st textEditStyles, prompt, placeholder string) textEdit {
@@ -439,7 +429,7 @@ func (e *textEdit) vertical(dir int) {
 	}
 	c, x := starts[target], 0
 	for c < end {
-		w := cellWidth(l[c])
+		w := cell.RuneWidth(l[c])
 		if x+w > e.goal {
 			break
 		}
@@ -465,7 +455,7 @@ func wrapStarts(l []rune, width int) []int {
 	starts := []int{0}
 	start, x, lastSpace := 0, 0, -1
 	for i := 0; i < len(l); i++ {
-		w := cellWidth(l[i])
+		w := cell.RuneWidth(l[i])
 		if x+w > width && i > start {
 			cut := i
 			if lastSpace >= start && lastSpace+1 < i {
@@ -475,7 +465,7 @@ func wrapStarts(l []rune, width int) []int {
 			start, lastSpace = cut, -1
 			x = 0
 			for j := cut; j < i; j++ {
-				x += cellWidth(l[j])
+				x += cell.RuneWidth(l[j])
 			}
 			if x+w > width {
 				starts = append(starts, i)
@@ -505,7 +495,7 @@ func (e *textEdit) segmentOf(row, col int) (int, []int) {
 func (e *textEdit) cells(rs []rune) int {
 	n := 0
 	for _, r := range rs {
-		n += cellWidth(r)
+		n += cell.RuneWidth(r)
 	}
 	return n
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/delivery"
+	"github.com/dingbot/dingbot/tui/cell"
 )
 
 // Options configure the composer. Everything that depends on the terminal (background, colour)
@@ -47,6 +48,9 @@ type Options struct {
 	GlamourStyle string
 	// NoColor draws a plain screen: no colour, attributes only.
 	NoColor bool
+	// EastAsian counts East Asian ambiguous characters (box drawing, some symbols) two cells
+	// wide, as terminals set up for CJK do (RUNEWIDTH_EASTASIAN): lines are cut to the screen.
+	EastAsian bool
 	// Version is shown in the header.
 	Version string
 	// Outbox, if set, is drained while the composer runs, and a send refused for the rate limit
@@ -75,6 +79,7 @@ func New(opts Options) (Model, error) {
 	if opts.Client == nil {
 		opts.Client = dingtalk.NewClient(0)
 	}
+	cell.SetEastAsian(opts.EastAsian)
 	md, err := newMarkdownStyle(opts, lipgloss.ColorProfile())
 	if err != nil {
 		return Model{}, err

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/tui/cell"
 )
 
 // wideWidth is the narrowest terminal that gets editor and preview side by side.
@@ -113,14 +114,14 @@ func (m Model) View() string {
 	}
 	switch m.state {
 	case stateConfirm:
-		body = overlay(body, m.confirmView(), m.width, g.bodyH)
+		body = cell.Overlay(body, m.confirmView(), m.width, g.bodyH)
 	case stateSending:
-		body = overlay(body, m.sendingView(), m.width, g.bodyH)
+		body = cell.Overlay(body, m.sendingView(), m.width, g.bodyH)
 	case stateError:
-		body = overlay(body, m.failureView(), m.width, g.bodyH)
+		body = cell.Overlay(body, m.failureView(), m.width, g.bodyH)
 	}
 	screen := m.headerView() + "\n" + body + "\n" + m.statusView() + "\n" + m.helpView()
-	if eastAsian() {
+	if m.opts.EastAsian {
 		// Box-drawing runes are two cells wide here: cut rather than let lines wrap.
 		lines := strings.Split(screen, "\n")
 		for i, l := range lines {
@@ -134,7 +135,7 @@ func (m Model) View() string {
 // composeView is the editor and the preview, side by side or stacked.
 func (m *Model) composeView(g layout) string {
 	head := m.st.paneTitle.Render("Compose") + m.st.hint.Render(" "+kindName(m.form.kind))
-	editor := fit(head, g.editorW) + "\n" + m.form.view()
+	editor := cell.Fit(head, g.editorW) + "\n" + m.form.view()
 	return m.sideBySide(g, editor)
 }
 
@@ -158,7 +159,7 @@ func (m *Model) sideBySide(g layout, left string) string {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
-		b.WriteString(fit(l, g.editorW) + " " + sep + " " + r)
+		b.WriteString(cell.Fit(l, g.editorW) + " " + sep + " " + r)
 	}
 	return b.String()
 }
@@ -189,7 +190,7 @@ func (m *Model) headerView() string {
 	if m.opts.Version != "" {
 		right += st.version.Render("  " + m.opts.Version + " ")
 	}
-	return spread(left, right, m.width)
+	return cell.Spread(left, right, m.width)
 }
 
 func (m *Model) helpView() string {
@@ -198,41 +199,11 @@ func (m *Model) helpView() string {
 		// bubbles/help drops columns that do not fit but pads the last one: cut every line.
 		lines := strings.Split(m.help.FullHelpView(keys.full), "\n")
 		for i, l := range lines {
-			lines[i] = fit(l, m.width)
+			lines[i] = cell.Fit(l, m.width)
 		}
 		return strings.Join(lines, "\n")
 	}
-	return fit(m.help.ShortHelpView(keys.short), m.width)
-}
-
-// spread puts left and right on one line of width w, cutting left if needed.
-func spread(left, right string, w int) string {
-	rw := lipgloss.Width(right)
-	if lipgloss.Width(left)+rw+1 > w {
-		left = ansi.Truncate(left, max(0, w-rw-1), "…")
-	}
-	gap := w - lipgloss.Width(left) - rw
-	return left + strings.Repeat(" ", max(0, gap)) + right
-}
-
-// overlay draws box centred over bg, a screen of w×h.
-func overlay(bg, box string, w, h int) string {
-	lines := strings.Split(bg, "\n")
-	for len(lines) < h {
-		lines = append(lines, "")
-	}
-	bl := strings.Split(box, "\n")
-	bw := lipgloss.Width(box)
-	x := max(0, (w-bw)/2)
-	y := max(0, (h-len(bl))/2)
-	for i, l := range bl {
-		if y+i >= len(lines) {
-			break
-		}
-		base := fit(lines[y+i], w)
-		lines[y+i] = ansi.Truncate(base, x, "") + l + ansi.TruncateLeft(base, x+lipgloss.Width(l), "")
-	}
-	return strings.Join(lines, "\n")
+	return cell.Fit(m.help.ShortHelpView(keys.short), m.width)
 }
 
 // kindName is a message type as people say it.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 
 	"golang.org/x/term"
 
@@ -66,6 +67,7 @@ func runComposer(ctx context.Context, g *globalFlags, file string, s streams) er
 		Dark:         darkBackground(),
 		GlamourStyle: os.Getenv("GLAMOUR_STYLE"),
 		NoColor:      noColor,
+		EastAsian:    eastAsianWidth(),
 		Version:      buildVersion(),
 	}
 	// The composer drains the outbox while it runs, and offers to queue a send the rate limit or
@@ -103,6 +105,13 @@ func handOverOutbox(a *app, g *globalFlags, s streams) {
 // the only command that asks (see internal/termguard).
 func darkBackground() bool {
 	return termenv.NewOutput(os.Stdout).HasDarkBackground()
+}
+
+// eastAsianWidth reports whether RUNEWIDTH_EASTASIAN asks for East Asian ambiguous characters
+// two cells wide, as go-runewidth reads it: decided here, once, like the background.
+func eastAsianWidth() bool {
+	ea, err := strconv.ParseBool(os.Getenv("RUNEWIDTH_EASTASIAN"))
+	return err == nil && ea
 }
 
 func isTerminal(v any) bool {

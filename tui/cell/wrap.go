@@ -1,4 +1,4 @@
-package tui
+package cell
 
 import (
 	"strings"
@@ -6,11 +6,11 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
-// wrapCells breaks a styled line into lines at most width cells wide, at any character: the
+// Wrap breaks a styled line into lines at most width cells wide, at any character: the
 // preview never cuts what the user wrote. Long runs of CJK text, emoji and URLs have no spaces
 // to break at, so word wrapping (glamour's included) leaves them too wide. Every line after
 // the first starts with indent, and carries on the styles the cut line had opened.
-func wrapCells(s string, width int, indent string) []string {
+func Wrap(s string, width int, indent string) []string {
 	width = max(1, width)
 	iw := ansi.StringWidth(indent)
 	if iw >= width {
@@ -42,18 +42,18 @@ func wrapCells(s string, width int, indent string) []string {
 	}
 }
 
-// wrapLines wraps every line of a block with wrapCells, without indent.
-func wrapLines(lines []string, width int) []string {
+// WrapLines wraps every line of a block with Wrap, without indent.
+func WrapLines(lines []string, width int) []string {
 	var out []string
 	for _, l := range lines {
-		out = append(out, wrapCells(l, width, "")...)
+		out = append(out, Wrap(l, width, "")...)
 	}
 	return out
 }
 
-// leadIndent is the indent a wrapped line's continuation keeps: its leading spaces and quote
+// LeadIndent is the indent a wrapped line's continuation keeps: its leading spaces and quote
 // bars ("│ "), styled as in the line, at most half the width.
-func leadIndent(s string, width int) string {
+func LeadIndent(s string, width int) string {
 	plain := ansi.Strip(s)
 	n := 0
 	for _, r := range plain {
