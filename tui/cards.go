@@ -8,13 +8,14 @@ import (
 
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/tui/cell"
+	"github.com/dingbot/dingbot/tui/styles"
 )
 
 // frame draws a rounded box of outer width w around blocks separated by rules. The last block
 // may be split into columns (side-by-side buttons) at the given inner offsets.
-func frame(st *styles, w int, blocks [][]string, cols ...int) string {
+func frame(st *styles.Styles, w int, blocks [][]string, cols ...int) string {
 	inner := frameInner(w)
-	bc := st.rule
+	bc := st.Preview.Rule
 	var b strings.Builder
 	dash := lipgloss.Width("─")
 	hline := func(left, mid, right string, marks []int) string {
@@ -53,20 +54,20 @@ func frameInner(w int) int { return max(1, w-2*lipgloss.Width("│")-2) }
 
 // linkCard draws a link message: title, text cut short, picture and where it leads. DingTalk
 // itself cuts a link card's title and text after a few lines; nothing else is cut.
-func linkCard(st *styles, l *dingtalk.Link, w int) string {
+func linkCard(st *styles.Styles, l *dingtalk.Link, w int) string {
 	inner := frameInner(w)
 	var lines []string
-	lines = append(lines, textLinesStyled(st.cardTitle, orEmptyPlain(l.Title), inner, 2)...)
+	lines = append(lines, textLinesStyled(st.Preview.CardTitle, orEmptyPlain(l.Title), inner, 2)...)
 	textW := inner
 	var pic []string
 	if l.PicURL != "" {
 		// The picture is a thumbnail right of the text.
-		pic = strings.Split(st.picture.Render(" pic "), "\n")
+		pic = strings.Split(st.Preview.Picture.Render(" pic "), "\n")
 		textW = max(1, inner-lipgloss.Width(pic[0])-2)
 	}
 	var text []string
 	if strings.TrimSpace(l.Text) != "" {
-		text = textLinesStyled(st.cardText, l.Text, textW, 3)
+		text = textLinesStyled(st.Preview.CardText, l.Text, textW, 3)
 	}
 	for i := 0; i < max(len(text), len(pic)); i++ {
 		var t, p string
@@ -83,14 +84,14 @@ func linkCard(st *styles, l *dingtalk.Link, w int) string {
 		}
 	}
 	for _, u := range cell.Wrap("↗ "+orDash(l.MessageURL), inner, "  ") {
-		lines = append(lines, st.cardURL.Render(u))
+		lines = append(lines, st.Preview.CardURL.Render(u))
 	}
 	return frame(st, w, [][]string{lines})
 }
 
 // buttonLines draws a button's label centred in width cells, wrapped rather than cut.
-func buttonLines(st *styles, label string, width int) []string {
-	s := st.button.UnsetBorderStyle().Border(lipgloss.HiddenBorder(), false)
+func buttonLines(st *styles.Styles, label string, width int) []string {
+	s := st.Preview.Button.UnsetBorderStyle().Border(lipgloss.HiddenBorder(), false)
 	var out []string
 	for _, l := range cell.Wrap(label, width, "") {
 		out = append(out, cell.Center(s.Render(l), width))
@@ -149,7 +150,7 @@ func actionCard(req renderRequest, a *dingtalk.ActionCard, w int) string {
 					parts[i] = strings.Repeat(" ", widths[i])
 				}
 			}
-			rows[r] = strings.Join(parts, " "+st.rule.Render("│")+" ")
+			rows[r] = strings.Join(parts, " "+st.Preview.Rule.Render("│")+" ")
 		}
 		return frame(st, w, [][]string{text, rows}, cols...)
 	}
@@ -162,18 +163,18 @@ func actionCard(req renderRequest, a *dingtalk.ActionCard, w int) string {
 
 // feedCard draws a feed card: the first link large with its picture, the others as rows.
 // Titles wrap: nothing is cut.
-func feedCard(st *styles, f *dingtalk.FeedCard, w int) string {
+func feedCard(st *styles.Styles, f *dingtalk.FeedCard, w int) string {
 	inner := frameInner(w)
 	var blocks [][]string
 	for i, l := range f.Links {
 		if i == 0 {
-			pic := st.picture.Width(inner - 2).Align(lipgloss.Center).Render("picture")
-			blocks = append(blocks, append(strings.Split(pic, "\n"), textLinesStyled(st.cardTitle, orEmptyPlain(l.Title), inner, 0)...))
+			pic := st.Preview.Picture.Width(inner - 2).Align(lipgloss.Center).Render("picture")
+			blocks = append(blocks, append(strings.Split(pic, "\n"), textLinesStyled(st.Preview.CardTitle, orEmptyPlain(l.Title), inner, 0)...))
 			continue
 		}
-		picTag := st.picture.UnsetBorderStyle().Border(lipgloss.HiddenBorder(), false).Render("[pic]")
+		picTag := st.Preview.Picture.UnsetBorderStyle().Border(lipgloss.HiddenBorder(), false).Render("[pic]")
 		titleW := max(1, inner-lipgloss.Width(picTag)-2)
-		title := textLinesStyled(st.cardTitle, orEmptyPlain(l.Title), titleW, 0)
+		title := textLinesStyled(st.Preview.CardTitle, orEmptyPlain(l.Title), titleW, 0)
 		for j, t := range title {
 			if j == 0 {
 				title[j] = cell.Fit(t, titleW) + "  " + picTag
@@ -182,7 +183,7 @@ func feedCard(st *styles, f *dingtalk.FeedCard, w int) string {
 		blocks = append(blocks, title)
 	}
 	if len(blocks) == 0 {
-		blocks = [][]string{{st.hint.Render("(no links)")}}
+		blocks = [][]string{{st.Preview.Hint.Render("(no links)")}}
 	}
 	return frame(st, w, blocks)
 }

@@ -9,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/tui/styles"
 )
 
 // field names one input of the form.
@@ -65,14 +66,14 @@ type form struct {
 	seenInText map[string]bool
 
 	focus int
-	st    *styles
+	st    *styles.Styles
 	// width and height are the editor pane's size; set by setSize.
 	width, height int
 }
 
 const labelWidth = 12
 
-func newForm(st *styles) form {
+func newForm(st *styles.Styles) form {
 	f := form{kind: dingtalk.TypeMarkdown, st: st}
 	f.title = newInput(st, "what the chat list and notification show")
 	f.body = newBody(st)
@@ -86,15 +87,15 @@ func newForm(st *styles) form {
 	return f
 }
 
-func newInput(st *styles, placeholder string) textinput.Model {
+func newInput(st *styles.Styles, placeholder string) textinput.Model {
 	in := textinput.New()
 	in.Prompt = ""
 	in.Placeholder = placeholder
-	in.TextStyle = st.inputText
-	in.PlaceholderStyle = st.placeholder
-	in.PromptStyle = st.inputText
-	in.Cursor.Style = st.cursor
-	in.Cursor.TextStyle = st.inputText
+	in.TextStyle = st.Editor.Text
+	in.PlaceholderStyle = st.Editor.Placeholder
+	in.PromptStyle = st.Editor.Text
+	in.Cursor.Style = st.Editor.Cursor
+	in.Cursor.TextStyle = st.Editor.Text
 	in.Cursor.SetMode(cursor.CursorStatic)
 	// The composer's own keys win; keep the input's map honest about what it still does.
 	in.KeyMap.LineStart = key.NewBinding(key.WithKeys("home"))
@@ -105,8 +106,14 @@ func newInput(st *styles, placeholder string) textinput.Model {
 	return in
 }
 
-func newBody(st *styles) textEdit {
-	return newTextEdit(st.body, "│ ", "Write here. Markdown works: # heading, **bold**, [link](https://…), - list")
+// bodyStyles are the body editor's looks, from the editor's styles.
+func bodyStyles(st *styles.Styles) textEditStyles {
+	e := st.Editor
+	return textEditStyles{text: e.Text, placeholder: e.Placeholder, cursor: e.Cursor, promptOn: e.PromptOn, promptOff: e.PromptOff}
+}
+
+func newBody(st *styles.Styles) textEdit {
+	return newTextEdit(bodyStyles(st), "│ ", "Write here. Markdown works: # heading, **bold**, [link](https://…), - list")
 }
 
 func (f *form) newButton() buttonRow {

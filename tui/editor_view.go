@@ -59,7 +59,7 @@ func (f *form) view() string {
 		focused := s == cur
 		switch s.field {
 		case fieldBody:
-			lines = append(lines, f.label(f.bodyLabel(), focused, 0)+st.hint.Render(f.bodyHint()))
+			lines = append(lines, f.label(f.bodyLabel(), focused, 0)+st.Editor.Hint.Render(f.bodyHint()))
 			lines = append(lines, strings.Split(f.body.View(), "\n")...)
 		case fieldButtonMode:
 			lines = append(lines, f.label("Buttons", focused, 0)+f.choice(!f.buttonList, "one for the card", "a list", focused))
@@ -100,9 +100,9 @@ func (f *form) view() string {
 func (f *form) label(text string, focused bool, indent int) string {
 	text = strings.Repeat(" ", indent) + text
 	if focused {
-		return f.st.marker.Render("▌") + f.st.labelFocused.Render(cell.Pad(text, labelWidth)) + " "
+		return f.st.Editor.Marker.Render("▌") + f.st.Editor.LabelFocused.Render(cell.Pad(text, labelWidth)) + " "
 	}
-	return " " + f.st.label.Render(cell.Pad(text, labelWidth)) + " "
+	return " " + f.st.Editor.Label.Render(cell.Pad(text, labelWidth)) + " "
 }
 
 func (f *form) fieldLabel(s slot) (string, int) {
@@ -148,7 +148,7 @@ func (f *form) bodyHint() string {
 
 // choice draws a two-way toggle.
 func (f *form) choice(first bool, a, b string, focused bool) string {
-	on, off := f.st.toggleOn, f.st.toggleOff
+	on, off := f.st.Editor.ToggleOn, f.st.Editor.ToggleOff
 	mark := func(sel bool, s string) string {
 		if sel {
 			return on.Render("(•) " + s)
@@ -157,7 +157,7 @@ func (f *form) choice(first bool, a, b string, focused bool) string {
 	}
 	out := mark(first, a) + "  " + mark(!first, b)
 	if focused {
-		out += f.st.hint.Render("  space")
+		out += f.st.Editor.Hint.Render("  space")
 	}
 	return out
 }
@@ -165,23 +165,23 @@ func (f *form) choice(first bool, a, b string, focused bool) string {
 // footer says who is mentioned, or how rows are added.
 func (f *form) footer() string {
 	st := f.st
-	label := " " + st.label.Render(cell.Pad("Mentions", labelWidth)) + " "
+	label := " " + st.Editor.Label.Render(cell.Pad("Mentions", labelWidth)) + " "
 	switch {
 	case f.inRow():
-		return " " + st.hint.Render("enter adds a row · ctrl+x removes this one")
+		return " " + st.Editor.Hint.Render("enter adds a row · ctrl+x removes this one")
 	case !f.canMention():
 		if len(f.mentions) > 0 || f.atAll {
-			return label + st.hint.Render(string(f.kind)+" messages cannot mention anyone")
+			return label + st.Editor.Hint.Render(string(f.kind)+" messages cannot mention anyone")
 		}
 		return ""
 	case len(f.mentions) == 0 && !f.atAll && f.canAtAll():
-		return label + st.hint.Render("nobody · ctrl+a to pick, ctrl+e for @all")
+		return label + st.Editor.Hint.Render("nobody · ctrl+a to pick, ctrl+e for @all")
 	case len(f.mentions) == 0 && !f.atAll:
-		return label + st.hint.Render("nobody · ctrl+a to pick (by userId)")
+		return label + st.Editor.Hint.Render("nobody · ctrl+a to pick (by userId)")
 	}
 	var chips []string
 	if f.atAll && f.canAtAll() {
-		chips = append(chips, st.chipAll.Render("@all"))
+		chips = append(chips, st.Editor.ChipAll.Render("@all"))
 	}
 	left := 0
 	for _, c := range f.mentions {
@@ -189,11 +189,11 @@ func (f *form) footer() string {
 			left++
 			continue
 		}
-		chips = append(chips, st.chip.Render("@"+c.Name))
+		chips = append(chips, st.Editor.Chip.Render("@"+c.Name))
 	}
 	out := label + strings.Join(chips, " ")
 	if left > 0 || (f.atAll && !f.canAtAll()) {
-		out += st.hint.Render(" (action cards notify by userId only; others left out)")
+		out += st.Editor.Hint.Render(" (action cards notify by userId only; others left out)")
 	}
 	return out
 }

@@ -217,9 +217,9 @@ func (m *Model) listView(g layout, n int, text string) string {
 	list := m.chooser.view(m.st, m.width, listH)
 	var detail []string
 	if text != "" {
-		detail = append(detail, m.st.rule.Render(cell.Rule(m.width)))
+		detail = append(detail, m.st.List.Rule.Render(cell.Rule(m.width)))
 		for _, l := range strings.Split(text, "\n") {
-			detail = append(detail, m.st.muted.Render(l))
+			detail = append(detail, m.st.List.Muted.Render(l))
 		}
 	}
 	lines := strings.Split(list, "\n")

@@ -213,7 +213,7 @@ func (m *Model) askQuit() tea.Cmd {
 
 // askQuitUnsaved asks before quitting with a draft that could not be saved: quitting loses it.
 func (m *Model) askQuitUnsaved(err error) {
-	lines := []string{m.st.problem.Render("The draft is NOT saved: quitting now loses this message.")}
+	lines := []string{m.st.Dialog.Problem.Render("The draft is NOT saved: quitting now loses this message.")}
 	if err != nil {
 		lines = append(lines, saveProblem(err))
 	} else {

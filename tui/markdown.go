@@ -79,7 +79,7 @@ func newMarkdownStyle(opts Options, profile termenv.Profile) (markdownStyle, err
 // safe for concurrent use.
 func markdownLines(req renderRequest, text string, width int) []string {
 	if strings.TrimSpace(text) == "" {
-		return []string{req.st.hint.Render("(empty)")}
+		return []string{req.st.Preview.Hint.Render("(empty)")}
 	}
 	out, err := renderMarkdown(displayMentions(linkTextOnly(stripFont(text)), req.contacts, req.at), width, req.md)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/delivery"
+	"github.com/dingbot/dingbot/tui/styles"
 )
 
 // state is what the screen is showing; the editor is always underneath.
@@ -41,7 +42,7 @@ type Model struct {
 	after func(time.Duration, tea.Msg) tea.Cmd
 
 	keys    keyMap
-	st      *styles
+	st      *styles.Styles
 	md      markdownStyle
 	help    help.Model
 	spinner spinner.Model
@@ -106,10 +107,10 @@ type Model struct {
 }
 
 func newModel(opts Options, robot int, md markdownStyle) Model {
-	st := newStyles(opts.darkScreen(), opts.NoColor)
+	st := styles.New(opts.darkScreen(), opts.NoColor)
 	h := help.New()
-	h.Styles = st.help
-	sp := spinner.New(spinner.WithSpinner(spinner.Dot), spinner.WithStyle(st.dialogTitle))
+	h.Styles = st.Help
+	sp := spinner.New(spinner.WithSpinner(spinner.Dot), spinner.WithStyle(st.Dialog.Title))
 	m := Model{
 		opts:      opts,
 		ctx:       context.Background(),

@@ -18,7 +18,7 @@ type payloadMsg string
 // openPayload shows the exact request that would be sent.
 func (m *Model) openPayload() tea.Cmd {
 	m.state = statePayload
-	m.payload.SetContent(m.st.hint.Render("preparing…"))
+	m.payload.SetContent(m.st.Frame.Hint.Render("preparing…"))
 	m.payload.GotoTop()
 	msg, r, now, width, contacts := m.form.message(), m.currentRobot(), m.now(), m.width, m.opts.Contacts
 	return func() tea.Msg { return payloadMsg(payloadText(r, msg, now, width, contacts)) }
@@ -76,12 +76,12 @@ func shellQuote(s string) string {
 
 // payloadView is the payload over the whole body.
 func (m *Model) payloadView(g layout) string {
-	title := m.st.paneTitle.Render("Payload") + m.st.hint.Render(" · the exact request for robot "+m.currentRobot().Name)
+	title := m.st.Frame.PaneTitle.Render("Payload") + m.st.Frame.Hint.Render(" · the exact request for robot "+m.currentRobot().Name)
 	pct := ""
 	if m.payload.TotalLineCount() > m.payload.Height {
-		pct = m.st.hint.Render(fmt.Sprintf("%3.0f%%", m.payload.ScrollPercent()*100))
+		pct = m.st.Frame.Hint.Render(fmt.Sprintf("%3.0f%%", m.payload.ScrollPercent()*100))
 	}
-	lines := []string{cell.Spread(title, pct, m.width), m.st.rule.Render(cell.Rule(m.width))}
+	lines := []string{cell.Spread(title, pct, m.width), m.st.Frame.Rule.Render(cell.Rule(m.width))}
 	lines = append(lines, strings.Split(m.payload.View(), "\n")...)
 	for len(lines) < g.bodyH {
 		lines = append(lines, "")

@@ -11,6 +11,7 @@ import (
 	"github.com/sahilm/fuzzy"
 
 	"github.com/dingbot/dingbot/tui/cell"
+	"github.com/dingbot/dingbot/tui/styles"
 )
 
 // choice is one entry of a chooser.
@@ -41,14 +42,14 @@ type chooser struct {
 	labelsOnly bool
 }
 
-func newChooser(st *styles, title, empty string, items []choice, multi bool) *chooser {
+func newChooser(st *styles.Styles, title, empty string, items []choice, multi bool) *chooser {
 	f := textinput.New()
 	f.Prompt = "filter: "
-	f.PromptStyle = st.label
-	f.TextStyle = st.inputText
+	f.PromptStyle = st.List.Label
+	f.TextStyle = st.List.Text
 	f.Placeholder = "type to filter"
-	f.PlaceholderStyle = st.placeholder
-	f.Cursor.Style = st.cursor
+	f.PlaceholderStyle = st.List.Placeholder
+	f.Cursor.Style = st.List.Cursor
 	f.Cursor.SetMode(cursor.CursorStatic)
 	f.KeyMap.AcceptSuggestion = key.NewBinding(key.WithDisabled())
 	f.Focus()
@@ -169,9 +170,9 @@ func (c *chooser) refilter() {
 }
 
 // view draws the chooser in a box of the given size.
-func (c *chooser) view(st *styles, width, height int) string {
+func (c *chooser) view(st *styles.Styles, width, height int) string {
 	var lines []string
-	head := st.dialogTitle.Render(c.title)
+	head := st.List.Title.Render(c.title)
 	lines = append(lines, head, c.filter.View())
 	if c.multi {
 		// The ticked items, even those the filter hides.
@@ -180,9 +181,9 @@ func (c *chooser) view(st *styles, width, height int) string {
 			names = append(names, c.items[i].label)
 		}
 		if len(names) == 0 {
-			lines = append(lines, st.hint.Render("nothing ticked · enter takes the highlighted one"))
+			lines = append(lines, st.List.Hint.Render("nothing ticked · enter takes the highlighted one"))
 		} else {
-			lines = append(lines, st.itemSelected.Render(fmt.Sprintf("%d ticked: %s", len(names), strings.Join(names, ", "))))
+			lines = append(lines, st.List.ItemSelected.Render(fmt.Sprintf("%d ticked: %s", len(names), strings.Join(names, ", "))))
 		}
 	}
 	lines = append(lines, "")
@@ -198,33 +199,33 @@ func (c *chooser) view(st *styles, width, height int) string {
 		if len(c.items) == 0 {
 			msg = c.empty
 		}
-		lines = append(lines, st.hint.Render(msg))
+		lines = append(lines, st.List.Hint.Render(msg))
 	}
 	for n := c.offset; n < len(c.matches) && n < c.offset+rows; n++ {
 		i := c.matches[n]
 		it := c.items[i]
 		pointer := "  "
-		label := st.itemText.Render(it.label)
+		label := st.List.ItemText.Render(it.label)
 		if n == c.cursor {
-			pointer = st.itemCursor.Render("▸ ")
-			label = st.itemCursor.Render(it.label)
+			pointer = st.List.ItemCursor.Render("▸ ")
+			label = st.List.ItemCursor.Render(it.label)
 		}
 		box := ""
 		if c.multi {
 			box = "[ ] "
 			if c.isTicked(i) {
-				box = st.itemSelected.Render("[x] ")
+				box = st.List.ItemSelected.Render("[x] ")
 				if n != c.cursor {
-					label = st.itemSelected.Render(it.label)
+					label = st.List.ItemSelected.Render(it.label)
 				}
 			}
 		}
 		line := pointer + box + label
 		if note := c.note[i]; note != "" {
-			line += " " + st.hint.Render(note)
+			line += " " + st.List.Hint.Render(note)
 		}
 		if it.detail != "" {
-			line += "  " + st.item.Render(it.detail)
+			line += "  " + st.List.Item.Render(it.detail)
 		}
 		lines = append(lines, cell.Fit(line, width))
 	}

@@ -151,10 +151,10 @@ func (m *Model) previewView(w, h int) string {
 	if p.ready && p.vp.TotalLineCount() > p.vp.Height {
 		right = fmt.Sprintf("%3.0f%% pgup/pgdn", p.vp.ScrollPercent()*100)
 	}
-	title := st.paneTitle.Render("Preview") + st.hint.Render(" as DingTalk shows it")
-	lines := []string{cell.Spread(title, st.hint.Render(right), w)}
+	title := st.Preview.PaneTitle.Render("Preview") + st.Preview.Hint.Render(" as DingTalk shows it")
+	lines := []string{cell.Spread(title, st.Preview.Hint.Render(right), w)}
 	if !p.ready {
-		lines = append(lines, st.hint.Render("rendering…"))
+		lines = append(lines, st.Preview.Hint.Render("rendering…"))
 	} else {
 		lines = append(lines, strings.Split(p.vp.View(), "\n")...)
 	}
@@ -187,9 +187,9 @@ func (m *Model) notesView(w int) []string {
 	var all [][]string
 	total := 0
 	for _, nt := range m.preview.notes {
-		style, mark := m.st.warning, "! "
+		style, mark := m.st.Preview.Warning, "! "
 		if nt.problem {
-			style, mark = m.st.problem, "✗ "
+			style, mark = m.st.Preview.Problem, "✗ "
 		}
 		var lines []string
 		for _, l := range strings.Split(ansi.Wordwrap(nt.text, max(1, w-2), ""), "\n") {
@@ -224,5 +224,5 @@ func (m *Model) notesView(w int) []string {
 		shown++
 	}
 	more := fmt.Sprintf("+%d more: ctrl+p shows all", len(all)-shown)
-	return append(out, m.st.hint.Render(cell.Truncate(more, w)))
+	return append(out, m.st.Preview.Hint.Render(cell.Truncate(more, w)))
 }

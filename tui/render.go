@@ -15,6 +15,7 @@ import (
 
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/tui/cell"
+	"github.com/dingbot/dingbot/tui/styles"
 )
 
 // renderRequest is everything one preview render needs, copied out of the model so that the
@@ -26,7 +27,7 @@ type renderRequest struct {
 	contacts dingtalk.Contacts
 	width    int
 	md       markdownStyle
-	st       *styles
+	st       *styles.Styles
 	// empty is true for a blank editor: nothing to point out yet.
 	empty bool
 	// mentions are the people the editor mentions.
@@ -80,7 +81,7 @@ func renderPreview(req renderRequest) renderResult {
 	st := req.st
 	w := max(20, req.width)
 	var b strings.Builder
-	chat := st.paneTitle.Render("Chat list") + "  " + st.avatar.Render("◆ "+req.robot.Name+": ")
+	chat := st.Preview.PaneTitle.Render("Chat list") + "  " + st.Preview.Avatar.Render("◆ "+req.robot.Name+": ")
 	// The chat list shows a title as typed: DingTalk turns @mobile into a name in the text only.
 	// A text message has no title: the list shows its text.
 	title := shown.Title()
@@ -88,14 +89,14 @@ func renderPreview(req renderRequest) renderResult {
 		title = displayMentions(title, req.contacts, shown.At)
 	}
 	if strings.TrimSpace(title) == "" {
-		title = st.hint.Render("(no title)")
+		title = st.Preview.Hint.Render("(no title)")
 	} else {
-		title = st.chatTitle.Render(cell.Truncate(cell.OneLine(title), w-lipgloss.Width(chat)))
+		title = st.Preview.ChatTitle.Render(cell.Truncate(cell.OneLine(title), w-lipgloss.Width(chat)))
 	}
 	b.WriteString(chat + title + "\n")
-	b.WriteString(st.rule.Render(cell.Rule(w)) + "\n")
+	b.WriteString(st.Preview.Rule.Render(cell.Rule(w)) + "\n")
 	if shown.Type != dingtalk.TypeActionCard || shown.ActionCard == nil || shown.ActionCard.HideAvatar != "1" {
-		b.WriteString(st.avatar.Render("◆ "+req.robot.Name) + "\n")
+		b.WriteString(st.Preview.Avatar.Render("◆ "+req.robot.Name) + "\n")
 	}
 	names := mentionNames(req.contacts)
 	var body string
@@ -113,7 +114,7 @@ func renderPreview(req renderRequest) renderResult {
 	}
 	b.WriteString(highlightMentions(st, body, names, shown.At))
 	if who := notifies(shown, req.contacts); who != "" {
-		b.WriteString("\n" + st.muted.Render("notifies ") + st.mention.Render(who))
+		b.WriteString("\n" + st.Preview.Muted.Render("notifies ") + st.Preview.Mention.Render(who))
 	}
 	res.content = b.String()
 	return res
@@ -209,9 +210,9 @@ func unmentioned(m dingtalk.Message, contacts dingtalk.Contacts) []note {
 }
 
 // textLines word-wraps plain text, as DingTalk shows a text message.
-func textLines(st *styles, text string, width int) []string {
+func textLines(st *styles.Styles, text string, width int) []string {
 	if strings.TrimSpace(text) == "" {
-		return []string{st.hint.Render("(empty)")}
+		return []string{st.Preview.Hint.Render("(empty)")}
 	}
 	wrapped := ansi.Hardwrap(ansi.Wordwrap(text, width, ""), width, true)
 	return strings.Split(wrapped, "\n")
@@ -232,7 +233,7 @@ func mentionNames(cs dingtalk.Contacts) []string {
 // highlightMentions colours "@Name" for contacts and "@all" when everyone is notified. glamour
 // styles a paragraph word by word, so a name of several words ("@Alicia Keys") has escape codes
 // between its words: matches are found in the visible text of each line.
-func highlightMentions(st *styles, s string, names []string, at *dingtalk.At) string {
+func highlightMentions(st *styles.Styles, s string, names []string, at *dingtalk.At) string {
 	if !strings.Contains(s, "@") {
 		return s
 	}
@@ -248,7 +249,7 @@ func highlightMentions(st *styles, s string, names []string, at *dingtalk.At) st
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
 		if strings.Contains(l, "@") {
-			lines[i] = highlightLine(st.mention, l, needles)
+			lines[i] = highlightLine(st.Preview.Mention, l, needles)
 		}
 	}
 	return strings.Join(lines, "\n")

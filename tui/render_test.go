@@ -10,6 +10,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/tui/styles"
 )
 
 func renderFor(t *testing.T, msg dingtalk.Message, robot dingtalk.Robot, width int) renderResult {
@@ -212,7 +213,7 @@ func TestNotesWrapAndThePayloadListsThemAll(t *testing.T) {
 
 // GLAMOUR_STYLE=light draws the whole screen for a light background, dark for a dark one.
 func TestGlamourStyleSetsThePaletteOfTheWholeScreen(t *testing.T) {
-	light, dark := newPalette(false, false).text, newPalette(true, false).text
+	light, dark := styles.New(false, false).Editor.Text.GetForeground(), styles.New(true, false).Editor.Text.GetForeground()
 	for _, c := range []struct {
 		style string
 		dark  bool
@@ -228,7 +229,7 @@ func TestGlamourStyleSetsThePaletteOfTheWholeScreen(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := m.st.inputText.GetForeground(); got != c.want {
+		if got := m.st.Editor.Text.GetForeground(); got != c.want {
 			t.Errorf("GLAMOUR_STYLE=%q, dark terminal %v: text colour %v, want %v", c.style, c.dark, got, c.want)
 		}
 	}
@@ -254,14 +255,14 @@ func TestMultiWordMentionHighlightedWhole(t *testing.T) {
 		if msg.Type == dingtalk.TypeMarkdown {
 			want = 2
 		}
-		if strings.Count(r.content, m.st.mention.Render("@Alicia Keys")) != want+1 { // and "notifies"
+		if strings.Count(r.content, m.st.Preview.Mention.Render("@Alicia Keys")) != want+1 { // and "notifies"
 			t.Errorf("%s: @Alicia Keys not highlighted whole:\n%q", msg.Type, r.content)
 		}
 		if !strings.Contains(ansi.Strip(r.content), "hi there @Alicia Keys and @Alicia") {
 			t.Errorf("%s: text changed:\n%s", msg.Type, ansi.Strip(r.content))
 		}
 	}
-	if got := highlightLine(m.st.mention, "x @Alice y @Al", []string{"@Al"}); strings.Contains(got, m.st.mention.Render("@Al")+"ice") {
+	if got := highlightLine(m.st.Preview.Mention, "x @Alice y @Al", []string{"@Al"}); strings.Contains(got, m.st.Preview.Mention.Render("@Al")+"ice") {
 		t.Errorf("@Al highlighted inside @Alice: %q", got)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/tui/styles"
 )
 
 // confirmAction is what a confirmation does on yes.
@@ -285,22 +286,22 @@ func (m *Model) prepared(pm preparedMsg) tea.Cmd {
 			sizes[i] = fmt.Sprint(b)
 		}
 		c.lines = append(c.lines,
-			fmt.Sprintf("to robot %s (%s), %d bytes: over DingTalk's limit of %d", m.st.key.Render(r.Name), how, pm.prepared.Bytes, dingtalk.MaxBodyBytes),
+			fmt.Sprintf("to robot %s (%s), %d bytes: over DingTalk's limit of %d", m.st.Dialog.Key.Render(r.Name), how, pm.prepared.Bytes, dingtalk.MaxBodyBytes),
 			fmt.Sprintf("split between blocks into %d messages, sent in order, each marked (1/%d)…: %s bytes", n, n, strings.Join(sizes, ", ")))
 		if who != "" {
 			who += " with the last part"
 		}
 	} else {
-		c.lines = append(c.lines, fmt.Sprintf("to robot %s (%s), %d bytes", m.st.key.Render(r.Name), how, pm.prepared.Bytes))
+		c.lines = append(c.lines, fmt.Sprintf("to robot %s (%s), %d bytes", m.st.Dialog.Key.Render(r.Name), how, pm.prepared.Bytes))
 	}
 	if who == "" {
 		who = "nobody is @mentioned"
 	} else {
-		who = "notifies " + m.st.mention.Render(who)
+		who = "notifies " + m.st.Dialog.Mention.Render(who)
 	}
 	c.lines = append(c.lines, who)
 	if len(pm.prepared.AddedMentions) > 0 {
-		c.lines = append(c.lines, m.st.hint.Render("@"+strings.Join(pm.prepared.AddedMentions, " @")+" will be added to the text so they are notified"))
+		c.lines = append(c.lines, m.st.Dialog.Hint.Render("@"+strings.Join(pm.prepared.AddedMentions, " @")+" will be added to the text so they are notified"))
 	}
 	n := 0
 	for _, w := range pm.prepared.Warnings {
@@ -309,10 +310,10 @@ func (m *Model) prepared(pm preparedMsg) tea.Cmd {
 		}
 	}
 	if n > 0 {
-		c.lines = append(c.lines, m.st.warning.Render(fmt.Sprintf("%d warning(s) under the preview: DingTalk accepts it but may show it differently", n)))
+		c.lines = append(c.lines, m.st.Dialog.Warning.Render(fmt.Sprintf("%d warning(s) under the preview: DingTalk accepts it but may show it differently", n)))
 	}
 	if m.resends(pm.robot, pm.msg) {
-		c.lines = append(c.lines, m.st.warning.Render("the last send of this message got no answer: this one carries the same msgUuid, so DingTalk posts it at most once"))
+		c.lines = append(c.lines, m.st.Dialog.Warning.Render("the last send of this message got no answer: this one carries the same msgUuid, so DingTalk posts it at most once"))
 	}
 	m.confirm = c
 	m.state = stateConfirm
@@ -485,7 +486,7 @@ func (m *Model) sendSucceeded(p *posting) tea.Cmd {
 		text += fmt.Sprintf(" in %d parts", p.total)
 		m.failure = &failure{done: true, title: fmt.Sprintf("Sent to %s in %d parts", p.robot.Name, p.total), lines: p.partLines(m.st, false)}
 		if warn != "" {
-			m.failure.lines = append(m.failure.lines, "", m.st.warning.Render("! "+warn))
+			m.failure.lines = append(m.failure.lines, "", m.st.Dialog.Warning.Render("! "+warn))
 		}
 		m.state = stateError
 	case last != nil:
@@ -503,17 +504,17 @@ const maxPartLines = 8
 
 // partLines says, part by part, what happened to a split send: posted (with DingTalk's answer),
 // refused (when failed), not sent.
-func (p *posting) partLines(st *styles, failed bool) []string {
+func (p *posting) partLines(st *styles.Styles, failed bool) []string {
 	var out []string
 	if p.first > 0 {
-		out = append(out, st.good.Render(fmt.Sprintf("✓ parts 1–%d/%d", p.first, p.total))+" posted before")
+		out = append(out, st.Dialog.Good.Render(fmt.Sprintf("✓ parts 1–%d/%d", p.first, p.total))+" posted before")
 	}
 	posted := len(p.results)
 	if len(p.parts) > maxPartLines && posted > 0 {
-		out = append(out, st.good.Render(fmt.Sprintf("✓ parts %d–%d/%d", p.first+1, p.first+posted, p.total))+" posted")
+		out = append(out, st.Dialog.Good.Render(fmt.Sprintf("✓ parts %d–%d/%d", p.first+1, p.first+posted, p.total))+" posted")
 	} else {
 		for i, r := range p.results {
-			line := st.good.Render(fmt.Sprintf("✓ part %d/%d", p.first+i+1, p.total)) + " posted"
+			line := st.Dialog.Good.Render(fmt.Sprintf("✓ part %d/%d", p.first+i+1, p.total)) + " posted"
 			if r != nil {
 				line += fmt.Sprintf(" · %d bytes · errcode %d %s", r.Bytes, r.Errcode, r.Errmsg)
 			}
@@ -522,14 +523,14 @@ func (p *posting) partLines(st *styles, failed bool) []string {
 	}
 	next := p.first + posted + 1
 	if failed {
-		out = append(out, st.problem.Render(fmt.Sprintf("✗ part %d/%d not posted", next, p.total)))
+		out = append(out, st.Dialog.Problem.Render(fmt.Sprintf("✗ part %d/%d not posted", next, p.total)))
 		next++
 	}
 	switch {
 	case next == p.total:
-		out = append(out, st.muted.Render(fmt.Sprintf("· part %d/%d not sent", next, p.total)))
+		out = append(out, st.Dialog.Muted.Render(fmt.Sprintf("· part %d/%d not sent", next, p.total)))
 	case next < p.total:
-		out = append(out, st.muted.Render(fmt.Sprintf("· parts %d–%d/%d not sent", next, p.total, p.total)))
+		out = append(out, st.Dialog.Muted.Render(fmt.Sprintf("· parts %d–%d/%d not sent", next, p.total, p.total)))
 	}
 	return out
 }
@@ -605,14 +606,14 @@ func (m *Model) dialog(title string, lines []string, footer string) string {
 	w := max(24, min(m.width-4, 72, widest+6))
 	inner := w - 6
 	var body []string
-	body = append(body, m.st.dialogTitle.Render(title), "")
+	body = append(body, m.st.Dialog.Title.Render(title), "")
 	for _, l := range lines {
 		body = append(body, strings.Split(lipgloss.NewStyle().Width(inner).Render(l), "\n")...)
 	}
 	if footer != "" {
 		body = append(body, "", footer)
 	}
-	return m.st.dialog.Width(w - 2).Render(strings.Join(body, "\n"))
+	return m.st.Dialog.Box.Width(w - 2).Render(strings.Join(body, "\n"))
 }
 
 // confirmView draws the question with its two buttons, the highlighted one in brackets (and
@@ -625,14 +626,14 @@ func (m *Model) confirmView() string {
 	}
 	button := func(label string, on bool) string {
 		if on {
-			return m.st.buttonOn.Render("[ " + label + " ]")
+			return m.st.Dialog.ButtonOn.Render("[ " + label + " ]")
 		}
-		return m.st.muted.Render("  " + label + "  ")
+		return m.st.Dialog.Muted.Render("  " + label + "  ")
 	}
-	k := m.st.key
+	k := m.st.Dialog.Key
 	footer := button(no, !c.onYes) + "  " + button(c.yes, c.onYes) + "\n" +
-		k.Render("y") + m.st.muted.Render(" "+c.yes+"  ") + k.Render("n") + m.st.muted.Render("/") + k.Render("esc") +
-		m.st.muted.Render(" "+no+"  ") + k.Render("enter") + m.st.muted.Render(" the one in [ ]")
+		k.Render("y") + m.st.Dialog.Muted.Render(" "+c.yes+"  ") + k.Render("n") + m.st.Dialog.Muted.Render("/") + k.Render("esc") +
+		m.st.Dialog.Muted.Render(" "+no+"  ") + k.Render("enter") + m.st.Dialog.Muted.Render(" the one in [ ]")
 	return m.dialog(c.title, c.lines, footer)
 }
 
@@ -644,18 +645,18 @@ func (m *Model) sendingView() string {
 			what = fmt.Sprintf("posting part %d of %d to %s…", p.first+len(p.results)+1, p.total, p.robot.Name)
 		}
 	}
-	return m.dialog("Sending", []string{m.spinner.View() + " " + what}, m.st.muted.Render("esc cancels"))
+	return m.dialog("Sending", []string{m.spinner.View() + " " + what}, m.st.Dialog.Muted.Render("esc cancels"))
 }
 
 func (m *Model) failureView() string {
 	f := m.failure
-	k := m.st.key
+	k := m.st.Dialog.Key
 	lines := append([]string(nil), f.lines...)
 	if f.hint != "" {
-		lines = append(lines, "", m.st.warning.Render("hint: "+f.hint))
+		lines = append(lines, "", m.st.Dialog.Warning.Render("hint: "+f.hint))
 	}
 	if f.done {
-		return m.dialog(m.st.good.Bold(true).Render(f.title), lines, k.Render("enter")+m.st.muted.Render("/")+k.Render("esc")+m.st.muted.Render(" back to the editor"))
+		return m.dialog(m.st.Dialog.Good.Bold(true).Render(f.title), lines, k.Render("enter")+m.st.Dialog.Muted.Render("/")+k.Render("esc")+m.st.Dialog.Muted.Render(" back to the editor"))
 	}
 	if f.queue || f.force {
 		lines = append(lines, "")
@@ -670,6 +671,6 @@ func (m *Model) failureView() string {
 	if f.force {
 		lines = append(lines, k.Render("f")+" send it anyway, over the quota (asks first)")
 	}
-	lines = append(lines, "", m.st.muted.Render("Your message is unchanged."))
-	return m.dialog(m.st.problem.Bold(true).Render(f.title), lines, k.Render("enter")+m.st.muted.Render("/")+k.Render("esc")+m.st.muted.Render(" back to the editor"))
+	lines = append(lines, "", m.st.Dialog.Muted.Render("Your message is unchanged."))
+	return m.dialog(m.st.Dialog.Problem.Bold(true).Render(f.title), lines, k.Render("enter")+m.st.Dialog.Muted.Render("/")+k.Render("esc")+m.st.Dialog.Muted.Render(" back to the editor"))
 }

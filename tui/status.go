@@ -106,11 +106,11 @@ func (m *Model) monthStatus(r dingtalk.Robot, u dingtalk.QuotaUsage) string {
 	}
 	switch {
 	case usedUp(u):
-		return m.st.statusBad.Render("✗ " + text)
+		return m.st.Status.Bad.Render("✗ " + text)
 	case u.Warning(r.Name) != "":
-		return m.st.statusWarn.Render("! " + text)
+		return m.st.Status.Warn.Render("! " + text)
 	}
-	return m.st.statusSeg.Render(text)
+	return m.st.Status.Seg.Render(text)
 }
 
 // statusView is the status bar: robot, signing, keywords, sends left, the month, the queued,
@@ -118,22 +118,22 @@ func (m *Model) monthStatus(r dingtalk.Robot, u dingtalk.QuotaUsage) string {
 func (m *Model) statusView() string {
 	st := m.st
 	r := m.currentRobot()
-	segs := []string{st.statusRobot.Render("◆ " + r.Name)}
+	segs := []string{st.Status.Robot.Render("◆ " + r.Name)}
 	if r.Signed() {
-		segs = append(segs, st.statusSeg.Render("signed"))
+		segs = append(segs, st.Status.Seg.Render("signed"))
 	} else {
-		segs = append(segs, st.statusSeg.Render("unsigned"))
+		segs = append(segs, st.Status.Seg.Render("unsigned"))
 	}
 	if len(r.Keywords) > 0 {
 		segs = append(segs, m.keywordStatus(r))
 	}
 	if m.sendsLeft >= 0 {
-		s := st.statusSeg
+		s := st.Status.Seg
 		switch {
 		case m.sendsLeft == 0:
-			s = st.statusBad
+			s = st.Status.Bad
 		case m.sendsLeft < 5:
-			s = st.statusWarn
+			s = st.Status.Warn
 		}
 		segs = append(segs, s.Render(fmt.Sprintf("%d/20 left this min", m.sendsLeft)))
 	}
@@ -141,23 +141,23 @@ func (m *Model) statusView() string {
 		segs = append(segs, m.monthStatus(r, *m.usage))
 	}
 	if m.queued > 0 {
-		segs = append(segs, st.statusWarn.Render(fmt.Sprintf("%d queued", m.queued)))
+		segs = append(segs, st.Status.Warn.Render(fmt.Sprintf("%d queued", m.queued)))
 	}
 	if p := m.preview.prepared; p != nil && p.Body != nil {
-		s := st.statusSeg
+		s := st.Status.Seg
 		switch {
 		case p.Bytes > dingtalk.MaxBodyBytes:
-			s = st.statusBad
+			s = st.Status.Bad
 		case p.Bytes > dingtalk.MaxBodyBytes*9/10:
-			s = st.statusWarn
+			s = st.Status.Warn
 		}
 		segs = append(segs, s.Render(fmt.Sprintf("%d/%d bytes", p.Bytes, dingtalk.MaxBodyBytes)))
 	}
-	left := strings.Join(segs, st.rule.Render("│"))
+	left := strings.Join(segs, st.Status.Rule.Render("│"))
 	// A draft that is not being saved is said above the bar for as long as it lasts.
 	var b strings.Builder
 	if m.saveErr != nil {
-		b.WriteString(m.wrapAbove("✗ draft NOT saved: "+saveProblem(m.saveErr), st.msgBad))
+		b.WriteString(m.wrapAbove("✗ draft NOT saved: "+saveProblem(m.saveErr), st.Status.MsgBad))
 	}
 	if m.status.text == "" {
 		return b.String() + cell.Fit(left, m.width)
@@ -191,13 +191,13 @@ func (m *Model) statusHeight() int {
 func (m *Model) statusStyle() lipgloss.Style {
 	switch m.status.kind {
 	case statusOK:
-		return m.st.msgOK
+		return m.st.Status.MsgOK
 	case statusWarn:
-		return m.st.msgWarn
+		return m.st.Status.MsgWarn
 	case statusBad:
-		return m.st.msgBad
+		return m.st.Status.MsgBad
 	}
-	return m.st.msgInfo
+	return m.st.Status.MsgInfo
 }
 
 // keywordStatus says whether the message holds one of the robot's keywords, as the last
@@ -205,9 +205,9 @@ func (m *Model) statusStyle() lipgloss.Style {
 func (m *Model) keywordStatus(r dingtalk.Robot) string {
 	switch {
 	case !m.preview.ready:
-		return m.st.statusSeg.Render("keywords: " + strings.Join(r.Keywords, ", "))
+		return m.st.Status.Seg.Render("keywords: " + strings.Join(r.Keywords, ", "))
 	case m.preview.keywordOK:
-		return m.st.statusOK.Render("✓ keyword " + m.preview.keyword)
+		return m.st.Status.OK.Render("✓ keyword " + m.preview.keyword)
 	}
-	return m.st.statusBad.Render("✗ needs keyword: " + strings.Join(r.Keywords, " | "))
+	return m.st.Status.Bad.Render("✗ needs keyword: " + strings.Join(r.Keywords, " | "))
 }

@@ -7,11 +7,13 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/dingbot/dingbot/tui/styles"
 )
 
 func newTestEdit(w, h int) *textEdit {
-	st := newStyles(true, false)
-	e := newTextEdit(st.body, "│ ", "")
+	st := styles.New(true, false)
+	e := newTextEdit(bodyStyles(&st), "│ ", "")
 	e.SetSize(w, h)
 	e.Focus()
 	return &e
@@ -171,8 +173,8 @@ func TestTextEditDrawsOnlyWhatIsOnScreen(t *testing.T) {
 }
 
 func TestTextEditPlaceholder(t *testing.T) {
-	st := newStyles(true, false)
-	e := newTextEdit(st.body, "│ ", "Write here")
+	st := styles.New(true, false)
+	e := newTextEdit(bodyStyles(&st), "│ ", "Write here")
 	e.SetSize(30, 2)
 	if view := ansi.Strip(e.View()); !strings.Contains(view, "Write here") {
 		t.Fatalf("placeholder missing:\n%s", view)

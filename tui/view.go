@@ -134,7 +134,7 @@ func (m Model) View() string {
 
 // composeView is the editor and the preview, side by side or stacked.
 func (m *Model) composeView(g layout) string {
-	head := m.st.paneTitle.Render("Compose") + m.st.hint.Render(" "+kindName(m.form.kind))
+	head := m.st.Frame.PaneTitle.Render("Compose") + m.st.Frame.Hint.Render(" "+kindName(m.form.kind))
 	editor := cell.Fit(head, g.editorW) + "\n" + m.form.view()
 	return m.sideBySide(g, editor)
 }
@@ -147,7 +147,7 @@ func (m *Model) sideBySide(g layout, left string) string {
 	}
 	ll, rl := strings.Split(left, "\n"), strings.Split(right, "\n")
 	var b strings.Builder
-	sep := m.st.rule.Render("│")
+	sep := m.st.Frame.Rule.Render("│")
 	for i := 0; i < g.bodyH; i++ {
 		l, r := "", ""
 		if i < len(ll) {
@@ -168,27 +168,27 @@ func (m *Model) sideBySide(g layout, left string) string {
 // the message is sent.
 func (m *Model) headerView() string {
 	st := m.st
-	left := st.headerName.Render(" dingbot ")
+	left := st.Frame.HeaderName.Render(" dingbot ")
 	for _, t := range dingtalk.MsgTypes {
 		if t == m.form.kind {
-			left += st.tabActive.Render(string(t))
+			left += st.Frame.TabActive.Render(string(t))
 		} else {
-			left += st.tab.Render(string(t))
+			left += st.Frame.Tab.Render(string(t))
 		}
 	}
-	left += st.hint.Render(" ctrl+t")
+	left += st.Frame.Hint.Render(" ctrl+t")
 	var right string
 	switch {
 	case m.form.empty():
 	case m.unsent:
-		right = st.warning.Render("● unsent")
+		right = st.Frame.Warning.Render("● unsent")
 	case m.queuedNow != nil:
-		right = st.warning.Render("● queued")
+		right = st.Frame.Warning.Render("● queued")
 	default:
-		right = st.good.Render("✓ sent")
+		right = st.Frame.Good.Render("✓ sent")
 	}
 	if m.opts.Version != "" {
-		right += st.version.Render("  " + m.opts.Version + " ")
+		right += st.Frame.Version.Render("  " + m.opts.Version + " ")
 	}
 	return cell.Spread(left, right, m.width)
 }
