@@ -10,6 +10,7 @@ import (
 
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/tui/styles"
+	"github.com/dingbot/dingbot/tui/textedit"
 )
 
 // field names one input of the form.
@@ -49,7 +50,7 @@ type feedRow struct{ title, url, pic textinput.Model }
 type form struct {
 	kind  dingtalk.MsgType
 	title textinput.Model
-	body  textEdit
+	body  textedit.Model
 
 	messageURL, picURL     textinput.Model
 	buttonList             bool
@@ -107,13 +108,13 @@ func newInput(st *styles.Styles, placeholder string) textinput.Model {
 }
 
 // bodyStyles are the body editor's looks, from the editor's styles.
-func bodyStyles(st *styles.Styles) textEditStyles {
+func bodyStyles(st *styles.Styles) textedit.Styles {
 	e := st.Editor
-	return textEditStyles{text: e.Text, placeholder: e.Placeholder, cursor: e.Cursor, promptOn: e.PromptOn, promptOff: e.PromptOff}
+	return textedit.Styles{Text: e.Text, Placeholder: e.Placeholder, Cursor: e.Cursor, PromptOn: e.PromptOn, PromptOff: e.PromptOff}
 }
 
-func newBody(st *styles.Styles) textEdit {
-	return newTextEdit(bodyStyles(st), "│ ", "Write here. Markdown works: # heading, **bold**, [link](https://…), - list")
+func newBody(st *styles.Styles) textedit.Model {
+	return textedit.New(bodyStyles(st), "│ ", "Write here. Markdown works: # heading, **bold**, [link](https://…), - list")
 }
 
 func (f *form) newButton() buttonRow {

@@ -1,4 +1,4 @@
-package tui
+package textedit
 
 import (
 	"strings"
@@ -7,19 +7,18 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
-
-	"github.com/dingbot/dingbot/tui/styles"
 )
 
-func newTestEdit(w, h int) *textEdit {
-	st := styles.New(true, false)
-	e := newTextEdit(bodyStyles(&st), "│ ", "")
+var testStyles = Styles{Cursor: lipgloss.NewStyle().Reverse(true)}
+
+func newTestEdit(w, h int) *Model {
+	e := New(testStyles, "│ ", "")
 	e.SetSize(w, h)
 	e.Focus()
 	return &e
 }
 
-func (e *textEdit) press(t *testing.T, names ...string) {
+func (e *Model) press(t *testing.T, names ...string) {
 	t.Helper()
 	for _, n := range names {
 		e.Update(keyMsg(n))
@@ -27,7 +26,7 @@ func (e *textEdit) press(t *testing.T, names ...string) {
 }
 
 // cursorText shows the text with | at the cursor.
-func (e *textEdit) cursorText() string {
+func (e *Model) cursorText() string {
 	var b strings.Builder
 	for r, l := range e.lines {
 		if r > 0 {
@@ -95,7 +94,7 @@ func TestTextEditReportsChanges(t *testing.T) {
 	if changed, _ := e.Update(keyMsg("z")); changed || e.Value() != "a" {
 		t.Errorf("a blurred editor took a key: %q", e.Value())
 	}
-	if changed, _ := e.Update(textPasteMsg("\tpasted\r\nline")); !changed || e.Value() != "a    pasted\nline" {
+	if changed, _ := e.Update(PasteMsg("\tpasted\r\nline")); !changed || e.Value() != "a    pasted\nline" {
 		t.Errorf("paste: %q", e.Value())
 	}
 }
@@ -173,8 +172,7 @@ func TestTextEditDrawsOnlyWhatIsOnScreen(t *testing.T) {
 }
 
 func TestTextEditPlaceholder(t *testing.T) {
-	st := styles.New(true, false)
-	e := newTextEdit(bodyStyles(&st), "│ ", "Write here")
+	e := New(testStyles, "│ ", "Write here")
 	e.SetSize(30, 2)
 	if view := ansi.Strip(e.View()); !strings.Contains(view, "Write here") {
 		t.Fatalf("placeholder missing:\n%s", view)
@@ -187,4 +185,25 @@ func TestTextEditPlaceholder(t *testing.T) {
 	if e.RuneBeforeCursor() != 'x' {
 		t.Fatal("RuneBeforeCursor")
 	}
+}
+
+var namedKeys = map[string]tea.KeyType{
+	"enter": tea.KeyEnter, "up": tea.KeyUp, "down": tea.KeyDown, "left": tea.KeyLeft, "right": tea.KeyRight,
+	"backspace": tea.KeyBackspace, " ": tea.KeySpace, "ctrl+d": tea.KeyCtrlD, "ctrl+k": tea.KeyCtrlK,
+	"ctrl+u": tea.KeyCtrlU, "ctrl+w": tea.KeyCtrlW, "home": tea.KeyHome, "end": tea.KeyEnd,
+	"ctrl+home": tea.KeyCtrlHome, "ctrl+end": tea.KeyCtrlEnd, "delete": tea.KeyDelete,
+}
+
+// keyMsg is a key by name ("enter", "ctrl+k", "alt+left") or runes typed.
+func keyMsg(name string) tea.KeyMsg {
+	if t, ok := namedKeys[name]; ok {
+		return tea.KeyMsg{Type: t}
+	}
+	if rest, ok := strings.CutPrefix(name, "alt+"); ok {
+		if t, ok := namedKeys[rest]; ok {
+			return tea.KeyMsg{Type: t, Alt: true}
+		}
+		return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(rest), Alt: true}
+	}
+	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(name)}
 }

@@ -1,4 +1,7 @@
-package tui
+// Package textedit is a multi-line text editor widget for Bubble Tea: soft-wrapped lines cached
+// per logical line, only the lines on screen drawn, so a keystroke costs the same with a 20 000-
+// byte text as with an empty one.
+package textedit
 
 import (
 	"strings"
@@ -12,10 +15,9 @@ import (
 	"github.com/dingbot/dingbot/tui/cell"
 )
 
-// textEdit is the multi-line editor of the message body. It keeps soft-wrapped lines cached per
-// logical line and draws only the lines on screen, so a keystroke costs the same with a 20 000-
-// byte body as with an empty one (bubbles' textarea redraws every line on every keystroke).
-type textEdit struct {
+// Model is a multi-line editor. It keeps soft-wrapped lines cached per logical line and draws
+// only the lines on screen (bubbles' textarea redraws every line on every keystroke).
+type Model struct {
 	lines [][]rune
 	// wraps caches, per line, where each wrapped segment starts; nil means not computed.
 	wraps [][]int
@@ -31,53 +33,72 @@ type textEdit struct {
 
 	prompt      string
 	placeholder string
-	keys        textEditKeys
-	st          textEditStyles
+	// KeyMap is the editing keys; DefaultKeyMap unless changed.
+	KeyMap KeyMap
+	st     Styles
 }
 
-// textEditStyles are the editor's looks, focused or not.
-type textEditStyles struct {
-	text, placeholder, cursor, promptOn, promptOff lipgloss.Style
+// Styles are the editor's looks: the text, the placeholder, the cursor, and the prompt when
+// the editor is focused (PromptOn) or not (PromptOff).
+type Styles struct {
+	Text, Placeholder, Cursor, PromptOn, PromptOff lipgloss.Style
 }
 
-// textEditKeys are the editing keys, the same as bubbles' textarea minus those the composer uses.
-type textEditKeys struct {
+// KeyMap is the editing keys, the same as bubbles' textarea minus those the composer uses.
+type KeyMap struct {
 	Left, Right, Up, Down, WordLeft, WordRight, Home, End, Begin, Finish key.Binding
 	Newline, Backspace, Delete, DeleteWordLeft, DeleteWordRight          key.Binding
 	KillToEnd, KillToStart, Paste                                        key.Binding
 }
 
-func defaultTextEditKeys() textEditKeys {
-	k := func(keys ...string) key.Binding { return key.NewBinding(key.WithKeys(keys...)) }
-	return textEditKeys{
-		Left:            k("left", "ctrl+b"),
-		Right:           k("right", "ctrl+f"),
-		Up:              k("up"),
-		Down:            k("down"),
-		WordLeft:        k("alt+left", "ctrl+left", "alt+b"),
-		WordRight:       k("alt+right", "ctrl+right", "alt+f"),
-		Home:            k("home"),
-		End:             k("end"),
-		Begin:           k("ctrl+home", "alt+<"),
-		Finish:          k("ctrl+end", "alt+>"),
-		Newline:         k("enter", "ctrl+m"),
-		Backspace:       k("backspace", "ctrl+h"),
-		Delete:          k("delete", "ctrl+d"),
-		DeleteWordLeft:  k("alt+backspace", "ctrl+w"),
-		DeleteWordRight: k("alt+delete", "alt+d"),
-		KillToEnd:       k("ctrl+k"),
-		KillToStart:     k("ctrl+u"),
-		Paste:           k("ctrl+v"),
+// DefaultKeyMap is the editor's keys.
+func DefaultKeyMap() KeyMap {
+	k := func(help, desc string, keys ...string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+	}
+	return KeyMap{
+		Left:            k("←", "left", "left", "ctrl+b"),
+		Right:           k("→", "right", "right", "ctrl+f"),
+		Up:              k("↑", "up", "up"),
+		Down:            k("↓", "down", "down"),
+		WordLeft:        k("alt+←", "word left", "alt+left", "ctrl+left", "alt+b"),
+		WordRight:       k("alt+→", "word right", "alt+right", "ctrl+right", "alt+f"),
+		Home:            k("home", "line start", "home"),
+		End:             k("end", "line end", "end"),
+		Begin:           k("ctrl+home", "text start", "ctrl+home", "alt+<"),
+		Finish:          k("ctrl+end", "text end", "ctrl+end", "alt+>"),
+		Newline:         k("enter", "new line", "enter", "ctrl+m"),
+		Backspace:       k("backspace", "delete left", "backspace", "ctrl+h"),
+		Delete:          k("delete", "delete right", "delete", "ctrl+d"),
+		DeleteWordLeft:  k("ctrl+w", "delete word left", "alt+backspace", "ctrl+w"),
+		DeleteWordRight: k("alt+d", "delete word right", "alt+delete", "alt+d"),
+		KillToEnd:       k("ctrl+k", "delete to line end", "ctrl+k"),
+		KillToStart:     k("ctrl+u", "delete to line start", "ctrl+u"),
+		Paste:           k("ctrl+v", "paste", "ctrl+v"),
 	}
 }
 
-func newTextEdit(st textEditStyles, prompt, placeholder string) textEdit {
-	return textEdit{
+// ShortHelp is the editing keys worth a place in a one-line help.
+func (k KeyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.WordLeft, k.WordRight, k.KillToEnd, k.Paste}
+}
+
+// FullHelp is every editing key, by columns: moving, then deleting.
+func (k KeyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Left, k.Right, k.Up, k.Down, k.WordLeft, k.WordRight, k.Home, k.End, k.Begin, k.Finish},
+		{k.Newline, k.Backspace, k.Delete, k.DeleteWordLeft, k.DeleteWordRight, k.KillToEnd, k.KillToStart, k.Paste},
+	}
+}
+
+// New returns an empty editor, blurred, 40×3 until SetSize. prompt starts every line.
+func New(st Styles, prompt, placeholder string) Model {
+	return Model{
 		lines:       [][]rune{nil},
 		wraps:       [][]int{nil},
 		prompt:      prompt,
 		placeholder: placeholder,
-		keys:        defaultTextEditKeys(),
+		KeyMap:      DefaultKeyMap(),
 		st:          st,
 		width:       40,
 		height:      3,
@@ -85,14 +106,14 @@ func newTextEdit(st textEditStyles, prompt, placeholder string) textEdit {
 }
 
 // Focus gives the editor the keyboard; Blur takes it away.
-func (e *textEdit) Focus() { e.focused = true }
-func (e *textEdit) Blur()  { e.focused = false }
+func (e *Model) Focus() { e.focused = true }
+func (e *Model) Blur()  { e.focused = false }
 
 // Focused reports whether the editor has the keyboard.
-func (e *textEdit) Focused() bool { return e.focused }
+func (e *Model) Focused() bool { return e.focused }
 
 // SetSize sets the outer size, prompt included.
-func (e *textEdit) SetSize(w, h int) {
+func (e *Model) SetSize(w, h int) {
 	w = max(lipgloss.Width(e.prompt)+2, w)
 	if w != e.width {
 		for i := range e.wraps {
@@ -105,10 +126,10 @@ func (e *textEdit) SetSize(w, h int) {
 
 // textWidth is where text goes: the width less the prompt and one cell for the cursor at the
 // end of a full line.
-func (e *textEdit) textWidth() int { return max(1, e.width-lipgloss.Width(e.prompt)-1) }
+func (e *Model) textWidth() int { return max(1, e.width-lipgloss.Width(e.prompt)-1) }
 
 // Value is the text.
-func (e *textEdit) Value() string {
+func (e *Model) Value() string {
 	var b strings.Builder
 	for i, l := range e.lines {
 		if i > 0 {
@@ -120,24 +141,24 @@ func (e *textEdit) Value() string {
 }
 
 // SetValue replaces the text and puts the cursor at its end.
-func (e *textEdit) SetValue(s string) {
+func (e *Model) SetValue(s string) {
 	e.lines, e.wraps = [][]rune{nil}, [][]int{nil}
 	e.row, e.col, e.top = 0, 0, 0
 	e.insert(s)
 }
 
 // InsertString inserts text at the cursor.
-func (e *textEdit) InsertString(s string) { e.insert(s) }
+func (e *Model) InsertString(s string) { e.insert(s) }
 
 // Empty reports whether there is no text.
-func (e *textEdit) Empty() bool { return len(e.lines) == 1 && len(e.lines[0]) == 0 }
+func (e *Model) Empty() bool { return len(e.lines) == 1 && len(e.lines[0]) == 0 }
 
 // LineCount is the number of lines; Line is the cursor's.
-func (e *textEdit) LineCount() int { return len(e.lines) }
-func (e *textEdit) Line() int      { return e.row }
+func (e *Model) LineCount() int { return len(e.lines) }
+func (e *Model) Line() int      { return e.row }
 
 // RuneBeforeCursor is the character left of the cursor, '\n' at a line start, 0 at the start.
-func (e *textEdit) RuneBeforeCursor() rune {
+func (e *Model) RuneBeforeCursor() rune {
 	switch {
 	case e.col > 0:
 		return e.lines[e.row][e.col-1]
@@ -163,7 +184,7 @@ func sanitize(s string) []rune {
 }
 
 // insert puts text at the cursor, which ends after it.
-func (e *textEdit) insert(s string) {
+func (e *Model) insert(s string) {
 	rs := sanitize(s)
 	if len(rs) == 0 {
 		return
@@ -205,7 +226,7 @@ func splitRunes(rs []rune) [][]rune {
 }
 
 // splice replaces lines [from, to) with repl, keeping the wrap cache in step.
-func (e *textEdit) splice(from, to int, repl [][]rune) {
+func (e *Model) splice(from, to int, repl [][]rune) {
 	lines := make([][]rune, 0, len(e.lines)-(to-from)+len(repl))
 	lines = append(append(append(lines, e.lines[:from]...), repl...), e.lines[to:]...)
 	wraps := make([][]int, 0, len(lines))
@@ -214,13 +235,13 @@ func (e *textEdit) splice(from, to int, repl [][]rune) {
 }
 
 // setLine replaces the text of one line.
-func (e *textEdit) setLine(row int, l []rune) {
+func (e *Model) setLine(row int, l []rune) {
 	e.lines[row] = l
 	e.wraps[row] = nil
 }
 
 // deleteRange removes the text between two positions, (r1, c1) before (r2, c2).
-func (e *textEdit) deleteRange(r1, c1, r2, c2 int) {
+func (e *Model) deleteRange(r1, c1, r2, c2 int) {
 	if r1 == r2 {
 		l := e.lines[r1]
 		e.setLine(r1, append(l[:c1:c1], l[c2:]...))
@@ -233,8 +254,8 @@ func (e *textEdit) deleteRange(r1, c1, r2, c2 int) {
 }
 
 // Update handles a key; changed reports whether the text changed.
-func (e *textEdit) Update(msg tea.Msg) (changed bool, cmd tea.Cmd) {
-	if p, ok := msg.(textPasteMsg); ok {
+func (e *Model) Update(msg tea.Msg) (changed bool, cmd tea.Cmd) {
+	if p, ok := msg.(PasteMsg); ok {
 		e.insert(string(p))
 		return true, nil
 	}
@@ -249,10 +270,10 @@ func (e *textEdit) Update(msg tea.Msg) (changed bool, cmd tea.Cmd) {
 	case k.Type == tea.KeySpace:
 		e.insert(" ")
 		return true, nil
-	case key.Matches(k, e.keys.Newline):
+	case key.Matches(k, e.KeyMap.Newline):
 		e.insert("\n")
 		return true, nil
-	case key.Matches(k, e.keys.Backspace):
+	case key.Matches(k, e.KeyMap.Backspace):
 		switch {
 		case e.col > 0:
 			e.deleteRange(e.row, e.col-1, e.row, e.col)
@@ -262,7 +283,7 @@ func (e *textEdit) Update(msg tea.Msg) (changed bool, cmd tea.Cmd) {
 			return false, nil
 		}
 		return true, nil
-	case key.Matches(k, e.keys.Delete):
+	case key.Matches(k, e.KeyMap.Delete):
 		switch {
 		case e.col < len(e.lines[e.row]):
 			e.deleteRange(e.row, e.col, e.row, e.col+1)
@@ -272,21 +293,21 @@ func (e *textEdit) Update(msg tea.Msg) (changed bool, cmd tea.Cmd) {
 			return false, nil
 		}
 		return true, nil
-	case key.Matches(k, e.keys.DeleteWordLeft):
+	case key.Matches(k, e.KeyMap.DeleteWordLeft):
 		r, c := e.wordLeft()
 		if r == e.row && c == e.col {
 			return false, nil
 		}
 		e.deleteRange(r, c, e.row, e.col)
 		return true, nil
-	case key.Matches(k, e.keys.DeleteWordRight):
+	case key.Matches(k, e.KeyMap.DeleteWordRight):
 		r, c := e.wordRight()
 		if r == e.row && c == e.col {
 			return false, nil
 		}
 		e.deleteRange(e.row, e.col, r, c)
 		return true, nil
-	case key.Matches(k, e.keys.KillToEnd):
+	case key.Matches(k, e.KeyMap.KillToEnd):
 		if e.col == len(e.lines[e.row]) {
 			if e.row == len(e.lines)-1 {
 				return false, nil
@@ -296,45 +317,45 @@ func (e *textEdit) Update(msg tea.Msg) (changed bool, cmd tea.Cmd) {
 			e.deleteRange(e.row, e.col, e.row, len(e.lines[e.row]))
 		}
 		return true, nil
-	case key.Matches(k, e.keys.KillToStart):
+	case key.Matches(k, e.KeyMap.KillToStart):
 		if e.col == 0 {
 			return false, nil
 		}
 		e.deleteRange(e.row, 0, e.row, e.col)
 		return true, nil
-	case key.Matches(k, e.keys.Paste):
+	case key.Matches(k, e.KeyMap.Paste):
 		return false, readClipboard
-	case key.Matches(k, e.keys.Left):
+	case key.Matches(k, e.KeyMap.Left):
 		if e.col > 0 {
 			e.col--
 		} else if e.row > 0 {
 			e.row--
 			e.col = len(e.lines[e.row])
 		}
-	case key.Matches(k, e.keys.Right):
+	case key.Matches(k, e.KeyMap.Right):
 		if e.col < len(e.lines[e.row]) {
 			e.col++
 		} else if e.row < len(e.lines)-1 {
 			e.row++
 			e.col = 0
 		}
-	case key.Matches(k, e.keys.WordLeft):
+	case key.Matches(k, e.KeyMap.WordLeft):
 		e.row, e.col = e.wordLeft()
-	case key.Matches(k, e.keys.WordRight):
+	case key.Matches(k, e.KeyMap.WordRight):
 		e.row, e.col = e.wordRight()
-	case key.Matches(k, e.keys.Home):
+	case key.Matches(k, e.KeyMap.Home):
 		e.col = 0
-	case key.Matches(k, e.keys.End):
+	case key.Matches(k, e.KeyMap.End):
 		e.col = len(e.lines[e.row])
-	case key.Matches(k, e.keys.Begin):
+	case key.Matches(k, e.KeyMap.Begin):
 		e.row, e.col = 0, 0
-	case key.Matches(k, e.keys.Finish):
+	case key.Matches(k, e.KeyMap.Finish):
 		e.row = len(e.lines) - 1
 		e.col = len(e.lines[e.row])
-	case key.Matches(k, e.keys.Up):
+	case key.Matches(k, e.KeyMap.Up):
 		e.vertical(-1)
 		return false, nil
-	case key.Matches(k, e.keys.Down):
+	case key.Matches(k, e.KeyMap.Down):
 		e.vertical(1)
 		return false, nil
 	default:
@@ -344,26 +365,26 @@ func (e *textEdit) Update(msg tea.Msg) (changed bool, cmd tea.Cmd) {
 	return false, nil
 }
 
-// textPasteMsg carries clipboard text for ctrl+v.
-type textPasteMsg string
+// PasteMsg is text to insert at the cursor: the clipboard, read for the Paste key.
+type PasteMsg string
 
 func readClipboard() tea.Msg {
 	s, err := clipboard.ReadAll()
 	if err != nil {
 		return nil
 	}
-	return textPasteMsg(s)
+	return PasteMsg(s)
 }
 
 // moved remembers the cursor's screen column for up and down, and scrolls to the cursor.
-func (e *textEdit) moved() {
+func (e *Model) moved() {
 	seg, starts := e.segmentOf(e.row, e.col)
 	e.goal = e.cells(e.lines[e.row][starts[seg]:e.col])
 	e.scroll()
 }
 
 // wordLeft is the start of the word before the cursor.
-func (e *textEdit) wordLeft() (int, int) {
+func (e *Model) wordLeft() (int, int) {
 	r, c := e.row, e.col
 	if c == 0 {
 		if r == 0 {
@@ -382,7 +403,7 @@ func (e *textEdit) wordLeft() (int, int) {
 }
 
 // wordRight is the end of the word after the cursor.
-func (e *textEdit) wordRight() (int, int) {
+func (e *Model) wordRight() (int, int) {
 	r, c := e.row, e.col
 	l := e.lines[r]
 	if c == len(l) {
@@ -401,7 +422,7 @@ func (e *textEdit) wordRight() (int, int) {
 }
 
 // vertical moves the cursor to the wrapped line above (-1) or below (1), keeping its column.
-func (e *textEdit) vertical(dir int) {
+func (e *Model) vertical(dir int) {
 	seg, starts := e.segmentOf(e.row, e.col)
 	row, target := e.row, seg+dir
 	if target < 0 {
@@ -441,7 +462,7 @@ func (e *textEdit) vertical(dir int) {
 }
 
 // wrap returns where each wrapped segment of a line starts, computing it once per change.
-func (e *textEdit) wrap(row int) []int {
+func (e *Model) wrap(row int) []int {
 	if w := e.wraps[row]; w != nil {
 		return w
 	}
@@ -481,7 +502,7 @@ func wrapStarts(l []rune, width int) []int {
 }
 
 // segmentOf finds the wrapped segment holding column col of a line.
-func (e *textEdit) segmentOf(row, col int) (int, []int) {
+func (e *Model) segmentOf(row, col int) (int, []int) {
 	starts := e.wrap(row)
 	seg := 0
 	for i, s := range starts {
@@ -492,7 +513,7 @@ func (e *textEdit) segmentOf(row, col int) (int, []int) {
 	return seg, starts
 }
 
-func (e *textEdit) cells(rs []rune) int {
+func (e *Model) cells(rs []rune) int {
 	n := 0
 	for _, r := range rs {
 		n += cell.RuneWidth(r)
@@ -501,7 +522,7 @@ func (e *textEdit) cells(rs []rune) int {
 }
 
 // scroll keeps the cursor on screen, and the screen full when the text allows.
-func (e *textEdit) scroll() {
+func (e *Model) scroll() {
 	total, cl := 0, 0
 	for r := range e.lines {
 		if r == e.row {
@@ -520,19 +541,19 @@ func (e *textEdit) scroll() {
 }
 
 // View draws the lines on screen, and only those.
-func (e *textEdit) View() string {
-	prompt := e.st.promptOff.Render(e.prompt)
+func (e *Model) View() string {
+	prompt := e.st.PromptOff.Render(e.prompt)
 	if e.focused {
-		prompt = e.st.promptOn.Render(e.prompt)
+		prompt = e.st.PromptOn.Render(e.prompt)
 	}
 	tw := e.textWidth()
 	var out []string
 	if e.Empty() && e.placeholder != "" {
 		for i, seg := range strings.Split(lipgloss.NewStyle().Width(tw).Render(e.placeholder), "\n") {
-			text := e.st.placeholder.Render(seg)
+			text := e.st.Placeholder.Render(seg)
 			if i == 0 && e.focused && seg != "" {
 				first, rest := []rune(seg)[0], string([]rune(seg)[1:])
-				text = e.st.cursor.Render(string(first)) + e.st.placeholder.Render(rest)
+				text = e.st.Cursor.Render(string(first)) + e.st.Placeholder.Render(rest)
 			}
 			out = append(out, prompt+text)
 			if len(out) == e.height {
@@ -572,15 +593,15 @@ func (e *textEdit) View() string {
 }
 
 // renderSegment draws one wrapped line, with the cursor when it is there.
-func (e *textEdit) renderSegment(l []rune, row, start, end int, last bool) string {
+func (e *Model) renderSegment(l []rune, row, start, end int, last bool) string {
 	cursorHere := e.focused && row == e.row && e.col >= start && (e.col < end || (last && e.col == end))
 	if !cursorHere {
-		return e.st.text.Render(string(l[start:end]))
+		return e.st.Text.Render(string(l[start:end]))
 	}
-	before := e.st.text.Render(string(l[start:e.col]))
+	before := e.st.Text.Render(string(l[start:e.col]))
 	under, after := " ", ""
 	if e.col < end {
 		under, after = string(l[e.col]), string(l[e.col+1:end])
 	}
-	return before + e.st.cursor.Render(under) + e.st.text.Render(after)
+	return before + e.st.Cursor.Render(under) + e.st.Text.Render(after)
 }
