@@ -17,6 +17,7 @@ import (
 	"github.com/dingbot/dingbot/dingtalk/delivery/spool"
 	"github.com/dingbot/dingbot/dingtalk/ratelimit"
 	"github.com/dingbot/dingbot/dingtalk/sandbox"
+	"github.com/dingbot/dingbot/tui/store"
 )
 
 // Delivery tests: the month's usage, quotas, pauses, splitting and the outbox, through a real
@@ -60,10 +61,10 @@ func withOutbox(t *testing.T, opts Options, store delivery.Store) Options {
 }
 
 // programOutbox is program with the outbox drained while the program runs, as Run does.
-func programOutbox(t *testing.T, opts Options, d *draft, w, h int) *teatest.TestModel {
+func programOutbox(t *testing.T, opts Options, d *store.Draft, w, h int) *teatest.TestModel {
 	t.Helper()
 	if d != nil {
-		if err := newDraftStore(opts.StateDir).save(1, *d); err != nil {
+		if err := store.Open(opts.StateDir).Save(1, *d); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -203,12 +204,12 @@ func TestGoldenQuotaUsedUp(t *testing.T) {
 func TestFlowPausedRobotQueues(t *testing.T) {
 	opts, srv := withSandbox(t, testOptions(t), sandbox.Robot{Token: "ops"})
 	now := time.Now() // the outbox's clock is the real one
-	opts, store := withState(t, opts, 0, 0, now)
+	opts, spl := withState(t, opts, 0, 0, now)
 	key, _ := dingtalk.RobotKey(opts.Robots[0])
-	if err := store.Pause(context.Background(), key, dingtalk.Pause{Until: now.Add(90 * time.Second), Errcode: 410100, Reason: "DingTalk throttled it"}); err != nil {
+	if err := spl.Pause(context.Background(), key, dingtalk.Pause{Until: now.Add(90 * time.Second), Errcode: 410100, Reason: "DingTalk throttled it"}); err != nil {
 		t.Fatal(err)
 	}
-	opts = withOutbox(t, opts, store)
+	opts = withOutbox(t, opts, spl)
 	tm := programOutbox(t, opts, nil, 120, 40)
 	compose(tm, "Weekly", "hello")
 	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlS})
@@ -219,7 +220,7 @@ func TestFlowPausedRobotQueues(t *testing.T) {
 	if !strings.Contains(m.headerView(), "● queued") {
 		t.Fatalf("header %q", m.headerView())
 	}
-	jobs, err := store.List(context.Background(), delivery.Filter{})
+	jobs, err := spl.List(context.Background(), delivery.Filter{})
 	if err != nil || len(jobs) != 1 {
 		t.Fatalf("outbox holds %d jobs (%v)", len(jobs), err)
 	}
@@ -234,9 +235,9 @@ func TestFlowPausedRobotQueues(t *testing.T) {
 // TestPausedShowsSecondsLeft: the pause's seconds left are on the failure dialog.
 func TestPausedShowsSecondsLeft(t *testing.T) {
 	opts, _ := withSandbox(t, testOptions(t), sandbox.Robot{Token: "ops"})
-	opts, store := withState(t, opts, 0, 0, fixedNow)
+	opts, spl := withState(t, opts, 0, 0, fixedNow)
 	key, _ := dingtalk.RobotKey(opts.Robots[0])
-	if err := store.Pause(context.Background(), key, dingtalk.Pause{Until: fixedNow.Add(90 * time.Second), Errcode: 410100, Reason: "DingTalk throttled it"}); err != nil {
+	if err := spl.Pause(context.Background(), key, dingtalk.Pause{Until: fixedNow.Add(90 * time.Second), Errcode: 410100, Reason: "DingTalk throttled it"}); err != nil {
 		t.Fatal(err)
 	}
 	d := newDriver(t, opts, 120, 40)
@@ -256,8 +257,8 @@ func TestPausedShowsSecondsLeft(t *testing.T) {
 // the limiter frees a slot, with the msgUuid it was first sent with, and says so.
 func TestFlowRateLimitedQueueDelivers(t *testing.T) {
 	opts, srv := withSandbox(t, testOptions(t), sandbox.Robot{Token: "ops"})
-	opts, store := withState(t, opts, 1, 400*time.Millisecond, time.Now())
-	opts = withOutbox(t, opts, store)
+	opts, spl := withState(t, opts, 1, 400*time.Millisecond, time.Now())
+	opts = withOutbox(t, opts, spl)
 	tm := programOutbox(t, opts, nil, 120, 40)
 	compose(tm, "First", "one")
 	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlS})
@@ -286,7 +287,7 @@ func TestFlowRateLimitedQueueDelivers(t *testing.T) {
 	if m.unsent || m.queuedNow != nil || !strings.Contains(m.headerView(), "✓ sent") {
 		t.Fatalf("after delivery: unsent %v queued %v header %q", m.unsent, m.queuedNow, m.headerView())
 	}
-	entries, err := m.history.load()
+	entries, err := m.store.Latest()
 	if err != nil || len(entries) != 2 || entries[0].Message.Title() != "Second" {
 		t.Fatalf("history %+v (%v)", entries, err)
 	}
@@ -324,7 +325,7 @@ func TestFlowSplitSendsPartsInOrder(t *testing.T) {
 	if cut, err := dingtalk.Split(opts.Robots[0], whole, dingtalk.SplitOptions{}); err != nil || len(cut) != 3 {
 		t.Fatalf("the test message splits into %d parts (%v), want 3", len(cut), err)
 	}
-	d := &draft{Version: draftVersion, Robot: "ops", Type: dingtalk.TypeMarkdown, Title: "Rollout", Body: text}
+	d := &store.Draft{Version: store.Version, Robot: "ops", Type: dingtalk.TypeMarkdown, Title: "Rollout", Body: text}
 	tm := program(t, opts, d, 120, 40)
 	waitFor(t, tm, "/20000 bytes")
 	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlS})
@@ -368,10 +369,10 @@ func TestFlowSplitSendsPartsInOrder(t *testing.T) {
 // rest, which the outbox delivers after them, in order.
 func TestFlowSplitRateLimitedQueuesTheRest(t *testing.T) {
 	opts, srv := withSandbox(t, testOptions(t), sandbox.Robot{Token: "ops"})
-	opts, store := withState(t, opts, 1, 400*time.Millisecond, time.Now())
-	opts = withOutbox(t, opts, store)
+	opts, spl := withState(t, opts, 1, 400*time.Millisecond, time.Now())
+	opts = withOutbox(t, opts, spl)
 	text := bigMarkdown(25000)
-	d := &draft{Version: draftVersion, Robot: "ops", Type: dingtalk.TypeMarkdown, Title: "Rollout", Body: text}
+	d := &store.Draft{Version: store.Version, Robot: "ops", Type: dingtalk.TypeMarkdown, Title: "Rollout", Body: text}
 	tm := programOutbox(t, opts, d, 120, 40)
 	waitFor(t, tm, "/20000 bytes")
 	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlS})

@@ -5,61 +5,18 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/tui/store"
 )
 
-// draft is everything in the editor, as saved under the state directory while the user types.
-type draft struct {
-	Version     int                 `json:"version"`
-	Robot       string              `json:"robot,omitempty"`
-	Type        dingtalk.MsgType    `json:"msgtype"`
-	Title       string              `json:"title,omitempty"`
-	Body        string              `json:"body,omitempty"`
-	MessageURL  string              `json:"messageUrl,omitempty"`
-	PicURL      string              `json:"picUrl,omitempty"`
-	ButtonList  bool                `json:"buttonList,omitempty"`
-	SingleTitle string              `json:"singleTitle,omitempty"`
-	SingleURL   string              `json:"singleURL,omitempty"`
-	Buttons     []dingtalk.Button   `json:"buttons,omitempty"`
-	Horizontal  bool                `json:"horizontal,omitempty"`
-	HideAvatar  bool                `json:"hideAvatar,omitempty"`
-	Links       []dingtalk.FeedLink `json:"links,omitempty"`
-	Mentions    []mention           `json:"mentions,omitempty"`
-	AtAll       bool                `json:"atAll,omitempty"`
-	// Sent is true when this exact content was sent, so a restart does not call it unsent.
-	Sent bool `json:"sent,omitempty"`
-	// MaybeDelivered is the last send of this draft whose outcome is unknown (no answer after
-	// the body left): sending the same message to the same robot again reuses its msgUuid,
-	// even after a restart, so DingTalk posts it at most once.
-	MaybeDelivered *pendingSend `json:"maybeDelivered,omitempty"`
-}
-
-// pendingSend is a send that may have been posted: the robot, the msgUuid it carried and a
-// digest of its body (the body itself is the draft).
-type pendingSend struct {
-	Robot      string `json:"robot"`
-	MsgUUID    string `json:"msgUuid"`
-	BodySHA256 string `json:"bodySha256"`
-}
-
-// mention is a mentioned person as the draft keeps them.
-type mention struct {
-	Name   string `json:"name"`
-	Mobile string `json:"mobile,omitempty"`
-	UserID string `json:"userId,omitempty"`
-}
-
-const draftVersion = 1
-
 // snapshot copies the editor into a draft.
-func (f *form) snapshot() draft {
-	d := draft{
-		Version:     draftVersion,
+func (f *form) snapshot() store.Draft {
+	d := store.Draft{
+		Version:     store.Version,
 		Type:        f.kind,
 		Title:       f.title.Value(),
 		Body:        f.body.Value(),
@@ -85,13 +42,13 @@ func (f *form) snapshot() draft {
 		d.Links = nil
 	}
 	for _, c := range f.mentions {
-		d.Mentions = append(d.Mentions, mention{Name: c.Name, Mobile: c.Mobile, UserID: c.UserID})
+		d.Mentions = append(d.Mentions, store.Mention{Name: c.Name, Mobile: c.Mobile, UserID: c.UserID})
 	}
 	return d
 }
 
 // load puts a draft into the editor.
-func (f *form) load(d draft) {
+func (f *form) load(d store.Draft) {
 	kind, err := dingtalk.ParseMsgType(string(d.Type))
 	if err != nil {
 		kind = dingtalk.TypeMarkdown
@@ -139,7 +96,7 @@ func (f *form) load(d draft) {
 }
 
 // restore puts a saved draft back: content, robot, and whether it was sent.
-func (m *Model) restore(d draft) {
+func (m *Model) restore(d store.Draft) {
 	m.form.load(d)
 	for i, r := range m.opts.Robots {
 		if r.Name == d.Robot && d.Robot != "" {
@@ -154,50 +111,9 @@ func (m *Model) restore(d draft) {
 	}
 }
 
-// fileDraft is a new markdown message started from a file: the file is its text, its first
-// heading (or first line) its title, nobody is mentioned.
-func fileDraft(name, text, robot string) draft {
-	return draft{
-		Version: draftVersion,
-		Robot:   robot,
-		Type:    dingtalk.TypeMarkdown,
-		Title:   titleFrom(name, text),
-		Body:    strings.TrimSuffix(text, "\n"),
-	}
-}
-
-// maxFileTitle is the longest title taken from a file's first line, in runes.
-const maxFileTitle = 60
-
-// titleFrom is a markdown file's first heading, else its first line of text (shortened), else
-// its name.
-func titleFrom(name, text string) string {
-	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
-	for _, l := range lines {
-		if t := strings.TrimSpace(l); strings.HasPrefix(t, "#") {
-			if h := strings.TrimSpace(strings.TrimLeft(t, "#")); h != "" {
-				return h
-			}
-		}
-	}
-	for _, l := range lines {
-		t := strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(l), ">-*+ "))
-		t = strings.Trim(t, "*_`")
-		if t == "" {
-			continue
-		}
-		if r := []rune(t); len(r) > maxFileTitle {
-			t = strings.TrimSpace(string(r[:maxFileTitle-1])) + "…"
-		}
-		return t
-	}
-	base := filepath.Base(name)
-	return strings.TrimSuffix(base, filepath.Ext(base))
-}
-
 // startMsg carries what was loaded at start: the saved draft, or a new message from the file.
 type startMsg struct {
-	draft    *draft
+	draft    *store.Draft
 	problems []string
 	notices  []string
 	// saveErr says the draft cannot be saved (an unwritable state directory).
@@ -210,32 +126,32 @@ type startMsg struct {
 // replaces is copied to draft.previous.json and kept for ctrl+z first, and if that fails the
 // draft stays and the file is not loaded.
 func (m *Model) loadStart() tea.Cmd {
-	store, file, robot, now := m.drafts, m.opts.File, m.currentRobot().Name, m.now
+	ds, file, robot, now := m.store, m.opts.File, m.currentRobot().Name, m.now
 	return func() tea.Msg {
 		var msg startMsg
-		if store != nil {
-			slot, err := store.claim()
+		if ds != nil {
+			slot, err := ds.Claim()
 			if err != nil {
 				msg.saveErr = err
 			} else if slot > 1 {
-				msg.notices = append(msg.notices, "another dingbot composer has the draft open: this one keeps its own in "+store.name()+", so neither overwrites the other")
+				msg.notices = append(msg.notices, "another dingbot composer has the draft open: this one keeps its own in "+ds.Name()+", so neither overwrites the other")
 			}
-			if kept, _ := store.listKept(); len(kept) > 0 {
+			if kept, _ := ds.ListKept(); len(kept) > 0 {
 				for _, k := range kept {
-					if k.other > 0 {
-						msg.notices = append(msg.notices, "the draft another composer left in "+filepath.Base(k.file)+" is kept: ctrl+z brings it back")
+					if k.Other > 0 {
+						msg.notices = append(msg.notices, "the draft another composer left in "+filepath.Base(k.File)+" is kept: ctrl+z brings it back")
 					}
 				}
 			}
-			d, err := store.load()
+			d, err := ds.Load()
 			switch {
 			case err == nil:
 				msg.draft = d
-			case errors.Is(err, fs.ErrNotExist) || !store.exists():
+			case errors.Is(err, fs.ErrNotExist) || !ds.Exists():
 				// Nothing there (or no directory to hold it, which saveErr says).
 			default:
 				why := err.Error()
-				if aside, merr := store.moveAside(now()); merr != nil {
+				if aside, merr := ds.MoveAside(now()); merr != nil {
 					msg.problems = append(msg.problems, "the saved draft could not be read ("+why+") nor moved aside: it stays as it is and is not written over")
 				} else {
 					msg.problems = append(msg.problems, "the saved draft could not be read ("+why+"); it is kept, untouched, in "+aside)
@@ -250,12 +166,12 @@ func (m *Model) loadStart() tea.Cmd {
 			msg.problems = append(msg.problems, "could not load "+file+": "+err.Error())
 			return msg
 		}
-		fresh := fileDraft(file, string(data), robot)
+		fresh := store.FromFile(file, string(data), robot)
 		name := filepath.Base(file)
-		if saved := msg.draft; saved != nil && !saved.Sent && !saved.blank() && !saved.sameContent(fresh) {
-			kept, err := store.keep()
+		if saved := msg.draft; saved != nil && !saved.Sent && !saved.Blank() && !saved.SameContent(fresh) {
+			kept, err := ds.Keep()
 			if err == nil {
-				err = store.keepReplaced(*saved, "replaced by "+name, now())
+				err = ds.KeepReplaced(*saved, "replaced by "+name, now())
 			}
 			if err != nil {
 				msg.problems = append(msg.problems, "did not load "+name+": the unsent draft could not be kept aside ("+err.Error()+")")
@@ -268,20 +184,6 @@ func (m *Model) loadStart() tea.Cmd {
 		msg.draft = &fresh
 		return msg
 	}
-}
-
-// blank reports whether a draft holds nothing to lose.
-func (d *draft) blank() bool {
-	return strings.TrimSpace(d.Title+d.Body+d.MessageURL+d.PicURL+d.SingleTitle+d.SingleURL) == "" &&
-		len(d.Buttons) == 0 && len(d.Links) == 0 && len(d.Mentions) == 0 && !d.AtAll
-}
-
-// sameContent reports whether two drafts are the same message, whatever their version or state.
-func (d *draft) sameContent(o draft) bool {
-	a, b := *d, o
-	a.Version, b.Version, a.Sent, b.Sent = 0, 0, false, false
-	a.MaybeDelivered, b.MaybeDelivered = nil, nil
-	return reflect.DeepEqual(a, b)
 }
 
 // draftTickMsg fires after a typing pause; a stale one (an older seq) is ignored.
@@ -300,7 +202,7 @@ type draftSavedMsg struct {
 // scheduleDraft saves the draft once typing pauses for draftDelay, and at most draftMaxWait
 // after the first unsaved change, however steadily the user types.
 func (m *Model) scheduleDraft() tea.Cmd {
-	if m.drafts == nil {
+	if m.store == nil {
 		return nil
 	}
 	m.draftSeq++
@@ -315,13 +217,13 @@ func (m *Model) scheduleDraft() tea.Cmd {
 
 // saveDraft writes the current draft in a command.
 func (m *Model) saveDraft() tea.Cmd {
-	if m.drafts == nil {
+	if m.store == nil {
 		return nil
 	}
 	m.draftSeq++
 	m.draftDirty = false
-	store, seq, d := m.drafts, m.draftSeq, m.snapshot()
-	return func() tea.Msg { return draftSavedMsg{seq: seq, err: store.save(seq, d)} }
+	ds, seq, d := m.store, m.draftSeq, m.snapshot()
+	return func() tea.Msg { return draftSavedMsg{seq: seq, err: ds.Save(seq, d)} }
 }
 
 // draftSaved shows a failed save at once, for as long as saving fails, and says when it works
@@ -345,18 +247,18 @@ func (m *Model) draftSaved(msg draftSavedMsg) tea.Cmd {
 
 // saveNow writes the draft at once; Run calls it after the program ends.
 func (m *Model) saveNow() error {
-	if m.drafts == nil || !m.loaded {
+	if m.store == nil || !m.loaded {
 		return nil
 	}
-	return m.drafts.save(m.draftSeq+1, m.snapshot())
+	return m.store.Save(m.draftSeq+1, m.snapshot())
 }
 
-func (m *Model) snapshot() draft {
+func (m *Model) snapshot() store.Draft {
 	d := m.form.snapshot()
 	d.Robot = m.currentRobot().Name
 	d.Sent = !m.unsent
 	if u := m.unknownOutcome; u != nil && m.unsent {
-		d.MaybeDelivered = &pendingSend{Robot: u.robot, MsgUUID: u.uuid, BodySHA256: u.body}
+		d.MaybeDelivered = &store.PendingSend{Robot: u.robot, MsgUUID: u.uuid, BodySHA256: u.body}
 	}
 	return d
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/sandbox"
+	"github.com/dingbot/dingbot/tui/store"
 )
 
 // Drafts: nothing typed is ever lost. Each test drives a real Bubble Tea program.
@@ -86,7 +87,7 @@ func TestDraftSavedWhileTypingSteadily(t *testing.T) {
 		t.Fatalf("first save after %d keys (%d ms), want within draftMaxWait", firstSaved, firstSaved*30)
 	}
 	// And again while the typing goes on: what was typed up to ~150 ms ago is on disk.
-	var d draft
+	var d store.Draft
 	if err := json.Unmarshal([]byte(savedDraft(t, file)), &d); err != nil {
 		t.Fatal(err)
 	}
@@ -117,8 +118,8 @@ func TestTwoComposersNeverOverwriteEachOther(t *testing.T) {
 		tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
 	}
 	// Their processes end: their locks go with them.
-	firstStore.release()
-	secondStore.release()
+	firstStore.Release()
+	secondStore.Release()
 	if got := savedDraft(t, filepath.Join(opts.StateDir, "draft.json")); !strings.Contains(got, "First user's title more") || strings.Contains(got, "Second") {
 		t.Fatalf("draft.json:\n%s", got)
 	}
@@ -150,7 +151,7 @@ func TestTwoComposersNeverOverwriteEachOther(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	// The first draft, replaced by it, is kept in turn.
-	kept, err := m.drafts.listKept()
+	kept, err := m.store.ListKept()
 	if err != nil || len(kept) != 1 || kept[0].Draft.Title != "First user's title more" {
 		t.Fatalf("kept %+v %v", kept, err)
 	}
@@ -384,7 +385,7 @@ func TestMaybeDeliveredMsgUUIDSurvivesRestart(t *testing.T) {
 	opts.Client.HTTP.Timeout = 300 * time.Millisecond
 	opts.Client.RetryDelay = 10 * time.Millisecond
 
-	tm, store := programStore(t, opts, nil, 120, 40)
+	tm, ds := programStore(t, opts, nil, 120, 40)
 	tm.Type("Deploy 42")
 	tm.Send(tea.KeyMsg{Type: tea.KeyTab})
 	tm.Type("rolled out")
@@ -399,7 +400,7 @@ func TestMaybeDeliveredMsgUUIDSurvivesRestart(t *testing.T) {
 	if n := len(srv.Accepted()); n != 1 {
 		t.Fatalf("the first send posted %d messages, want 1", n)
 	}
-	store.release() // the first composer's process ended
+	ds.Release() // the first composer's process ended
 
 	close(front.hang) // DingTalk answers again
 	again := program(t, opts, nil, 120, 40)

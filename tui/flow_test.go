@@ -103,7 +103,7 @@ func TestFlowWrongSecretShowsDingTalksAnswer(t *testing.T) {
 
 func TestFlowDraftSurvivesRestart(t *testing.T) {
 	opts := testOptions(t)
-	tm, store := programStore(t, opts, nil, 120, 40)
+	tm, ds := programStore(t, opts, nil, 120, 40)
 	tm.Type("Half-written")
 	tm.Send(tea.KeyMsg{Type: tea.KeyTab})
 	tm.Type("do not lose this")
@@ -121,7 +121,7 @@ func TestFlowDraftSurvivesRestart(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	store.release()
+	ds.Release()
 	again := program(t, opts, nil, 120, 40)
 	waitFor(t, again, "do not lose this")
 	m := finalScreen(t, again)

@@ -14,11 +14,12 @@ import (
 
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/sandbox"
+	"github.com/dingbot/dingbot/tui/store"
 )
 
 // program starts the composer in a real Bubble Tea program of w×h cells, with the draft d
 // saved beforehand, and the test clock.
-func program(t *testing.T, opts Options, d *draft, w, h int) *teatest.TestModel {
+func program(t *testing.T, opts Options, d *store.Draft, w, h int) *teatest.TestModel {
 	t.Helper()
 	tm, _ := programStore(t, opts, d, w, h)
 	return tm
@@ -26,13 +27,13 @@ func program(t *testing.T, opts Options, d *draft, w, h int) *teatest.TestModel 
 
 // programStore is program, also returning the composer's draft store: releasing it is what
 // the composer's process ending (a crash, kill -9) does to its lock.
-func programStore(t *testing.T, opts Options, d *draft, w, h int) (*teatest.TestModel, *draftStore) {
+func programStore(t *testing.T, opts Options, d *store.Draft, w, h int) (*teatest.TestModel, *store.Store) {
 	t.Helper()
 	if ea, _ := strconv.ParseBool(os.Getenv("RUNEWIDTH_EASTASIAN")); ea {
 		t.Skip("screens are drawn with East Asian ambiguous runes one cell wide; RUNEWIDTH_EASTASIAN is set")
 	}
 	if d != nil {
-		if err := newDraftStore(opts.StateDir).save(1, *d); err != nil {
+		if err := store.Open(opts.StateDir).Save(1, *d); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -41,7 +42,7 @@ func programStore(t *testing.T, opts Options, d *draft, w, h int) (*teatest.Test
 		t.Fatal(err)
 	}
 	m.now = func() time.Time { return fixedNow }
-	return teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h)), m.drafts
+	return teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h)), m.store
 }
 
 // waitFor waits until the screen shows s.
@@ -69,38 +70,38 @@ func finalScreen(t *testing.T, tm *teatest.TestModel) Model {
 
 var goldenDrafts = []struct {
 	name  string
-	draft draft
+	draft store.Draft
 	// ready is text only the finished preview shows.
 	ready string
 }{
-	{"markdown", draft{
+	{"markdown", store.Draft{
 		Type:  dingtalk.TypeMarkdown,
 		Title: "Weekly report",
 		Body: "## Done this week\n\n- shipped the **composer**\n- fixed [the login bug](https://example.com/bug/42)\n\n" +
 			"> numbers are up 12%\n\nThanks @13800000000 ",
-		Mentions: []mention{{Name: "Alice", Mobile: "13800000000"}},
+		Mentions: []store.Mention{{Name: "Alice", Mobile: "13800000000"}},
 	}, "notifies @Alice"},
-	{"text", draft{
+	{"text", store.Draft{
 		Type:     dingtalk.TypeText,
 		Body:     "Deploy of api-gateway finished, all checks green. @13900000000 please verify",
-		Mentions: []mention{{Name: "Bob", Mobile: "13900000000", UserID: "bob01"}},
+		Mentions: []store.Mention{{Name: "Bob", Mobile: "13900000000", UserID: "bob01"}},
 		AtAll:    true,
 	}, "notifies @all @Bob"},
-	{"link", draft{
+	{"link", store.Draft{
 		Type:       dingtalk.TypeLink,
 		Title:      "Release 1.4 is out",
 		Body:       "Faster previews, history you can reopen, and a payload view that shows the exact JSON. Read the notes for everything that changed in this release.",
 		MessageURL: "https://example.com/releases/1.4",
 		PicURL:     "https://example.com/releases/1.4.png",
 	}, "↗ https://example.com"},
-	{"actionCard", draft{
+	{"actionCard", store.Draft{
 		Type:        dingtalk.TypeActionCard,
 		Title:       "Approve the rollout?",
 		Body:        "### Rollout 2025-03\n\nCanary is **healthy** for 2 hours.",
 		SingleTitle: "Open the dashboard",
 		SingleURL:   "https://example.com/dash",
 	}, "Open the dashboard  ›"},
-	{"actionCardButtons", draft{
+	{"actionCardButtons", store.Draft{
 		Type:       dingtalk.TypeActionCard,
 		Title:      "Ship it?",
 		Body:       "Vote for the **release**.",
@@ -108,7 +109,7 @@ var goldenDrafts = []struct {
 		Buttons:    []dingtalk.Button{{Title: "Yes", ActionURL: "https://e.com/y"}, {Title: "No", ActionURL: "https://e.com/n"}},
 		Horizontal: true,
 	}, "┬"},
-	{"feedCard", draft{
+	{"feedCard", store.Draft{
 		Type: dingtalk.TypeFeedCard,
 		Links: []dingtalk.FeedLink{
 			{Title: "Release 1.4 is out", MessageURL: "https://e.com/1", PicURL: "https://e.com/1.png"},
@@ -127,7 +128,7 @@ func TestGolden(t *testing.T) {
 		for _, s := range sizes {
 			t.Run(g.name+"_"+s.name, func(t *testing.T) {
 				d := g.draft
-				d.Version, d.Robot = draftVersion, "ops"
+				d.Version, d.Robot = store.Version, "ops"
 				tm := program(t, testOptions(t), &d, s.w, s.h)
 				waitFor(t, tm, g.ready)
 				requireScreen(t, finalScreen(t, tm))
@@ -136,9 +137,9 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-func goldenMarkdown() *draft {
+func goldenMarkdown() *store.Draft {
 	d := goldenDrafts[0].draft
-	d.Version, d.Robot = draftVersion, "ops"
+	d.Version, d.Robot = store.Version, "ops"
 	return &d
 }
 

@@ -201,7 +201,7 @@ func (m *Model) askQuit() tea.Cmd {
 	if !m.unsent || m.form.empty() {
 		return m.quit()
 	}
-	if m.drafts == nil || m.saveErr != nil {
+	if m.store == nil || m.saveErr != nil {
 		m.askQuitUnsaved(m.saveErr)
 		return nil
 	}
@@ -231,15 +231,15 @@ type quitBlockedMsg struct{ err error }
 // quit saves the draft, then ends the program. If an unsent message cannot be saved, it does
 // not quit: it says so and asks.
 func (m *Model) quit() tea.Cmd {
-	if m.drafts == nil || !m.loaded {
+	if m.store == nil || !m.loaded {
 		return tea.Quit
 	}
 	mustKeep := m.unsent && !m.form.empty()
 	m.draftSeq++
 	m.draftDirty = false
-	store, seq, d := m.drafts, m.draftSeq, m.snapshot()
+	ds, seq, d := m.store, m.draftSeq, m.snapshot()
 	return func() tea.Msg {
-		if err := store.save(seq, d); err != nil && mustKeep {
+		if err := ds.Save(seq, d); err != nil && mustKeep {
 			return quitBlockedMsg{err: err}
 		}
 		return tea.QuitMsg{}

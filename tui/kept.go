@@ -10,21 +10,22 @@ import (
 
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/tui/cell"
+	"github.com/dingbot/dingbot/tui/store"
 )
 
 // keptMsg says the editor's unsent draft was kept (or could not be), and what replaces it.
 type keptMsg struct {
 	action  confirmAction
-	entry   historyEntry
-	restore keptDraft
+	entry   store.Entry
+	restore store.Kept
 	// kept is the draft that was kept; nil when there was nothing to keep.
-	kept *draft
+	kept *store.Draft
 	err  error
 }
 
 // keptWhere tells, in a confirmation, what becomes of the unsent draft being replaced.
 func (m *Model) keptWhere() string {
-	if m.drafts == nil {
+	if m.store == nil {
 		return "Without a state directory it cannot be brought back."
 	}
 	return "It is kept: ctrl+z brings it back."
@@ -33,13 +34,13 @@ func (m *Model) keptWhere() string {
 // keepThen keeps the editor's unsent draft among the kept drafts, in a command, then does what
 // replaces it. If it cannot be kept, nothing is replaced.
 func (m *Model) keepThen(reason string, then keptMsg) tea.Cmd {
-	if m.drafts == nil || !m.unsent || m.form.empty() {
+	if m.store == nil || !m.unsent || m.form.empty() {
 		return m.keptDone(then)
 	}
-	store, d, now := m.drafts, m.snapshot(), m.now()
+	ds, d, now := m.store, m.snapshot(), m.now()
 	then.kept = &d
 	return func() tea.Msg {
-		then.err = store.keepReplaced(d, reason, now)
+		then.err = ds.KeepReplaced(d, reason, now)
 		return then
 	}
 }
@@ -49,7 +50,7 @@ func (m *Model) keptDone(msg keptMsg) tea.Cmd {
 	if msg.err != nil {
 		return m.setStatus(statusBad, "nothing replaced: the unsent draft could not be kept ("+saveProblem(msg.err)+")")
 	}
-	if msg.kept != nil && !msg.kept.sameContent(m.snapshot()) {
+	if msg.kept != nil && !msg.kept.SameContent(m.snapshot()) {
 		return m.setStatus(statusWarn, "nothing replaced: the text changed meanwhile (the earlier version is kept: ctrl+z)")
 	}
 	var cmd tea.Cmd
@@ -70,22 +71,22 @@ func (m *Model) keptDone(msg keptMsg) tea.Cmd {
 
 // keptListMsg carries the kept drafts, read in a command.
 type keptListMsg struct {
-	kept []keptDraft
+	kept []store.Kept
 	err  error
 }
 
 // openKept lists the kept drafts: unsent drafts that were replaced, and drafts left by other
 // composers.
 func (m *Model) openKept() tea.Cmd {
-	if m.drafts == nil {
+	if m.store == nil {
 		return m.setStatus(statusWarn, "no state directory: no drafts are kept")
 	}
 	m.state = stateKept
 	m.kept = nil
 	m.chooser = newChooser(m.st, keptTitle, "loading…", nil, false)
-	store := m.drafts
+	ds := m.store
 	return func() tea.Msg {
-		ks, err := store.listKept()
+		ks, err := ds.ListKept()
 		return keptListMsg{kept: ks, err: err}
 	}
 }
@@ -145,18 +146,18 @@ func (m *Model) keptView(g layout) string {
 
 // restoreKept puts a kept draft back into the editor, saves it there and then removes the kept
 // copy (only once the save worked).
-func (m *Model) restoreKept(k keptDraft) tea.Cmd {
+func (m *Model) restoreKept(k store.Kept) tea.Cmd {
 	m.restore(k.Draft)
 	m.unsent = !m.form.empty()
 	m.state = stateCompose
 	m.preview.follow = true
 	m.draftSeq++
 	m.draftDirty = false
-	store, seq, d := m.drafts, m.draftSeq, m.snapshot()
+	ds, seq, d := m.store, m.draftSeq, m.snapshot()
 	save := func() tea.Msg {
-		err := store.save(seq, d)
+		err := ds.Save(seq, d)
 		if err == nil {
-			_ = store.dropKept(k)
+			_ = ds.DropKept(k)
 		}
 		return draftSavedMsg{seq: seq, err: err}
 	}

@@ -183,8 +183,8 @@ func (d *driver) view() string { return d.m.View() }
 // exit ends the composer as its process ending would, without saving: the lock on its draft
 // file goes with it, so the next composer on the state directory gets the same draft file.
 func (d *driver) exit() {
-	if d.m.drafts != nil {
-		d.m.drafts.release()
+	if d.m.store != nil {
+		d.m.store.Release()
 	}
 }
 

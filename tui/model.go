@@ -13,6 +13,7 @@ import (
 
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/delivery"
+	"github.com/dingbot/dingbot/tui/store"
 	"github.com/dingbot/dingbot/tui/styles"
 )
 
@@ -66,7 +67,8 @@ type Model struct {
 
 	preview previewPane
 
-	drafts   *draftStore
+	// store keeps the draft, the kept drafts and the history; nil without a state directory.
+	store    *store.Store
 	draftSeq int
 	// draftDirty says a change is not saved yet; draftMaxPending that a draftMaxTickMsg is on
 	// its way.
@@ -76,9 +78,8 @@ type Model struct {
 	saveErr       error
 	saveResultSeq int
 	// kept are the kept drafts the ctrl+z list shows.
-	kept    []keptDraft
-	history *historyStore
-	entries []historyEntry
+	kept    []store.Kept
+	entries []store.Entry
 
 	chooser *chooser
 	confirm *confirmation
@@ -129,8 +130,7 @@ func newModel(opts Options, robot int, md markdownStyle) Model {
 		awaiting:  map[string]*queuedSend{},
 	}
 	if opts.StateDir != "" {
-		m.drafts = newDraftStore(opts.StateDir)
-		m.history = newHistoryStore(opts.StateDir)
+		m.store = store.Open(opts.StateDir)
 	}
 	if opts.Notice != "" {
 		m.status = status{text: opts.Notice, kind: statusInfo}
@@ -266,7 +266,7 @@ func (m Model) started(msg startMsg) (tea.Model, tea.Cmd) {
 		before := m.robot
 		if pinned := m.currentRobot().Name; m.opts.PinRobot && d.Robot != pinned {
 			// The robot asked for wins over the one the draft was written for.
-			if d.Robot != "" && !d.blank() {
+			if d.Robot != "" && !d.Blank() {
 				msg.notices = append(msg.notices, "sending with robot "+pinned+" as asked; the draft was written for "+d.Robot)
 			}
 			d.Robot = pinned

@@ -19,6 +19,7 @@ import (
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/sandbox"
 	"github.com/dingbot/dingbot/tui/cell"
+	"github.com/dingbot/dingbot/tui/store"
 )
 
 // withSandbox serves the robots on a loopback sandbox and returns options sending to them.
@@ -238,9 +239,9 @@ func TestDeletingTheHandleUnmentions(t *testing.T) {
 	}
 
 	opts := testOptions(t)
-	dr := draft{Version: draftVersion, Type: dingtalk.TypeMarkdown, Title: "T", Body: "no handle here",
-		Mentions: []mention{{Name: "Alice", Mobile: "13800000000"}}}
-	if err := newDraftStore(opts.StateDir).save(1, dr); err != nil {
+	dr := store.Draft{Version: store.Version, Type: dingtalk.TypeMarkdown, Title: "T", Body: "no handle here",
+		Mentions: []store.Mention{{Name: "Alice", Mobile: "13800000000"}}}
+	if err := store.Open(opts.StateDir).Save(1, dr); err != nil {
 		t.Fatal(err)
 	}
 	restored := newDriver(t, opts, 120, 40)
@@ -843,10 +844,10 @@ func TestFileTitleFromHeading(t *testing.T) {
 		"no heading\nsecond":         "no heading",
 		"\n\n- **first item**\n":     "first item",
 		"":                           "release-notes",
-		strings.Repeat("长", 100):     strings.Repeat("长", maxFileTitle-1) + "…",
+		strings.Repeat("长", 100):     strings.Repeat("长", store.MaxFileTitle-1) + "…",
 		"> quoted *line*\n# Heading": "Heading",
 	} {
-		if got := titleFrom("/x/release-notes.md", text); got != want {
+		if got := store.FromFile("/x/release-notes.md", text, "").Title; got != want {
 			t.Errorf("titleFrom(%q) = %q, want %q", text, got, want)
 		}
 	}
@@ -1135,9 +1136,9 @@ func TestPayloadOfAnInvalidMessageSaysWhy(t *testing.T) {
 
 func TestInputsShowTheirTextWhenTheDraftLoadsBeforeTheSize(t *testing.T) {
 	opts := testOptions(t)
-	d := draft{Version: draftVersion, Type: dingtalk.TypeActionCard, Title: "A long title for the card",
+	d := store.Draft{Version: store.Version, Type: dingtalk.TypeActionCard, Title: "A long title for the card",
 		ButtonList: true, Buttons: []dingtalk.Button{{Title: "Approve", ActionURL: "https://e.com/y"}}}
-	if err := newDraftStore(opts.StateDir).save(1, d); err != nil {
+	if err := store.Open(opts.StateDir).Save(1, d); err != nil {
 		t.Fatal(err)
 	}
 	m, err := New(opts)

@@ -7,13 +7,14 @@ import (
 
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/delivery"
+	"github.com/dingbot/dingbot/tui/store"
 )
 
 // queuedSend is a message queued from the composer, followed until all its jobs are delivered
 // (then it goes into the history) or one fails.
 type queuedSend struct {
 	robot  string
-	entry  historyEntry
+	entry  store.Entry
 	left   int
 	failed bool
 }
@@ -73,7 +74,7 @@ func (m *Model) queuedDone(q queuedMsg) tea.Cmd {
 		msg := p.msg
 		msg.MsgUUID = ""
 		qs = &queuedSend{robot: p.robot.Name, left: len(q.jobs),
-			entry: historyEntry{Time: m.now(), Robot: p.robot.Name, MsgType: msg.Type, Message: msg}}
+			entry: store.Entry{Time: m.now(), Robot: p.robot.Name, MsgType: msg.Type, Message: msg}}
 		for _, j := range q.jobs {
 			m.awaiting[j.ID] = qs
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/tui/store"
 )
 
 // A dialog drawn over Chinese text cuts no wide character in half: every line of the screen
@@ -20,7 +21,7 @@ func TestDialogOverChineseKeepsEveryLineWhole(t *testing.T) {
 			body = append(body, strings.Repeat("a", i%2)+strings.Repeat("部署完成所有检查通过", 8))
 		}
 		opts := testOptions(t)
-		saveDraftFile(t, opts.StateDir, draft{Type: dingtalk.TypeMarkdown, Title: "周报", Body: strings.Join(body, "\n\n")})
+		saveDraftFile(t, opts.StateDir, store.Draft{Type: dingtalk.TypeMarkdown, Title: "周报", Body: strings.Join(body, "\n\n")})
 		d := newDriver(t, opts, w, 30)
 		before := strings.Split(d.view(), "\n")
 		d.key("ctrl+s")
@@ -48,9 +49,9 @@ func TestDialogOverChineseKeepsEveryLineWhole(t *testing.T) {
 }
 
 // saveDraftFile saves d as the draft a composer on dir starts with.
-func saveDraftFile(t *testing.T, dir string, d draft) {
+func saveDraftFile(t *testing.T, dir string, d store.Draft) {
 	t.Helper()
-	if err := newDraftStore(dir).save(1, d); err != nil {
+	if err := store.Open(dir).Save(1, d); err != nil {
 		t.Fatal(err)
 	}
 }

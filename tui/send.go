@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/tui/store"
 	"github.com/dingbot/dingbot/tui/styles"
 )
 
@@ -44,7 +45,7 @@ type confirmation struct {
 	// onYes says the yes button is highlighted.
 	onYes bool
 	// entry is the history entry to reopen.
-	entry historyEntry
+	entry store.Entry
 	// post is what confirmSend and confirmForce send.
 	post *posting
 }
@@ -473,7 +474,7 @@ func (m *Model) sendSucceeded(p *posting) tea.Cmd {
 		sentMsg = last.Prepared.Message
 	}
 	sentMsg.MsgUUID = "" // history keeps the message, not this one send of it
-	entry := historyEntry{Time: m.now(), Robot: p.robot.Name, MsgType: sentMsg.Type, Message: sentMsg}
+	entry := store.Entry{Time: m.now(), Robot: p.robot.Name, MsgType: sentMsg.Type, Message: sentMsg}
 	kind, warn := statusOK, ""
 	if last != nil && last.Quota != nil {
 		if warn = last.Quota.Warning(p.robot.Name); warn != "" {

@@ -108,8 +108,8 @@ func Run(ctx context.Context, opts Options) error {
 	// Bubble Tea's own signal handler stays off: on a signal that also cancels ctx, it can block
 	// forever sending to the finished program, and Run then never returns nor saves.
 	final, err := tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx), tea.WithoutSignalHandler()).Run()
-	if m.drafts != nil {
-		defer m.drafts.release()
+	if m.store != nil {
+		defer m.store.Release()
 	}
 	if fm, ok := final.(Model); ok {
 		if serr := fm.saveNow(); serr != nil {

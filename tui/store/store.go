@@ -1,4 +1,7 @@
-package tui
+// Package store keeps the composer's state on disk: one composer's draft (locked, so that two
+// composers never write each other's), the drafts kept when something replaced them, and the
+// history of sent messages. It knows nothing of Bubble Tea: the composer calls it from commands.
+package store
 
 import (
 	"bytes"
@@ -29,11 +32,12 @@ const maxKept = 20
 // keptDir is the folder under the state directory holding replaced drafts.
 const keptDir = "drafts-kept"
 
-// draftStore keeps one composer's draft file. A composer holds a lock on its file for as long
-// as it runs: the first takes draft.json, a second one at the same time draft-2.json, and so on,
-// so two composers never write each other's draft. Saves may finish out of order (each runs in
-// its own command): an older one never overwrites a newer one.
-type draftStore struct {
+// Store keeps one composer's draft file, the kept drafts and the history under a state
+// directory. A composer holds a lock on its draft file for as long as it runs: the first takes
+// draft.json, a second one at the same time draft-2.json, and so on, so two composers never
+// write each other's draft. Saves may finish out of order (each runs in its own command): an
+// older one never overwrites a newer one. Its methods are safe for concurrent use.
+type Store struct {
 	mu   sync.Mutex
 	dir  string
 	path string
@@ -43,10 +47,14 @@ type draftStore struct {
 	// blocked is why the draft must not be written (a damaged draft that could not be moved
 	// aside): saves fail with it rather than overwrite what is there.
 	blocked error
+	// history is the JSON-lines file of sent messages; histMu guards it.
+	histMu  sync.Mutex
+	history string
 }
 
-func newDraftStore(dir string) *draftStore {
-	return &draftStore{dir: dir, path: draftPath(dir, 1), slot: 1}
+// Open returns the store of state directory dir. Nothing is read or created until used.
+func Open(dir string) *Store {
+	return &Store{dir: dir, path: draftPath(dir, 1), slot: 1, history: filepath.Join(dir, "history.jsonl")}
 }
 
 // draftPath is the draft file of composer slot n: draft.json, draft-2.json, …
@@ -70,10 +78,10 @@ func newStateError(dir, op string, err error) *dingtalk.StateError {
 	return &dingtalk.StateError{Dir: dir, Op: op, Err: err}
 }
 
-// claim locks the first draft file no other running composer holds and makes it this store's.
+// Claim locks the first draft file no other running composer holds and makes it this store's.
 // It returns the slot (1 is draft.json). Without a lock nothing is claimed and saves still go to
 // draft.json: the error says why (an unwritable state directory, usually).
-func (s *draftStore) claim() (int, error) {
+func (s *Store) Claim() (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.lock != nil {
@@ -96,8 +104,8 @@ func (s *draftStore) claim() (int, error) {
 	return 1, newStateError(s.dir, "lock", fmt.Errorf("%d composers already have a draft open here", maxComposers))
 }
 
-// release gives up the draft file, for the next composer; Run calls it on the way out.
-func (s *draftStore) release() {
+// Release gives up the draft file, for the next composer; the composer calls it on the way out.
+func (s *Store) Release() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.lock != nil {
@@ -106,8 +114,8 @@ func (s *draftStore) release() {
 	}
 }
 
-// name is the draft file's name, for messages.
-func (s *draftStore) name() string {
+// Name is the draft file's name, for messages.
+func (s *Store) Name() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return filepath.Base(s.path)
@@ -124,8 +132,8 @@ func encodeDraft(v any) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// save writes d unless a newer save (a higher seq) already did. Failures are StateErrors.
-func (s *draftStore) save(seq int, d draft) error {
+// Save writes d unless a newer save (a higher seq) already did. Failures are StateErrors.
+func (s *Store) Save(seq int, d Draft) error {
 	data, err := encodeDraft(d)
 	if err != nil {
 		return err
@@ -145,26 +153,28 @@ func (s *draftStore) save(seq int, d draft) error {
 	return nil
 }
 
-// errDamaged says the draft file is there but is damaged: not a draft that can be read.
-var errDamaged = errors.New("damaged")
+// ErrDamaged says the draft file is there but is damaged: not a draft that can be read.
+var ErrDamaged = errors.New("damaged")
 
-func (s *draftStore) load() (*draft, error) {
+// Load reads the draft file: fs.ErrNotExist when there is none, ErrDamaged when it cannot be
+// read as a draft.
+func (s *Store) Load() (*Draft, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	data, err := os.ReadFile(s.path)
 	if err != nil {
 		return nil, err
 	}
-	var d draft
+	var d Draft
 	if err := json.Unmarshal(data, &d); err != nil {
-		return nil, fmt.Errorf("%w: %v", errDamaged, err)
+		return nil, fmt.Errorf("%w: %v", ErrDamaged, err)
 	}
 	return &d, nil
 }
 
-// moveAside renames a draft file that cannot be read to draft.damaged-<time>.json, so that
+// MoveAside renames a draft file that cannot be read to draft.damaged-<time>.json, so that
 // nothing ever writes over it, and says where it went. If it cannot be moved, saving is blocked.
-func (s *draftStore) moveAside(now time.Time) (string, error) {
+func (s *Store) MoveAside(now time.Time) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	base := strings.TrimSuffix(filepath.Base(s.path), ".json")
@@ -179,8 +189,8 @@ func (s *draftStore) moveAside(now time.Time) (string, error) {
 	return aside, nil
 }
 
-// exists reports whether the draft file is there, readable or not.
-func (s *draftStore) exists() bool {
+// Exists reports whether the draft file is there, readable or not.
+func (s *Store) Exists() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return fileExists(s.path)
@@ -191,8 +201,8 @@ func fileExists(p string) bool {
 	return err == nil
 }
 
-// keep copies the draft file to draft.previous.json before a file replaces it, and says where.
-func (s *draftStore) keep() (string, error) {
+// Keep copies the draft file to draft.previous.json before a file replaces it, and says where.
+func (s *Store) Keep() (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	data, err := os.ReadFile(s.path)
@@ -206,20 +216,21 @@ func (s *draftStore) keep() (string, error) {
 	return kept, nil
 }
 
-// keptDraft is an unsent draft that something replaced (a new message, a message reopened from
-// the history, a file), or the draft of a composer that is no longer running. ctrl+z lists them.
-type keptDraft struct {
+// Kept is an unsent draft that something replaced (a new message, a message reopened from the
+// history, a file), or the draft of a composer that is no longer running.
+type Kept struct {
 	Time   time.Time `json:"time"`
 	Reason string    `json:"reason"`
-	Draft  draft     `json:"draft"`
-	// file is where it is; other says it is another composer's draft file, not a kept one.
-	file  string
-	other int
+	Draft  Draft     `json:"draft"`
+	// File is where it is; Other, when not 0, is the slot of the other composer whose draft
+	// file it is (not a kept one).
+	File  string `json:"-"`
+	Other int    `json:"-"`
 }
 
-// keepReplaced adds a replaced draft to the kept ones, dropping the oldest past maxKept.
-func (s *draftStore) keepReplaced(d draft, reason string, now time.Time) error {
-	data, err := encodeDraft(keptDraft{Time: now, Reason: reason, Draft: d})
+// KeepReplaced adds a replaced draft to the kept ones, dropping the oldest past maxKept.
+func (s *Store) KeepReplaced(d Draft, reason string, now time.Time) error {
+	data, err := encodeDraft(Kept{Time: now, Reason: reason, Draft: d})
 	if err != nil {
 		return err
 	}
@@ -254,25 +265,25 @@ func (s *draftStore) keepReplaced(d draft, reason string, now time.Time) error {
 	return nil
 }
 
-// listKept returns the kept drafts, newest first, then the drafts of composers that are no
+// ListKept returns the kept drafts, newest first, then the drafts of composers that are no
 // longer running (draft-2.json, … whose lock is free).
-func (s *draftStore) listKept() ([]keptDraft, error) {
+func (s *Store) ListKept() ([]Kept, error) {
 	names, err := filepath.Glob(filepath.Join(s.dir, keptDir, "*.json"))
 	if err != nil {
 		return nil, err
 	}
 	sort.Sort(sort.Reverse(sort.StringSlice(names)))
-	var out []keptDraft
+	var out []Kept
 	for _, n := range names {
 		data, err := os.ReadFile(n)
 		if err != nil {
 			continue
 		}
-		var k keptDraft
-		if json.Unmarshal(data, &k) != nil || k.Draft.blank() {
+		var k Kept
+		if json.Unmarshal(data, &k) != nil || k.Draft.Blank() {
 			continue
 		}
-		k.file = n
+		k.File = n
 		out = append(out, k)
 	}
 	s.mu.Lock()
@@ -291,17 +302,17 @@ func (s *draftStore) listKept() ([]keptDraft, error) {
 		if err != nil {
 			continue
 		}
-		var d draft
-		if json.Unmarshal(data, &d) != nil || d.blank() || d.Sent {
+		var d Draft
+		if json.Unmarshal(data, &d) != nil || d.Blank() || d.Sent {
 			continue
 		}
-		out = append(out, keptDraft{Time: info.ModTime(), Reason: "left in " + filepath.Base(p) + " by another composer", Draft: d, file: p, other: n})
+		out = append(out, Kept{Time: info.ModTime(), Reason: "left in " + filepath.Base(p) + " by another composer", Draft: d, File: p, Other: n})
 	}
 	return out, nil
 }
 
 // heldByOther reports whether a running composer holds slot n.
-func (s *draftStore) heldByOther(n int) bool {
+func (s *Store) heldByOther(n int) bool {
 	l := flock.New(lockPath(s.dir, n), flock.SetPermissions(0o600))
 	ok, err := l.TryLock()
 	if err != nil {
@@ -313,17 +324,17 @@ func (s *draftStore) heldByOther(n int) bool {
 	return !ok
 }
 
-// dropKept removes a kept draft once it is back in the editor (and saved there). Another
+// DropKept removes a kept draft once it is back in the editor (and saved there). Another
 // composer's draft file is removed only while no composer holds it.
-func (s *draftStore) dropKept(k keptDraft) error {
-	if k.other == 0 {
-		return os.Remove(k.file)
+func (s *Store) DropKept(k Kept) error {
+	if k.Other == 0 {
+		return os.Remove(k.File)
 	}
-	l := flock.New(lockPath(s.dir, k.other), flock.SetPermissions(0o600))
+	l := flock.New(lockPath(s.dir, k.Other), flock.SetPermissions(0o600))
 	ok, err := l.TryLock()
 	if err != nil || !ok {
-		return fmt.Errorf("%s is open in another composer again", filepath.Base(k.file))
+		return fmt.Errorf("%s is open in another composer again", filepath.Base(k.File))
 	}
 	defer l.Unlock()
-	return os.Remove(k.file)
+	return os.Remove(k.File)
 }
