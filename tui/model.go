@@ -13,6 +13,7 @@ import (
 
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/delivery"
+	"github.com/dingbot/dingbot/tui/extedit"
 	"github.com/dingbot/dingbot/tui/store"
 	"github.com/dingbot/dingbot/tui/styles"
 )
@@ -228,11 +229,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case payloadMsg:
 		m.payloadText = string(msg)
 		m.payload.SetContent(m.payloadText)
-	case editorReadyMsg:
-		return m, m.runEditor(msg)
-	case editorDoneMsg:
-		return m, m.editorDone(msg)
-	case editorResultMsg:
+	case extedit.ReadyMsg:
+		return m, m.editorReady(msg)
+	case extedit.DoneMsg:
+		return m, extedit.Collect(msg)
+	case extedit.ResultMsg:
 		return m, m.editorResult(msg)
 	default:
 		// The inputs' own messages (a ctrl+v paste from the clipboard) go to the focused one.
@@ -304,4 +305,50 @@ func (m Model) started(msg startMsg) (tea.Model, tea.Cmd) {
 		cmds = append(cmds, cmd)
 	}
 	return model, tea.Batch(cmds...)
+}
+
+// openEditor hands the body to $EDITOR: extedit writes it to a private temporary file, runs
+// the editor and reads it back, each step a command whose message comes back here.
+func (m *Model) openEditor() tea.Cmd {
+	if !m.form.hasBody() {
+		return m.setStatus(statusWarn, "a feed card has no text to edit")
+	}
+	return extedit.Prepare(m.opts.StateDir, m.form.body.Value())
+}
+
+// editorReady runs the editor on the prepared file.
+func (m *Model) editorReady(msg extedit.ReadyMsg) tea.Cmd {
+	if msg.Err != nil {
+		return m.setStatus(statusBad, "could not open the editor: "+msg.Err.Error())
+	}
+	return extedit.Run(msg)
+}
+
+// editorResult puts the edited text into the body. A failed editor keeps what it wrote, and the
+// status says how it ended.
+func (m *Model) editorResult(msg extedit.ResultMsg) tea.Cmd {
+	if msg.ReadErr != nil {
+		return m.setStatus(statusBad, extedit.Failure(msg.RunErr)+"could not read the edited text back ("+msg.ReadErr.Error()+"); the text is unchanged")
+	}
+	text := strings.TrimSuffix(msg.Text, "\n")
+	changed := text != strings.TrimSuffix(msg.Original, "\n")
+	if msg.RunErr != nil {
+		if !changed {
+			return m.setStatus(statusBad, extedit.Failure(msg.RunErr)+"the text is unchanged")
+		}
+		m.setBody(text)
+		return tea.Batch(m.contentChanged(), m.renderNow(),
+			m.setStatus(statusWarn, extedit.Failure(msg.RunErr)+"your edits were kept: check the text"))
+	}
+	if !changed || text == m.form.body.Value() {
+		return m.setStatus(statusInfo, "no change from the editor")
+	}
+	m.setBody(text)
+	return tea.Batch(m.contentChanged(), m.renderNow(), m.setStatus(statusInfo, "text updated from the editor"))
+}
+
+func (m *Model) setBody(text string) {
+	m.form.body.SetValue(text)
+	m.form.focusField(fieldBody, 0)
+	m.preview.follow = true
 }

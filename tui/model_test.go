@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,6 +18,7 @@ import (
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/sandbox"
 	"github.com/dingbot/dingbot/tui/cell"
+	"github.com/dingbot/dingbot/tui/extedit"
 	"github.com/dingbot/dingbot/tui/store"
 )
 
@@ -887,56 +887,13 @@ func TestEditorResult(t *testing.T) {
 	d := newDriver(t, testOptions(t), 120, 40)
 	d.key("tab")
 	d.typeText("before")
-	d.send(editorResultMsg{text: "after\n"})
+	d.send(extedit.ResultMsg{Text: "after\n"})
 	if got := d.m.form.body.Value(); got != "after" {
 		t.Fatalf("body %q", got)
 	}
-	d.send(editorResultMsg{original: "after", text: "after\n", runErr: errors.New("exit status 1")})
+	d.send(extedit.ResultMsg{Original: "after", Text: "after\n", RunErr: errors.New("exit status 1")})
 	if got := d.m.form.body.Value(); got != "after" || !strings.Contains(d.m.status.text, "unchanged") {
 		t.Fatalf("failed editor: body %q status %q", got, d.m.status.text)
-	}
-}
-
-// $VISUAL wins over $EDITOR, vi is the fallback, and the variable is shell text, as git reads
-// it: a quoted path with spaces and arguments work.
-func TestEditorCommandIsShellText(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("sh -c is for Unix")
-	}
-	dir := filepath.Join(t.TempDir(), "my editors")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	script := filepath.Join(dir, "ed it.sh")
-	// Appends its arguments but the last to the file, which is the last argument.
-	if err := os.WriteFile(script, []byte("#!/bin/sh\nfor f; do :; done\nn=$#\ni=1\nfor a; do [ $i -lt $n ] && printf '%s|' \"$a\" >>\"$f\"; i=$((i+1)); done\n"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(t.TempDir(), "body with space.md")
-	run := func(visual, editor string) string {
-		t.Helper()
-		t.Setenv("VISUAL", visual)
-		t.Setenv("EDITOR", editor)
-		if err := os.WriteFile(file, nil, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if err := editorCommand(file).Run(); err != nil {
-			t.Fatalf("VISUAL=%q EDITOR=%q: %v", visual, editor, err)
-		}
-		data, _ := os.ReadFile(file)
-		return string(data)
-	}
-	quoted := "'" + script + "'"
-	if got := run(quoted+` --wait "two words"`, "false"); got != "--wait|two words|" {
-		t.Fatalf("VISUAL with quotes and arguments: %q", got)
-	}
-	if got := run("", quoted+" -n"); got != "-n|" {
-		t.Fatalf("EDITOR when VISUAL is unset: %q", got)
-	}
-	t.Setenv("VISUAL", "")
-	t.Setenv("EDITOR", "")
-	if cmd := editorCommand("/tmp/x.md"); !strings.Contains(strings.Join(cmd.Args, " "), "vi") {
-		t.Fatalf("fallback %v", cmd.Args)
 	}
 }
 
@@ -945,21 +902,21 @@ func TestEditorRoundTrip(t *testing.T) {
 	d.key("tab")
 	d.typeText("draft")
 	cmd := d.m.openEditor()
-	ready := cmd().(editorReadyMsg)
-	if ready.err != nil {
-		t.Fatal(ready.err)
+	ready := cmd().(extedit.ReadyMsg)
+	if ready.Err != nil {
+		t.Fatal(ready.Err)
 	}
-	if data, _ := os.ReadFile(ready.path); string(data) != "draft" {
+	if data, _ := os.ReadFile(ready.Path); string(data) != "draft" {
 		t.Fatalf("temp file holds %q", data)
 	}
-	if err := os.WriteFile(ready.path, []byte("edited outside\n"), 0o600); err != nil {
+	if err := os.WriteFile(ready.Path, []byte("edited outside\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	d.send(editorDoneMsg{path: ready.path})
+	d.send(extedit.DoneMsg{Path: ready.Path})
 	if got := d.m.form.body.Value(); got != "edited outside" {
 		t.Fatalf("body %q", got)
 	}
-	if _, err := os.Stat(ready.path); !os.IsNotExist(err) {
+	if _, err := os.Stat(ready.Path); !os.IsNotExist(err) {
 		t.Fatal("temp file left behind")
 	}
 }
@@ -1201,7 +1158,7 @@ func TestEditorKeyHandsTheBodyToAFile(t *testing.T) {
 	if info, _ := os.Stat(files[0]); info.Mode().Perm() != 0o600 {
 		t.Fatalf("temp file mode %v", info.Mode())
 	}
-	d.send(editorDoneMsg{path: files[0], original: "for the editor", err: errors.New("exit status 2")})
+	d.send(extedit.DoneMsg{Path: files[0], Original: "for the editor", Err: errors.New("exit status 2")})
 	if d.m.form.body.Value() != "for the editor" || !strings.Contains(d.m.status.text, "unchanged") {
 		t.Fatalf("failed editor changed the body: %q / %q", d.m.form.body.Value(), d.m.status.text)
 	}
