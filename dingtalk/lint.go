@@ -88,11 +88,12 @@ const maxAlsoLines = 9
 
 // LintMarkdown warns about markdown that DingTalk renders differently on PC and phones, or not
 // at all: code blocks, fenced or indented, and tables (PC only); HTML other than <font> (blank
-// on phones); strikethrough; single line breaks (shown as spaces); headings deeper than ######;
-// images without a public http(s) URL; links DingTalk cannot open; @mentions (not highlighted on
-// phones). It parses text as CommonMark with goldmark and walks the tree, so code spans and
-// blocks hide what they contain. A construct repeated is one warning on its first line, naming
-// the others.
+// on phones); strikethrough; single line breaks (shown as spaces) and backslash ones (not
+// documented); headings deeper than ######; images without a public http(s) URL; links
+// DingTalk cannot open, and dingtalk:// links whose url= is not encoded; @mentions (not
+// highlighted on phones). It parses md as CommonMark with goldmark and walks the tree, so code
+// spans and blocks hide what they contain. A construct repeated is one warning on its first
+// line, naming the others.
 func LintMarkdown(md string) []Warning {
 	if strings.Contains(md, "\r") {
 		md = strings.ReplaceAll(md, "\r\n", "\n") // keeps every line's number
@@ -149,7 +150,6 @@ func (l *linter) visit(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		return ast.WalkSkipChildren, nil
 	case *east.Table:
 		l.add(ruleTable, l.line(n))
-		return ast.WalkContinue, nil
 	case *east.Strikethrough:
 		l.add(ruleStrike, l.line(n))
 	case *ast.HTMLBlock:
@@ -167,6 +167,10 @@ func (l *linter) visit(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		return ast.WalkSkipChildren, nil
 	case *ast.Link:
 		l.link(string(n.Destination), l.line(n))
+	case *ast.AutoLink:
+		if n.AutoLinkType == ast.AutoLinkURL {
+			l.link(string(n.URL(l.src)), l.line(n))
+		}
 	case *ast.Text:
 		l.text(n)
 	}

@@ -64,6 +64,7 @@ var lintRules = []struct {
 			{text: "a | b | c  \nno delimiter row"},
 			{text: "a | b\n---", want: nil}, // one delimiter cell for two header cells: a setext heading
 			{text: "`| a |`"},
+			{text: "```\n| a | b |\n|---|---|\n```", want: []string{"1: code blocks"}},
 		},
 	},
 	{
@@ -128,6 +129,7 @@ var lintRules = []struct {
 		fires: []lintCase{
 			{text: "####### seven", want: []string{"1: ####### is not a heading (DingTalk has # to ######): it shows as text"}},
 			{text: "intro\n\n######## eight", want: []string{"3: ####### is not a heading"}},
+			{text: "- a\n- ####### b", want: []string{"2: ####### is not a heading"}},
 		},
 		quiet: []lintCase{
 			{text: "###### six"},
@@ -155,10 +157,12 @@ var lintRules = []struct {
 			{text: "see [docs](./docs/x.md)", want: []string{`1: link "./docs/x.md" is not an http(s) or dingtalk:// URL: DingTalk cannot open it`}},
 			{text: "[f](ftp://a.example/f)\n\n[m](mailto:a@b.example)", want: []string{`1: link "ftp://a.example/f" is not an http(s) or dingtalk:// URL: DingTalk cannot open it (also line 3)`}},
 			{text: "[nothing]()", want: []string{`1: link "" is not an http(s)`}},
+			{text: "a\n\n<ftp://a.example/f> [ref]\n\n[ref]: ./local", want: []string{`3: link "ftp://a.example/f" is not an http(s)`}},
 		},
 		quiet: []lintCase{
 			{text: "[a](https://a.example) [b](HTTP://a.example) [c](dingtalk://dingtalkclient/page/link?url=https%3A%2F%2Fa.example&pc_slide=true) [d](dtmd://dingtalkclient/sendMessage?content=hi)"},
 			{text: "[x] is not a link, nor is `[y](./z)`"},
+			{text: "<https://a.example> and <bob@a.example>"},
 		},
 	},
 	{
