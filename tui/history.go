@@ -7,6 +7,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/dingbot/dingbot/tui/cell"
+	"github.com/dingbot/dingbot/tui/picker"
 	"github.com/dingbot/dingbot/tui/store"
 )
 
@@ -24,7 +25,7 @@ func (m *Model) openHistory() tea.Cmd {
 	}
 	m.state = stateHistory
 	m.entries = nil
-	m.chooser = newChooser(m.st, "History · sent messages, newest first", "loading…", nil, false)
+	m.chooser = picker.New(m.st, "History · sent messages, newest first", "loading…", nil)
 	ds := m.store
 	return func() tea.Msg {
 		es, err := ds.Latest()
@@ -37,18 +38,18 @@ func (m *Model) historyLoaded(msg historyLoadedMsg) tea.Cmd {
 		return nil
 	}
 	m.entries = msg.entries
-	items := make([]choice, len(msg.entries))
+	items := make([]picker.Item, len(msg.entries))
 	for i, e := range msg.entries {
 		title := cell.OneLine(e.Message.Title())
 		if title == "" {
 			title = "(no title)"
 		}
-		items[i] = choice{
-			label:  e.Time.Local().Format("Jan 02 15:04") + "  " + title,
-			detail: string(e.MsgType) + " → " + e.Robot,
+		items[i] = picker.Item{
+			Label:  e.Time.Local().Format("Jan 02 15:04") + "  " + title,
+			Detail: string(e.MsgType) + " → " + e.Robot,
 		}
 	}
-	m.chooser = newChooser(m.st, "History · sent messages, newest first", "nothing sent yet", items, false)
+	m.chooser = picker.New(m.st, "History · sent messages, newest first", "nothing sent yet", items)
 	if msg.err != nil {
 		return m.setStatus(statusBad, "history: "+msg.err.Error())
 	}
@@ -79,7 +80,7 @@ func (m *Model) reopen(e store.Entry) tea.Cmd {
 // historyView lists the history over the whole body, with the selected message's text below.
 func (m *Model) historyView(g layout) string {
 	body := ""
-	if i := m.chooser.current(); i >= 0 && i < len(m.entries) {
+	if i := m.chooser.Current(); i >= 0 && i < len(m.entries) {
 		e := m.entries[i]
 		body = e.Message.Body()
 		if body == "" {
@@ -92,7 +93,7 @@ func (m *Model) historyView(g layout) string {
 // listView is the chooser over the whole body, with the text of the highlighted item below.
 func (m *Model) listView(g layout, n int, text string) string {
 	listH := min(max(6, n+4), max(6, g.bodyH/2))
-	list := m.chooser.view(m.st, m.width, listH)
+	list := m.chooser.View(m.width, listH)
 	var detail []string
 	if text != "" {
 		detail = append(detail, m.st.List.Rule.Render(cell.Rule(m.width)))

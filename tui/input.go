@@ -3,6 +3,8 @@ package tui
 import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/dingbot/dingbot/tui/picker"
 )
 
 // handleKey routes a key by state.
@@ -13,11 +15,11 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		if key.Matches(msg, k.Quit) {
 			return m, m.askQuit()
 		}
-		switch m.chooser.update(msg, k) {
-		case chooserCanceled:
+		switch a := m.chooser.Update(msg).(type) {
+		case picker.Canceled:
 			m.state = stateCompose
-		case chooserChosen:
-			return m, m.chosen()
+		case picker.Chosen:
+			return m, m.chosen(a.Indices)
 		}
 		return m, nil
 	case statePayload:
@@ -76,9 +78,8 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	return m.composeKey(msg)
 }
 
-// chosen acts on a chooser's choice.
-func (m *Model) chosen() tea.Cmd {
-	picked := m.chooser.chosen()
+// chosen acts on a picker's choice.
+func (m *Model) chosen(picked []int) tea.Cmd {
 	switch m.state {
 	case stateMentions:
 		return m.applyMentions(picked)

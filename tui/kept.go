@@ -10,6 +10,7 @@ import (
 
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/tui/cell"
+	"github.com/dingbot/dingbot/tui/picker"
 	"github.com/dingbot/dingbot/tui/store"
 )
 
@@ -83,7 +84,7 @@ func (m *Model) openKept() tea.Cmd {
 	}
 	m.state = stateKept
 	m.kept = nil
-	m.chooser = newChooser(m.st, keptTitle, "loading…", nil, false)
+	m.chooser = picker.New(m.st, keptTitle, "loading…", nil)
 	ds := m.store
 	return func() tea.Msg {
 		ks, err := ds.ListKept()
@@ -98,7 +99,7 @@ func (m *Model) keptListed(msg keptListMsg) tea.Cmd {
 		return nil
 	}
 	m.kept = msg.kept
-	items := make([]choice, len(msg.kept))
+	items := make([]picker.Item, len(msg.kept))
 	for i, k := range msg.kept {
 		title := cell.OneLine(k.Draft.Title)
 		if title == "" {
@@ -110,12 +111,12 @@ func (m *Model) keptListed(msg keptListMsg) tea.Cmd {
 		if title == "" {
 			title = "(no title)"
 		}
-		items[i] = choice{
-			label:  k.Time.Local().Format("Jan 02 15:04") + "  " + title,
-			detail: string(k.Draft.Type) + " · " + k.Reason,
+		items[i] = picker.Item{
+			Label:  k.Time.Local().Format("Jan 02 15:04") + "  " + title,
+			Detail: string(k.Draft.Type) + " · " + k.Reason,
 		}
 	}
-	m.chooser = newChooser(m.st, keptTitle, "no kept drafts: an unsent draft that ctrl+n, the history or a file replaces is kept here", items, false)
+	m.chooser = picker.New(m.st, keptTitle, "no kept drafts: an unsent draft that ctrl+n, the history or a file replaces is kept here", items)
 	if msg.err != nil && !errors.Is(msg.err, fs.ErrNotExist) {
 		return m.setStatus(statusBad, "kept drafts: "+msg.err.Error())
 	}
@@ -134,7 +135,7 @@ func firstLine(s string) string {
 // keptView lists the kept drafts with the highlighted one's text below.
 func (m *Model) keptView(g layout) string {
 	text := ""
-	if i := m.chooser.current(); i >= 0 && i < len(m.kept) {
+	if i := m.chooser.Current(); i >= 0 && i < len(m.kept) {
 		d := m.kept[i].Draft
 		text = d.Body
 		if text == "" {

@@ -29,12 +29,7 @@ type keyMap struct {
 	Help      key.Binding
 	Quit      key.Binding
 
-	// Lists, dialogs and views.
-	Up      key.Binding
-	Down    key.Binding
-	Select  key.Binding
-	Choose  key.Binding
-	Back    key.Binding
+	// Dialogs and views.
 	Yes     key.Binding
 	No      key.Binding
 	Switch  key.Binding
@@ -72,11 +67,6 @@ func newKeyMap() keyMap {
 		Help:      b([]string{"ctrl+g", "?"}, "ctrl+g", "more keys"),
 		Quit:      b([]string{"ctrl+c", "ctrl+q"}, "ctrl+q", "quit"),
 
-		Up:     b([]string{"up", "ctrl+p"}, "↑", "up"),
-		Down:   b([]string{"down", "ctrl+n"}, "↓", "down"),
-		Select: b([]string{"tab", "shift+tab"}, "tab", "select several"),
-		Choose: b([]string{"enter"}, "enter", "choose"),
-		Back:   b([]string{"esc"}, "esc", "back"),
 		// Enter never means yes: it presses the highlighted button, which starts on no.
 		Yes:     b([]string{"y", "Y"}, "y", "yes"),
 		No:      b([]string{"n", "N", "esc"}, "n/esc", "no"),
@@ -111,11 +101,13 @@ func (m *Model) helpFor() helpKeys {
 	k := m.keys
 	switch m.state {
 	case stateMentions:
-		return helpKeys{short: []key.Binding{k.Up, k.Down, shortly(k.Select, "tick several"), shortly(k.Choose, "insert highlighted + ticked"), k.Cancel}}
+		pk := m.chooser.KeyMap
+		return helpKeys{short: []key.Binding{pk.Up, pk.Down, shortly(pk.Tick, "tick several"), shortly(pk.Choose, "insert highlighted + ticked"), shortly(pk.Back, "cancel")}}
 	case stateRobots, stateHistory:
-		return helpKeys{short: []key.Binding{k.Up, k.Down, k.Choose, k.Back}}
+		return helpKeys{short: m.chooser.KeyMap.ShortHelp()}
 	case stateKept:
-		return helpKeys{short: []key.Binding{k.Up, k.Down, shortly(k.Choose, "bring it back"), k.Back}}
+		pk := m.chooser.KeyMap
+		return helpKeys{short: []key.Binding{pk.Up, pk.Down, shortly(pk.Choose, "bring it back"), pk.Back}}
 	case statePayload:
 		return helpKeys{short: []key.Binding{k.Scroll, k.Close}}
 	case stateConfirm:

@@ -7,6 +7,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/tui/picker"
 )
 
 // openMentions shows the contacts to add. People already mentioned are marked, not ticked:
@@ -15,19 +16,18 @@ func (m *Model) openMentions() tea.Cmd {
 	if !m.form.canMention() {
 		return m.setStatus(statusWarn, kindName(m.form.kind)+"s cannot mention anyone: use text, markdown or an action card")
 	}
-	items := make([]choice, len(m.opts.Contacts))
+	items := make([]picker.Item, len(m.opts.Contacts))
+	opts := []picker.Option{picker.Multi()}
 	for i, c := range m.opts.Contacts {
-		items[i] = choice{label: c.Name, detail: contactDetail(c)}
-	}
-	m.chooser = newChooser(m.st, "Mention · tab ticks, enter inserts",
-		"no contacts: add [[contacts]] with a name and mobile to the config", items, true)
-	for i, c := range m.opts.Contacts {
+		items[i] = picker.Item{Label: c.Name, Detail: contactDetail(c)}
 		for _, mc := range m.form.mentions {
 			if sameContact(c, mc) {
-				m.chooser.note[i] = "(mentioned)"
+				opts = append(opts, picker.Note(i, "(mentioned)"))
 			}
 		}
 	}
+	m.chooser = picker.New(m.st, "Mention · tab ticks, enter inserts",
+		"no contacts: add [[contacts]] with a name and mobile to the config", items, opts...)
 	m.state = stateMentions
 	return nil
 }

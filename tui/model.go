@@ -14,6 +14,7 @@ import (
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/delivery"
 	"github.com/dingbot/dingbot/tui/extedit"
+	"github.com/dingbot/dingbot/tui/picker"
 	"github.com/dingbot/dingbot/tui/store"
 	"github.com/dingbot/dingbot/tui/styles"
 )
@@ -82,7 +83,7 @@ type Model struct {
 	kept    []store.Kept
 	entries []store.Entry
 
-	chooser *chooser
+	chooser *picker.Model
 	confirm *confirmation
 	payload viewport.Model
 	// payloadText is what the payload view shows.

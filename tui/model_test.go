@@ -134,8 +134,8 @@ func TestMentionPickerInsertsHandlesAtTheCursor(t *testing.T) {
 		t.Fatalf("ctrl+a did not open the picker:\n%s", d.view())
 	}
 	d.typeText("bob")
-	if n := len(d.m.chooser.matches); n == 0 || d.m.opts.Contacts[d.m.chooser.matches[0]].Name != "Bob" {
-		t.Fatalf("filter bob: matches %v", d.m.chooser.matches)
+	if n := len(d.m.chooser.Matches()); n == 0 || d.m.opts.Contacts[d.m.chooser.Matches()[0]].Name != "Bob" {
+		t.Fatalf("filter bob: matches %v", d.m.chooser.Matches())
 	}
 	d.key("tab") // select Bob
 	for range 3 {
@@ -185,8 +185,8 @@ func TestMentionPickerEnterTakesHighlightedAndTicked(t *testing.T) {
 	d.typeText("hi ")
 	d.key("ctrl+a", "enter") // Alice
 	d.key("ctrl+a")
-	if len(d.m.chooser.ticked) != 0 {
-		t.Fatalf("earlier mentions pre-ticked: %v", d.m.chooser.ticked)
+	if len(d.m.chooser.Ticked()) != 0 {
+		t.Fatalf("earlier mentions pre-ticked: %v", d.m.chooser.Ticked())
 	}
 	if !strings.Contains(d.view(), "Alice  13800000000 (mentioned)") && !strings.Contains(d.view(), "Alice (mentioned)") {
 		t.Fatalf("Alice not marked as mentioned:\n%s", d.view())
@@ -318,7 +318,7 @@ func TestRobotPicker(t *testing.T) {
 	}
 	d.key("ctrl+r")
 	d.typeText("sig")
-	if n := len(d.m.chooser.matches); n != 1 {
+	if n := len(d.m.chooser.Matches()); n != 1 {
 		t.Fatalf("typing sig leaves %d robots, want only signed:\n%s", n, d.view())
 	}
 	d.key("enter")

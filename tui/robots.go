@@ -6,17 +6,17 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/tui/picker"
 )
 
 // openRobots shows the robots, the current one under the cursor.
 func (m *Model) openRobots() tea.Cmd {
-	items := make([]choice, len(m.opts.Robots))
+	items := make([]picker.Item, len(m.opts.Robots))
 	for i, r := range m.opts.Robots {
-		items[i] = choice{label: r.Name, detail: robotDetail(r)}
+		items[i] = picker.Item{Label: r.Name, Detail: robotDetail(r)}
 	}
-	m.chooser = newChooser(m.st, "Robot · type to filter, enter chooses", "no robots", items, false)
-	m.chooser.labelsOnly = true
-	m.chooser.cursor = m.robot
+	m.chooser = picker.New(m.st, "Robot · type to filter, enter chooses", "no robots", items,
+		picker.LabelsOnly(), picker.At(m.robot))
 	m.state = stateRobots
 	return nil
 }

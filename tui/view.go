@@ -102,7 +102,7 @@ func (m Model) View() string {
 	var body string
 	switch m.state {
 	case stateMentions, stateRobots:
-		body = m.sideBySide(g, m.chooser.view(m.st, g.editorW, g.editorH+1))
+		body = m.sideBySide(g, m.chooser.View(g.editorW, g.editorH+1))
 	case stateHistory:
 		body = m.historyView(g)
 	case stateKept:
