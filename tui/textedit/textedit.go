@@ -1,22 +1,23 @@
-// Package textedit is a multi-line text editor widget for Bubble Tea: soft-wrapped lines cached
-// per logical line, only the lines on screen drawn, so a keystroke costs the same with a 20 000-
-// byte text as with an empty one.
+// Package textedit is the text field widget for Bubble Tea behind every field of the composer:
+// the multi-line body (soft-wrapped lines cached per logical line, only the lines on screen
+// drawn, so a keystroke costs the same with a 20 000-byte text as with an empty one) and the
+// one-line fields (NewLine: scrolled sideways). Readline's editing keys (KeyMap), text that
+// arrives as text inserted as text (IsText), and what an editor needs for undo (State,
+// Restore, LastEdit) and for an inline @mention (WordBeforeCursor, ReplaceBeforeCursor).
 package textedit
 
 import (
 	"strings"
 	"unicode"
 
-	"github.com/atotto/clipboard"
-	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dingbot/dingbot/tui/cell"
 )
 
-// Model is a multi-line editor. It keeps soft-wrapped lines cached per logical line and draws
-// only the lines on screen (bubbles' textarea redraws every line on every keystroke).
+// Model is a text field. It keeps soft-wrapped lines cached per logical line and draws only the
+// lines on screen (bubbles' textarea redraws every line on every keystroke).
 type Model struct {
 	lines [][]rune
 	// wraps caches, per line, where each wrapped segment starts; nil means not computed.
@@ -27,15 +28,23 @@ type Model struct {
 	goal int
 
 	width, height int
-	// top is the first wrapped line on screen.
+	// top is the first wrapped line on screen; in a one-line field, the first rune on screen.
 	top     int
 	focused bool
+	// single makes a one-line field: no line breaks, no wrapping, one screen line.
+	single bool
+
+	// last and overflow say what the last Update did: LastEdit, Overflow.
+	last     Edit
+	overflow int
 
 	prompt      string
 	placeholder string
 	// KeyMap is the editing keys; DefaultKeyMap unless changed.
 	KeyMap KeyMap
-	st     Styles
+	// ReadClipboard reads the clipboard for the Paste key; nil is the system's clipboard.
+	ReadClipboard func() (string, error)
+	st            Styles
 }
 
 // Styles are the editor's looks: the text, the placeholder, the cursor, and the prompt when
@@ -44,54 +53,7 @@ type Styles struct {
 	Text, Placeholder, Cursor, PromptOn, PromptOff lipgloss.Style
 }
 
-// KeyMap is the editing keys, the same as bubbles' textarea minus those the composer uses.
-type KeyMap struct {
-	Left, Right, Up, Down, WordLeft, WordRight, Home, End, Begin, Finish key.Binding
-	Newline, Backspace, Delete, DeleteWordLeft, DeleteWordRight          key.Binding
-	KillToEnd, KillToStart, Paste                                        key.Binding
-}
-
-// DefaultKeyMap is the editor's keys.
-func DefaultKeyMap() KeyMap {
-	k := func(help, desc string, keys ...string) key.Binding {
-		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
-	}
-	return KeyMap{
-		Left:            k("←", "left", "left", "ctrl+b"),
-		Right:           k("→", "right", "right", "ctrl+f"),
-		Up:              k("↑", "up", "up"),
-		Down:            k("↓", "down", "down"),
-		WordLeft:        k("alt+←", "word left", "alt+left", "ctrl+left", "alt+b"),
-		WordRight:       k("alt+→", "word right", "alt+right", "ctrl+right", "alt+f"),
-		Home:            k("home", "line start", "home"),
-		End:             k("end", "line end", "end"),
-		Begin:           k("ctrl+home", "text start", "ctrl+home", "alt+<"),
-		Finish:          k("ctrl+end", "text end", "ctrl+end", "alt+>"),
-		Newline:         k("enter", "new line", "enter", "ctrl+m"),
-		Backspace:       k("backspace", "delete left", "backspace", "ctrl+h"),
-		Delete:          k("delete", "delete right", "delete", "ctrl+d"),
-		DeleteWordLeft:  k("ctrl+w", "delete word left", "alt+backspace", "ctrl+w"),
-		DeleteWordRight: k("alt+d", "delete word right", "alt+delete", "alt+d"),
-		KillToEnd:       k("ctrl+k", "delete to line end", "ctrl+k"),
-		KillToStart:     k("ctrl+u", "delete to line start", "ctrl+u"),
-		Paste:           k("ctrl+v", "paste", "ctrl+v"),
-	}
-}
-
-// ShortHelp is the editing keys worth a place in a one-line help.
-func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.WordLeft, k.WordRight, k.KillToEnd, k.Paste}
-}
-
-// FullHelp is every editing key, by columns: moving, then deleting.
-func (k KeyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{
-		{k.Left, k.Right, k.Up, k.Down, k.WordLeft, k.WordRight, k.Home, k.End, k.Begin, k.Finish},
-		{k.Newline, k.Backspace, k.Delete, k.DeleteWordLeft, k.DeleteWordRight, k.KillToEnd, k.KillToStart, k.Paste},
-	}
-}
-
-// New returns an empty editor, blurred, 40×3 until SetSize. prompt starts every line.
+// New returns an empty multi-line editor, blurred, 40×3 until SetSize. prompt starts every line.
 func New(st Styles, prompt, placeholder string) Model {
 	return Model{
 		lines:       [][]rune{nil},
@@ -105,6 +67,19 @@ func New(st Styles, prompt, placeholder string) Model {
 	}
 }
 
+// NewLine returns an empty one-line field, blurred, 40 cells wide until SetSize. It scrolls
+// sideways instead of wrapping. Enter is not its key (the editor moves on); line moves
+// (↑/↓, ctrl+p/ctrl+n) do not move the cursor but report an Overflow; inserted text has its
+// line breaks at either end dropped and each one inside turned into a space, tabs into a space.
+func NewLine(st Styles, prompt, placeholder string) Model {
+	e := New(st, prompt, placeholder)
+	e.single, e.height = true, 1
+	return e
+}
+
+// SingleLine reports whether this is a one-line field (NewLine).
+func (e *Model) SingleLine() bool { return e.single }
+
 // Focus gives the editor the keyboard; Blur takes it away.
 func (e *Model) Focus() { e.focused = true }
 func (e *Model) Blur()  { e.focused = false }
@@ -112,7 +87,7 @@ func (e *Model) Blur()  { e.focused = false }
 // Focused reports whether the editor has the keyboard.
 func (e *Model) Focused() bool { return e.focused }
 
-// SetSize sets the outer size, prompt included.
+// SetSize sets the outer size, prompt included. A one-line field is one line high whatever h.
 func (e *Model) SetSize(w, h int) {
 	w = max(lipgloss.Width(e.prompt)+2, w)
 	if w != e.width {
@@ -121,8 +96,14 @@ func (e *Model) SetSize(w, h int) {
 		}
 	}
 	e.width, e.height = w, max(1, h)
+	if e.single {
+		e.height = 1
+	}
 	e.scroll()
 }
+
+// Width is the outer width, prompt included.
+func (e *Model) Width() int { return e.width }
 
 // textWidth is where text goes: the width less the prompt and one cell for the cursor at the
 // end of a full line.
@@ -140,14 +121,14 @@ func (e *Model) Value() string {
 	return b.String()
 }
 
-// SetValue replaces the text and puts the cursor at its end.
+// SetValue replaces the text, cleaned as pasted text is, and puts the cursor at its end.
 func (e *Model) SetValue(s string) {
 	e.lines, e.wraps = [][]rune{nil}, [][]int{nil}
 	e.row, e.col, e.top = 0, 0, 0
 	e.insert(s)
 }
 
-// InsertString inserts text at the cursor.
+// InsertString inserts text at the cursor, cleaned as pasted text is.
 func (e *Model) InsertString(s string) { e.insert(s) }
 
 // Empty reports whether there is no text.
@@ -156,6 +137,42 @@ func (e *Model) Empty() bool { return len(e.lines) == 1 && len(e.lines[0]) == 0 
 // LineCount is the number of lines; Line is the cursor's.
 func (e *Model) LineCount() int { return len(e.lines) }
 func (e *Model) Line() int      { return e.row }
+
+// Cursor is the cursor's place: its line and, in runes, its column in that line.
+func (e *Model) Cursor() (row, col int) { return e.row, e.col }
+
+// SetCursor puts the cursor on a line at a column in runes, each kept within the text, and
+// scrolls to it.
+func (e *Model) SetCursor(row, col int) {
+	e.row = min(max(0, row), len(e.lines)-1)
+	e.col = min(max(0, col), len(e.lines[e.row]))
+	e.moved()
+}
+
+// State is everything that puts the widget back as it was: the text, the cursor and the
+// scroll position (the first screen line on screen; in a one-line field, the first rune).
+// Values are comparable: an unchanged widget gives an equal State.
+type State struct {
+	Value    string
+	Row, Col int
+	Scroll   int
+}
+
+// State is the widget's text, cursor and scroll now, for an undo history.
+func (e *Model) State() State {
+	return State{Value: e.Value(), Row: e.row, Col: e.col, Scroll: e.top}
+}
+
+// Restore puts back a State: the same text, cursor and, if the size is the same, the same
+// screen. It is not an edit: LastEdit and Overflow are reset.
+func (e *Model) Restore(s State) {
+	e.SetValue(s.Value)
+	e.row = min(max(0, s.Row), len(e.lines)-1)
+	e.col = min(max(0, s.Col), len(e.lines[e.row]))
+	e.top = max(0, s.Scroll)
+	e.last, e.overflow = NoEdit, 0
+	e.moved()
+}
 
 // RuneBeforeCursor is the character left of the cursor, '\n' at a line start, 0 at the start.
 func (e *Model) RuneBeforeCursor() rune {
@@ -168,14 +185,57 @@ func (e *Model) RuneBeforeCursor() rune {
 	return 0
 }
 
-// sanitize drops control characters but newlines, turns tabs into spaces and CRLF into LF.
-func sanitize(s string) []rune {
+// WordBeforeCursor is the text between the last space (or the line's start) and the cursor,
+// and the column in runes where it starts: after "hi @zh" it is "@zh" at 3. Only spaces end a
+// word ("你好@张" is one word): the caller decides what a mention start is.
+func (e *Model) WordBeforeCursor() (word string, start int) {
+	l := e.lines[e.row]
+	start = e.col
+	for start > 0 && !unicode.IsSpace(l[start-1]) {
+		start--
+	}
+	return string(l[start:e.col]), start
+}
+
+// ReplaceBeforeCursor replaces the n runes before the cursor on its line (fewer at the line's
+// start) with s, cleaned as pasted text is, as one edit: LastEdit says Replace. The cursor ends
+// after s. It reports whether the text changed.
+func (e *Model) ReplaceBeforeCursor(n int, s string) bool {
+	e.last, e.overflow = NoEdit, 0
+	n = min(max(0, n), e.col)
+	before := e.lines[e.row][e.col-n : e.col]
+	rs := e.clean(s)
+	if string(before) == string(rs) {
+		return false
+	}
+	if n > 0 {
+		e.deleteRange(e.row, e.col-n, e.row, e.col)
+	}
+	e.insertRunes(rs)
+	e.last = Replace
+	return true
+}
+
+// clean makes text fit to insert: escape sequences and control characters but line breaks
+// and tabs dropped, CRLF and CR made LF, tabs made four spaces (one in a one-line field, where
+// line breaks at either end are dropped and each inside becomes a space).
+func (e *Model) clean(s string) []rune {
+	if strings.ContainsRune(s, 0x1b) {
+		s = ansi.Strip(s)
+	}
 	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+	tab := []rune("    ")
+	if e.single {
+		s = strings.Trim(s, "\n")
+		tab = []rune(" ")
+	}
 	out := make([]rune, 0, len(s))
 	for _, r := range s {
 		switch {
 		case r == '\t':
-			out = append(out, ' ', ' ', ' ', ' ')
+			out = append(out, tab...)
+		case r == '\n' && e.single:
+			out = append(out, ' ')
 		case r == '\n' || !unicode.IsControl(r):
 			out = append(out, r)
 		}
@@ -183,11 +243,13 @@ func sanitize(s string) []rune {
 	return out
 }
 
-// insert puts text at the cursor, which ends after it.
-func (e *Model) insert(s string) {
-	rs := sanitize(s)
+// insert puts text at the cursor, which ends after it, and reports whether there was any.
+func (e *Model) insert(s string) bool { return e.insertRunes(e.clean(s)) }
+
+// insertRunes puts clean text at the cursor, which ends after it.
+func (e *Model) insertRunes(rs []rune) bool {
 	if len(rs) == 0 {
-		return
+		return false
 	}
 	cur := e.lines[e.row]
 	tail := append([]rune(nil), cur[e.col:]...)
@@ -198,7 +260,7 @@ func (e *Model) insert(s string) {
 		e.wraps[e.row] = nil
 		e.col += len(parts[0])
 		e.moved()
-		return
+		return true
 	}
 	newLines := make([][]rune, 0, len(parts))
 	newLines = append(newLines, first)
@@ -211,6 +273,7 @@ func (e *Model) insert(s string) {
 	e.row += len(parts) - 1
 	e.col = len(last)
 	e.moved()
+	return true
 }
 
 func splitRunes(rs []rune) [][]rune {
@@ -251,129 +314,6 @@ func (e *Model) deleteRange(r1, c1, r2, c2 int) {
 	}
 	e.row, e.col = r1, c1
 	e.moved()
-}
-
-// Update handles a key; changed reports whether the text changed.
-func (e *Model) Update(msg tea.Msg) (changed bool, cmd tea.Cmd) {
-	if p, ok := msg.(PasteMsg); ok {
-		e.insert(string(p))
-		return true, nil
-	}
-	k, ok := msg.(tea.KeyMsg)
-	if !ok || !e.focused {
-		return false, nil
-	}
-	switch {
-	case k.Type == tea.KeyRunes && !k.Alt:
-		e.insert(string(k.Runes))
-		return true, nil
-	case k.Type == tea.KeySpace:
-		e.insert(" ")
-		return true, nil
-	case key.Matches(k, e.KeyMap.Newline):
-		e.insert("\n")
-		return true, nil
-	case key.Matches(k, e.KeyMap.Backspace):
-		switch {
-		case e.col > 0:
-			e.deleteRange(e.row, e.col-1, e.row, e.col)
-		case e.row > 0:
-			e.deleteRange(e.row-1, len(e.lines[e.row-1]), e.row, 0)
-		default:
-			return false, nil
-		}
-		return true, nil
-	case key.Matches(k, e.KeyMap.Delete):
-		switch {
-		case e.col < len(e.lines[e.row]):
-			e.deleteRange(e.row, e.col, e.row, e.col+1)
-		case e.row < len(e.lines)-1:
-			e.deleteRange(e.row, e.col, e.row+1, 0)
-		default:
-			return false, nil
-		}
-		return true, nil
-	case key.Matches(k, e.KeyMap.DeleteWordLeft):
-		r, c := e.wordLeft()
-		if r == e.row && c == e.col {
-			return false, nil
-		}
-		e.deleteRange(r, c, e.row, e.col)
-		return true, nil
-	case key.Matches(k, e.KeyMap.DeleteWordRight):
-		r, c := e.wordRight()
-		if r == e.row && c == e.col {
-			return false, nil
-		}
-		e.deleteRange(e.row, e.col, r, c)
-		return true, nil
-	case key.Matches(k, e.KeyMap.KillToEnd):
-		if e.col == len(e.lines[e.row]) {
-			if e.row == len(e.lines)-1 {
-				return false, nil
-			}
-			e.deleteRange(e.row, e.col, e.row+1, 0)
-		} else {
-			e.deleteRange(e.row, e.col, e.row, len(e.lines[e.row]))
-		}
-		return true, nil
-	case key.Matches(k, e.KeyMap.KillToStart):
-		if e.col == 0 {
-			return false, nil
-		}
-		e.deleteRange(e.row, 0, e.row, e.col)
-		return true, nil
-	case key.Matches(k, e.KeyMap.Paste):
-		return false, readClipboard
-	case key.Matches(k, e.KeyMap.Left):
-		if e.col > 0 {
-			e.col--
-		} else if e.row > 0 {
-			e.row--
-			e.col = len(e.lines[e.row])
-		}
-	case key.Matches(k, e.KeyMap.Right):
-		if e.col < len(e.lines[e.row]) {
-			e.col++
-		} else if e.row < len(e.lines)-1 {
-			e.row++
-			e.col = 0
-		}
-	case key.Matches(k, e.KeyMap.WordLeft):
-		e.row, e.col = e.wordLeft()
-	case key.Matches(k, e.KeyMap.WordRight):
-		e.row, e.col = e.wordRight()
-	case key.Matches(k, e.KeyMap.Home):
-		e.col = 0
-	case key.Matches(k, e.KeyMap.End):
-		e.col = len(e.lines[e.row])
-	case key.Matches(k, e.KeyMap.Begin):
-		e.row, e.col = 0, 0
-	case key.Matches(k, e.KeyMap.Finish):
-		e.row = len(e.lines) - 1
-		e.col = len(e.lines[e.row])
-	case key.Matches(k, e.KeyMap.Up):
-		e.vertical(-1)
-		return false, nil
-	case key.Matches(k, e.KeyMap.Down):
-		e.vertical(1)
-		return false, nil
-	default:
-		return false, nil
-	}
-	e.moved()
-	return false, nil
-}
-
-// PasteMsg is text to insert at the cursor: the clipboard, read for the Paste key.
-type PasteMsg string
-
-func readClipboard() tea.Msg {
-	s, err := clipboard.ReadAll()
-	if err != nil {
-		return nil
-	}
-	return PasteMsg(s)
 }
 
 // moved remembers the cursor's screen column for up and down, and scrolls to the cursor.
@@ -466,7 +406,10 @@ func (e *Model) wrap(row int) []int {
 	if w := e.wraps[row]; w != nil {
 		return w
 	}
-	w := wrapStarts(e.lines[row], e.textWidth())
+	w := []int{0}
+	if !e.single {
+		w = wrapStarts(e.lines[row], e.textWidth())
+	}
 	e.wraps[row] = w
 	return w
 }
@@ -523,6 +466,10 @@ func (e *Model) cells(rs []rune) int {
 
 // scroll keeps the cursor on screen, and the screen full when the text allows.
 func (e *Model) scroll() {
+	if e.single {
+		e.scrollSideways()
+		return
+	}
 	total, cl := 0, 0
 	for r := range e.lines {
 		if r == e.row {
@@ -545,6 +492,9 @@ func (e *Model) View() string {
 	prompt := e.st.PromptOff.Render(e.prompt)
 	if e.focused {
 		prompt = e.st.PromptOn.Render(e.prompt)
+	}
+	if e.single {
+		return prompt + e.viewLine()
 	}
 	tw := e.textWidth()
 	var out []string
@@ -604,4 +554,49 @@ func (e *Model) renderSegment(l []rune, row, start, end int, last bool) string {
 		under, after = string(l[e.col]), string(l[e.col+1:end])
 	}
 	return before + e.st.Cursor.Render(under) + e.st.Text.Render(after)
+}
+
+// room is a one-line field's cells for text and the cursor after it.
+func (e *Model) room() int { return e.textWidth() + 1 }
+
+// scrollSideways keeps a one-line field's cursor on screen, and the field full when the text
+// allows.
+func (e *Model) scrollSideways() {
+	l, room := e.lines[0], e.room()
+	cursor := 1
+	if e.col < len(l) {
+		cursor = max(1, cell.RuneWidth(l[e.col]))
+	}
+	e.top = min(e.top, e.col)
+	for x := e.cells(l[e.top:e.col]); e.top < e.col && x+cursor > room; e.top++ {
+		x -= cell.RuneWidth(l[e.top])
+	}
+	for x := e.cells(l[e.top:]) + 1; e.top > 0; e.top-- {
+		if x += cell.RuneWidth(l[e.top-1]); x > room {
+			break
+		}
+	}
+}
+
+// viewLine draws a one-line field: the runes from top that fit, or the placeholder.
+func (e *Model) viewLine() string {
+	room := e.room()
+	if e.Empty() && e.placeholder != "" {
+		ph := []rune(cell.Truncate(cell.OneLine(e.placeholder), room))
+		if e.focused {
+			return e.st.Cursor.Render(string(ph[0])) + e.st.Placeholder.Render(string(ph[1:]))
+		}
+		return e.st.Placeholder.Render(string(ph))
+	}
+	l := e.lines[0]
+	end, x := e.top, 0
+	for end < len(l) {
+		w := cell.RuneWidth(l[end])
+		if x+w > room {
+			break
+		}
+		x += w
+		end++
+	}
+	return e.renderSegment(l, 0, e.top, end, end == len(l))
 }

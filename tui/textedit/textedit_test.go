@@ -192,6 +192,9 @@ var namedKeys = map[string]tea.KeyType{
 	"backspace": tea.KeyBackspace, " ": tea.KeySpace, "ctrl+d": tea.KeyCtrlD, "ctrl+k": tea.KeyCtrlK,
 	"ctrl+u": tea.KeyCtrlU, "ctrl+w": tea.KeyCtrlW, "home": tea.KeyHome, "end": tea.KeyEnd,
 	"ctrl+home": tea.KeyCtrlHome, "ctrl+end": tea.KeyCtrlEnd, "delete": tea.KeyDelete,
+	"ctrl+a": tea.KeyCtrlA, "ctrl+e": tea.KeyCtrlE, "ctrl+b": tea.KeyCtrlB, "ctrl+f": tea.KeyCtrlF,
+	"ctrl+p": tea.KeyCtrlP, "ctrl+n": tea.KeyCtrlN, "ctrl+h": tea.KeyCtrlH, "ctrl+v": tea.KeyCtrlV,
+	"ctrl+left": tea.KeyCtrlLeft, "ctrl+right": tea.KeyCtrlRight, "tab": tea.KeyTab, "esc": tea.KeyEsc,
 }
 
 // keyMsg is a key by name ("enter", "ctrl+k", "alt+left") or runes typed.
