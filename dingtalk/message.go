@@ -24,6 +24,24 @@ const (
 // MsgTypes lists every message type in the order users usually meet them.
 var MsgTypes = []MsgType{TypeText, TypeMarkdown, TypeLink, TypeActionCard, TypeFeedCard}
 
+// Name is the type as people say it: "text message", "markdown message", "link card",
+// "action card", "feed card"; an unknown type is itself.
+func (t MsgType) Name() string {
+	switch t {
+	case TypeText:
+		return "text message"
+	case TypeMarkdown:
+		return "markdown message"
+	case TypeLink:
+		return "link card"
+	case TypeActionCard:
+		return "action card"
+	case TypeFeedCard:
+		return "feed card"
+	}
+	return string(t)
+}
+
 // ParseMsgType accepts a msgtype in any casing ("actioncard", "ActionCard", "action-card").
 func ParseMsgType(s string) (MsgType, error) {
 	norm := bytes.ToLower([]byte(s))

@@ -74,7 +74,7 @@ func (m *Model) reopen(e store.Entry) tea.Cmd {
 	m.state = stateCompose
 	m.preview.follow = true
 	return tea.Batch(m.renderNow(), m.scheduleDraft(), m.refreshSendsLeft(),
-		m.setStatus(statusInfo, fmt.Sprintf("reopened the %s sent %s", kindName(e.MsgType), e.Time.Local().Format("Jan 02 15:04"))))
+		m.setStatus(statusInfo, fmt.Sprintf("reopened the %s sent %s", e.MsgType.Name(), e.Time.Local().Format("Jan 02 15:04"))))
 }
 
 // historyView lists the history over the whole body, with the selected message's text below.

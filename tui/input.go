@@ -260,5 +260,5 @@ func (m *Model) clearMessage() tea.Cmd {
 	m.form.clear()
 	m.unsent = false
 	m.preview.follow = true
-	return tea.Batch(m.renderNow(), m.scheduleDraft(), m.setStatus(statusInfo, "new "+kindName(m.form.kind)))
+	return tea.Batch(m.renderNow(), m.scheduleDraft(), m.setStatus(statusInfo, "new "+m.form.kind.Name()))
 }

@@ -163,7 +163,7 @@ func (m *Model) restoreKept(k store.Kept) tea.Cmd {
 		return draftSavedMsg{seq: seq, err: err}
 	}
 	return tea.Batch(m.renderNow(), m.refreshSendsLeft(), save,
-		m.setStatus(statusInfo, fmt.Sprintf("brought back the %s %s %s", kindName(d.Type), k.Reason, k.Time.Local().Format("Jan 02 15:04"))))
+		m.setStatus(statusInfo, fmt.Sprintf("brought back the %s %s %s", d.Type.Name(), k.Reason, k.Time.Local().Format("Jan 02 15:04"))))
 }
 
 // saveProblem says why the draft is not saved, naming the directory and the fix.

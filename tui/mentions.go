@@ -14,7 +14,7 @@ import (
 // the picker adds mentions; deleting an @handle from the text removes one.
 func (m *Model) openMentions() tea.Cmd {
 	if !m.form.canMention() {
-		return m.setStatus(statusWarn, kindName(m.form.kind)+"s cannot mention anyone: use text, markdown or an action card")
+		return m.setStatus(statusWarn, m.form.kind.Name()+"s cannot mention anyone: use text, markdown or an action card")
 	}
 	items := make([]picker.Item, len(m.opts.Contacts))
 	opts := []picker.Option{picker.Multi()}

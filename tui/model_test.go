@@ -53,8 +53,8 @@ func TestTypeKeyCyclesTheFiveTypesAndKeepsTheText(t *testing.T) {
 		if d.m.form.kind != w {
 			t.Fatalf("after ctrl+t: type %s, want %s", d.m.form.kind, w)
 		}
-		if !strings.Contains(d.view(), "Compose "+kindName(w)) {
-			t.Fatalf("screen does not say %q:\n%s", kindName(w), d.view())
+		if !strings.Contains(d.view(), "Compose "+w.Name()) {
+			t.Fatalf("screen does not say %q:\n%s", w.Name(), d.view())
 		}
 	}
 	if got := d.m.form.message(); got.Markdown.Title != "Weekly" || got.Markdown.Text != "hello" {

@@ -201,7 +201,7 @@ func unmentioned(m dingtalk.Message, contacts dingtalk.Contacts) []note {
 		switch {
 		case listed:
 		case m.Type == dingtalk.TypeLink || m.Type == dingtalk.TypeFeedCard:
-			out = append(out, note{text: fmt.Sprintf("@%s (%s) is plain text here: %ss cannot notify anyone; text, markdown and action cards can", h, c.Name, kindName(m.Type))})
+			out = append(out, note{text: fmt.Sprintf("@%s (%s) is plain text here: %ss cannot notify anyone; text, markdown and action cards can", h, c.Name, m.Type.Name())})
 		default:
 			out = append(out, note{text: fmt.Sprintf("@%s (%s) is typed but not mentioned, so not notified: ctrl+a to pick them", h, c.Name)})
 		}

@@ -272,7 +272,7 @@ func (m *Model) prepared(pm preparedMsg) tea.Cmd {
 		m.showFailure(post, pm.refusal)
 		return nil
 	}
-	c := &confirmation{action: confirmSend, title: "Send this " + kindName(pm.msg.Type) + "?", yes: "send", post: post}
+	c := &confirmation{action: confirmSend, title: "Send this " + pm.msg.Type.Name() + "?", yes: "send", post: post}
 	r := pm.robot
 	how := "unsigned"
 	if r.Signed() {
@@ -280,7 +280,7 @@ func (m *Model) prepared(pm preparedMsg) tea.Cmd {
 	}
 	who := notifies(pm.prepared.Message, m.opts.Contacts)
 	if n := len(pm.parts); n > 1 {
-		c.title = fmt.Sprintf("Send this %s in %d parts?", kindName(pm.msg.Type), n)
+		c.title = fmt.Sprintf("Send this %s in %d parts?", pm.msg.Type.Name(), n)
 		c.yes = fmt.Sprintf("send %d parts", n)
 		sizes := make([]string, n)
 		for i, b := range pm.partBytes {

@@ -134,7 +134,7 @@ func (m Model) View() string {
 
 // composeView is the editor and the preview, side by side or stacked.
 func (m *Model) composeView(g layout) string {
-	head := m.st.Frame.PaneTitle.Render("Compose") + m.st.Frame.Hint.Render(" "+kindName(m.form.kind))
+	head := m.st.Frame.PaneTitle.Render("Compose") + m.st.Frame.Hint.Render(" "+m.form.kind.Name())
 	editor := cell.Fit(head, g.editorW) + "\n" + m.form.view()
 	return m.sideBySide(g, editor)
 }
@@ -204,21 +204,4 @@ func (m *Model) helpView() string {
 		return strings.Join(lines, "\n")
 	}
 	return cell.Fit(m.help.ShortHelpView(keys.short), m.width)
-}
-
-// kindName is a message type as people say it.
-func kindName(t dingtalk.MsgType) string {
-	switch t {
-	case dingtalk.TypeText:
-		return "text message"
-	case dingtalk.TypeMarkdown:
-		return "markdown message"
-	case dingtalk.TypeLink:
-		return "link card"
-	case dingtalk.TypeActionCard:
-		return "action card"
-	case dingtalk.TypeFeedCard:
-		return "feed card"
-	}
-	return string(t)
 }
