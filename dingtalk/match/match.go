@@ -50,7 +50,13 @@ func (k *Key) match(q *query, w *walker) (int, bool) {
 	}
 	best, ok := 0, false
 	for i := range k.fields {
-		if s, m, _ := k.fields[i].match(q, i == 0, w, nil); m && (!ok || s > best) {
+		s, m, _ := k.fields[i].match(q, i == 0, w, nil)
+		if i > 0 && s < pack(tierExact) {
+			// Other fields rank a step below the same match on the name: zw finds 张伟 by
+			// initials before someone whose userId is zwh.
+			s -= pack(1)
+		}
+		if m && (!ok || s > best) {
 			best, ok = s, true
 		}
 	}

@@ -160,9 +160,12 @@ func TestRankOrder(t *testing.T) {
 	testRanking(t, book{{"王张伟"}, {"赵文武"}, {"Zwick"}, {"张伟"}, {"Zhou Wang"}, {"Liz Wu"}}, []rankCase{
 		{"zw", []string{"Zwick", "张伟", "Zhou Wang", "赵文武", "王张伟"}},
 	})
-	// A userId that is the whole query beats a name it only begins.
-	testRanking(t, book{{"Zhangwei Li"}, {"张三", "", "zhangwei"}}, []rankCase{
-		{"zhangwei", []string{"张三", "Zhangwei Li"}},
+	// A userId that is the whole query beats a name it only begins; a userId or mobile it only
+	// begins ranks a step below the same match on a name.
+	testRanking(t, book{{"Zhangwei Li"}, {"张三", "", "zhangwei"}, {"张文华", "zwh"}, {"张伟"}, {"Zoe Wu", "zwu"}}, []rankCase{
+		{"zhangwei", []string{"张伟", "张三", "Zhangwei Li"}},
+		{"zw", []string{"张伟", "Zoe Wu", "张文华"}},
+		{"zhang", []string{"张三", "张伟", "张文华", "Zhangwei Li"}},
 	})
 }
 
