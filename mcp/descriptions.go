@@ -66,9 +66,9 @@ const descListRobots = "List the DingTalk group robots this server posts through
 	"Local: no DingTalk call. " +
 	"One with usable false cannot send until the user fixes its problem."
 
-const descListContacts = "List the people this server can @mention by name, from the user's dingbot config (not DingTalk's directory). " +
-	"Use it to find atNames for send_text_message and send_markdown_message; a unique prefix (any case) is enough; an ambiguous one fails. " +
-	"For someone not listed, use their mobile (atMobiles) or userId (atUserIds)."
+const descListContacts = "List the people this server can @mention by name, from dingbot's config (not DingTalk's directory). " +
+	"For atNames of send_text_message and send_markdown_message: a unique prefix (any case) is enough. " +
+	"For someone not listed, use atMobiles or atUserIds."
 
 // queueRules join the instructions when sends can be queued (Options.Outbox); queueDefaultRule
 // too when the user made queueing the default.
@@ -92,14 +92,15 @@ const descDeliveryStatus = "Report the state of DingTalk messages queued by a se
 // Parameter descriptions shared by several tools: each sentence is under 40 characters, since
 // the rule behind it is in sharedRules.
 const (
-	paramRobot     = "From list_robots."
-	paramMsgUUID   = "Omit when new; reuse to retry."
-	paramAtMobiles = "Mobiles: 13800000000 or +852-12345678."
-	paramAtUserIDs = "userIds to @mention."
-	paramAtNames   = "Names from list_contacts."
-	paramAtAll     = "true: @mention everyone."
-	paramSplit     = "true: post in parts if too long."
-	paramTitle     = "Notification title, not in the body."
+	paramRobot        = "From list_robots."
+	paramMsgUUID      = "Omit when new; reuse to retry."
+	paramAtMobiles    = "Mobiles: 13800000000 or +852-12345678."
+	paramAtUserIDs    = "userIds to @mention."
+	paramAtNames      = "Names from list_contacts."
+	paramContactQuery = "Name, pinyin, initials, mobile, userId."
+	paramAtAll        = "true: @mention everyone."
+	paramSplit        = "true: post in parts if too long."
+	paramTitle        = "Notification title, not in the body."
 
 	paramQueue        = "true: queue when limited."
 	paramQueueDefault = "false: fail if held up."

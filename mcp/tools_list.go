@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/dingtalk/match"
 )
 
 func (ts *toolset) listRobots() server.ServerTool {
@@ -211,7 +213,7 @@ func (ts *toolset) listContacts() server.ServerTool {
 	tool := mcpgo.NewTool(toolListContacts,
 		mcpgo.WithDescription(descListContacts),
 		annotations(true),
-		noArguments(),
+		queryArgument(),
 		withOutput(contactsSchema),
 	)
 	return server.ServerTool{Tool: tool, Handler: ts.handle(tool.Name, ts.contactList)}
@@ -221,20 +223,40 @@ func (ts *toolset) contactList(_ context.Context, req mcpgo.CallToolRequest) out
 	const verb = toolListContacts
 	r := newResult("", "")
 	contacts := []ContactInfo{}
-	if err := firstErr(ts.configFailure(), newArgs(req).err()); err != nil {
+	a := newArgs(req, "query")
+	query := strings.TrimSpace(a.str("query", false))
+	if err := firstErr(ts.configFailure(), a.err()); err != nil {
 		return failed(verb, r, err)
 	}
-	for _, c := range ts.opts.Contacts {
+	all := ts.opts.Contacts
+	r.OK = true
+	if len(all) == 0 {
+		r.Hint = "no contacts are configured: mention people by atMobiles or atUserIds, or ask the user to add [[contacts]] to dingbot's config"
+		return outcome{result: r, structured: contactsResult{r, contacts}, text: "No contacts configured.\nHint: " + r.Hint + "."}
+	}
+	keys := make([]match.Key, len(all))
+	for i, c := range all {
+		keys[i] = match.NewKey(c.Name, c.Mobile, c.UserID)
+	}
+	for _, i := range match.Rank(query, keys) {
+		c := all[i]
 		contacts = append(contacts, ContactInfo{Name: c.Name, Mobile: c.Mobile, UserID: c.UserID})
 	}
-	r.OK = true
+	shown := strconv.Quote(dingtalk.MaskSecretLike(query))
 	var b strings.Builder
-	if len(contacts) == 0 {
-		r.Hint = "no contacts are configured: mention people by atMobiles or atUserIds, or ask the user to add [[contacts]] to dingbot's config"
-		b.WriteString("No contacts configured.\nHint: " + r.Hint + ".")
+	switch {
+	case len(contacts) == 0:
+		r.Hint = "call list_contacts without query to see every contact, or mention by atMobiles or atUserIds"
+		if m, ok := match.Mobile(query); ok {
+			r.Hint = fmt.Sprintf("%s is no contact's mobile: mention it with atMobiles [%q], or call list_contacts without query to see all contacts", shown, m)
+		}
+		fmt.Fprintf(&b, "No contact matches %s (%d configured).\nHint: %s.", shown, len(all), r.Hint)
 		return outcome{result: r, structured: contactsResult{r, contacts}, text: b.String()}
+	case query != "":
+		fmt.Fprintf(&b, "%d of %d contacts match %s, best first, usable in atNames:", len(contacts), len(all), shown)
+	default:
+		fmt.Fprintf(&b, "%d contact(s), usable in atNames:", len(contacts))
 	}
-	fmt.Fprintf(&b, "%d contact(s), usable in atNames:", len(contacts))
 	for _, c := range contacts {
 		var ids []string
 		if c.Mobile != "" {
@@ -249,6 +271,17 @@ func (ts *toolset) contactList(_ context.Context, req mcpgo.CallToolRequest) out
 		fmt.Fprintf(&b, "\n- %s (%s)", c.Name, strings.Join(ids, ", "))
 	}
 	return outcome{result: r, structured: contactsResult{r, contacts}, text: b.String()}
+}
+
+// queryArgument declares list_contacts' one optional argument, without the empty required list
+// mcp-go would add.
+func queryArgument() mcpgo.ToolOption {
+	return func(t *mcpgo.Tool) {
+		desc, _ := json.Marshal(paramContactQuery)
+		t.InputSchema = mcpgo.ToolInputSchema{}
+		t.RawInputSchema = json.RawMessage(`{"type":"object","properties":{"query":{"type":"string","description":` +
+			string(desc) + `}},"additionalProperties":false}`)
+	}
 }
 
 func firstErr(errs ...error) error {

@@ -445,7 +445,7 @@ func TestFailedSendReportsNoAddedMentions(t *testing.T) {
 // no read-only tool's failure talks about what was sent.
 func TestReadOnlyToolsSayNothingOfSending(t *testing.T) {
 	e := newEnv(t, envConfig{})
-	for _, tool := range []string{toolListRobots, toolListContacts} {
+	for _, tool := range []string{toolListRobots} { // list_contacts takes query: tools_list_test.go
 		g := e.call(tool, map[string]any{"x": 1})
 		g.wantFailure(t, KindInvalidArguments)
 		if !slices.Equal(g.r.Problems, []string{`unknown argument "x": this tool takes no arguments`}) {
