@@ -191,9 +191,9 @@ func TestGoldenQuotaUsedUp(t *testing.T) {
 	waitFor(t, tm, "Not sent: monthly quota used up")
 	m := finalScreen(t, tm)
 	f := m.failure
-	if f == nil || !f.force || f.queue ||
-		f.lines[0] != "robot ops has used its monthly quota (2 of 2 sends this month): it sends again from 2025-04-01 00:00 CST" ||
-		!strings.Contains(f.hint, "or press f to send anyway") {
+	if f == nil || !f.Force || f.Queue ||
+		f.Lines[0] != "robot ops has used its monthly quota (2 of 2 sends this month): it sends again from 2025-04-01 00:00 CST" ||
+		!strings.Contains(f.Hint, "or press f to send anyway") {
 		t.Fatalf("failure %+v", f)
 	}
 	requireScreen(t, m)
@@ -245,7 +245,7 @@ func TestPausedShowsSecondsLeft(t *testing.T) {
 	d.key("tab")
 	d.typeText("hello")
 	d.key("ctrl+s")
-	if f := d.m.failure; f == nil || f.lines[0] != "robot ops is paused for 90s more: DingTalk throttled it" || f.queue {
+	if f := d.m.failure; f == nil || f.Lines[0] != "robot ops is paused for 90s more: DingTalk throttled it" || f.Queue {
 		t.Fatalf("failure %+v", f)
 	}
 	if strings.Contains(d.view(), "q queue") {
@@ -360,7 +360,7 @@ func TestFlowSplitSendsPartsInOrder(t *testing.T) {
 	if got := dingtalk.JoinParts(parts); got != text {
 		t.Fatal("the parts do not read back as the message")
 	}
-	if m.unsent || m.failure == nil || !m.failure.done || len(m.failure.lines) != 3 || !strings.Contains(m.failure.lines[2], "part 3/3 posted") {
+	if m.unsent || m.failure == nil || !m.failure.Done || len(m.failure.Lines) != 3 || !strings.Contains(m.failure.Lines[2], "part 3/3 posted") {
 		t.Fatalf("after the split send: unsent %v, report %+v", m.unsent, m.failure)
 	}
 }

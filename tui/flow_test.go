@@ -144,7 +144,7 @@ func TestResendAfterUnknownOutcomeReusesMsgUUID(t *testing.T) {
 	d.key("tab")
 	d.typeText("rolled out")
 	d.key("ctrl+s", "y")
-	if d.m.state != stateError || d.m.unknownOutcome == nil || !strings.Contains(d.m.failure.hint, "same msgUuid") {
+	if d.m.state != stateError || d.m.unknownOutcome == nil || !strings.Contains(d.m.failure.Hint, "same msgUuid") {
 		t.Fatalf("after a timeout: state %v, unknown %v, failure %+v", d.m.state, d.m.unknownOutcome, d.m.failure)
 	}
 	srv.SetDelay(0)

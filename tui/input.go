@@ -4,6 +4,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/dingbot/dingbot/tui/dialog"
 	"github.com/dingbot/dingbot/tui/picker"
 )
 
@@ -35,43 +36,43 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case stateConfirm:
-		c := m.confirm
-		yes := key.Matches(msg, k.Yes) ||
-			key.Matches(msg, k.Pick) && c.onYes ||
-			// A second ctrl+q quits: nothing is lost, the draft is saved.
-			c.action == confirmQuit && key.Matches(msg, k.Quit)
-		switch {
-		case yes:
+		if m.confirm.quit && key.Matches(msg, k.Quit) {
 			return m, m.confirmed()
-		case key.Matches(msg, k.No), key.Matches(msg, k.Pick):
+		}
+		switch m.confirm.dlg.Update(msg).(type) {
+		case dialog.Yes:
+			return m, m.confirmed()
+		case dialog.No:
 			m.confirm = nil
 			m.state = stateCompose
-		case key.Matches(msg, k.Switch):
-			c.onYes = !c.onYes
 		}
 		return m, nil
 	case stateSending:
-		if key.Matches(msg, k.Cancel) || key.Matches(msg, k.Quit) {
+		if _, cancel := m.sending.Update(msg).(dialog.Cancel); cancel || key.Matches(msg, k.Quit) {
 			m.cancelSend()
 		}
 		return m, nil
 	case stateError:
-		f := m.failure
-		switch {
-		case f.queue && f.post != nil && key.Matches(msg, k.Queue):
-			return m, m.queue()
-		case f.force && f.post != nil && key.Matches(msg, k.Force):
-			m.askForce()
-		case key.Matches(msg, k.Dismiss):
-			m.failure = nil
-			m.state = stateCompose
-		case key.Matches(msg, k.Payload):
-			m.failure = nil
-			return m, m.openPayload()
-		case key.Matches(msg, k.Quit):
+		if key.Matches(msg, k.Quit) {
 			m.failure = nil
 			m.state = stateCompose
 			return m, m.askQuit()
+		}
+		switch m.failure.Update(msg).(type) {
+		case dialog.Queue:
+			if m.failPost != nil {
+				return m, m.queue()
+			}
+		case dialog.Force:
+			if m.failPost != nil {
+				m.askForce()
+			}
+		case dialog.Dismiss:
+			m.failure = nil
+			m.state = stateCompose
+		case dialog.ShowPayload:
+			m.failure = nil
+			return m, m.openPayload()
 		}
 		return m, nil
 	}
@@ -95,9 +96,10 @@ func (m *Model) chosen(picked []int) tea.Cmd {
 		}
 		e := m.entries[picked[0]]
 		if m.unsent && !m.form.empty() {
-			m.confirm = &confirmation{action: confirmReopen, title: "Replace the message in the editor?",
-				lines: []string{"It has not been sent. " + m.keptWhere()}, yes: "replace", entry: e}
-			m.state = stateConfirm
+			m.ask("Replace the message in the editor?", []string{"It has not been sent. " + m.keptWhere()}, "replace", "",
+				func(m *Model) tea.Cmd {
+					return m.keepThen("replaced by a message reopened from the history", keptMsg{action: replaceReopen, entry: e})
+				})
 			return nil
 		}
 		return m.reopen(e)
@@ -106,7 +108,7 @@ func (m *Model) chosen(picked []int) tea.Cmd {
 			return nil
 		}
 		m.state = stateCompose
-		return m.keepThen("swapped for a kept draft", keptMsg{action: confirmRestore, restore: m.kept[picked[0]]})
+		return m.keepThen("swapped for a kept draft", keptMsg{action: replaceRestore, restore: m.kept[picked[0]]})
 	}
 	return nil
 }
@@ -151,9 +153,8 @@ func (m Model) composeKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m, m.openHistory()
 	case key.Matches(msg, k.New):
 		if m.unsent && !f.empty() {
-			m.confirm = &confirmation{action: confirmNew, title: "Start a new message?",
-				lines: []string{"This one has not been sent. " + m.keptWhere()}, yes: "new message"}
-			m.state = stateConfirm
+			m.ask("Start a new message?", []string{"This one has not been sent. " + m.keptWhere()}, "new message", "",
+				func(m *Model) tea.Cmd { return m.keepThen("discarded with ctrl+n", keptMsg{action: replaceNew}) })
 			return m, nil
 		}
 		return m, m.clearMessage()
@@ -206,9 +207,8 @@ func (m *Model) askQuit() tea.Cmd {
 		m.askQuitUnsaved(m.saveErr)
 		return nil
 	}
-	m.confirm = &confirmation{action: confirmQuit, title: "Quit without sending?",
-		lines: []string{"The draft is saved on the way out and comes back the next time you start dingbot."}, yes: "quit"}
-	m.state = stateConfirm
+	m.ask("Quit without sending?", []string{"The draft is saved on the way out and comes back the next time you start dingbot."}, "quit", "",
+		(*Model).quit).quit = true
 	return nil
 }
 
@@ -221,9 +221,7 @@ func (m *Model) askQuitUnsaved(err error) {
 		lines = append(lines, "There is no state directory to save it in.")
 	}
 	lines = append(lines, "Keep editing, fix the directory and the draft is saved again; or copy the text out (ctrl+o opens it in $EDITOR).")
-	m.confirm = &confirmation{action: confirmQuitUnsaved, title: "Quit and lose the message?", lines: lines,
-		yes: "quit, losing it", no: "keep editing"}
-	m.state = stateConfirm
+	m.ask("Quit and lose the message?", lines, "quit, losing it", "keep editing", func(*Model) tea.Cmd { return tea.Quit })
 }
 
 // quitBlockedMsg says the draft could not be saved on the way out: the program goes on.

@@ -16,7 +16,7 @@ import (
 
 // keptMsg says the editor's unsent draft was kept (or could not be), and what replaces it.
 type keptMsg struct {
-	action  confirmAction
+	action  replacement
 	entry   store.Entry
 	restore store.Kept
 	// kept is the draft that was kept; nil when there was nothing to keep.
@@ -56,11 +56,11 @@ func (m *Model) keptDone(msg keptMsg) tea.Cmd {
 	}
 	var cmd tea.Cmd
 	switch msg.action {
-	case confirmNew:
+	case replaceNew:
 		cmd = m.clearMessage()
-	case confirmReopen:
+	case replaceReopen:
 		cmd = m.reopen(msg.entry)
-	case confirmRestore:
+	case replaceRestore:
 		cmd = m.restoreKept(msg.restore)
 	}
 	if msg.kept != nil {

@@ -30,16 +30,8 @@ type keyMap struct {
 	Quit      key.Binding
 
 	// Dialogs and views.
-	Yes     key.Binding
-	No      key.Binding
-	Switch  key.Binding
-	Pick    key.Binding
-	Cancel  key.Binding
-	Dismiss key.Binding
-	Close   key.Binding
-	Scroll  key.Binding
-	Queue   key.Binding
-	Force   key.Binding
+	Close  key.Binding
+	Scroll key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -67,17 +59,8 @@ func newKeyMap() keyMap {
 		Help:      b([]string{"ctrl+g", "?"}, "ctrl+g", "more keys"),
 		Quit:      b([]string{"ctrl+c", "ctrl+q"}, "ctrl+q", "quit"),
 
-		// Enter never means yes: it presses the highlighted button, which starts on no.
-		Yes:     b([]string{"y", "Y"}, "y", "yes"),
-		No:      b([]string{"n", "N", "esc"}, "n/esc", "no"),
-		Switch:  b([]string{"left", "right", "tab", "shift+tab"}, "←/→", "switch button"),
-		Pick:    b([]string{"enter"}, "enter", "press the highlighted button"),
-		Cancel:  b([]string{"esc"}, "esc", "cancel"),
-		Dismiss: b([]string{"enter", "esc"}, "enter/esc", "back to the editor"),
-		Close:   b([]string{"esc", "ctrl+p", "q"}, "esc", "close"),
-		Scroll:  b([]string{"up", "down", "pgup", "pgdown"}, "↑/↓/pgup/pgdn", "scroll"),
-		Queue:   b([]string{"q"}, "q", "queue it"),
-		Force:   b([]string{"f"}, "f", "send anyway"),
+		Close:  b([]string{"esc", "ctrl+p", "q"}, "esc", "close"),
+		Scroll: b([]string{"up", "down", "pgup", "pgdown"}, "↑/↓/pgup/pgdn", "scroll"),
 	}
 }
 
@@ -111,16 +94,11 @@ func (m *Model) helpFor() helpKeys {
 	case statePayload:
 		return helpKeys{short: []key.Binding{k.Scroll, k.Close}}
 	case stateConfirm:
-		return helpKeys{short: []key.Binding{k.Yes, k.No, k.Switch, shortly(k.Pick, "highlighted button")}}
+		return helpKeys{short: m.confirm.dlg.ShortHelp()}
 	case stateSending:
-		return helpKeys{short: []key.Binding{k.Cancel}}
+		return helpKeys{short: m.sending.ShortHelp()}
 	case stateError:
-		if f := m.failure; f != nil && !f.done {
-			k.Queue.SetEnabled(f.queue)
-			k.Force.SetEnabled(f.force)
-			return helpKeys{short: []key.Binding{k.Dismiss, k.Queue, k.Force, k.Payload}}
-		}
-		return helpKeys{short: []key.Binding{k.Dismiss, k.Payload}}
+		return helpKeys{short: m.failure.ShortHelp()}
 	}
 	if m.fullHelp {
 		k.Help.SetHelp("ctrl+g", "fewer keys")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/delivery"
+	"github.com/dingbot/dingbot/tui/dialog"
 	"github.com/dingbot/dingbot/tui/extedit"
 	"github.com/dingbot/dingbot/tui/picker"
 	"github.com/dingbot/dingbot/tui/store"
@@ -48,7 +49,7 @@ type Model struct {
 	st      *styles.Styles
 	md      markdownStyle
 	help    help.Model
-	spinner spinner.Model
+	sending *dialog.Sending
 
 	width, height int
 	state         state
@@ -84,7 +85,7 @@ type Model struct {
 	entries []store.Entry
 
 	chooser *picker.Model
-	confirm *confirmation
+	confirm *question
 	payload viewport.Model
 	// payloadText is what the payload view shows.
 	payloadText string
@@ -92,7 +93,9 @@ type Model struct {
 	sendID  int
 	cancel  context.CancelFunc
 	posting *posting
-	failure *failure
+	failure *dialog.Failure
+	// failPost is what q and f send again from the failure: what is left of the send.
+	failPost *posting
 	// unknownOutcome is the last send that may or may not have been posted (a timeout after the
 	// body left). Sending the same message to the same robot again reuses its msgUuid, so
 	// DingTalk posts it at most once.
@@ -113,7 +116,6 @@ func newModel(opts Options, robot int, md markdownStyle) Model {
 	st := styles.New(opts.darkScreen(), opts.NoColor)
 	h := help.New()
 	h.Styles = st.Help
-	sp := spinner.New(spinner.WithSpinner(spinner.Dot), spinner.WithStyle(st.Dialog.Title))
 	m := Model{
 		opts:      opts,
 		ctx:       context.Background(),
@@ -123,7 +125,7 @@ func newModel(opts Options, robot int, md markdownStyle) Model {
 		st:        &st,
 		md:        md,
 		help:      h,
-		spinner:   sp,
+		sending:   dialog.NewSending(&st),
 		robot:     robot,
 		sendsLeft: -1,
 		form:      newForm(&st),
@@ -217,9 +219,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.outboxEvent(msg)
 	case spinner.TickMsg:
 		if m.state == stateSending {
-			var cmd tea.Cmd
-			m.spinner, cmd = m.spinner.Update(msg)
-			return m, cmd
+			return m, m.sending.Spin(msg)
 		}
 	case historyLoadedMsg:
 		return m, m.historyLoaded(msg)

@@ -48,8 +48,8 @@ func (m *Model) listenOutbox() tea.Cmd {
 // queue puts the failed send (what is left of it) in the outbox, part by part in order, with
 // the msgUuids it was sent with.
 func (m *Model) queue() tea.Cmd {
-	p := m.failure.post
-	m.failure = nil
+	p := m.failPost
+	m.failure, m.failPost = nil, nil
 	m.state = stateCompose
 	ob, ctx := m.opts.Outbox, m.ctx
 	return func() tea.Msg {
@@ -135,12 +135,10 @@ func (m *Model) outboxEvent(e outboxEventMsg) tea.Cmd {
 
 // askForce asks before sending over a used-up monthly quota; no is the default.
 func (m *Model) askForce() {
-	f := m.failure
-	post := *f.post
+	post := *m.failPost
 	post.force = true
-	lines := append(append([]string(nil), f.lines...), "",
+	lines := append(append([]string(nil), m.failure.Lines...), "",
 		"dingbot counts it all the same, and DingTalk may still refuse it (errcode 90030) if the organisation's own quota is used up.")
-	m.failure = nil
-	m.confirm = &confirmation{action: confirmForce, title: "Send over the monthly quota?", lines: lines, yes: "send anyway", post: &post}
-	m.state = stateConfirm
+	m.failure, m.failPost = nil, nil
+	m.ask("Send over the monthly quota?", lines, "send anyway", "", func(m *Model) tea.Cmd { return m.send(&post) })
 }

@@ -10,58 +10,37 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 
 	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/tui/dialog"
 	"github.com/dingbot/dingbot/tui/store"
 	"github.com/dingbot/dingbot/tui/styles"
 )
 
-// confirmAction is what a confirmation does on yes.
-type confirmAction int
+// question is a yes/no dialog over the editor and what yes does.
+type question struct {
+	dlg *dialog.Confirm
+	yes func(*Model) tea.Cmd
+	// quit says a second quit key means yes: nothing is lost, the draft is saved.
+	quit bool
+}
+
+// ask puts a question over the editor; yes runs on yes. no labels the no button ("" is "back").
+func (m *Model) ask(title string, lines []string, yesLabel, no string, yes func(*Model) tea.Cmd) *question {
+	q := &question{dlg: dialog.NewConfirm(m.st, title, lines, yesLabel, no), yes: yes}
+	m.confirm = q
+	m.state = stateConfirm
+	return q
+}
+
+// replacement is what replaces the editor's message once its unsent draft is kept.
+type replacement int
 
 const (
-	confirmSend confirmAction = iota
-	confirmQuit
-	// confirmQuitUnsaved quits although the draft could not be saved: the text is lost.
-	confirmQuitUnsaved
-	confirmNew
-	confirmReopen
-	// confirmRestore is not asked: it is what choosing a kept draft does.
-	confirmRestore
-	// confirmForce sends over a used-up monthly quota, this once.
-	confirmForce
+	replaceNew replacement = iota
+	replaceReopen
+	replaceRestore
 )
-
-// confirmation is a yes/no question over the editor, with a no and a yes button. Enter presses
-// the highlighted one, which starts on no: only y, or moving to yes first, says yes.
-type confirmation struct {
-	action confirmAction
-	title  string
-	lines  []string
-	yes    string
-	// no labels the no button; "back" when empty.
-	no string
-	// onYes says the yes button is highlighted.
-	onYes bool
-	// entry is the history entry to reopen.
-	entry store.Entry
-	// post is what confirmSend and confirmForce send.
-	post *posting
-}
-
-// failure is a send that did not happen or was refused, described for people; with done, the
-// report of a send that went through in parts.
-type failure struct {
-	title string
-	lines []string
-	hint  string
-	done  bool
-	// force offers f: send anyway over the monthly quota. queue offers q: put it in the outbox.
-	// post is what they send: the message, or the parts of it not posted yet.
-	force, queue bool
-	post         *posting
-}
 
 // posting is a send: one message, or the parts of a split one, posted in order under one
 // spinner and one context (esc cancels the rest).
@@ -263,7 +242,7 @@ func (m *Model) prepared(pm preparedMsg) tea.Cmd {
 		return nil
 	}
 	if pm.err != nil {
-		m.failure = describeFailure(pm.err)
+		m.failure, m.failPost = dialog.NewFailure(m.st, pm.err), nil
 		m.state = stateError
 		return nil
 	}
@@ -272,7 +251,8 @@ func (m *Model) prepared(pm preparedMsg) tea.Cmd {
 		m.showFailure(post, pm.refusal)
 		return nil
 	}
-	c := &confirmation{action: confirmSend, title: "Send this " + pm.msg.Type.Name() + "?", yes: "send", post: post}
+	title, yes := "Send this "+pm.msg.Type.Name()+"?", "send"
+	var lines []string
 	r := pm.robot
 	how := "unsigned"
 	if r.Signed() {
@@ -280,29 +260,29 @@ func (m *Model) prepared(pm preparedMsg) tea.Cmd {
 	}
 	who := notifies(pm.prepared.Message, m.opts.Contacts)
 	if n := len(pm.parts); n > 1 {
-		c.title = fmt.Sprintf("Send this %s in %d parts?", pm.msg.Type.Name(), n)
-		c.yes = fmt.Sprintf("send %d parts", n)
+		title = fmt.Sprintf("Send this %s in %d parts?", pm.msg.Type.Name(), n)
+		yes = fmt.Sprintf("send %d parts", n)
 		sizes := make([]string, n)
 		for i, b := range pm.partBytes {
 			sizes[i] = fmt.Sprint(b)
 		}
-		c.lines = append(c.lines,
+		lines = append(lines,
 			fmt.Sprintf("to robot %s (%s), %d bytes: over DingTalk's limit of %d", m.st.Dialog.Key.Render(r.Name), how, pm.prepared.Bytes, dingtalk.MaxBodyBytes),
 			fmt.Sprintf("split between blocks into %d messages, sent in order, each marked (1/%d)…: %s bytes", n, n, strings.Join(sizes, ", ")))
 		if who != "" {
 			who += " with the last part"
 		}
 	} else {
-		c.lines = append(c.lines, fmt.Sprintf("to robot %s (%s), %d bytes", m.st.Dialog.Key.Render(r.Name), how, pm.prepared.Bytes))
+		lines = append(lines, fmt.Sprintf("to robot %s (%s), %d bytes", m.st.Dialog.Key.Render(r.Name), how, pm.prepared.Bytes))
 	}
 	if who == "" {
 		who = "nobody is @mentioned"
 	} else {
 		who = "notifies " + m.st.Dialog.Mention.Render(who)
 	}
-	c.lines = append(c.lines, who)
+	lines = append(lines, who)
 	if len(pm.prepared.AddedMentions) > 0 {
-		c.lines = append(c.lines, m.st.Dialog.Hint.Render("@"+strings.Join(pm.prepared.AddedMentions, " @")+" will be added to the text so they are notified"))
+		lines = append(lines, m.st.Dialog.Hint.Render("@"+strings.Join(pm.prepared.AddedMentions, " @")+" will be added to the text so they are notified"))
 	}
 	n := 0
 	for _, w := range pm.prepared.Warnings {
@@ -311,34 +291,21 @@ func (m *Model) prepared(pm preparedMsg) tea.Cmd {
 		}
 	}
 	if n > 0 {
-		c.lines = append(c.lines, m.st.Dialog.Warning.Render(fmt.Sprintf("%d warning(s) under the preview: DingTalk accepts it but may show it differently", n)))
+		lines = append(lines, m.st.Dialog.Warning.Render(fmt.Sprintf("%d warning(s) under the preview: DingTalk accepts it but may show it differently", n)))
 	}
 	if m.resends(pm.robot, pm.msg) {
-		c.lines = append(c.lines, m.st.Dialog.Warning.Render("the last send of this message got no answer: this one carries the same msgUuid, so DingTalk posts it at most once"))
+		lines = append(lines, m.st.Dialog.Warning.Render("the last send of this message got no answer: this one carries the same msgUuid, so DingTalk posts it at most once"))
 	}
-	m.confirm = c
-	m.state = stateConfirm
+	m.ask(title, lines, yes, "", func(m *Model) tea.Cmd { return m.send(post) })
 	return nil
 }
 
-// confirmed runs the action of the open confirmation.
+// confirmed runs what yes does to the open question.
 func (m *Model) confirmed() tea.Cmd {
-	c := m.confirm
+	q := m.confirm
 	m.confirm = nil
 	m.state = stateCompose
-	switch c.action {
-	case confirmSend, confirmForce:
-		return m.send(c.post)
-	case confirmQuit:
-		return m.quit()
-	case confirmQuitUnsaved:
-		return tea.Quit
-	case confirmNew:
-		return m.keepThen("discarded with ctrl+n", keptMsg{action: confirmNew})
-	case confirmReopen:
-		return m.keepThen("replaced by a message reopened from the history", keptMsg{action: confirmReopen, entry: c.entry})
-	}
-	return nil
+	return q.yes(m)
 }
 
 // send posts p's parts in order, each in a command; esc cancels through the context.
@@ -349,12 +316,13 @@ func (m *Model) send(p *posting) tea.Cmd {
 	ctx, cancel := context.WithCancel(m.ctx)
 	p.ctx, m.cancel = ctx, cancel
 	m.posting = p
-	return tea.Batch(m.postNext(), m.spinner.Tick)
+	return tea.Batch(m.postNext(), m.sending.Tick)
 }
 
 // postNext posts the first part of the send under way that has no answer yet.
 func (m *Model) postNext() tea.Cmd {
 	p := m.posting
+	m.sending.What = m.sendingWhat()
 	client := m.opts.Client
 	if p.force {
 		forced := *client
@@ -420,13 +388,13 @@ func (m *Model) sendFailed(p *posting, err error) tea.Cmd {
 	m.showFailure(p, err)
 	f := m.failure
 	if maybe {
-		f.hint = "it may have been posted: sending this same message again is safe, it carries the same msgUuid (kept with the draft, also after a restart), so DingTalk posts it at most once"
+		f.Hint = "it may have been posted: sending this same message again is safe, it carries the same msgUuid (kept with the draft, also after a restart), so DingTalk posts it at most once"
 	}
 	if p.total > 1 {
-		f.title = fmt.Sprintf("%s (part %d of %d)", f.title, posted+1, p.total)
-		f.lines = append(append(p.partLines(m.st, true), ""), f.lines...)
+		f.Title = fmt.Sprintf("%s (part %d of %d)", f.Title, posted+1, p.total)
+		f.Lines = append(append(p.partLines(m.st, true), ""), f.Lines...)
 		if posted > 0 && !maybe {
-			f.hint = strings.TrimPrefix(f.hint+"; ", "; ") + "sending this message again reuses the parts' msgUuids, so DingTalk shows the parts already posted once"
+			f.Hint = strings.TrimPrefix(f.Hint+"; ", "; ") + "sending this message again reuses the parts' msgUuids, so DingTalk shows the parts already posted once"
 		}
 	}
 	return tea.Batch(m.refreshSendsLeft(), m.saveDraft())
@@ -435,13 +403,17 @@ func (m *Model) sendFailed(p *posting, err error) tea.Cmd {
 // showFailure shows err as the failure of p, offering to queue what is left of it (a refusal
 // for the rate limit or a pause) or to send it anyway (a used-up quota).
 func (m *Model) showFailure(p *posting, err error) {
-	f := describeFailure(err)
-	f.post = p.rest()
+	f := dialog.NewFailure(m.st, err)
+	post := p.rest()
 	var api *dingtalk.APIError
 	// A first request that may have been posted without a msgUuid is never sent again blindly.
 	blind := errors.As(err, &api) && api.MaybeDelivered && p.key.uuid == ""
-	f.queue = m.opts.Outbox != nil && queueable(err) && !blind
-	m.failure = f
+	f.Queue = m.opts.Outbox != nil && queueable(err) && !blind
+	f.QueueWhat, f.Robot = "it", post.robot.Name
+	if post.total > 1 {
+		f.QueueWhat = fmt.Sprintf("the %d part(s) left", len(post.parts))
+	}
+	m.failure, m.failPost = f, post
 	m.state = stateError
 }
 
@@ -485,9 +457,9 @@ func (m *Model) sendSucceeded(p *posting) tea.Cmd {
 	switch {
 	case p.total > 1:
 		text += fmt.Sprintf(" in %d parts", p.total)
-		m.failure = &failure{done: true, title: fmt.Sprintf("Sent to %s in %d parts", p.robot.Name, p.total), lines: p.partLines(m.st, false)}
+		m.failure, m.failPost = dialog.NewReport(m.st, fmt.Sprintf("Sent to %s in %d parts", p.robot.Name, p.total), p.partLines(m.st, false)), nil
 		if warn != "" {
-			m.failure.lines = append(m.failure.lines, "", m.st.Dialog.Warning.Render("! "+warn))
+			m.failure.Lines = append(m.failure.Lines, "", m.st.Dialog.Warning.Render("! "+warn))
 		}
 		m.state = stateError
 	case last != nil:
@@ -536,109 +508,8 @@ func (p *posting) partLines(st *styles.Styles, failed bool) []string {
 	return out
 }
 
-// describeFailure explains an error from Prepare or the client, with DingTalk's errcode and
-// errmsg verbatim and what to do about it.
-func describeFailure(err error) *failure {
-	var (
-		api *dingtalk.APIError
-		tr  *dingtalk.TransportError
-		rl  *dingtalk.RateLimitError
-		ve  *dingtalk.ValidationError
-		ke  *dingtalk.KeywordError
-		qe  *dingtalk.QuotaError
-		pe  *dingtalk.PausedError
-	)
-	switch {
-	case errors.As(err, &qe):
-		// The composer's way to send anyway is the f key, not --force.
-		return &failure{title: "Not sent: monthly quota used up", lines: []string{qe.Error()},
-			hint: strings.Replace(qe.Hint(), "pass --force", "press f", 1), force: qe.Scope != "dingtalk"}
-	case errors.As(err, &pe):
-		return &failure{title: "Not sent: the robot is paused", lines: []string{pe.Error()},
-			hint: "dingbot holds this robot's sends, in every process, until the pause ends: DingTalk would refuse them"}
-	case errors.As(err, &api):
-		return &failure{
-			title: "DingTalk refused the message",
-			lines: []string{fmt.Sprintf("errcode %d: %s", api.Code, api.Message)},
-			hint:  api.Hint,
-		}
-	case errors.As(err, &ke):
-		return &failure{
-			title: "Not sent: no keyword",
-			lines: []string{fmt.Sprintf("robot %s accepts only messages containing one of: %s", ke.Robot, strings.Join(ke.Keywords, ", ")),
-				"DingTalk would refuse it with errcode 310000 (keywords not in content)"},
-			hint: "add one of the keywords to the title or text",
-		}
-	case errors.As(err, &ve):
-		f := &failure{title: "Not sent: the message is not complete", hint: "fix these fields; nothing was sent"}
-		for _, p := range ve.Problems {
-			f.lines = append(f.lines, "• "+p.String())
-		}
-		return f
-	case errors.As(err, &rl):
-		return &failure{title: "Not sent: too many messages", lines: []string{rl.Error()}, hint: "wait, then send again"}
-	case errors.As(err, &tr):
-		f := &failure{title: "No answer from DingTalk", lines: []string{fmt.Sprintf("%s: %s", tr.Kind, tr.Detail), "to " + tr.URL}}
-		if tr.Status != 0 {
-			f.lines = append(f.lines, fmt.Sprintf("HTTP status %d", tr.Status))
-		}
-		switch {
-		case tr.Kind == dingtalk.KindCanceled:
-			f.title = "Send canceled"
-		case tr.MaybeDelivered:
-			f.hint = "the message may have been posted: check the group before sending again"
-		default:
-			f.hint = "nothing was posted: check the network or the webhook host, then send again"
-		}
-		if tr.MaybeDelivered && tr.Kind == dingtalk.KindCanceled {
-			f.hint = "the message may have been posted: check the group before sending again"
-		}
-		return f
-	}
-	return &failure{title: "Not sent", lines: []string{err.Error()}}
-}
-
-// dialog draws a titled box no wider than the screen.
-func (m *Model) dialog(title string, lines []string, footer string) string {
-	widest := max(lipgloss.Width(title), lipgloss.Width(footer))
-	for _, l := range lines {
-		widest = max(widest, lipgloss.Width(l))
-	}
-	w := max(24, min(m.width-4, 72, widest+6))
-	inner := w - 6
-	var body []string
-	body = append(body, m.st.Dialog.Title.Render(title), "")
-	for _, l := range lines {
-		body = append(body, strings.Split(lipgloss.NewStyle().Width(inner).Render(l), "\n")...)
-	}
-	if footer != "" {
-		body = append(body, "", footer)
-	}
-	return m.st.Dialog.Box.Width(w - 2).Render(strings.Join(body, "\n"))
-}
-
-// confirmView draws the question with its two buttons, the highlighted one in brackets (and
-// reverse video), and the keys.
-func (m *Model) confirmView() string {
-	c := m.confirm
-	no := c.no
-	if no == "" {
-		no = "back"
-	}
-	button := func(label string, on bool) string {
-		if on {
-			return m.st.Dialog.ButtonOn.Render("[ " + label + " ]")
-		}
-		return m.st.Dialog.Muted.Render("  " + label + "  ")
-	}
-	k := m.st.Dialog.Key
-	footer := button(no, !c.onYes) + "  " + button(c.yes, c.onYes) + "\n" +
-		k.Render("y") + m.st.Dialog.Muted.Render(" "+c.yes+"  ") + k.Render("n") + m.st.Dialog.Muted.Render("/") + k.Render("esc") +
-		m.st.Dialog.Muted.Render(" "+no+"  ") + k.Render("enter") + m.st.Dialog.Muted.Render(" the one in [ ]")
-	return m.dialog(c.title, c.lines, footer)
-}
-
-func (m *Model) sendingView() string {
+// sendingWhat says what the send under way posts.
+func (m *Model) sendingWhat() string {
 	what := "posting to " + m.currentRobot().Name + "…"
 	if p := m.posting; p != nil {
 		what = "posting to " + p.robot.Name + "…"
@@ -646,32 +517,5 @@ func (m *Model) sendingView() string {
 			what = fmt.Sprintf("posting part %d of %d to %s…", p.first+len(p.results)+1, p.total, p.robot.Name)
 		}
 	}
-	return m.dialog("Sending", []string{m.spinner.View() + " " + what}, m.st.Dialog.Muted.Render("esc cancels"))
-}
-
-func (m *Model) failureView() string {
-	f := m.failure
-	k := m.st.Dialog.Key
-	lines := append([]string(nil), f.lines...)
-	if f.hint != "" {
-		lines = append(lines, "", m.st.Dialog.Warning.Render("hint: "+f.hint))
-	}
-	if f.done {
-		return m.dialog(m.st.Dialog.Good.Bold(true).Render(f.title), lines, k.Render("enter")+m.st.Dialog.Muted.Render("/")+k.Render("esc")+m.st.Dialog.Muted.Render(" back to the editor"))
-	}
-	if f.queue || f.force {
-		lines = append(lines, "")
-	}
-	if f.queue {
-		what := "it"
-		if n := len(f.post.parts); f.post.total > 1 {
-			what = fmt.Sprintf("the %d part(s) left", n)
-		}
-		lines = append(lines, k.Render("q")+fmt.Sprintf(" queue %s: dingbot sends it as soon as robot %s may send (dingbot outbox ls lists it)", what, f.post.robot.Name))
-	}
-	if f.force {
-		lines = append(lines, k.Render("f")+" send it anyway, over the quota (asks first)")
-	}
-	lines = append(lines, "", m.st.Dialog.Muted.Render("Your message is unchanged."))
-	return m.dialog(m.st.Dialog.Problem.Bold(true).Render(f.title), lines, k.Render("enter")+m.st.Dialog.Muted.Render("/")+k.Render("esc")+m.st.Dialog.Muted.Render(" back to the editor"))
+	return what
 }

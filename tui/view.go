@@ -114,11 +114,11 @@ func (m Model) View() string {
 	}
 	switch m.state {
 	case stateConfirm:
-		body = cell.Overlay(body, m.confirmView(), m.width, g.bodyH)
+		body = cell.Overlay(body, m.confirm.dlg.View(m.width), m.width, g.bodyH)
 	case stateSending:
-		body = cell.Overlay(body, m.sendingView(), m.width, g.bodyH)
+		body = cell.Overlay(body, m.sending.View(m.width), m.width, g.bodyH)
 	case stateError:
-		body = cell.Overlay(body, m.failureView(), m.width, g.bodyH)
+		body = cell.Overlay(body, m.failure.View(m.width), m.width, g.bodyH)
 	}
 	screen := m.headerView() + "\n" + body + "\n" + m.statusView() + "\n" + m.helpView()
 	if m.opts.EastAsian {
