@@ -41,7 +41,7 @@ func Prepare(r Robot, m Message, opts PrepareOptions) (*Prepared, error) {
 		}
 	}
 	p.Message = msg
-	p.Warnings = lintMessage(msg)
+	p.Warnings = append(lintMessage(msg), unnotifiedWarnings(msg)...)
 	if len(p.AddedMentions) > 0 {
 		p.Warnings = append(p.Warnings, Warning{Field: "at", Message: fmt.Sprintf("added @%s to the text: DingTalk notifies only people whose @ appears in it", joinHandles(p.AddedMentions))})
 	}
