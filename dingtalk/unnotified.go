@@ -35,7 +35,7 @@ func UnnotifiedHandles(m Message) []Unnotified {
 			if m.At != nil && contains(m.At.AtMobiles, h) {
 				continue
 			}
-			out = append(out, Unnotified{h, "it is written in the text but not listed in at.atMobiles (dingbot send --at, or pick them with @ in the composer)"})
+			out = append(out, Unnotified{h, "it is only written in the text; mention the number (at.atMobiles) to notify them"})
 		case TypeActionCard:
 			out = append(out, Unnotified{h, "action cards notify only by @userId (at.atUserIds); a mobile here is plain text"})
 		case TypeLink:
