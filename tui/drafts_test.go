@@ -320,8 +320,8 @@ func TestEditorFailureKeepsTheEdits(t *testing.T) {
 	if m.form.body.Value() != "written in vim" {
 		t.Fatalf("body %q, want the editor's text", m.form.body.Value())
 	}
-	if !strings.Contains(m.status.text, "edits were kept") {
-		t.Fatalf("status %q", m.status.text)
+	if !strings.Contains(m.status.Text(), "edits were kept") {
+		t.Fatalf("status %q", m.status.Text())
 	}
 	if left, _ := filepath.Glob(filepath.Join(opts.StateDir, "dingbot-*.md")); len(left) != 0 {
 		t.Fatalf("temp files left: %v", left)
@@ -340,8 +340,8 @@ func TestMissingEditorIsNamed(t *testing.T) {
 	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlO})
 	waitForText(t, tm, "not found")
 	m := finalScreen(t, tm)
-	if !strings.Contains(m.status.text, "no-such-editor-dingbot") || m.form.body.Value() != "kept" {
-		t.Fatalf("status %q body %q", m.status.text, m.form.body.Value())
+	if !strings.Contains(m.status.Text(), "no-such-editor-dingbot") || m.form.body.Value() != "kept" {
+		t.Fatalf("status %q body %q", m.status.Text(), m.form.body.Value())
 	}
 }
 

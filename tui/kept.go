@@ -64,7 +64,7 @@ func (m *Model) keptDone(msg keptMsg) tea.Cmd {
 		cmd = m.restoreKept(msg.restore)
 	}
 	if msg.kept != nil {
-		m.status.text += " · the replaced draft is kept: ctrl+z brings it back"
+		m.status.Append(" · the replaced draft is kept: ctrl+z brings it back")
 		m.layout()
 	}
 	return cmd

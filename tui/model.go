@@ -16,6 +16,7 @@ import (
 	"github.com/dingbot/dingbot/tui/dialog"
 	"github.com/dingbot/dingbot/tui/extedit"
 	"github.com/dingbot/dingbot/tui/picker"
+	"github.com/dingbot/dingbot/tui/status"
 	"github.com/dingbot/dingbot/tui/store"
 	"github.com/dingbot/dingbot/tui/styles"
 )
@@ -108,8 +109,9 @@ type Model struct {
 	awaiting     map[string]*queuedSend
 	queuedNow    *queuedSend
 
-	status   status
-	statusID int
+	status status.Bar
+	// noticeExpiry ends the start notice (Options.Notice).
+	noticeExpiry status.ExpiredMsg
 }
 
 func newModel(opts Options, robot int, md markdownStyle) Model {
@@ -132,12 +134,13 @@ func newModel(opts Options, robot int, md markdownStyle) Model {
 		preview:   newPreviewPane(),
 		payload:   viewport.New(0, 0),
 		awaiting:  map[string]*queuedSend{},
+		status:    status.New(&st),
 	}
 	if opts.StateDir != "" {
 		m.store = store.Open(opts.StateDir)
 	}
 	if opts.Notice != "" {
-		m.status = status{text: opts.Notice, kind: statusInfo}
+		m.noticeExpiry = m.status.Set(statusInfo, opts.Notice)
 	}
 	return m
 }
@@ -145,8 +148,8 @@ func newModel(opts Options, robot int, md markdownStyle) Model {
 // Init loads the draft and the file, and asks how many sends are left.
 func (m Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{m.loadStart(), m.refreshSendsLeft(), m.after(sendsLeftEvery, sendsLeftTickMsg{}), m.listenOutbox()}
-	if m.status.text != "" {
-		cmds = append(cmds, m.after(noticeTTL, statusExpiredMsg(m.statusID)))
+	if m.status.Text() != "" {
+		cmds = append(cmds, m.after(noticeTTL, m.noticeExpiry))
 	}
 	return tea.Batch(cmds...)
 }
@@ -204,9 +207,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case sendsLeftTickMsg:
 		return m, tea.Batch(m.refreshSendsLeft(), m.after(sendsLeftEvery, sendsLeftTickMsg{}))
-	case statusExpiredMsg:
-		if int(msg) == m.statusID {
-			m.status = status{}
+	case status.ExpiredMsg:
+		if m.status.Expire(msg) {
 			m.layout()
 		}
 	case preparedMsg:
@@ -290,7 +292,7 @@ func (m Model) started(msg startMsg) (tea.Model, tea.Cmd) {
 		if len(msg.problems) > 0 {
 			kind = statusWarn
 		}
-		if m.opts.Notice != "" && m.status.text == m.opts.Notice {
+		if m.opts.Notice != "" && m.status.Text() == m.opts.Notice {
 			says = append([]string{m.opts.Notice}, says...)
 		}
 		cmds = append(cmds, m.setStatusFor(kind, strings.Join(says, " · "), noticeTTL))

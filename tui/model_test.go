@@ -231,8 +231,8 @@ func TestDeletingTheHandleUnmentions(t *testing.T) {
 	if at == nil || strings.Join(at.AtMobiles, ",") != "13800000000" {
 		t.Fatalf("at = %+v, want Alice only", at)
 	}
-	if !strings.Contains(d.m.status.text, "Bob no longer mentioned") {
-		t.Fatalf("status %q", d.m.status.text)
+	if !strings.Contains(d.m.status.Text(), "Bob no longer mentioned") {
+		t.Fatalf("status %q", d.m.status.Text())
 	}
 	if strings.Contains(d.view(), "@Bob") {
 		t.Fatalf("Bob still shown as mentioned:\n%s", d.view())
@@ -267,12 +267,12 @@ func TestAtAllToggle(t *testing.T) {
 	}
 	d.key("ctrl+t") // link
 	d.key("ctrl+e")
-	if d.m.form.atAll || !strings.Contains(d.m.status.text, "only text and markdown") {
-		t.Fatalf("@all allowed on a link card; status %q", d.m.status.text)
+	if d.m.form.atAll || !strings.Contains(d.m.status.Text(), "only text and markdown") {
+		t.Fatalf("@all allowed on a link card; status %q", d.m.status.Text())
 	}
 	d.key("ctrl+a")
-	if d.m.state != stateCompose || !strings.Contains(d.m.status.text, "cannot mention") {
-		t.Fatalf("mention picker opened for a link card; status %q", d.m.status.text)
+	if d.m.state != stateCompose || !strings.Contains(d.m.status.Text(), "cannot mention") {
+		t.Fatalf("mention picker opened for a link card; status %q", d.m.status.Text())
 	}
 }
 
@@ -285,8 +285,8 @@ func TestActionCardMentionsByUserIDOnly(t *testing.T) {
 	if at == nil || strings.Join(at.AtUserIDs, ",") != "bob01,carol" || len(at.AtMobiles) != 0 {
 		t.Fatalf("at = %+v, want userIds bob01, carol only", at)
 	}
-	if !strings.Contains(d.m.status.text, "Alice has none") {
-		t.Fatalf("no warning about Alice: %q", d.m.status.text)
+	if !strings.Contains(d.m.status.Text(), "Alice has none") {
+		t.Fatalf("no warning about Alice: %q", d.m.status.Text())
 	}
 	if got := d.m.form.body.Value(); got != "@bob01 @carol " {
 		t.Fatalf("text = %q", got)
@@ -373,8 +373,8 @@ func TestSendSuccessKeepsTheMessageAndRecordsHistory(t *testing.T) {
 	if got := len(srv.Accepted()); got != 1 {
 		t.Fatalf("sandbox accepted %d messages", got)
 	}
-	if d.m.state != stateCompose || !strings.Contains(d.m.status.text, "sent to ops") {
-		t.Fatalf("state %v status %q", d.m.state, d.m.status.text)
+	if d.m.state != stateCompose || !strings.Contains(d.m.status.Text(), "sent to ops") {
+		t.Fatalf("state %v status %q", d.m.state, d.m.status.Text())
 	}
 	if d.m.form.body.Value() != "hello @13800000000 " || d.m.unsent {
 		t.Fatalf("after sending: body %q unsent %v", d.m.form.body.Value(), d.m.unsent)
@@ -474,8 +474,8 @@ func TestCancelWhileSending(t *testing.T) {
 	}
 	d.key("esc") // cancels the context before the request goes out
 	d.run(sendCmd)
-	if d.m.state != stateCompose || !strings.Contains(d.m.status.text, "canceled") {
-		t.Fatalf("state %v status %q", d.m.state, d.m.status.text)
+	if d.m.state != stateCompose || !strings.Contains(d.m.status.Text(), "canceled") {
+		t.Fatalf("state %v status %q", d.m.state, d.m.status.Text())
 	}
 	if len(srv.Accepted()) != 0 || d.m.form.body.Value() != "hello" {
 		t.Fatal("canceled send went out or changed the editor")
@@ -568,8 +568,8 @@ func TestHistoryReopen(t *testing.T) {
 		t.Fatalf("reopened %+v", msg.Markdown)
 	}
 	d.key("ctrl+s", "y")
-	if !strings.Contains(d.m.status.text, "sent to ops") {
-		t.Fatalf("sending again: %q", d.m.status.text)
+	if !strings.Contains(d.m.status.Text(), "sent to ops") {
+		t.Fatalf("sending again: %q", d.m.status.Text())
 	}
 }
 
@@ -820,8 +820,8 @@ func TestFileStartsANewMessageAndKeepsTheDraft(t *testing.T) {
 		t.Fatal("the new message is not unsent")
 	}
 	kept := filepath.Join(opts.StateDir, "draft.previous.json")
-	if !strings.Contains(m.status.text, "new message from notes.md") || !strings.Contains(m.status.text, kept) {
-		t.Fatalf("status %q does not say where the draft went", m.status.text)
+	if !strings.Contains(m.status.Text(), "new message from notes.md") || !strings.Contains(m.status.Text(), kept) {
+		t.Fatalf("status %q does not say where the draft went", m.status.Text())
 	}
 	data, err := os.ReadFile(kept)
 	if err != nil || !strings.Contains(string(data), "old body") || !strings.Contains(string(data), `"robot": "alerts"`) {
@@ -878,8 +878,8 @@ func TestPinRobotOverridesTheDraftsRobot(t *testing.T) {
 	if pinned.m.form.title.Value() != "Weekly" {
 		t.Fatalf("draft content lost: %q", pinned.m.form.title.Value())
 	}
-	if !strings.Contains(pinned.m.status.text, "robot signed as asked; the draft was written for alerts") {
-		t.Fatalf("status %q", pinned.m.status.text)
+	if !strings.Contains(pinned.m.status.Text(), "robot signed as asked; the draft was written for alerts") {
+		t.Fatalf("status %q", pinned.m.status.Text())
 	}
 }
 
@@ -892,8 +892,8 @@ func TestEditorResult(t *testing.T) {
 		t.Fatalf("body %q", got)
 	}
 	d.send(extedit.ResultMsg{Original: "after", Text: "after\n", RunErr: errors.New("exit status 1")})
-	if got := d.m.form.body.Value(); got != "after" || !strings.Contains(d.m.status.text, "unchanged") {
-		t.Fatalf("failed editor: body %q status %q", got, d.m.status.text)
+	if got := d.m.form.body.Value(); got != "after" || !strings.Contains(d.m.status.Text(), "unchanged") {
+		t.Fatalf("failed editor: body %q status %q", got, d.m.status.Text())
 	}
 }
 
@@ -1072,8 +1072,8 @@ func TestHistoryWithNothingSent(t *testing.T) {
 	opts.StateDir = ""
 	nostate := newDriver(t, opts, 120, 40)
 	nostate.key("ctrl+l")
-	if nostate.m.state != stateCompose || !strings.Contains(nostate.m.status.text, "no state directory") {
-		t.Fatalf("history without a state directory: %q", nostate.m.status.text)
+	if nostate.m.state != stateCompose || !strings.Contains(nostate.m.status.Text(), "no state directory") {
+		t.Fatalf("history without a state directory: %q", nostate.m.status.Text())
 	}
 }
 
@@ -1159,16 +1159,16 @@ func TestEditorKeyHandsTheBodyToAFile(t *testing.T) {
 		t.Fatalf("temp file mode %v", info.Mode())
 	}
 	d.send(extedit.DoneMsg{Path: files[0], Original: "for the editor", Err: errors.New("exit status 2")})
-	if d.m.form.body.Value() != "for the editor" || !strings.Contains(d.m.status.text, "unchanged") {
-		t.Fatalf("failed editor changed the body: %q / %q", d.m.form.body.Value(), d.m.status.text)
+	if d.m.form.body.Value() != "for the editor" || !strings.Contains(d.m.status.Text(), "unchanged") {
+		t.Fatalf("failed editor changed the body: %q / %q", d.m.form.body.Value(), d.m.status.Text())
 	}
 	if _, err := os.Stat(files[0]); !os.IsNotExist(err) {
 		t.Fatal("temp file left behind")
 	}
 	d.key("ctrl+t", "ctrl+t", "ctrl+t") // feed card: no body
 	d.key("ctrl+o")
-	if !strings.Contains(d.m.status.text, "no text to edit") {
-		t.Fatalf("status %q", d.m.status.text)
+	if !strings.Contains(d.m.status.Text(), "no text to edit") {
+		t.Fatalf("status %q", d.m.status.Text())
 	}
 }
 
