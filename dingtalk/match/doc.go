@@ -32,7 +32,7 @@
 //		return 1
 //	})
 //
-// Ranking 5 000 people takes well under a millisecond, so it can run in Update. For each row on
+// Ranking 5 000 people takes about a millisecond at most, so it can run in Update. For each row on
 // screen, Key.Ranges says which runes of the name to highlight (lipgloss.StyleRunes takes rune
 // indices); a person found by mobile or userId has none. When nothing matches, Mobile says
 // whether the text is a mobile number to mention as typed, written as DingTalk wants it; any

@@ -27,26 +27,19 @@ const maxQuery = 64
 
 func compile(s string) query {
 	var q query
-	text := make([]byte, 0, len(s))
-	bare := make([]byte, 0, len(s))
-	space := false
-	for _, r := range s {
-		if classify(r) == classSep {
-			space = len(text) > 0
-			continue
-		}
-		if space {
-			text = append(text, ' ')
+	// Folded as names are, so that both agree on every rune.
+	q.text = newField(s, true, nil).text
+	bare := make([]byte, 0, len(q.text))
+	for i := 0; i < len(q.text); i++ {
+		if q.text[i] == ' ' {
 			if len(bare) < maxQuery {
 				q.cuts |= 1 << len(bare)
 			}
-			space = false
+			continue
 		}
-		n := len(text)
-		text, _ = appendFold(text, r)
-		bare = append(bare, text[n:]...)
+		bare = append(bare, q.text[i])
 	}
-	q.text, q.bare = string(text), string(bare)
+	q.bare = string(bare)
 	q.empty = q.text == ""
 	q.bytes = byteSet(q.bare)
 	q.ascii = true
