@@ -150,34 +150,3 @@ func yesIf(b bool) string {
 	}
 	return ""
 }
-
-func newContactsCmd(g *globalFlags, s streams) *cobra.Command {
-	return &cobra.Command{
-		Use:   "contacts",
-		Short: "List the contacts you can mention by name (--at-name)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := loadApp(cmd.Context(), *g, false)
-			if err != nil {
-				return err
-			}
-			if len(a.cfg.Contacts) == 0 {
-				fmt.Fprintf(s.err, "no contacts in %s: add [[contacts]] entries with name, mobile and/or user_id\n", a.configPath)
-				return nil
-			}
-			tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tMOBILE\tUSER ID")
-			for _, c := range a.cfg.Contacts {
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", c.Name, dash(c.Mobile), dash(c.UserID))
-			}
-			return tw.Flush()
-		},
-	}
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
