@@ -7,6 +7,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/tui/preview"
 )
 
 // markdownOf returns realistic markdown of about n bytes.
@@ -31,7 +32,7 @@ func BenchmarkKeystroke(b *testing.B) {
 	d.m.form.title.SetValue("Deploy report")
 	d.m.form.focusField(fieldBody, 0)
 	d.m.form.body.SetValue(markdownOf(20000 - 60))
-	d.send(previewTickMsg(d.m.preview.seq))
+	d.send(preview.TickMsg(d.m.preview.Seq()))
 	var m tea.Model = d.m
 	key := tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'a'}}
 	b.ReportAllocs()
@@ -41,32 +42,3 @@ func BenchmarkKeystroke(b *testing.B) {
 		_ = m.View()
 	}
 }
-
-func benchmarkRender(b *testing.B, size int) {
-	opts := Options{Robots: []dingtalk.Robot{testRobot}, Contacts: testContacts, Dark: true, GlamourStyle: "dark"}
-	m, err := New(opts)
-	if err != nil {
-		b.Fatal(err)
-	}
-	req := renderRequest{
-		msg:      dingtalk.NewMarkdown("Deploy report", markdownOf(size)),
-		robot:    testRobot,
-		contacts: testContacts,
-		width:    58,
-		md:       m.md,
-		st:       m.st,
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if r := renderPreview(req); r.content == "" {
-			b.Fatal("empty render")
-		}
-	}
-}
-
-// BenchmarkPreviewRender2KB is one preview render (Prepare and glamour) of 2 KB of markdown.
-func BenchmarkPreviewRender2KB(b *testing.B) { benchmarkRender(b, 2000) }
-
-// BenchmarkPreviewRender20KB is one preview render of 20 KB of markdown.
-func BenchmarkPreviewRender20KB(b *testing.B) { benchmarkRender(b, 20000) }

@@ -321,7 +321,7 @@ func TestFlowSplitSendsPartsInOrder(t *testing.T) {
 	opts, srv := withSandbox(t, testOptions(t), sandbox.Robot{Token: "ops"})
 	text := bigMarkdown(45000)
 	whole := dingtalk.NewMarkdown("Rollout", text)
-	whole.MsgUUID = uuidPlaceholder
+	whole.MsgUUID = "dingbot-" + strings.Repeat("0", 32) // as long as the msgUuid a split send carries
 	if cut, err := dingtalk.Split(opts.Robots[0], whole, dingtalk.SplitOptions{}); err != nil || len(cut) != 3 {
 		t.Fatalf("the test message splits into %d parts (%v), want 3", len(cut), err)
 	}
@@ -334,11 +334,11 @@ func TestFlowSplitSendsPartsInOrder(t *testing.T) {
 	waitFor(t, tm, "Sent to ops in 3 parts")
 	m := finalScreen(t, tm)
 	var split bool
-	for _, n := range m.preview.notes {
-		split = split || strings.Contains(n.text, "it would be split into 3 parts")
+	for _, n := range m.preview.Notes() {
+		split = split || strings.Contains(n, "it would be split into 3 parts")
 	}
 	if !split {
-		t.Fatalf("preview notes %+v", m.preview.notes)
+		t.Fatalf("preview notes %+v", m.preview.Notes())
 	}
 	parts := decodeArrivals(t, srv.Accepted())
 	if len(parts) != 3 {

@@ -62,9 +62,9 @@ type form struct {
 
 	mentions []dingtalk.Contact
 	atAll    bool
-	// seenInText marks mentions whose @handle the text has held, by mentionKey: deleting it
-	// from the text then unmentions them.
-	seenInText map[string]bool
+	// seenInText marks mentions whose @handle the text has held: deleting it from the text
+	// then unmentions them.
+	seenInText map[dingtalk.Contact]bool
 
 	focus int
 	st    *styles.Styles

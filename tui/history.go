@@ -72,7 +72,7 @@ func (m *Model) reopen(e store.Entry) tea.Cmd {
 	m.restore(d)
 	m.unsent = true
 	m.state = stateCompose
-	m.preview.follow = true
+	m.preview.Track()
 	return tea.Batch(m.renderNow(), m.scheduleDraft(), m.refreshSendsLeft(),
 		m.setStatus(statusInfo, fmt.Sprintf("reopened the %s sent %s", e.MsgType.Name(), e.Time.Local().Format("Jan 02 15:04"))))
 }

@@ -128,7 +128,7 @@ func (m Model) composeKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m, m.startSend()
 	case key.Matches(msg, k.Type):
 		f.cycleKind()
-		m.preview.follow = true
+		m.preview.Track()
 		return m, tea.Batch(m.contentChanged(), m.renderNow())
 	case key.Matches(msg, k.Next), key.Matches(msg, k.Prev):
 		if key.Matches(msg, k.Next) {
@@ -136,7 +136,7 @@ func (m Model) composeKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		} else {
 			f.next(-1)
 		}
-		m.preview.follow = true
+		m.preview.Track()
 		m.followCursor()
 		return m, nil
 	case key.Matches(msg, k.Mention):
@@ -161,10 +161,10 @@ func (m Model) composeKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Kept):
 		return m, m.openKept()
 	case key.Matches(msg, k.PageUp):
-		m.scrollPreview(-1)
+		m.preview.Page(-1)
 		return m, nil
 	case key.Matches(msg, k.PageDown):
-		m.scrollPreview(1)
+		m.preview.Page(1)
 		return m, nil
 	case f.onToggle() && key.Matches(msg, k.Toggle):
 		f.toggle()
@@ -175,7 +175,7 @@ func (m Model) composeKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case f.onLine() && msg.Type == tea.KeyEnter:
 		// Enter in a one-line field moves on, as in a form.
 		f.next(1)
-		m.preview.follow = true
+		m.preview.Track()
 		m.followCursor()
 		return m, nil
 	case f.inRow() && key.Matches(msg, k.RemoveRow):
@@ -186,7 +186,7 @@ func (m Model) composeKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	if !changed {
 		return m, cmd
 	}
-	m.preview.follow = true
+	m.preview.Track()
 	return m, tea.Batch(cmd, m.contentChanged())
 }
 
@@ -257,6 +257,6 @@ func (m *Model) quitBlocked(msg quitBlockedMsg) tea.Cmd {
 func (m *Model) clearMessage() tea.Cmd {
 	m.form.clear()
 	m.unsent = false
-	m.preview.follow = true
+	m.preview.Track()
 	return tea.Batch(m.renderNow(), m.scheduleDraft(), m.setStatus(statusInfo, "new "+m.form.kind.Name()))
 }

@@ -151,7 +151,7 @@ func (m *Model) restoreKept(k store.Kept) tea.Cmd {
 	m.restore(k.Draft)
 	m.unsent = !m.form.empty()
 	m.state = stateCompose
-	m.preview.follow = true
+	m.preview.Track()
 	m.draftSeq++
 	m.draftDirty = false
 	ds, seq, d := m.store, m.draftSeq, m.snapshot()

@@ -16,6 +16,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/tui/preview"
 )
 
 func TestMain(m *testing.M) {
@@ -142,7 +143,7 @@ func (d *driver) run(cmd tea.Cmd) {
 		}
 	case timerMsg:
 		switch msg.msg.(type) {
-		case previewTickMsg, draftTickMsg:
+		case preview.TickMsg, draftTickMsg:
 			d.send(msg.msg)
 		default:
 			d.timer = append(d.timer, msg)

@@ -92,33 +92,19 @@ func (m *Model) applyMentions(chosen []int) tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// mentionKey names a mentioned person whatever the message type.
-func mentionKey(c dingtalk.Contact) string { return c.Mobile + "\x00" + c.UserID }
-
-// mentionsInText says, for each mentioned person, whether the text holds their @mobile or
-// @userId. It runs with the preview render, in a command.
-func mentionsInText(body string, mentions []dingtalk.Contact) map[string]bool {
-	out := make(map[string]bool, len(mentions))
-	for _, c := range mentions {
-		out[mentionKey(c)] = (c.Mobile != "" && dingtalk.ContainsMention(body, c.Mobile)) ||
-			(c.UserID != "" && dingtalk.ContainsMention(body, c.UserID))
-	}
-	return out
-}
-
 // dropDeletedMentions keeps the mentions in step with the text: someone whose @handle was in
 // the text and has been deleted from it is no longer mentioned. Mentions never written in the
 // text (restored from history, say) stay: sending writes their @handle in. inText is from a
 // render of the current content.
-func (m *Model) dropDeletedMentions(inText map[string]bool) tea.Cmd {
+func (m *Model) dropDeletedMentions(inText map[dingtalk.Contact]bool) tea.Cmd {
 	f := &m.form
 	if f.seenInText == nil {
-		f.seenInText = map[string]bool{}
+		f.seenInText = map[dingtalk.Contact]bool{}
 	}
 	var kept []dingtalk.Contact
 	var dropped []string
 	for _, c := range f.mentions {
-		k := mentionKey(c)
+		k := c
 		present, known := inText[k]
 		switch {
 		case !known:

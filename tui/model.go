@@ -16,6 +16,7 @@ import (
 	"github.com/dingbot/dingbot/tui/dialog"
 	"github.com/dingbot/dingbot/tui/extedit"
 	"github.com/dingbot/dingbot/tui/picker"
+	"github.com/dingbot/dingbot/tui/preview"
 	"github.com/dingbot/dingbot/tui/status"
 	"github.com/dingbot/dingbot/tui/store"
 	"github.com/dingbot/dingbot/tui/styles"
@@ -48,7 +49,7 @@ type Model struct {
 
 	keys    keyMap
 	st      *styles.Styles
-	md      markdownStyle
+	md      preview.Markdown
 	help    help.Model
 	sending *dialog.Sending
 
@@ -69,7 +70,7 @@ type Model struct {
 	form   form
 	unsent bool
 
-	preview previewPane
+	preview preview.Pane
 
 	// store keeps the draft, the kept drafts and the history; nil without a state directory.
 	store    *store.Store
@@ -114,7 +115,7 @@ type Model struct {
 	noticeExpiry status.ExpiredMsg
 }
 
-func newModel(opts Options, robot int, md markdownStyle) Model {
+func newModel(opts Options, robot int, md preview.Markdown) Model {
 	st := styles.New(opts.darkScreen(), opts.NoColor)
 	h := help.New()
 	h.Styles = st.Help
@@ -131,7 +132,7 @@ func newModel(opts Options, robot int, md markdownStyle) Model {
 		robot:     robot,
 		sendsLeft: -1,
 		form:      newForm(&st),
-		preview:   newPreviewPane(),
+		preview:   preview.NewPane(&st, md),
 		payload:   viewport.New(0, 0),
 		awaiting:  map[string]*queuedSend{},
 		status:    status.New(&st),
@@ -178,12 +179,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.handleKey(msg)
 	case startMsg:
 		return m.started(msg)
-	case previewTickMsg:
-		if int(msg) == m.preview.seq {
+	case preview.TickMsg:
+		if m.preview.IsCurrent(msg) {
 			return m, m.startRender()
 		}
-	case previewMsg:
-		return m, m.showPreview(renderResult(msg))
+	case preview.RenderedMsg:
+		return m, m.rendered(msg)
 	case draftTickMsg:
 		if int(msg) == m.draftSeq && m.draftDirty {
 			return m, m.saveDraft()
@@ -353,5 +354,5 @@ func (m *Model) editorResult(msg extedit.ResultMsg) tea.Cmd {
 func (m *Model) setBody(text string) {
 	m.form.body.SetValue(text)
 	m.form.focusField(fieldBody, 0)
-	m.preview.follow = true
+	m.preview.Track()
 }

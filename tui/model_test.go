@@ -19,6 +19,7 @@ import (
 	"github.com/dingbot/dingbot/dingtalk/sandbox"
 	"github.com/dingbot/dingbot/tui/cell"
 	"github.com/dingbot/dingbot/tui/extedit"
+	"github.com/dingbot/dingbot/tui/preview"
 	"github.com/dingbot/dingbot/tui/store"
 )
 
@@ -597,8 +598,8 @@ func TestResizeReflows(t *testing.T) {
 	if strings.Contains(d.view(), "│ Preview") || !strings.Contains(d.view(), "\nPreview") {
 		t.Fatalf("narrow screen is not stacked:\n%s", d.view())
 	}
-	if d.m.preview.vp.Width != 80 {
-		t.Fatalf("preview not re-rendered for 80 columns: %d", d.m.preview.vp.Width)
+	if d.m.preview.Width() != 80 {
+		t.Fatalf("preview not re-rendered for 80 columns: %d", d.m.preview.Width())
 	}
 	check(100, 30)
 	check(60, 16)
@@ -742,8 +743,9 @@ func TestLeftFieldShowsItsStartAndPlaceholdersLookLikeExamples(t *testing.T) {
 func TestStaleRenderIsDropped(t *testing.T) {
 	d := newDriver(t, testOptions(t), 120, 40)
 	d.typeText("new")
-	shown := d.m.preview.shown
-	d.send(previewMsg{seq: shown - 1, width: d.m.preview.vp.Width, content: "OLD CONTENT"})
+	stale := preview.Render(preview.Request{Seq: d.m.preview.Shown() - 1, Msg: dingtalk.NewText("OLD CONTENT"), Robot: testRobot,
+		Width: d.m.preview.Width(), Markdown: d.m.md, Styles: d.m.st})
+	d.send(preview.RenderedMsg(stale))
 	if strings.Contains(d.view(), "OLD CONTENT") {
 		t.Fatal("an older render replaced a newer one")
 	}
@@ -959,12 +961,8 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	opts.GlamourStyle = style
-	m, err := New(opts)
-	if err != nil {
+	if _, err := New(opts); err != nil {
 		t.Fatal(err)
-	}
-	if *m.md.config.Document.Margin != 0 {
-		t.Error("document margin kept")
 	}
 	for _, s := range []string{"auto", "light", "notty", "dracula"} {
 		opts.GlamourStyle = s
@@ -981,28 +979,28 @@ func TestPreviewScrollsWithPageKeysAndFollowsTyping(t *testing.T) {
 	for i := range 40 {
 		d.typeText("paragraph " + strconv.Itoa(i) + "\n\n")
 	}
-	vp := &d.m.preview.vp
-	if vp.AtTop() {
+	vp := &d.m.preview
+	if vp.YOffset() == 0 {
 		t.Fatal("the preview does not follow the cursor at the end of a long text")
 	}
 	d.key("pgup")
-	if d.m.preview.follow {
+	if d.m.preview.Tracking() {
 		t.Fatal("pgup did not stop following")
 	}
-	top := vp.YOffset
+	top := vp.YOffset()
 	d.key("pgup", "pgup", "pgup", "pgup", "pgup")
-	if vp.YOffset >= top || !vp.AtTop() {
-		t.Fatalf("pgup: offset %d, was %d", vp.YOffset, top)
+	if vp.YOffset() >= top || vp.YOffset() != 0 {
+		t.Fatalf("pgup: offset %d, was %d", vp.YOffset(), top)
 	}
 	if !strings.Contains(d.view(), "pgup/pgdn") {
 		t.Fatal("no scroll position shown")
 	}
 	d.key("pgdown")
-	if vp.YOffset == 0 {
+	if vp.YOffset() == 0 {
 		t.Fatal("pgdn did not scroll")
 	}
 	d.typeText("x")
-	if !d.m.preview.follow || !vp.AtBottom() {
+	if !d.m.preview.Tracking() || !vp.AtBottom() {
 		t.Fatal("typing did not bring the preview back to the cursor")
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/tui/dialog"
+	"github.com/dingbot/dingbot/tui/preview"
 	"github.com/dingbot/dingbot/tui/store"
 	"github.com/dingbot/dingbot/tui/styles"
 )
@@ -142,21 +143,6 @@ func (m *Model) resends(r dingtalk.Robot, msg dingtalk.Message) bool {
 	return bodyDigest(body) == u.body
 }
 
-// splittable reports whether err says only that a message of type t is too large, and t is a
-// type dingtalk.Split cuts.
-func splittable(t dingtalk.MsgType, err error) bool {
-	var ve *dingtalk.ValidationError
-	if t != dingtalk.TypeText && t != dingtalk.TypeMarkdown && t != dingtalk.TypeActionCard || !errors.As(err, &ve) || len(ve.Problems) == 0 {
-		return false
-	}
-	for _, p := range ve.Problems {
-		if p.Field != "body" {
-			return false
-		}
-	}
-	return true
-}
-
 // startSend checks the message in a command: a valid one, or one too large that splits, is then
 // confirmed; a robot that may not send now (paused, its quota used up) is said first.
 func (m *Model) startSend() tea.Cmd {
@@ -168,7 +154,7 @@ func (m *Model) startSend() tea.Cmd {
 			return pm
 		}
 		pm.prepared, pm.err = dingtalk.Prepare(r, msg, dingtalk.PrepareOptions{})
-		if splittable(msg.Type, pm.err) {
+		if preview.Splittable(msg.Type, pm.err) {
 			pm.key = sendKey(unknown, r, msg, true)
 			whole := msg
 			whole.MsgUUID = pm.key.uuid
@@ -258,7 +244,7 @@ func (m *Model) prepared(pm preparedMsg) tea.Cmd {
 	if r.Signed() {
 		how = "signed"
 	}
-	who := notifies(pm.prepared.Message, m.opts.Contacts)
+	who := preview.Notifies(pm.prepared.Message, m.opts.Contacts)
 	if n := len(pm.parts); n > 1 {
 		title = fmt.Sprintf("Send this %s in %d parts?", pm.msg.Type.Name(), n)
 		yes = fmt.Sprintf("send %d parts", n)

@@ -78,9 +78,10 @@ func (m *Model) statusFacts() status.Facts {
 	f := status.Facts{
 		Robot: r.Name, Signed: r.Signed(), Keywords: r.Keywords,
 		SendsLeft: m.sendsLeft, Usage: m.usage, Queued: m.queued,
-		Ready: m.preview.ready, Keyword: m.preview.keyword, KeywordOK: m.preview.keywordOK,
+		Ready: m.preview.Ready(),
 	}
-	if p := m.preview.prepared; p != nil && p.Body != nil {
+	f.Keyword, f.KeywordOK = m.preview.Keyword()
+	if p := m.preview.Prepared(); p != nil && p.Body != nil {
 		f.Bytes, f.HasBytes = p.Bytes, true
 	}
 	if m.saveErr != nil {

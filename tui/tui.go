@@ -17,6 +17,7 @@ import (
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/delivery"
 	"github.com/dingbot/dingbot/tui/cell"
+	"github.com/dingbot/dingbot/tui/preview"
 )
 
 // Options configure the composer. Everything that depends on the terminal (background, colour)
@@ -80,7 +81,9 @@ func New(opts Options) (Model, error) {
 		opts.Client = dingtalk.NewClient(0)
 	}
 	cell.SetEastAsian(opts.EastAsian)
-	md, err := newMarkdownStyle(opts, lipgloss.ColorProfile())
+	md, err := preview.NewMarkdown(preview.MarkdownOptions{
+		GlamourStyle: opts.GlamourStyle, Dark: opts.Dark, DarkScreen: opts.darkScreen(), NoColor: opts.NoColor,
+	}, lipgloss.ColorProfile())
 	if err != nil {
 		return Model{}, err
 	}

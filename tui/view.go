@@ -10,6 +10,7 @@ import (
 
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/tui/cell"
+	"github.com/dingbot/dingbot/tui/preview"
 )
 
 // wideWidth is the narrowest terminal that gets editor and preview side by side.
@@ -63,10 +64,10 @@ func (m *Model) tooSmallView() string {
 func (m *Model) resize(w, h int) tea.Cmd {
 	widthChanged := w != m.width
 	m.width, m.height = w, h
-	before := m.preview.vp.Width
+	before := m.preview.Width()
 	m.layout()
 	var cmds []tea.Cmd
-	if m.preview.vp.Width != before {
+	if m.preview.Width() != before {
 		cmds = append(cmds, m.renderNow())
 	}
 	if widthChanged && m.state == statePayload {
@@ -82,8 +83,7 @@ func (m *Model) layout() {
 	}
 	g := m.geometry()
 	m.form.setSize(g.editorW, g.editorH)
-	m.preview.vp.Width = g.previewW
-	m.preview.vp.Height = max(1, g.previewH-1-m.notesHeight())
+	m.preview.SetSize(g.previewW, g.previewH, m.maxNotes())
 	m.payload.Width = m.width
 	m.payload.Height = max(1, g.bodyH-2)
 	m.help.Width = m.width
@@ -141,7 +141,7 @@ func (m *Model) composeView(g layout) string {
 
 // sideBySide puts left (the editor or a picker, editorH+1 lines) next to or above the preview.
 func (m *Model) sideBySide(g layout, left string) string {
-	right := m.previewView(g.previewW, g.previewH)
+	right := m.preview.View(g.previewW, g.previewH)
 	if !m.wide() {
 		return left + "\n" + right
 	}
@@ -204,4 +204,78 @@ func (m *Model) helpView() string {
 		return strings.Join(lines, "\n")
 	}
 	return cell.Fit(m.help.ShortHelpView(keys.short), m.width)
+}
+
+// maxNotes is how many lines of problems and warnings fit under the preview.
+func (m *Model) maxNotes() int {
+	if m.wide() {
+		return 6
+	}
+	return 3
+}
+
+// schedulePreview asks for a render once typing pauses for previewDelay.
+func (m *Model) schedulePreview() tea.Cmd {
+	return m.after(previewDelay, preview.TickMsg(m.preview.Next()))
+}
+
+// renderNow asks for a render at once: a new type, robot, size or mention.
+func (m *Model) renderNow() tea.Cmd {
+	m.preview.Next()
+	return m.startRender()
+}
+
+// startRender renders the current version in a command, one render at a time.
+func (m *Model) startRender() tea.Cmd {
+	if !m.loaded {
+		return nil
+	}
+	return m.preview.Start(preview.Request{
+		Msg:      m.form.message(),
+		Robot:    m.currentRobot(),
+		Contacts: m.opts.Contacts,
+		Empty:    m.form.empty(),
+		Mentions: append([]dingtalk.Contact(nil), m.form.mentions...),
+	})
+}
+
+// rendered puts a finished render on screen unless a newer one is already there; a render of
+// what is in the editor now also brings the mentions in step with the text.
+func (m *Model) rendered(msg preview.RenderedMsg) tea.Cmd {
+	again, current, shown := m.preview.Show(msg)
+	var next tea.Cmd
+	if again {
+		next = m.startRender()
+	}
+	if !shown {
+		return next
+	}
+	if current {
+		next = tea.Batch(next, m.dropDeletedMentions(preview.Result(msg).InText()))
+	}
+	m.layout()
+	if m.preview.Tracking() {
+		m.followCursor()
+	}
+	return next
+}
+
+// followCursor scrolls the preview to the part of the message being edited: the top for the
+// title, the same share of the way down as the cursor in the body, the bottom for buttons,
+// links and the rest, which DingTalk shows under the text.
+func (m *Model) followCursor() {
+	switch m.form.focused().field {
+	case fieldTitle:
+		m.preview.Follow(0)
+	case fieldBody:
+		lines := max(1, m.form.body.LineCount()-1)
+		m.preview.Follow(float64(m.form.body.Line()) / float64(lines))
+	default:
+		if m.form.kind == dingtalk.TypeFeedCard {
+			// Links are listed in order: follow the focused one.
+			m.preview.Follow(float64(m.form.focused().row) / float64(max(1, len(m.form.links)-1)))
+			return
+		}
+		m.preview.Follow(1)
+	}
 }

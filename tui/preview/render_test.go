@@ -1,6 +1,8 @@
-package tui
+package preview
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,12 +15,42 @@ import (
 	"github.com/dingbot/dingbot/tui/styles"
 )
 
-func renderFor(t *testing.T, msg dingtalk.Message, robot dingtalk.Robot, width int) renderResult {
+var testContacts = dingtalk.Contacts{
+	{Name: "Alice", Mobile: "13800000000"},
+	{Name: "Bob", Mobile: "13900000000", UserID: "bob01"},
+	{Name: "Carol", UserID: "carol"},
+}
+
+// testRobot is a robot that is never called.
+var testRobot = dingtalk.Robot{Name: "ops", Webhook: "https://oapi.dingtalk.com/robot/send?access_token=tok123456"}
+
+func TestMain(m *testing.M) {
+	// Plain text, whatever the terminal running the tests.
+	lipgloss.SetColorProfile(termenv.Ascii)
+	lipgloss.SetHasDarkBackground(true)
+	os.Exit(m.Run())
+}
+
+// looks are the styles and the markdown style the composer picks for these options (a dark or
+// light style name sets the screen's background too).
+type looks struct {
+	md markdownStyle
+	st *styles.Styles
+}
+
+func looksFor(t testing.TB, opts MarkdownOptions) looks {
 	t.Helper()
-	m, err := New(Options{Robots: []dingtalk.Robot{robot}, Contacts: testContacts, GlamourStyle: "dark"})
+	md, err := NewMarkdown(opts, lipgloss.ColorProfile())
 	if err != nil {
 		t.Fatal(err)
 	}
+	st := styles.New(opts.DarkScreen, opts.NoColor)
+	return looks{md: md, st: &st}
+}
+
+func renderFor(t *testing.T, msg dingtalk.Message, robot dingtalk.Robot, width int) renderResult {
+	t.Helper()
+	m := looksFor(t, MarkdownOptions{GlamourStyle: "dark", DarkScreen: true})
 	return renderPreview(renderRequest{msg: msg, robot: robot, contacts: testContacts, width: width, md: m.md, st: m.st})
 }
 
@@ -99,29 +131,6 @@ func TestPreviewButtonsFollowOrientation(t *testing.T) {
 	}
 }
 
-func TestNoColorScreenHasNoColour(t *testing.T) {
-	lipgloss.SetColorProfile(termenv.TrueColor)
-	defer lipgloss.SetColorProfile(termenv.Ascii)
-	opts := testOptions(t)
-	opts.NoColor = true
-	opts.GlamourStyle = ""
-	d := newDriver(t, opts, 120, 40)
-	d.typeText("Weekly")
-	d.key("tab")
-	d.typeText("# Heading\n\n**bold** and [a link](https://e.com) @13800000000")
-	d.key("ctrl+a", "enter")
-	screen := d.view()
-	if regexp.MustCompile(`\x1b\[[0-9;]*(3[0-9]|4[0-9]|9[0-7]|10[0-7]);`).MatchString(screen) ||
-		regexp.MustCompile(`\x1b\[[0-9;]*[34]8;[25];`).MatchString(screen) {
-		t.Fatalf("colour escape codes with NoColor:\n%q", screen)
-	}
-	colour := newDriver(t, testOptions(t), 120, 40)
-	colour.typeText("Weekly")
-	if !strings.Contains(colour.view(), "38;2;") {
-		t.Fatal("the colour screen has no colour: the check above proves nothing")
-	}
-}
-
 // cardContent is what the preview shows inside the card's frame, lines joined, without spaces.
 func cardContent(content string) string {
 	var b strings.Builder
@@ -170,80 +179,12 @@ func TestPreviewWrapsWhatHasNoSpacesAndCutsNothing(t *testing.T) {
 	}
 }
 
-// Warnings under the preview wrap instead of being cut; what does not fit is counted, and the
-// payload view lists every one in full.
-func TestNotesWrapAndThePayloadListsThemAll(t *testing.T) {
-	d := newDriver(t, testOptions(t), 120, 40)
-	d.typeText("T")
-	d.key("tab")
-	d.typeText("first line\nsecond line ~~struck~~ <div>x</div>\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```\ncode\n```\n")
-	notes := d.m.preview.notes
-	if len(notes) < 4 {
-		t.Fatalf("want several notes, got %+v", notes)
-	}
-	w := d.m.geometry().previewW
-	lines := d.m.notesView(w)
-	if len(lines) > d.m.maxNotes() {
-		t.Fatalf("%d note lines, at most %d", len(lines), d.m.maxNotes())
-	}
-	var shown strings.Builder
-	for _, l := range lines {
-		if lipgloss.Width(l) > w {
-			t.Errorf("note line wider than the pane: %q", l)
-		}
-		shown.WriteString(strings.TrimSpace(strings.TrimLeft(ansi.Strip(l), "!✗ ")) + " ")
-	}
-	first := "! " + notes[0].text
-	if !strings.Contains(shown.String(), notes[0].text) {
-		t.Fatalf("the first note is not shown in full: %q\n%s", first, shown.String())
-	}
-	if last := ansi.Strip(lines[len(lines)-1]); !regexp.MustCompile(`^\+\d+ more: ctrl\+p shows all$`).MatchString(last) {
-		t.Fatalf("last line %q", last)
-	}
-	if !strings.Contains(d.view(), notes[0].text[:20]) {
-		t.Fatalf("notes not on screen:\n%s", d.view())
-	}
-	payload := payloadText(testRobot, d.m.form.message(), fixedNow, 1000, testContacts)
-	for _, n := range notes {
-		if !strings.Contains(payload, n.text) {
-			t.Errorf("payload lacks %q:\n%s", n.text, payload)
-		}
-	}
-}
-
-// GLAMOUR_STYLE=light draws the whole screen for a light background, dark for a dark one.
-func TestGlamourStyleSetsThePaletteOfTheWholeScreen(t *testing.T) {
-	light, dark := styles.New(false, false).Editor.Text.GetForeground(), styles.New(true, false).Editor.Text.GetForeground()
-	for _, c := range []struct {
-		style string
-		dark  bool
-		want  lipgloss.TerminalColor
-	}{
-		{"light", true, light},
-		{"dark", false, dark},
-		{"", true, dark},
-		{"", false, light},
-		{"notty", false, light},
-	} {
-		m, err := New(Options{Robots: []dingtalk.Robot{testRobot}, Dark: c.dark, GlamourStyle: c.style})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := m.st.Editor.Text.GetForeground(); got != c.want {
-			t.Errorf("GLAMOUR_STYLE=%q, dark terminal %v: text colour %v, want %v", c.style, c.dark, got, c.want)
-		}
-	}
-}
-
 // "@Alicia Keys" is highlighted whole, in markdown (glamour styles word by word) and in text.
 func TestMultiWordMentionHighlightedWhole(t *testing.T) {
 	lipgloss.SetColorProfile(termenv.TrueColor)
 	defer lipgloss.SetColorProfile(termenv.Ascii)
 	contacts := dingtalk.Contacts{{Name: "Alicia Keys", Mobile: "13700000000"}, {Name: "Alicia", Mobile: "13600000000"}}
-	m, err := New(Options{Robots: []dingtalk.Robot{testRobot}, Contacts: contacts, Dark: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := looksFor(t, MarkdownOptions{Dark: true, DarkScreen: true})
 	at := &dingtalk.At{AtMobiles: []string{"13700000000"}}
 	for _, msg := range []dingtalk.Message{
 		dingtalk.NewMarkdown("T", "hi **there** @13700000000 and @Alicia\n\n- item @13700000000"),
@@ -300,10 +241,7 @@ func TestHeadingsWithoutMarkersAndTitleAsTyped(t *testing.T) {
 			t.Errorf("no %q in:\n%s", want, out)
 		}
 	}
-	m, err := New(Options{Robots: []dingtalk.Robot{testRobot}, GlamourStyle: "notty"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := looksFor(t, MarkdownOptions{GlamourStyle: "notty"})
 	if m.md.config.H2.Prefix != "## " {
 		t.Errorf("the plain style keeps its markers: %q", m.md.config.H2.Prefix)
 	}
@@ -316,14 +254,11 @@ func TestFontColourInThePreview(t *testing.T) {
 	defer lipgloss.SetColorProfile(termenv.Ascii)
 	md := dingtalk.NewMarkdown("T", "a <font color=#ff0000>red words</font> b <font color='#00f'>blue</font>\n\n"+
 		"- <font color=black>black</font> and red words\n\n<font color=green>**bold**</font>")
-	render := func(opts Options) string {
-		m, err := New(opts)
-		if err != nil {
-			t.Fatal(err)
-		}
+	render := func(opts MarkdownOptions) string {
+		m := looksFor(t, opts)
 		return renderPreview(renderRequest{msg: md, robot: testRobot, width: 60, md: m.md, st: m.st}).content
 	}
-	out := render(Options{Robots: []dingtalk.Robot{testRobot}, Dark: true})
+	out := render(MarkdownOptions{Dark: true, DarkScreen: true})
 	red := lipgloss.NewStyle().Foreground(lipgloss.Color("#ff0000")).Render("red words")
 	if strings.Count(out, red) != 1 {
 		t.Errorf("red words coloured %d times, want once:\n%q", strings.Count(out, red), out)
@@ -337,8 +272,20 @@ func TestFontColourInThePreview(t *testing.T) {
 	if !strings.Contains(ansi.Strip(out), "a red words b blue") || !strings.Contains(ansi.Strip(out), "bold") {
 		t.Errorf("text changed:\n%s", ansi.Strip(out))
 	}
-	plain := render(Options{Robots: []dingtalk.Robot{testRobot}, Dark: true, NoColor: true})
+	plain := render(MarkdownOptions{Dark: true, DarkScreen: true, NoColor: true})
 	if strings.Contains(plain, "38;2;255;0;0") {
 		t.Errorf("colour without colour:\n%q", plain)
+	}
+}
+
+// A style file's document margin is dropped: the preview pane is narrow.
+func TestStyleFileLosesItsMargin(t *testing.T) {
+	style := filepath.Join(t.TempDir(), "style.json")
+	if err := os.WriteFile(style, []byte(`{"document":{"margin":4},"strong":{"bold":true}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m := looksFor(t, MarkdownOptions{GlamourStyle: style})
+	if *m.md.config.Document.Margin != 0 {
+		t.Error("document margin kept")
 	}
 }

@@ -1,4 +1,4 @@
-package tui
+package preview
 
 import (
 	"encoding/json"
@@ -34,8 +34,8 @@ type markdownStyle struct {
 // file), otherwise dark or light. "auto" would query the terminal, so it means dark or light
 // here too. Without colour the style stays and the Ascii profile drops its colours: bold and
 // underline remain, which NO_COLOR allows.
-func newMarkdownStyle(opts Options, profile termenv.Profile) (markdownStyle, error) {
-	ms := markdownStyle{profile: profile, dark: opts.darkScreen()}
+func newMarkdownStyle(opts MarkdownOptions, profile termenv.Profile) (markdownStyle, error) {
+	ms := markdownStyle{profile: profile, dark: opts.DarkScreen}
 	if opts.NoColor {
 		ms.profile = termenv.Ascii
 	}

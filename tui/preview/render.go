@@ -1,4 +1,4 @@
-package tui
+package preview
 
 import (
 	"errors"
@@ -53,8 +53,8 @@ type renderResult struct {
 	// keyword is the robot keyword the message holds; keywordOK is false when it needs one.
 	keyword   string
 	keywordOK bool
-	// inText says which mentions have their @handle in the text, by mentionKey.
-	inText map[string]bool
+	// inText says which mentions have their @handle in the text.
+	inText map[dingtalk.Contact]bool
 }
 
 // previewMsg carries a finished render back to Update.
