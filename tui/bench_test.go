@@ -29,9 +29,8 @@ func markdownOf(n int) string {
 func BenchmarkKeystroke(b *testing.B) {
 	opts := Options{Robots: []dingtalk.Robot{testRobot}, Contacts: testContacts, Dark: true, GlamourStyle: "dark"}
 	d := newDriver(b, opts, 120, 40)
-	d.m.form.title.SetValue("Deploy report")
-	d.m.form.focusField(fieldBody, 0)
-	d.m.form.body.SetValue(markdownOf(20000 - 60))
+	d.m.form.SetTitle("Deploy report")
+	d.m.form.SetBody(markdownOf(20000 - 60))
 	d.send(preview.TickMsg(d.m.preview.Seq()))
 	var m tea.Model = d.m
 	key := tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'a'}}

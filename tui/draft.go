@@ -5,105 +5,21 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/tui/store"
 )
 
-// snapshot copies the editor into a draft.
-func (f *form) snapshot() store.Draft {
-	d := store.Draft{
-		Version:     store.Version,
-		Type:        f.kind,
-		Title:       f.title.Value(),
-		Body:        f.body.Value(),
-		MessageURL:  f.messageURL.Value(),
-		PicURL:      f.picURL.Value(),
-		ButtonList:  f.buttonList,
-		SingleTitle: f.singleTitle.Value(),
-		SingleURL:   f.singleURL.Value(),
-		Horizontal:  f.horizontal,
-		HideAvatar:  f.hideAvatar,
-		AtAll:       f.atAll,
-	}
-	for _, b := range f.buttons {
-		d.Buttons = append(d.Buttons, dingtalk.Button{Title: b.title.Value(), ActionURL: b.url.Value()})
-	}
-	if len(d.Buttons) == 1 && d.Buttons[0] == (dingtalk.Button{}) {
-		d.Buttons = nil
-	}
-	for _, l := range f.links {
-		d.Links = append(d.Links, dingtalk.FeedLink{Title: l.title.Value(), MessageURL: l.url.Value(), PicURL: l.pic.Value()})
-	}
-	if len(d.Links) == 1 && d.Links[0] == (dingtalk.FeedLink{}) {
-		d.Links = nil
-	}
-	for _, c := range f.mentions {
-		d.Mentions = append(d.Mentions, store.Mention{Name: c.Name, Mobile: c.Mobile, UserID: c.UserID})
-	}
-	return d
-}
-
-// load puts a draft into the editor.
-func (f *form) load(d store.Draft) {
-	kind, err := dingtalk.ParseMsgType(string(d.Type))
-	if err != nil {
-		kind = dingtalk.TypeMarkdown
-	}
-	w, h := f.width, f.height
-	*f = newForm(f.st)
-	f.width, f.height = w, h
-	f.title.SetValue(d.Title)
-	f.body.SetValue(d.Body)
-	f.messageURL.SetValue(d.MessageURL)
-	f.picURL.SetValue(d.PicURL)
-	f.buttonList = d.ButtonList
-	f.singleTitle.SetValue(d.SingleTitle)
-	f.singleURL.SetValue(d.SingleURL)
-	f.horizontal, f.hideAvatar, f.atAll = d.Horizontal, d.HideAvatar, d.AtAll
-	if len(d.Buttons) > 0 {
-		f.buttons = nil
-		for _, b := range d.Buttons {
-			r := f.newButton()
-			r.title.SetValue(b.Title)
-			r.url.SetValue(b.ActionURL)
-			f.buttons = append(f.buttons, r)
-		}
-	}
-	if len(d.Links) > 0 {
-		f.links = nil
-		for _, l := range d.Links {
-			r := f.newLink()
-			r.title.SetValue(l.Title)
-			r.url.SetValue(l.MessageURL)
-			r.pic.SetValue(l.PicURL)
-			f.links = append(f.links, r)
-		}
-	}
-	for _, mn := range d.Mentions {
-		f.mentions = append(f.mentions, dingtalk.Contact{Name: mn.Name, Mobile: mn.Mobile, UserID: mn.UserID})
-	}
-	f.kind = kind
-	f.focus = 0
-	if f.kind == dingtalk.TypeText || strings.TrimSpace(d.Title) != "" {
-		f.focusField(fieldBody, 0)
-	}
-	f.refocus()
-	f.layout()
-}
-
 // restore puts a saved draft back: content, robot, and whether it was sent.
 func (m *Model) restore(d store.Draft) {
-	m.form.load(d)
+	m.form.Load(d)
 	for i, r := range m.opts.Robots {
 		if r.Name == d.Robot && d.Robot != "" {
 			m.robot = i
 		}
 	}
-	m.unsent = !d.Sent && !m.form.empty()
+	m.unsent = !d.Sent && !m.form.Empty()
 	m.unknownOutcome = nil
 	m.queuedNow = nil
 	if p := d.MaybeDelivered; p != nil && p.MsgUUID != "" && m.unsent {
@@ -254,7 +170,7 @@ func (m *Model) saveNow() error {
 }
 
 func (m *Model) snapshot() store.Draft {
-	d := m.form.snapshot()
+	d := m.form.Snapshot()
 	d.Robot = m.currentRobot().Name
 	d.Sent = !m.unsent
 	if u := m.unknownOutcome; u != nil && m.unsent {

@@ -135,8 +135,8 @@ func TestTwoComposersNeverOverwriteEachOther(t *testing.T) {
 	again.Send(tea.KeyMsg{Type: tea.KeyEnter})
 	waitForText(t, again, "brought back")
 	m := finalScreen(t, again)
-	if m.form.title.Value() != "Second user's title" {
-		t.Fatalf("title %q after bringing the second draft back", m.form.title.Value())
+	if m.form.Title() != "Second user's title" {
+		t.Fatalf("title %q after bringing the second draft back", m.form.Title())
 	}
 	// The file is removed by a command of its own: give a loaded machine a moment.
 	deadline := time.Now().Add(5 * time.Second)
@@ -188,8 +188,8 @@ func TestNewMessageEnterKeepsTheMessageAndDiscardedOnesComeBack(t *testing.T) {
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 	waitForText(t, tm, "brought back")
 	m := finalScreen(t, tm)
-	if m.form.title.Value() != "Precious" || m.form.body.Value() != "three hours of work!" || !m.unsent {
-		t.Fatalf("brought back title %q body %q unsent %v", m.form.title.Value(), m.form.body.Value(), m.unsent)
+	if m.form.Title() != "Precious" || m.form.Body() != "three hours of work!" || !m.unsent {
+		t.Fatalf("brought back title %q body %q unsent %v", m.form.Title(), m.form.Body(), m.unsent)
 	}
 }
 
@@ -240,8 +240,8 @@ func TestUnwritableStateDirIsSaidAndTheTextKept(t *testing.T) {
 	tm.Type("!")
 	waitForText(t, tm, "do not lose me!")
 	m := finalScreen(t, tm)
-	if m.form.body.Value() != "do not lose me!" || m.state != stateCompose {
-		t.Fatalf("body %q state %v", m.form.body.Value(), m.state)
+	if m.form.Body() != "do not lose me!" || m.state != stateCompose {
+		t.Fatalf("body %q state %v", m.form.Body(), m.state)
 	}
 	screen := m.View()
 	for _, want := range []string{"draft NOT saved", opts.StateDir, "DINGBOT_STATE_DIR"} {
@@ -317,8 +317,8 @@ func TestEditorFailureKeepsTheEdits(t *testing.T) {
 	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlO})
 	waitForText(t, tm, "exited with status 1")
 	m := finalScreen(t, tm)
-	if m.form.body.Value() != "written in vim" {
-		t.Fatalf("body %q, want the editor's text", m.form.body.Value())
+	if m.form.Body() != "written in vim" {
+		t.Fatalf("body %q, want the editor's text", m.form.Body())
 	}
 	if !strings.Contains(m.status.Text(), "edits were kept") {
 		t.Fatalf("status %q", m.status.Text())
@@ -340,8 +340,8 @@ func TestMissingEditorIsNamed(t *testing.T) {
 	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlO})
 	waitForText(t, tm, "not found")
 	m := finalScreen(t, tm)
-	if !strings.Contains(m.status.Text(), "no-such-editor-dingbot") || m.form.body.Value() != "kept" {
-		t.Fatalf("status %q body %q", m.status.Text(), m.form.body.Value())
+	if !strings.Contains(m.status.Text(), "no-such-editor-dingbot") || m.form.Body() != "kept" {
+		t.Fatalf("status %q body %q", m.status.Text(), m.form.Body())
 	}
 }
 

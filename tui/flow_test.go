@@ -54,8 +54,8 @@ func TestFlowComposeMentionSend(t *testing.T) {
 		t.Fatalf("sandbox says notified %v", n)
 	}
 	m := finalScreen(t, tm)
-	if m.unsent || m.form.title.Value() != "Weekly report" || !strings.Contains(m.form.body.Value(), "Thanks @13800000000") {
-		t.Fatalf("after sending the message should stay, marked sent: unsent %v body %q", m.unsent, m.form.body.Value())
+	if m.unsent || m.form.Title() != "Weekly report" || !strings.Contains(m.form.Body(), "Thanks @13800000000") {
+		t.Fatalf("after sending the message should stay, marked sent: unsent %v body %q", m.unsent, m.form.Body())
 	}
 }
 
@@ -70,8 +70,8 @@ func TestFlowKeywordMissingIsCaughtBeforeSending(t *testing.T) {
 	waitFor(t, tm, "hint: add one of the keywords")
 	tm.Send(tea.KeyMsg{Type: tea.KeyEsc})
 	m := finalScreen(t, tm)
-	if m.state != stateCompose || m.form.body.Value() != "all quiet" || m.form.title.Value() != "Weekly report" {
-		t.Fatalf("state %v body %q", m.state, m.form.body.Value())
+	if m.state != stateCompose || m.form.Body() != "all quiet" || m.form.Title() != "Weekly report" {
+		t.Fatalf("state %v body %q", m.state, m.form.Body())
 	}
 	if len(srv.Accepted()) != 0 {
 		t.Fatal("a message without a keyword reached the sandbox")
@@ -93,7 +93,7 @@ func TestFlowWrongSecretShowsDingTalksAnswer(t *testing.T) {
 	if !strings.Contains(m.View(), "errcode 310000") || strings.Contains(m.View(), "SECthe") {
 		t.Fatalf("error screen:\n%s", m.View())
 	}
-	if !m.unsent || m.form.body.Value() != "hello" || m.form.title.Value() != "Weekly report" {
+	if !m.unsent || m.form.Body() != "hello" || m.form.Title() != "Weekly report" {
 		t.Fatal("a refused send changed the message")
 	}
 	if len(srv.Accepted()) != 0 {
@@ -125,8 +125,8 @@ func TestFlowDraftSurvivesRestart(t *testing.T) {
 	again := program(t, opts, nil, 120, 40)
 	waitFor(t, again, "do not lose this")
 	m := finalScreen(t, again)
-	if m.form.title.Value() != "Half-written" || m.form.body.Value() != "do not lose this" || !m.unsent {
-		t.Fatalf("restored title %q body %q unsent %v", m.form.title.Value(), m.form.body.Value(), m.unsent)
+	if m.form.Title() != "Half-written" || m.form.Body() != "do not lose this" || !m.unsent {
+		t.Fatalf("restored title %q body %q unsent %v", m.form.Title(), m.form.Body(), m.unsent)
 	}
 	finalScreen(t, tm)
 }

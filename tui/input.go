@@ -95,7 +95,7 @@ func (m *Model) chosen(picked []int) tea.Cmd {
 			return nil
 		}
 		e := m.entries[picked[0]]
-		if m.unsent && !m.form.empty() {
+		if m.unsent && !m.form.Empty() {
 			m.ask("Replace the message in the editor?", []string{"It has not been sent. " + m.keptWhere()}, "replace", "",
 				func(m *Model) tea.Cmd {
 					return m.keepThen("replaced by a message reopened from the history", keptMsg{action: replaceReopen, entry: e})
@@ -117,24 +117,25 @@ func (m *Model) chosen(picked []int) tea.Cmd {
 func (m Model) composeKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	k := m.keys
 	f := &m.form
+	ek := f.KeyMap
 	switch {
 	case key.Matches(msg, k.Quit):
 		return m, m.askQuit()
-	case key.Matches(msg, k.Help) && (msg.String() != "?" || !f.onText()):
+	case key.Matches(msg, k.Help) && (msg.String() != "?" || !f.OnText()):
 		m.fullHelp = !m.fullHelp
 		m.layout()
 		return m, nil
 	case key.Matches(msg, k.Send):
 		return m, m.startSend()
 	case key.Matches(msg, k.Type):
-		f.cycleKind()
+		f.CycleKind()
 		m.preview.Track()
 		return m, tea.Batch(m.contentChanged(), m.renderNow())
-	case key.Matches(msg, k.Next), key.Matches(msg, k.Prev):
-		if key.Matches(msg, k.Next) {
-			f.next(1)
+	case key.Matches(msg, ek.Next), key.Matches(msg, ek.Prev):
+		if key.Matches(msg, ek.Next) {
+			f.Next(1)
 		} else {
-			f.next(-1)
+			f.Next(-1)
 		}
 		m.preview.Track()
 		m.followCursor()
@@ -152,7 +153,7 @@ func (m Model) composeKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.History):
 		return m, m.openHistory()
 	case key.Matches(msg, k.New):
-		if m.unsent && !f.empty() {
+		if m.unsent && !f.Empty() {
 			m.ask("Start a new message?", []string{"This one has not been sent. " + m.keptWhere()}, "new message", "",
 				func(m *Model) tea.Cmd { return m.keepThen("discarded with ctrl+n", keptMsg{action: replaceNew}) })
 			return m, nil
@@ -166,23 +167,23 @@ func (m Model) composeKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.PageDown):
 		m.preview.Page(1)
 		return m, nil
-	case f.onToggle() && key.Matches(msg, k.Toggle):
-		f.toggle()
+	case f.OnToggle() && key.Matches(msg, ek.Toggle):
+		f.Toggle()
 		return m, tea.Batch(m.contentChanged(), m.renderNow())
-	case f.inRow() && key.Matches(msg, k.AddRow):
-		f.addRow()
+	case f.InRow() && key.Matches(msg, ek.AddRow):
+		f.AddRow()
 		return m, tea.Batch(m.contentChanged(), m.renderNow())
-	case f.onLine() && msg.Type == tea.KeyEnter:
+	case f.OnLine() && msg.Type == tea.KeyEnter:
 		// Enter in a one-line field moves on, as in a form.
-		f.next(1)
+		f.Next(1)
 		m.preview.Track()
 		m.followCursor()
 		return m, nil
-	case f.inRow() && key.Matches(msg, k.RemoveRow):
-		f.removeRow()
+	case f.InRow() && key.Matches(msg, ek.RemoveRow):
+		f.RemoveRow()
 		return m, tea.Batch(m.contentChanged(), m.renderNow())
 	}
-	changed, cmd := f.update(msg)
+	changed, cmd := f.Update(msg)
 	if !changed {
 		return m, cmd
 	}
@@ -192,7 +193,7 @@ func (m Model) composeKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 
 // contentChanged marks the message unsent and schedules the preview and the draft save.
 func (m *Model) contentChanged() tea.Cmd {
-	m.unsent = !m.form.empty()
+	m.unsent = !m.form.Empty()
 	m.queuedNow = nil
 	return tea.Batch(m.schedulePreview(), m.scheduleDraft())
 }
@@ -200,7 +201,7 @@ func (m *Model) contentChanged() tea.Cmd {
 // askQuit quits, asking first when the message has not been sent. When the draft cannot be
 // saved the question says so, and no is the way back to the text.
 func (m *Model) askQuit() tea.Cmd {
-	if !m.unsent || m.form.empty() {
+	if !m.unsent || m.form.Empty() {
 		return m.quit()
 	}
 	if m.store == nil || m.saveErr != nil {
@@ -233,7 +234,7 @@ func (m *Model) quit() tea.Cmd {
 	if m.store == nil || !m.loaded {
 		return tea.Quit
 	}
-	mustKeep := m.unsent && !m.form.empty()
+	mustKeep := m.unsent && !m.form.Empty()
 	m.draftSeq++
 	m.draftDirty = false
 	ds, seq, d := m.store, m.draftSeq, m.snapshot()
@@ -255,8 +256,8 @@ func (m *Model) quitBlocked(msg quitBlockedMsg) tea.Cmd {
 
 // clearMessage empties the editor for a new message of the same type.
 func (m *Model) clearMessage() tea.Cmd {
-	m.form.clear()
+	m.form.Clear()
 	m.unsent = false
 	m.preview.Track()
-	return tea.Batch(m.renderNow(), m.scheduleDraft(), m.setStatus(statusInfo, "new "+m.form.kind.Name()))
+	return tea.Batch(m.renderNow(), m.scheduleDraft(), m.setStatus(statusInfo, "new "+m.form.Kind().Name()))
 }

@@ -35,7 +35,7 @@ func (m *Model) keptWhere() string {
 // keepThen keeps the editor's unsent draft among the kept drafts, in a command, then does what
 // replaces it. If it cannot be kept, nothing is replaced.
 func (m *Model) keepThen(reason string, then keptMsg) tea.Cmd {
-	if m.store == nil || !m.unsent || m.form.empty() {
+	if m.store == nil || !m.unsent || m.form.Empty() {
 		return m.keptDone(then)
 	}
 	ds, d, now := m.store, m.snapshot(), m.now()
@@ -149,7 +149,7 @@ func (m *Model) keptView(g layout) string {
 // copy (only once the save worked).
 func (m *Model) restoreKept(k store.Kept) tea.Cmd {
 	m.restore(k.Draft)
-	m.unsent = !m.form.empty()
+	m.unsent = !m.form.Empty()
 	m.state = stateCompose
 	m.preview.Track()
 	m.draftSeq++

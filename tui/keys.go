@@ -9,25 +9,20 @@ import (
 // keyMap is every key the composer knows, with its help text: one place says which keys exist.
 type keyMap struct {
 	// Composing.
-	Send      key.Binding
-	Type      key.Binding
-	Next      key.Binding
-	Prev      key.Binding
-	Mention   key.Binding
-	AtAll     key.Binding
-	Robot     key.Binding
-	Payload   key.Binding
-	Editor    key.Binding
-	History   key.Binding
-	New       key.Binding
-	Kept      key.Binding
-	AddRow    key.Binding
-	RemoveRow key.Binding
-	Toggle    key.Binding
-	PageUp    key.Binding
-	PageDown  key.Binding
-	Help      key.Binding
-	Quit      key.Binding
+	Send     key.Binding
+	Type     key.Binding
+	Mention  key.Binding
+	AtAll    key.Binding
+	Robot    key.Binding
+	Payload  key.Binding
+	Editor   key.Binding
+	History  key.Binding
+	New      key.Binding
+	Kept     key.Binding
+	PageUp   key.Binding
+	PageDown key.Binding
+	Help     key.Binding
+	Quit     key.Binding
 
 	// Dialogs and views.
 	Close  key.Binding
@@ -39,25 +34,20 @@ func newKeyMap() keyMap {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, desc))
 	}
 	return keyMap{
-		Send:      b([]string{"ctrl+s"}, "ctrl+s", "send"),
-		Type:      b([]string{"ctrl+t"}, "ctrl+t", "message type"),
-		Next:      b([]string{"tab"}, "tab", "next field"),
-		Prev:      b([]string{"shift+tab"}, "shift+tab", "previous field"),
-		Mention:   b([]string{"ctrl+a"}, "ctrl+a", "@mention"),
-		AtAll:     b([]string{"ctrl+e"}, "ctrl+e", "@all"),
-		Robot:     b([]string{"ctrl+r"}, "ctrl+r", "robot"),
-		Payload:   b([]string{"ctrl+p"}, "ctrl+p", "payload"),
-		Editor:    b([]string{"ctrl+o"}, "ctrl+o", "$EDITOR"),
-		History:   b([]string{"ctrl+l"}, "ctrl+l", "history"),
-		New:       b([]string{"ctrl+n"}, "ctrl+n", "new message"),
-		Kept:      b([]string{"ctrl+z"}, "ctrl+z", "kept drafts"),
-		AddRow:    b([]string{"enter"}, "enter", "add row"),
-		RemoveRow: b([]string{"ctrl+x"}, "ctrl+x", "remove row"),
-		Toggle:    b([]string{" ", "enter", "left", "right"}, "space", "toggle"),
-		PageUp:    b([]string{"pgup"}, "pgup", "scroll preview up"),
-		PageDown:  b([]string{"pgdown"}, "pgdn", "scroll preview down"),
-		Help:      b([]string{"ctrl+g", "?"}, "ctrl+g", "more keys"),
-		Quit:      b([]string{"ctrl+c", "ctrl+q"}, "ctrl+q", "quit"),
+		Send:     b([]string{"ctrl+s"}, "ctrl+s", "send"),
+		Type:     b([]string{"ctrl+t"}, "ctrl+t", "message type"),
+		Mention:  b([]string{"ctrl+a"}, "ctrl+a", "@mention"),
+		AtAll:    b([]string{"ctrl+e"}, "ctrl+e", "@all"),
+		Robot:    b([]string{"ctrl+r"}, "ctrl+r", "robot"),
+		Payload:  b([]string{"ctrl+p"}, "ctrl+p", "payload"),
+		Editor:   b([]string{"ctrl+o"}, "ctrl+o", "$EDITOR"),
+		History:  b([]string{"ctrl+l"}, "ctrl+l", "history"),
+		New:      b([]string{"ctrl+n"}, "ctrl+n", "new message"),
+		Kept:     b([]string{"ctrl+z"}, "ctrl+z", "kept drafts"),
+		PageUp:   b([]string{"pgup"}, "pgup", "scroll preview up"),
+		PageDown: b([]string{"pgdown"}, "pgdn", "scroll preview down"),
+		Help:     b([]string{"ctrl+g", "?"}, "ctrl+g", "more keys"),
+		Quit:     b([]string{"ctrl+c", "ctrl+q"}, "ctrl+q", "quit"),
 
 		Close:  b([]string{"esc", "ctrl+p", "q"}, "esc", "close"),
 		Scroll: b([]string{"up", "down", "pgup", "pgdown"}, "↑/↓/pgup/pgdn", "scroll"),
@@ -103,30 +93,31 @@ func (m *Model) helpFor() helpKeys {
 	if m.fullHelp {
 		k.Help.SetHelp("ctrl+g", "fewer keys")
 	}
-	rows := m.form.inRow()
-	k.AddRow.SetEnabled(rows)
-	k.RemoveRow.SetEnabled(rows)
-	k.Toggle.SetEnabled(m.form.onToggle())
-	bodyless := !m.form.hasBody()
+	ek := m.form.KeyMap
+	rows := m.form.InRow()
+	ek.AddRow.SetEnabled(rows)
+	ek.RemoveRow.SetEnabled(rows)
+	ek.Toggle.SetEnabled(m.form.OnToggle())
+	bodyless := !m.form.HasBody()
 	k.Editor.SetEnabled(!bodyless)
-	k.Mention.SetEnabled(m.form.canMention())
-	k.AtAll.SetEnabled(m.form.canAtAll())
+	k.Mention.SetEnabled(m.form.CanMention())
+	k.AtAll.SetEnabled(m.form.CanAtAll())
 	// The header shows ctrl+t beside the types, so the short help can leave it out.
-	short := []key.Binding{shortly(k.Next, "field"), k.Toggle, shortly(k.AddRow, "row"),
+	short := []key.Binding{shortly(ek.Next, "field"), ek.Toggle, shortly(ek.AddRow, "row"),
 		shortly(k.Mention, "mention"), k.Send, shortly(k.Help, "more"), k.Quit}
 	// The full help lists the keys of the type's rows and toggles wherever the focus is.
-	hasRows := m.form.kind == dingtalk.TypeActionCard || m.form.kind == dingtalk.TypeFeedCard
-	fullAdd, fullRemove, fullToggle := k.AddRow, k.RemoveRow, k.Toggle
+	hasRows := m.form.Kind() == dingtalk.TypeActionCard || m.form.Kind() == dingtalk.TypeFeedCard
+	fullAdd, fullRemove, fullToggle := ek.AddRow, ek.RemoveRow, ek.Toggle
 	fullAdd.SetEnabled(hasRows)
 	fullRemove.SetEnabled(hasRows)
-	fullToggle.SetEnabled(m.form.kind == dingtalk.TypeActionCard)
+	fullToggle.SetEnabled(m.form.Kind() == dingtalk.TypeActionCard)
 	if hasRows {
 		fullAdd.SetHelp("enter", "add a row")
 		fullRemove.SetHelp("ctrl+x", "remove a row")
 	}
 	// Three columns fit 80 cells.
 	full := [][]key.Binding{
-		{k.Next, k.Prev, k.Type, fullToggle, fullAdd, fullRemove},
+		{ek.Next, ek.Prev, k.Type, fullToggle, fullAdd, fullRemove},
 		{k.Mention, k.AtAll, k.Robot, k.Send, k.Payload, k.Editor},
 		{k.History, k.New, k.Kept, k.PageUp, k.PageDown, k.Help, k.Quit},
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/delivery"
 	"github.com/dingbot/dingbot/tui/dialog"
+	"github.com/dingbot/dingbot/tui/editor"
 	"github.com/dingbot/dingbot/tui/extedit"
 	"github.com/dingbot/dingbot/tui/picker"
 	"github.com/dingbot/dingbot/tui/preview"
@@ -67,7 +68,7 @@ type Model struct {
 	usage  *dingtalk.QuotaUsage
 	queued int
 
-	form   form
+	form   editor.Form
 	unsent bool
 
 	preview preview.Pane
@@ -131,7 +132,7 @@ func newModel(opts Options, robot int, md preview.Markdown) Model {
 		sending:   dialog.NewSending(&st),
 		robot:     robot,
 		sendsLeft: -1,
-		form:      newForm(&st),
+		form:      editor.New(&st),
 		preview:   preview.NewPane(&st, md),
 		payload:   viewport.New(0, 0),
 		awaiting:  map[string]*queuedSend{},
@@ -251,9 +252,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // forwardToForm gives a message that is not a key to the focused input. These are rare, so
 // comparing the text before and after is affordable.
 func (m *Model) forwardToForm(msg tea.Msg) tea.Cmd {
-	before := m.form.snapshot()
-	_, cmd := m.form.update(msg)
-	after := m.form.snapshot()
+	before := m.form.Snapshot()
+	_, cmd := m.form.Update(msg)
+	after := m.form.Snapshot()
 	if before.Body == after.Body && before.Title == after.Title && reflect.DeepEqual(before, after) {
 		return cmd
 	}
@@ -314,10 +315,10 @@ func (m Model) started(msg startMsg) (tea.Model, tea.Cmd) {
 // openEditor hands the body to $EDITOR: extedit writes it to a private temporary file, runs
 // the editor and reads it back, each step a command whose message comes back here.
 func (m *Model) openEditor() tea.Cmd {
-	if !m.form.hasBody() {
+	if !m.form.HasBody() {
 		return m.setStatus(statusWarn, "a feed card has no text to edit")
 	}
-	return extedit.Prepare(m.opts.StateDir, m.form.body.Value())
+	return extedit.Prepare(m.opts.StateDir, m.form.Body())
 }
 
 // editorReady runs the editor on the prepared file.
@@ -344,7 +345,7 @@ func (m *Model) editorResult(msg extedit.ResultMsg) tea.Cmd {
 		return tea.Batch(m.contentChanged(), m.renderNow(),
 			m.setStatus(statusWarn, extedit.Failure(msg.RunErr)+"your edits were kept: check the text"))
 	}
-	if !changed || text == m.form.body.Value() {
+	if !changed || text == m.form.Body() {
 		return m.setStatus(statusInfo, "no change from the editor")
 	}
 	m.setBody(text)
@@ -352,7 +353,6 @@ func (m *Model) editorResult(msg extedit.ResultMsg) tea.Cmd {
 }
 
 func (m *Model) setBody(text string) {
-	m.form.body.SetValue(text)
-	m.form.focusField(fieldBody, 0)
+	m.form.SetBody(text)
 	m.preview.Track()
 }

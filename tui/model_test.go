@@ -18,6 +18,7 @@ import (
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/sandbox"
 	"github.com/dingbot/dingbot/tui/cell"
+	"github.com/dingbot/dingbot/tui/editor"
 	"github.com/dingbot/dingbot/tui/extedit"
 	"github.com/dingbot/dingbot/tui/preview"
 	"github.com/dingbot/dingbot/tui/store"
@@ -51,14 +52,14 @@ func TestTypeKeyCyclesTheFiveTypesAndKeepsTheText(t *testing.T) {
 	want := []dingtalk.MsgType{dingtalk.TypeLink, dingtalk.TypeActionCard, dingtalk.TypeFeedCard, dingtalk.TypeText, dingtalk.TypeMarkdown}
 	for _, w := range want {
 		d.key("ctrl+t")
-		if d.m.form.kind != w {
-			t.Fatalf("after ctrl+t: type %s, want %s", d.m.form.kind, w)
+		if d.m.form.Kind() != w {
+			t.Fatalf("after ctrl+t: type %s, want %s", d.m.form.Kind(), w)
 		}
 		if !strings.Contains(d.view(), "Compose "+w.Name()) {
 			t.Fatalf("screen does not say %q:\n%s", w.Name(), d.view())
 		}
 	}
-	if got := d.m.form.message(); got.Markdown.Title != "Weekly" || got.Markdown.Text != "hello" {
+	if got := d.m.form.Message(); got.Markdown.Title != "Weekly" || got.Markdown.Text != "hello" {
 		t.Fatalf("text lost across type changes: %+v", got.Markdown)
 	}
 }
@@ -77,7 +78,7 @@ func TestEachTypeShowsOnlyItsFields(t *testing.T) {
 	for _, c := range cases {
 		t.Run(string(c.kind), func(t *testing.T) {
 			d := newDriver(t, testOptions(t), 120, 40)
-			for d.m.form.kind != c.kind {
+			for d.m.form.Kind() != c.kind {
 				d.key("ctrl+t")
 			}
 			editor := editorColumn(d.view(), d.m.geometry().editorW)
@@ -118,7 +119,7 @@ func TestTabMovesBetweenFields(t *testing.T) {
 	d.typeText("itle")
 	d.key("shift+tab") // back to the picture
 	d.typeText("?x=1")
-	got := d.m.form.message().Link
+	got := d.m.form.Message().Link
 	want := dingtalk.Link{Title: "Title", Text: "body", MessageURL: "https://example.com", PicURL: "https://example.com/p.png?x=1"}
 	if *got != want {
 		t.Fatalf("link = %+v, want %+v", *got, want)
@@ -148,7 +149,7 @@ func TestMentionPickerInsertsHandlesAtTheCursor(t *testing.T) {
 	if d.m.state != stateCompose {
 		t.Fatalf("enter did not close the picker")
 	}
-	msg := d.m.form.message()
+	msg := d.m.form.Message()
 	if got, want := msg.Markdown.Text, "ping @13900000000 @13800000000 "; got != want {
 		t.Fatalf("text = %q, want %q", got, want)
 	}
@@ -168,13 +169,13 @@ func TestMentionPickerEscChangesNothing(t *testing.T) {
 	d := newDriver(t, testOptions(t), 120, 40)
 	d.key("tab")
 	d.key("ctrl+a", "enter") // the highlighted one: Alice
-	if len(d.m.form.mentions) != 1 || d.m.form.mentions[0].Name != "Alice" {
-		t.Fatalf("mentions = %+v", d.m.form.mentions)
+	if len(d.m.form.Mentions()) != 1 || d.m.form.Mentions()[0].Name != "Alice" {
+		t.Fatalf("mentions = %+v", d.m.form.Mentions())
 	}
-	before := d.m.form.body.Value()
+	before := d.m.form.Body()
 	d.key("ctrl+a", "down", "tab", "esc")
-	if len(d.m.form.mentions) != 1 || d.m.form.body.Value() != before {
-		t.Fatalf("esc changed the mentions: %+v", d.m.form.mentions)
+	if len(d.m.form.Mentions()) != 1 || d.m.form.Body() != before {
+		t.Fatalf("esc changed the mentions: %+v", d.m.form.Mentions())
 	}
 }
 
@@ -202,19 +203,19 @@ func TestMentionPickerEnterTakesHighlightedAndTicked(t *testing.T) {
 	if d.m.state != stateCompose {
 		t.Fatal("enter did not close the picker")
 	}
-	if got, want := d.m.form.body.Value(), "hi @13800000000 @carol @13900000000 "; got != want {
+	if got, want := d.m.form.Body(), "hi @13800000000 @carol @13900000000 "; got != want {
 		t.Fatalf("text = %q, want %q", got, want)
 	}
 	var names []string
-	for _, c := range d.m.form.mentions {
+	for _, c := range d.m.form.Mentions() {
 		names = append(names, c.Name)
 	}
 	if got := strings.Join(names, ","); got != "Alice,Carol,Bob" {
 		t.Fatalf("mentions %s", got)
 	}
 	d.key("ctrl+a", "enter") // Alice again: already in the text, not written twice
-	if got := d.m.form.body.Value(); strings.Count(got, "@13800000000") != 1 || len(d.m.form.mentions) != 3 {
-		t.Fatalf("Alice mentioned twice: %q %+v", got, d.m.form.mentions)
+	if got := d.m.form.Body(); strings.Count(got, "@13800000000") != 1 || len(d.m.form.Mentions()) != 3 {
+		t.Fatalf("Alice mentioned twice: %q %+v", got, d.m.form.Mentions())
 	}
 }
 
@@ -228,7 +229,7 @@ func TestDeletingTheHandleUnmentions(t *testing.T) {
 	for range len("@13900000000 ") {
 		d.key("backspace")
 	}
-	at := d.m.form.message().At
+	at := d.m.form.Message().At
 	if at == nil || strings.Join(at.AtMobiles, ",") != "13800000000" {
 		t.Fatalf("at = %+v, want Alice only", at)
 	}
@@ -248,27 +249,27 @@ func TestDeletingTheHandleUnmentions(t *testing.T) {
 	restored := newDriver(t, opts, 120, 40)
 	restored.key("tab", "end")
 	restored.typeText(" more")
-	if len(restored.m.form.mentions) != 1 {
-		t.Fatalf("a mention never written in the text was dropped: %+v", restored.m.form.mentions)
+	if len(restored.m.form.Mentions()) != 1 {
+		t.Fatalf("a mention never written in the text was dropped: %+v", restored.m.form.Mentions())
 	}
 }
 
 func TestAtAllToggle(t *testing.T) {
 	d := newDriver(t, testOptions(t), 120, 40)
 	d.key("ctrl+e")
-	if at := d.m.form.message().At; at == nil || !at.IsAtAll {
+	if at := d.m.form.Message().At; at == nil || !at.IsAtAll {
 		t.Fatalf("ctrl+e: at = %+v, want @all", at)
 	}
 	if !strings.Contains(d.view(), "@all") {
 		t.Fatalf("@all not shown:\n%s", d.view())
 	}
 	d.key("ctrl+e")
-	if d.m.form.message().At != nil {
+	if d.m.form.Message().At != nil {
 		t.Fatal("second ctrl+e did not turn @all off")
 	}
 	d.key("ctrl+t") // link
 	d.key("ctrl+e")
-	if d.m.form.atAll || !strings.Contains(d.m.status.Text(), "only text and markdown") {
+	if d.m.form.AtAll() || !strings.Contains(d.m.status.Text(), "only text and markdown") {
 		t.Fatalf("@all allowed on a link card; status %q", d.m.status.Text())
 	}
 	d.key("ctrl+a")
@@ -282,14 +283,14 @@ func TestActionCardMentionsByUserIDOnly(t *testing.T) {
 	d.key("ctrl+t", "ctrl+t") // action card
 	d.key("tab")              // text
 	d.key("ctrl+a", "tab", "down", "tab", "down", "tab", "enter")
-	at := d.m.form.message().At
+	at := d.m.form.Message().At
 	if at == nil || strings.Join(at.AtUserIDs, ",") != "bob01,carol" || len(at.AtMobiles) != 0 {
 		t.Fatalf("at = %+v, want userIds bob01, carol only", at)
 	}
 	if !strings.Contains(d.m.status.Text(), "Alice has none") {
 		t.Fatalf("no warning about Alice: %q", d.m.status.Text())
 	}
-	if got := d.m.form.body.Value(); got != "@bob01 @carol " {
+	if got := d.m.form.Body(); got != "@bob01 @carol " {
 		t.Fatalf("text = %q", got)
 	}
 }
@@ -377,8 +378,8 @@ func TestSendSuccessKeepsTheMessageAndRecordsHistory(t *testing.T) {
 	if d.m.state != stateCompose || !strings.Contains(d.m.status.Text(), "sent to ops") {
 		t.Fatalf("state %v status %q", d.m.state, d.m.status.Text())
 	}
-	if d.m.form.body.Value() != "hello @13800000000 " || d.m.unsent {
-		t.Fatalf("after sending: body %q unsent %v", d.m.form.body.Value(), d.m.unsent)
+	if d.m.form.Body() != "hello @13800000000 " || d.m.unsent {
+		t.Fatalf("after sending: body %q unsent %v", d.m.form.Body(), d.m.unsent)
 	}
 	if !strings.Contains(d.m.headerView(), "✓ sent") {
 		t.Fatalf("header: %q", d.m.headerView())
@@ -393,8 +394,8 @@ func TestSendSuccessKeepsTheMessageAndRecordsHistory(t *testing.T) {
 	}
 	// ctrl+n clears at once: nothing unsent.
 	d.key("ctrl+n")
-	if !d.m.form.empty() || d.m.state != stateCompose {
-		t.Fatalf("ctrl+n after sending: empty %v state %v", d.m.form.empty(), d.m.state)
+	if !d.m.form.Empty() || d.m.state != stateCompose {
+		t.Fatalf("ctrl+n after sending: empty %v state %v", d.m.form.Empty(), d.m.state)
 	}
 }
 
@@ -443,7 +444,7 @@ func TestKeywordCheckedBeforeSending(t *testing.T) {
 		t.Fatal("sent without a keyword")
 	}
 	d.key("esc")
-	if d.m.form.body.Value() != "no keyword here" {
+	if d.m.form.Body() != "no keyword here" {
 		t.Fatal("draft changed")
 	}
 }
@@ -478,7 +479,7 @@ func TestCancelWhileSending(t *testing.T) {
 	if d.m.state != stateCompose || !strings.Contains(d.m.status.Text(), "canceled") {
 		t.Fatalf("state %v status %q", d.m.state, d.m.status.Text())
 	}
-	if len(srv.Accepted()) != 0 || d.m.form.body.Value() != "hello" {
+	if len(srv.Accepted()) != 0 || d.m.form.Body() != "hello" {
 		t.Fatal("canceled send went out or changed the editor")
 	}
 }
@@ -564,7 +565,7 @@ func TestHistoryReopen(t *testing.T) {
 		t.Fatalf("reopening over unsent work did not ask:\n%s", d.view())
 	}
 	d.key("y")
-	msg := d.m.form.message()
+	msg := d.m.form.Message()
 	if msg.Type != dingtalk.TypeMarkdown || msg.Markdown.Title != "First" || msg.Markdown.Text != "one" {
 		t.Fatalf("reopened %+v", msg.Markdown)
 	}
@@ -626,7 +627,7 @@ func TestActionCardButtons(t *testing.T) {
 	d.key("ctrl+x")          // removes it
 	d.key("tab", "tab", " ") // layout: side by side
 	d.key("tab", " ")        // avatar hidden
-	card := d.m.form.message().ActionCard
+	card := d.m.form.Message().ActionCard
 	want := []dingtalk.Button{{Title: "Yes", ActionURL: "https://e.com/y"}, {Title: "No", ActionURL: "https://e.com/n"}}
 	if len(card.Buttons) != 2 || card.Buttons[0] != want[0] || card.Buttons[1] != want[1] {
 		t.Fatalf("buttons %+v", card.Buttons)
@@ -634,7 +635,7 @@ func TestActionCardButtons(t *testing.T) {
 	if card.BtnOrientation != "1" || card.HideAvatar != "1" || card.SingleTitle != "" {
 		t.Fatalf("card %+v", card)
 	}
-	if err := dingtalk.Validate(d.m.form.message()); err != nil {
+	if err := dingtalk.Validate(d.m.form.Message()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -649,12 +650,12 @@ func TestFeedCardRows(t *testing.T) {
 	d.typeText("https://e.com/1.png")
 	d.key("enter")
 	d.typeText("Two")
-	links := d.m.form.message().FeedCard.Links
+	links := d.m.form.Message().FeedCard.Links
 	if len(links) != 2 || links[0].Title != "One" || links[0].PicURL != "https://e.com/1.png" || links[1].Title != "Two" {
 		t.Fatalf("links %+v", links)
 	}
 	d.key("ctrl+x")
-	if n := len(d.m.form.message().FeedCard.Links); n != 1 {
+	if n := len(d.m.form.Message().FeedCard.Links); n != 1 {
 		t.Fatalf("after ctrl+x: %d links", n)
 	}
 }
@@ -665,7 +666,7 @@ func TestHelpKeys(t *testing.T) {
 		t.Fatalf("short help missing:\n%s", d.view())
 	}
 	d.typeText("?")
-	if d.m.fullHelp || d.m.form.title.Value() != "?" {
+	if d.m.fullHelp || d.m.form.Title() != "?" {
 		t.Fatal("? in a text field must be typed, not open the help")
 	}
 	d.key("ctrl+g")
@@ -696,16 +697,16 @@ func TestNewMessageAsksWhenUnsent(t *testing.T) {
 		t.Fatal("ctrl+n discarded unsent work without asking")
 	}
 	d.key("esc")
-	if d.m.form.title.Value() != "Weekly" {
+	if d.m.form.Title() != "Weekly" {
 		t.Fatal("esc discarded the message")
 	}
 	d.key("tab")
 	d.typeText("text")
 	d.key("ctrl+n", "y")
-	if !d.m.form.empty() {
+	if !d.m.form.Empty() {
 		t.Fatal("not cleared")
 	}
-	if f := d.m.form.focused().field; f != fieldTitle {
+	if f := d.m.form.Focused().Field; f != editor.FieldTitle {
 		t.Fatalf("focus on field %v after ctrl+n, want the title", f)
 	}
 }
@@ -721,7 +722,7 @@ func TestLeftFieldShowsItsStartAndPlaceholdersLookLikeExamples(t *testing.T) {
 	}
 	d.key("tab")
 	var line string
-	for _, l := range strings.Split(d.m.form.view(), "\n") {
+	for _, l := range strings.Split(d.m.form.View(), "\n") {
 		if strings.Contains(l, "Link 1") {
 			line = l
 		}
@@ -731,7 +732,7 @@ func TestLeftFieldShowsItsStartAndPlaceholdersLookLikeExamples(t *testing.T) {
 	}
 	d.key("shift+tab")
 	d.typeText("!")
-	if got := d.m.form.links[0].title.Value(); got != long+"!" {
+	if got := d.m.form.Snapshot().Links[0].Title; got != long+"!" {
 		t.Fatalf("back in the field, typing goes to the end: %q", got)
 	}
 	d.key("ctrl+t", "ctrl+t", "ctrl+t", "ctrl+t") // action card
@@ -759,13 +760,13 @@ func TestKeysBeforeTheDraftLoadsAreKept(t *testing.T) {
 	}
 	model, _ := m.Update(keyMsg("x"))
 	m = model.(Model)
-	if m.form.title.Value() != "" || len(m.pending) != 1 {
+	if m.form.Title() != "" || len(m.pending) != 1 {
 		t.Fatal("key applied before loading")
 	}
 	model, _ = m.Update(startMsg{})
 	m = model.(Model)
-	if m.form.title.Value() != "x" {
-		t.Fatalf("pending key lost: %q", m.form.title.Value())
+	if m.form.Title() != "x" {
+		t.Fatalf("pending key lost: %q", m.form.Title())
 	}
 }
 
@@ -780,8 +781,8 @@ func TestDraftSurvivesRestart(t *testing.T) {
 
 	again := newDriver(t, opts, 120, 40)
 	f := again.m.form
-	if f.title.Value() != "Weekly" || f.body.Value() != "body text @13800000000 " || !f.atAll || len(f.mentions) != 1 || !again.m.unsent {
-		t.Fatalf("restored: title %q body %q atAll %v mentions %+v", f.title.Value(), f.body.Value(), f.atAll, f.mentions)
+	if f.Title() != "Weekly" || f.Body() != "body text @13800000000 " || !f.AtAll() || len(f.Mentions()) != 1 || !again.m.unsent {
+		t.Fatalf("restored: title %q body %q atAll %v mentions %+v", f.Title(), f.Body(), f.AtAll(), f.Mentions())
 	}
 }
 
@@ -808,11 +809,11 @@ func TestFileStartsANewMessageAndKeepsTheDraft(t *testing.T) {
 	opts.File = file
 	withFile := newDriver(t, opts, 120, 40)
 	m := withFile.m
-	msg := m.form.message()
+	msg := m.form.Message()
 	if msg.Type != dingtalk.TypeMarkdown || msg.Markdown.Title != "From file" || msg.Markdown.Text != "# From file\n\nhello" {
 		t.Fatalf("message %+v, want a new markdown message from the file", msg.Markdown)
 	}
-	if msg.At != nil || len(m.form.mentions) != 0 || m.form.atAll {
+	if msg.At != nil || len(m.form.Mentions()) != 0 || m.form.AtAll() {
 		t.Fatalf("mentions carried over from the draft: %+v", msg.At)
 	}
 	if r := m.currentRobot().Name; r != "ops" {
@@ -839,7 +840,7 @@ func TestFileTitleFromHeading(t *testing.T) {
 	}
 	opts.File = file
 	d := newDriver(t, opts, 120, 40)
-	if got := d.m.form.title.Value(); got != "v1.2 released" {
+	if got := d.m.form.Title(); got != "v1.2 released" {
 		t.Fatalf("title %q", got)
 	}
 	for text, want := range map[string]string{
@@ -877,8 +878,8 @@ func TestPinRobotOverridesTheDraftsRobot(t *testing.T) {
 	if r := pinned.m.currentRobot().Name; r != "signed" {
 		t.Fatalf("with PinRobot: robot %s, want signed", r)
 	}
-	if pinned.m.form.title.Value() != "Weekly" {
-		t.Fatalf("draft content lost: %q", pinned.m.form.title.Value())
+	if pinned.m.form.Title() != "Weekly" {
+		t.Fatalf("draft content lost: %q", pinned.m.form.Title())
 	}
 	if !strings.Contains(pinned.m.status.Text(), "robot signed as asked; the draft was written for alerts") {
 		t.Fatalf("status %q", pinned.m.status.Text())
@@ -890,11 +891,11 @@ func TestEditorResult(t *testing.T) {
 	d.key("tab")
 	d.typeText("before")
 	d.send(extedit.ResultMsg{Text: "after\n"})
-	if got := d.m.form.body.Value(); got != "after" {
+	if got := d.m.form.Body(); got != "after" {
 		t.Fatalf("body %q", got)
 	}
 	d.send(extedit.ResultMsg{Original: "after", Text: "after\n", RunErr: errors.New("exit status 1")})
-	if got := d.m.form.body.Value(); got != "after" || !strings.Contains(d.m.status.Text(), "unchanged") {
+	if got := d.m.form.Body(); got != "after" || !strings.Contains(d.m.status.Text(), "unchanged") {
 		t.Fatalf("failed editor: body %q status %q", got, d.m.status.Text())
 	}
 }
@@ -915,7 +916,7 @@ func TestEditorRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.send(extedit.DoneMsg{Path: ready.Path})
-	if got := d.m.form.body.Value(); got != "edited outside" {
+	if got := d.m.form.Body(); got != "edited outside" {
 		t.Fatalf("body %q", got)
 	}
 	if _, err := os.Stat(ready.Path); !os.IsNotExist(err) {
@@ -1009,7 +1010,7 @@ func TestQuestionMarkOpensHelpOutsideTextFields(t *testing.T) {
 	d := newDriver(t, testOptions(t), 120, 40)
 	d.key("ctrl+t", "ctrl+t") // action card
 	d.key("tab", "tab")       // the buttons toggle
-	if !d.m.form.onToggle() {
+	if !d.m.form.OnToggle() {
 		t.Fatal("not on a toggle")
 	}
 	d.key("?")
@@ -1134,7 +1135,7 @@ func TestLongNoticeWrapsAboveTheStatusBar(t *testing.T) {
 func TestEnterInTheTitleMovesToTheText(t *testing.T) {
 	d := newDriver(t, testOptions(t), 120, 40)
 	d.typeText("Title\nbody\nmore")
-	msg := d.m.form.message().Markdown
+	msg := d.m.form.Message().Markdown
 	if msg.Title != "Title" || msg.Text != "body\nmore" {
 		t.Fatalf("title %q text %q", msg.Title, msg.Text)
 	}
@@ -1157,8 +1158,8 @@ func TestEditorKeyHandsTheBodyToAFile(t *testing.T) {
 		t.Fatalf("temp file mode %v", info.Mode())
 	}
 	d.send(extedit.DoneMsg{Path: files[0], Original: "for the editor", Err: errors.New("exit status 2")})
-	if d.m.form.body.Value() != "for the editor" || !strings.Contains(d.m.status.Text(), "unchanged") {
-		t.Fatalf("failed editor changed the body: %q / %q", d.m.form.body.Value(), d.m.status.Text())
+	if d.m.form.Body() != "for the editor" || !strings.Contains(d.m.status.Text(), "unchanged") {
+		t.Fatalf("failed editor changed the body: %q / %q", d.m.form.Body(), d.m.status.Text())
 	}
 	if _, err := os.Stat(files[0]); !os.IsNotExist(err) {
 		t.Fatal("temp file left behind")

@@ -126,7 +126,7 @@ func (m *Model) outboxEvent(e outboxEventMsg) tea.Cmd {
 	qs.failed = true
 	if m.queuedNow == qs {
 		m.queuedNow = nil
-		m.unsent = !m.form.empty()
+		m.unsent = !m.form.Empty()
 		cmds = append(cmds, m.saveDraft())
 	}
 	text := fmt.Sprintf("✗ the message queued for %s was not delivered (%s): %s · dingbot outbox show %s", qs.robot, j.State, j.Error, j.ID)

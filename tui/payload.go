@@ -18,7 +18,7 @@ func (m *Model) openPayload() tea.Cmd {
 	m.state = statePayload
 	m.payload.SetContent(m.st.Frame.Hint.Render("preparing…"))
 	m.payload.GotoTop()
-	msg, r, now, width, contacts := m.form.message(), m.currentRobot(), m.now(), m.width, m.opts.Contacts
+	msg, r, now, width, contacts := m.form.Message(), m.currentRobot(), m.now(), m.width, m.opts.Contacts
 	return func() tea.Msg { return payloadMsg(preview.Payload(r, msg, now, width, contacts)) }
 }
 

@@ -72,7 +72,7 @@ func TestNotesWrapAndThePayloadListsThemAll(t *testing.T) {
 	if !strings.Contains(d.view(), notes[0][:20]) {
 		t.Fatalf("notes not on screen:\n%s", d.view())
 	}
-	payload := preview.Payload(testRobot, d.m.form.message(), fixedNow, 1000, testContacts)
+	payload := preview.Payload(testRobot, d.m.form.Message(), fixedNow, 1000, testContacts)
 	for _, n := range notes {
 		if !strings.Contains(payload, n) {
 			t.Errorf("payload lacks %q:\n%s", n, payload)

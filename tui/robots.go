@@ -56,7 +56,7 @@ func (m *Model) chooseRobot(i int) tea.Cmd {
 	}
 	if i != m.robot {
 		// Sent with another robot is not sent with this one.
-		m.unsent = !m.form.empty()
+		m.unsent = !m.form.Empty()
 	}
 	m.robot = i
 	m.sendsLeft, m.usage, m.queued = -1, nil, 0

@@ -146,7 +146,7 @@ func (m *Model) resends(r dingtalk.Robot, msg dingtalk.Message) bool {
 // startSend checks the message in a command: a valid one, or one too large that splits, is then
 // confirmed; a robot that may not send now (paused, its quota used up) is said first.
 func (m *Model) startSend() tea.Cmd {
-	msg, r, client, ctx, unknown := m.form.message(), m.currentRobot(), m.opts.Client, m.ctx, m.unknownOutcome
+	msg, r, client, ctx, unknown := m.form.Message(), m.currentRobot(), m.opts.Client, m.ctx, m.unknownOutcome
 	return func() tea.Msg {
 		pm := preparedMsg{msg: msg, robot: r}
 		if _, err := r.Endpoint(); err != nil {
@@ -355,7 +355,7 @@ func (m *Model) sent(d sendDoneMsg) tea.Cmd {
 // sendFailed shows why the send stopped, and what can be done: queue it, send it anyway.
 func (m *Model) sendFailed(p *posting, err error) tea.Cmd {
 	// Whatever went before, the last send of this message did not go through.
-	m.unsent = !m.form.empty()
+	m.unsent = !m.form.Empty()
 	var te *dingtalk.TransportError
 	errors.As(err, &te)
 	posted := p.first + len(p.results)

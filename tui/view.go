@@ -82,7 +82,7 @@ func (m *Model) layout() {
 		return
 	}
 	g := m.geometry()
-	m.form.setSize(g.editorW, g.editorH)
+	m.form.SetSize(g.editorW, g.editorH)
 	m.preview.SetSize(g.previewW, g.previewH, m.maxNotes())
 	m.payload.Width = m.width
 	m.payload.Height = max(1, g.bodyH-2)
@@ -134,8 +134,8 @@ func (m Model) View() string {
 
 // composeView is the editor and the preview, side by side or stacked.
 func (m *Model) composeView(g layout) string {
-	head := m.st.Frame.PaneTitle.Render("Compose") + m.st.Frame.Hint.Render(" "+m.form.kind.Name())
-	editor := cell.Fit(head, g.editorW) + "\n" + m.form.view()
+	head := m.st.Frame.PaneTitle.Render("Compose") + m.st.Frame.Hint.Render(" "+m.form.Kind().Name())
+	editor := cell.Fit(head, g.editorW) + "\n" + m.form.View()
 	return m.sideBySide(g, editor)
 }
 
@@ -170,7 +170,7 @@ func (m *Model) headerView() string {
 	st := m.st
 	left := st.Frame.HeaderName.Render(" dingbot ")
 	for _, t := range dingtalk.MsgTypes {
-		if t == m.form.kind {
+		if t == m.form.Kind() {
 			left += st.Frame.TabActive.Render(string(t))
 		} else {
 			left += st.Frame.Tab.Render(string(t))
@@ -179,7 +179,7 @@ func (m *Model) headerView() string {
 	left += st.Frame.Hint.Render(" ctrl+t")
 	var right string
 	switch {
-	case m.form.empty():
+	case m.form.Empty():
 	case m.unsent:
 		right = st.Frame.Warning.Render("● unsent")
 	case m.queuedNow != nil:
@@ -231,11 +231,11 @@ func (m *Model) startRender() tea.Cmd {
 		return nil
 	}
 	return m.preview.Start(preview.Request{
-		Msg:      m.form.message(),
+		Msg:      m.form.Message(),
 		Robot:    m.currentRobot(),
 		Contacts: m.opts.Contacts,
-		Empty:    m.form.empty(),
-		Mentions: append([]dingtalk.Contact(nil), m.form.mentions...),
+		Empty:    m.form.Empty(),
+		Mentions: append([]dingtalk.Contact(nil), m.form.Mentions()...),
 	})
 }
 
@@ -260,22 +260,5 @@ func (m *Model) rendered(msg preview.RenderedMsg) tea.Cmd {
 	return next
 }
 
-// followCursor scrolls the preview to the part of the message being edited: the top for the
-// title, the same share of the way down as the cursor in the body, the bottom for buttons,
-// links and the rest, which DingTalk shows under the text.
-func (m *Model) followCursor() {
-	switch m.form.focused().field {
-	case fieldTitle:
-		m.preview.Follow(0)
-	case fieldBody:
-		lines := max(1, m.form.body.LineCount()-1)
-		m.preview.Follow(float64(m.form.body.Line()) / float64(lines))
-	default:
-		if m.form.kind == dingtalk.TypeFeedCard {
-			// Links are listed in order: follow the focused one.
-			m.preview.Follow(float64(m.form.focused().row) / float64(max(1, len(m.form.links)-1)))
-			return
-		}
-		m.preview.Follow(1)
-	}
-}
+// followCursor scrolls the preview to the part of the message being edited.
+func (m *Model) followCursor() { m.preview.Follow(m.form.Position()) }

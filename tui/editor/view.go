@@ -1,4 +1,4 @@
-package tui
+package editor
 
 import (
 	"fmt"
@@ -10,17 +10,17 @@ import (
 	"github.com/dingbot/dingbot/tui/cell"
 )
 
-// setSize gives the form the editor pane's size.
-func (f *form) setSize(w, h int) {
+// SetSize gives the form the editor pane's size.
+func (f *Form) SetSize(w, h int) {
 	f.width, f.height = w, h
 	f.layout()
 }
 
 // inputWidth is the width of single-line inputs: the pane less the marker and the label.
-func (f *form) inputWidth() int { return max(1, f.width-labelWidth-3) }
+func (f *Form) inputWidth() int { return max(1, f.width-labelWidth-3) }
 
 // layout sizes the inputs and gives the body what the other fields leave.
-func (f *form) layout() {
+func (f *Form) layout() {
 	w := f.inputWidth()
 	f.allInputs(func(in *textinput.Model) {
 		if in.Width != w {
@@ -35,10 +35,10 @@ func (f *form) layout() {
 }
 
 // fixedLines counts the lines of everything but the body's text.
-func (f *form) fixedLines() int {
+func (f *Form) fixedLines() int {
 	n := 1 // mentions or a hint
 	for _, s := range f.slots() {
-		if s.field == fieldBody {
+		if s.Field == FieldBody {
 			n++ // its label
 		} else {
 			n++
@@ -47,25 +47,25 @@ func (f *form) fixedLines() int {
 	return n
 }
 
-// view draws the form in its pane. When the fields do not fit, it shows the part around the
-// focused one.
-func (f *form) view() string {
+// View draws the form in its pane. When the fields do not fit, it shows the part around the
+// Focused one.
+func (f *Form) View() string {
 	st := f.st
 	var lines []string
 	focusStart, focusEnd := 0, 0
-	cur := f.focused()
+	cur := f.Focused()
 	for _, s := range f.slots() {
 		start := len(lines)
 		focused := s == cur
-		switch s.field {
-		case fieldBody:
+		switch s.Field {
+		case FieldBody:
 			lines = append(lines, f.label(f.bodyLabel(), focused, 0)+st.Editor.Hint.Render(f.bodyHint()))
 			lines = append(lines, strings.Split(f.body.View(), "\n")...)
-		case fieldButtonMode:
+		case FieldButtonMode:
 			lines = append(lines, f.label("Buttons", focused, 0)+f.choice(!f.buttonList, "one for the card", "a list", focused))
-		case fieldOrientation:
+		case FieldOrientation:
 			lines = append(lines, f.label("Layout", focused, 0)+f.choice(!f.horizontal, "stacked", "side by side", focused))
-		case fieldAvatar:
+		case FieldAvatar:
 			lines = append(lines, f.label("Avatar", focused, 0)+f.choice(!f.hideAvatar, "shown", "hidden", focused))
 		default:
 			label, indent := f.fieldLabel(s)
@@ -97,7 +97,7 @@ func (f *form) view() string {
 }
 
 // label draws a field's label column, marked when the field has the focus.
-func (f *form) label(text string, focused bool, indent int) string {
+func (f *Form) label(text string, focused bool, indent int) string {
 	text = strings.Repeat(" ", indent) + text
 	if focused {
 		return f.st.Editor.Marker.Render("▌") + f.st.Editor.LabelFocused.Render(cell.Pad(text, labelWidth)) + " "
@@ -105,38 +105,38 @@ func (f *form) label(text string, focused bool, indent int) string {
 	return " " + f.st.Editor.Label.Render(cell.Pad(text, labelWidth)) + " "
 }
 
-func (f *form) fieldLabel(s slot) (string, int) {
-	switch s.field {
-	case fieldTitle:
+func (f *Form) fieldLabel(s Slot) (string, int) {
+	switch s.Field {
+	case FieldTitle:
 		return "Title", 0
-	case fieldMessageURL:
+	case FieldMessageURL:
 		return "Link URL", 0
-	case fieldPicURL:
+	case FieldPicURL:
 		return "Picture URL", 0
-	case fieldSingleTitle:
+	case FieldSingleTitle:
 		return "Button", 0
-	case fieldSingleURL:
+	case FieldSingleURL:
 		return "Button URL", 0
-	case fieldButtonTitle:
-		return fmt.Sprintf("Button %d", s.row+1), 0
-	case fieldButtonURL, fieldFeedURL:
+	case FieldButtonTitle:
+		return fmt.Sprintf("Button %d", s.Row+1), 0
+	case FieldButtonURL, FieldFeedURL:
 		return "URL", 2
-	case fieldFeedTitle:
-		return fmt.Sprintf("Link %d", s.row+1), 0
-	case fieldFeedPic:
+	case FieldFeedTitle:
+		return fmt.Sprintf("Link %d", s.Row+1), 0
+	case FieldFeedPic:
 		return "Picture", 2
 	}
 	return "", 0
 }
 
-func (f *form) bodyLabel() string {
+func (f *Form) bodyLabel() string {
 	if f.kind == dingtalk.TypeText {
 		return "Content"
 	}
 	return "Text"
 }
 
-func (f *form) bodyHint() string {
+func (f *Form) bodyHint() string {
 	switch f.kind {
 	case dingtalk.TypeText:
 		return "plain text"
@@ -147,7 +147,7 @@ func (f *form) bodyHint() string {
 }
 
 // choice draws a two-way toggle.
-func (f *form) choice(first bool, a, b string, focused bool) string {
+func (f *Form) choice(first bool, a, b string, focused bool) string {
 	on, off := f.st.Editor.ToggleOn, f.st.Editor.ToggleOff
 	mark := func(sel bool, s string) string {
 		if sel {
@@ -163,24 +163,24 @@ func (f *form) choice(first bool, a, b string, focused bool) string {
 }
 
 // footer says who is mentioned, or how rows are added.
-func (f *form) footer() string {
+func (f *Form) footer() string {
 	st := f.st
 	label := " " + st.Editor.Label.Render(cell.Pad("Mentions", labelWidth)) + " "
 	switch {
-	case f.inRow():
+	case f.InRow():
 		return " " + st.Editor.Hint.Render("enter adds a row · ctrl+x removes this one")
-	case !f.canMention():
+	case !f.CanMention():
 		if len(f.mentions) > 0 || f.atAll {
 			return label + st.Editor.Hint.Render(string(f.kind)+" messages cannot mention anyone")
 		}
 		return ""
-	case len(f.mentions) == 0 && !f.atAll && f.canAtAll():
+	case len(f.mentions) == 0 && !f.atAll && f.CanAtAll():
 		return label + st.Editor.Hint.Render("nobody · ctrl+a to pick, ctrl+e for @all")
 	case len(f.mentions) == 0 && !f.atAll:
 		return label + st.Editor.Hint.Render("nobody · ctrl+a to pick (by userId)")
 	}
 	var chips []string
-	if f.atAll && f.canAtAll() {
+	if f.atAll && f.CanAtAll() {
 		chips = append(chips, st.Editor.ChipAll.Render("@all"))
 	}
 	left := 0
@@ -192,7 +192,7 @@ func (f *form) footer() string {
 		chips = append(chips, st.Editor.Chip.Render("@"+c.Name))
 	}
 	out := label + strings.Join(chips, " ")
-	if left > 0 || (f.atAll && !f.canAtAll()) {
+	if left > 0 || (f.atAll && !f.CanAtAll()) {
 		out += st.Editor.Hint.Render(" (action cards notify by userId only; others left out)")
 	}
 	return out

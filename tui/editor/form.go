@@ -1,4 +1,4 @@
-package tui
+package editor
 
 import (
 	"strings"
@@ -14,29 +14,29 @@ import (
 )
 
 // field names one input of the form.
-type field int
+type Field int
 
 const (
-	fieldTitle field = iota
-	fieldBody
-	fieldMessageURL
-	fieldPicURL
-	fieldButtonMode
-	fieldSingleTitle
-	fieldSingleURL
-	fieldButtonTitle
-	fieldButtonURL
-	fieldOrientation
-	fieldAvatar
-	fieldFeedTitle
-	fieldFeedURL
-	fieldFeedPic
+	FieldTitle Field = iota
+	FieldBody
+	FieldMessageURL
+	FieldPicURL
+	FieldButtonMode
+	FieldSingleTitle
+	FieldSingleURL
+	FieldButtonTitle
+	FieldButtonURL
+	FieldOrientation
+	FieldAvatar
+	FieldFeedTitle
+	FieldFeedURL
+	FieldFeedPic
 )
 
-// slot is one place the focus can be: a field, in a row for buttons and feed links.
-type slot struct {
-	field field
-	row   int
+// Slot is one place the focus can be: a field, in a row for buttons and feed links.
+type Slot struct {
+	Field Field
+	Row   int
 }
 
 // buttonRow is one action-card button being edited.
@@ -45,9 +45,12 @@ type buttonRow struct{ title, url textinput.Model }
 // feedRow is one feed-card link being edited.
 type feedRow struct{ title, url, pic textinput.Model }
 
-// form edits one message of any of the five types. Fields shared by several types (title,
+// Form edits one message of any of the five types. Fields shared by several types (title,
 // body) keep their text when the type changes, so switching never loses work.
-type form struct {
+type Form struct {
+	// KeyMap is the form's own keys: moving between fields, toggles and rows.
+	KeyMap KeyMap
+
 	kind  dingtalk.MsgType
 	title textinput.Model
 	body  textedit.Model
@@ -68,14 +71,14 @@ type form struct {
 
 	focus int
 	st    *styles.Styles
-	// width and height are the editor pane's size; set by setSize.
+	// width and height are the editor pane's size; set by SetSize.
 	width, height int
 }
 
 const labelWidth = 12
 
-func newForm(st *styles.Styles) form {
-	f := form{kind: dingtalk.TypeMarkdown, st: st}
+func New(st *styles.Styles) Form {
+	f := Form{KeyMap: DefaultKeyMap(), kind: dingtalk.TypeMarkdown, st: st}
 	f.title = newInput(st, "what the chat list and notification show")
 	f.body = newBody(st)
 	f.messageURL = newInput(st, "https://… opened when the card is tapped")
@@ -117,13 +120,13 @@ func newBody(st *styles.Styles) textedit.Model {
 	return textedit.New(bodyStyles(st), "│ ", "Write here. Markdown works: # heading, **bold**, [link](https://…), - list")
 }
 
-func (f *form) newButton() buttonRow {
+func (f *Form) newButton() buttonRow {
 	r := buttonRow{title: newInput(f.st, "button title"), url: newInput(f.st, "https://…")}
 	r.title.Width, r.url.Width = f.inputWidth(), f.inputWidth()
 	return r
 }
 
-func (f *form) newLink() feedRow {
+func (f *Form) newLink() feedRow {
 	r := feedRow{
 		title: newInput(f.st, "item title"),
 		url:   newInput(f.st, "https://… opened on tap"),
@@ -134,72 +137,72 @@ func (f *form) newLink() feedRow {
 }
 
 // slots lists where the focus can go for the current type, in Tab order.
-func (f *form) slots() []slot {
+func (f *Form) slots() []Slot {
 	switch f.kind {
 	case dingtalk.TypeText:
-		return []slot{{field: fieldBody}}
+		return []Slot{{Field: FieldBody}}
 	case dingtalk.TypeMarkdown:
-		return []slot{{field: fieldTitle}, {field: fieldBody}}
+		return []Slot{{Field: FieldTitle}, {Field: FieldBody}}
 	case dingtalk.TypeLink:
-		return []slot{{field: fieldTitle}, {field: fieldBody}, {field: fieldMessageURL}, {field: fieldPicURL}}
+		return []Slot{{Field: FieldTitle}, {Field: FieldBody}, {Field: FieldMessageURL}, {Field: FieldPicURL}}
 	case dingtalk.TypeActionCard:
-		s := []slot{{field: fieldTitle}, {field: fieldBody}, {field: fieldButtonMode}}
+		s := []Slot{{Field: FieldTitle}, {Field: FieldBody}, {Field: FieldButtonMode}}
 		if f.buttonList {
 			for i := range f.buttons {
-				s = append(s, slot{fieldButtonTitle, i}, slot{fieldButtonURL, i})
+				s = append(s, Slot{FieldButtonTitle, i}, Slot{FieldButtonURL, i})
 			}
 		} else {
-			s = append(s, slot{field: fieldSingleTitle}, slot{field: fieldSingleURL})
+			s = append(s, Slot{Field: FieldSingleTitle}, Slot{Field: FieldSingleURL})
 		}
-		return append(s, slot{field: fieldOrientation}, slot{field: fieldAvatar})
+		return append(s, Slot{Field: FieldOrientation}, Slot{Field: FieldAvatar})
 	case dingtalk.TypeFeedCard:
-		var s []slot
+		var s []Slot
 		for i := range f.links {
-			s = append(s, slot{fieldFeedTitle, i}, slot{fieldFeedURL, i}, slot{fieldFeedPic, i})
+			s = append(s, Slot{FieldFeedTitle, i}, Slot{FieldFeedURL, i}, Slot{FieldFeedPic, i})
 		}
 		return s
 	}
 	return nil
 }
 
-// focused is the slot that has the keyboard.
-func (f *form) focused() slot {
+// Focused is the slot that has the keyboard.
+func (f *Form) Focused() Slot {
 	s := f.slots()
 	if len(s) == 0 {
-		return slot{field: fieldBody}
+		return Slot{Field: FieldBody}
 	}
 	return s[min(f.focus, len(s)-1)]
 }
 
 // input returns the single-line input of a slot, or nil for the body and toggles.
-func (f *form) input(s slot) *textinput.Model {
-	switch s.field {
-	case fieldTitle:
+func (f *Form) input(s Slot) *textinput.Model {
+	switch s.Field {
+	case FieldTitle:
 		return &f.title
-	case fieldMessageURL:
+	case FieldMessageURL:
 		return &f.messageURL
-	case fieldPicURL:
+	case FieldPicURL:
 		return &f.picURL
-	case fieldSingleTitle:
+	case FieldSingleTitle:
 		return &f.singleTitle
-	case fieldSingleURL:
+	case FieldSingleURL:
 		return &f.singleURL
-	case fieldButtonTitle:
-		return &f.buttons[s.row].title
-	case fieldButtonURL:
-		return &f.buttons[s.row].url
-	case fieldFeedTitle:
-		return &f.links[s.row].title
-	case fieldFeedURL:
-		return &f.links[s.row].url
-	case fieldFeedPic:
-		return &f.links[s.row].pic
+	case FieldButtonTitle:
+		return &f.buttons[s.Row].title
+	case FieldButtonURL:
+		return &f.buttons[s.Row].url
+	case FieldFeedTitle:
+		return &f.links[s.Row].title
+	case FieldFeedURL:
+		return &f.links[s.Row].url
+	case FieldFeedPic:
+		return &f.links[s.Row].pic
 	}
 	return nil
 }
 
 // allInputs visits every single-line input, whatever the type.
-func (f *form) allInputs(fn func(*textinput.Model)) {
+func (f *Form) allInputs(fn func(*textinput.Model)) {
 	for _, in := range []*textinput.Model{&f.title, &f.messageURL, &f.picURL, &f.singleTitle, &f.singleURL} {
 		fn(in)
 	}
@@ -215,13 +218,13 @@ func (f *form) allInputs(fn func(*textinput.Model)) {
 }
 
 // refocus gives the keyboard to the focused slot and takes it from every other input.
-func (f *form) refocus() {
+func (f *Form) refocus() {
 	if n := len(f.slots()); f.focus >= n {
 		f.focus = max(0, n-1)
 	}
-	cur := f.focused()
+	cur := f.Focused()
 	var focus *textinput.Model
-	if cur.field != fieldBody {
+	if cur.Field != FieldBody {
 		focus = f.input(cur)
 	}
 	f.allInputs(func(in *textinput.Model) {
@@ -232,7 +235,7 @@ func (f *form) refocus() {
 		}
 	})
 	f.body.Blur()
-	if cur.field == fieldBody {
+	if cur.Field == FieldBody {
 		f.body.Focus()
 	} else if focus != nil && !focus.Focused() {
 		// A field entered has the cursor at the end, to carry on writing.
@@ -241,8 +244,8 @@ func (f *form) refocus() {
 	}
 }
 
-// next moves the focus by delta slots, wrapping around.
-func (f *form) next(delta int) {
+// Next moves the focus by delta slots, wrapping around.
+func (f *Form) Next(delta int) {
 	n := len(f.slots())
 	if n == 0 {
 		return
@@ -252,9 +255,9 @@ func (f *form) next(delta int) {
 }
 
 // focusField moves the focus to the first slot with this field, if the type has one.
-func (f *form) focusField(fl field, row int) bool {
+func (f *Form) focusField(fl Field, row int) bool {
 	for i, s := range f.slots() {
-		if s.field == fl && s.row == row {
+		if s.Field == fl && s.Row == row {
 			f.focus = i
 			f.refocus()
 			return true
@@ -264,18 +267,18 @@ func (f *form) focusField(fl field, row int) bool {
 }
 
 // setKind switches the message type, keeping the focus on the same field when it exists.
-func (f *form) setKind(k dingtalk.MsgType) {
-	cur := f.focused()
+func (f *Form) setKind(k dingtalk.MsgType) {
+	cur := f.Focused()
 	f.kind = k
-	if !f.focusField(cur.field, cur.row) && !f.focusField(fieldBody, 0) {
+	if !f.focusField(cur.Field, cur.Row) && !f.focusField(FieldBody, 0) {
 		f.focus = 0
 		f.refocus()
 	}
 	f.layout()
 }
 
-// cycleKind moves to the next of the five message types.
-func (f *form) cycleKind() {
+// CycleKind moves to the next of the five message types.
+func (f *Form) CycleKind() {
 	for i, t := range dingtalk.MsgTypes {
 		if t == f.kind {
 			f.setKind(dingtalk.MsgTypes[(i+1)%len(dingtalk.MsgTypes)])
@@ -285,97 +288,97 @@ func (f *form) cycleKind() {
 	f.setKind(dingtalk.TypeMarkdown)
 }
 
-// onToggle reports whether the focus is on a toggle.
-func (f *form) onToggle() bool {
-	switch f.focused().field {
-	case fieldButtonMode, fieldOrientation, fieldAvatar:
+// OnToggle reports whether the focus is on a toggle.
+func (f *Form) OnToggle() bool {
+	switch f.Focused().Field {
+	case FieldButtonMode, FieldOrientation, FieldAvatar:
 		return true
 	}
 	return false
 }
 
-// inRow reports whether the focus is in a button or feed-link row.
-func (f *form) inRow() bool {
-	switch f.focused().field {
-	case fieldButtonTitle, fieldButtonURL, fieldFeedTitle, fieldFeedURL, fieldFeedPic:
+// InRow reports whether the focus is in a button or feed-link row.
+func (f *Form) InRow() bool {
+	switch f.Focused().Field {
+	case FieldButtonTitle, FieldButtonURL, FieldFeedTitle, FieldFeedURL, FieldFeedPic:
 		return true
 	}
 	return false
 }
 
-// onLine reports whether the focus is on a one-line field outside the button and link rows.
-func (f *form) onLine() bool {
-	switch f.focused().field {
-	case fieldTitle, fieldMessageURL, fieldPicURL, fieldSingleTitle, fieldSingleURL:
+// OnLine reports whether the focus is on a one-line field outside the button and link rows.
+func (f *Form) OnLine() bool {
+	switch f.Focused().Field {
+	case FieldTitle, FieldMessageURL, FieldPicURL, FieldSingleTitle, FieldSingleURL:
 		return true
 	}
 	return false
 }
 
-// onText reports whether the focus is where typed characters go.
-func (f *form) onText() bool { return !f.onToggle() }
+// OnText reports whether the focus is where typed characters go.
+func (f *Form) OnText() bool { return !f.OnToggle() }
 
-// hasBody reports whether the type has a multi-line body.
-func (f *form) hasBody() bool { return f.kind != dingtalk.TypeFeedCard }
+// HasBody reports whether the type has a multi-line body.
+func (f *Form) HasBody() bool { return f.kind != dingtalk.TypeFeedCard }
 
-// canMention reports whether the type can notify people.
-func (f *form) canMention() bool {
+// CanMention reports whether the type can notify people.
+func (f *Form) CanMention() bool {
 	return f.kind == dingtalk.TypeText || f.kind == dingtalk.TypeMarkdown || f.kind == dingtalk.TypeActionCard
 }
 
-// canAtAll reports whether the type can notify everyone: action cards mention by userId only.
-func (f *form) canAtAll() bool {
+// CanAtAll reports whether the type can notify everyone: action cards mention by userId only.
+func (f *Form) CanAtAll() bool {
 	return f.kind == dingtalk.TypeText || f.kind == dingtalk.TypeMarkdown
 }
 
-// toggle flips the focused toggle.
-func (f *form) toggle() {
-	switch f.focused().field {
-	case fieldButtonMode:
+// Toggle flips the focused toggle.
+func (f *Form) Toggle() {
+	switch f.Focused().Field {
+	case FieldButtonMode:
 		f.buttonList = !f.buttonList
 		if f.buttonList && len(f.buttons) == 0 {
 			f.buttons = []buttonRow{f.newButton()}
 		}
-	case fieldOrientation:
+	case FieldOrientation:
 		f.horizontal = !f.horizontal
-	case fieldAvatar:
+	case FieldAvatar:
 		f.hideAvatar = !f.hideAvatar
 	}
 	f.layout()
 }
 
-// addRow adds a button or feed link after the focused one and focuses its title.
-func (f *form) addRow() {
-	s := f.focused()
-	switch s.field {
-	case fieldButtonTitle, fieldButtonURL:
-		f.buttons = insertAt(f.buttons, s.row+1, f.newButton())
-		f.focusField(fieldButtonTitle, s.row+1)
-	case fieldFeedTitle, fieldFeedURL, fieldFeedPic:
-		f.links = insertAt(f.links, s.row+1, f.newLink())
-		f.focusField(fieldFeedTitle, s.row+1)
+// AddRow adds a button or feed link after the focused one and focuses its title.
+func (f *Form) AddRow() {
+	s := f.Focused()
+	switch s.Field {
+	case FieldButtonTitle, FieldButtonURL:
+		f.buttons = insertAt(f.buttons, s.Row+1, f.newButton())
+		f.focusField(FieldButtonTitle, s.Row+1)
+	case FieldFeedTitle, FieldFeedURL, FieldFeedPic:
+		f.links = insertAt(f.links, s.Row+1, f.newLink())
+		f.focusField(FieldFeedTitle, s.Row+1)
 	}
 	f.layout()
 }
 
-// removeRow removes the focused button or feed link; the last one is emptied instead.
-func (f *form) removeRow() {
-	s := f.focused()
-	switch s.field {
-	case fieldButtonTitle, fieldButtonURL:
+// RemoveRow removes the focused button or feed link; the last one is emptied instead.
+func (f *Form) RemoveRow() {
+	s := f.Focused()
+	switch s.Field {
+	case FieldButtonTitle, FieldButtonURL:
 		if len(f.buttons) == 1 {
 			f.buttons[0] = f.newButton()
 		} else {
-			f.buttons = append(f.buttons[:s.row], f.buttons[s.row+1:]...)
+			f.buttons = append(f.buttons[:s.Row], f.buttons[s.Row+1:]...)
 		}
-		f.focusField(fieldButtonTitle, min(s.row, len(f.buttons)-1))
-	case fieldFeedTitle, fieldFeedURL, fieldFeedPic:
+		f.focusField(FieldButtonTitle, min(s.Row, len(f.buttons)-1))
+	case FieldFeedTitle, FieldFeedURL, FieldFeedPic:
 		if len(f.links) == 1 {
 			f.links[0] = f.newLink()
 		} else {
-			f.links = append(f.links[:s.row], f.links[s.row+1:]...)
+			f.links = append(f.links[:s.Row], f.links[s.Row+1:]...)
 		}
-		f.focusField(fieldFeedTitle, min(s.row, len(f.links)-1))
+		f.focusField(FieldFeedTitle, min(s.Row, len(f.links)-1))
 	}
 	f.layout()
 }
@@ -387,11 +390,11 @@ func insertAt[T any](list []T, i int, v T) []T {
 	return list
 }
 
-// update passes a key to the focused input and reports whether the content may have changed.
+// Update passes a key to the focused input and reports whether the content may have changed.
 // For the body it goes by the key rather than comparing 20 000 bytes before and after.
-func (f *form) update(msg tea.Msg) (changed bool, cmd tea.Cmd) {
-	s := f.focused()
-	if s.field == fieldBody {
+func (f *Form) Update(msg tea.Msg) (changed bool, cmd tea.Cmd) {
+	s := f.Focused()
+	if s.Field == FieldBody {
 		return f.body.Update(msg)
 	}
 	in := f.input(s)
@@ -405,20 +408,20 @@ func (f *form) update(msg tea.Msg) (changed bool, cmd tea.Cmd) {
 
 // insertMentions writes "@handle" for each handle at the body's cursor and focuses the body,
 // with a space before when the text before the cursor does not end in one.
-func (f *form) insertMentions(handles []string) {
-	if len(handles) == 0 || !f.hasBody() {
+func (f *Form) insertMentions(handles []string) {
+	if len(handles) == 0 || !f.HasBody() {
 		return
 	}
-	f.focusField(fieldBody, 0)
-	text := "@" + strings.Join(handles, " @") + " "
+	f.focusField(FieldBody, 0)
+	text := joinHandles(handles)
 	if prev := f.body.RuneBeforeCursor(); prev != 0 && prev != ' ' && prev != '\n' && prev != '(' {
 		text = " " + text
 	}
 	f.body.InsertString(text)
 }
 
-// message builds the DingTalk message the form describes.
-func (f *form) message() dingtalk.Message {
+// Message builds the DingTalk message the form describes.
+func (f *Form) Message() dingtalk.Message {
 	title, body := strings.TrimSpace(f.title.Value()), f.body.Value()
 	var m dingtalk.Message
 	switch f.kind {
@@ -457,11 +460,11 @@ func (f *form) message() dingtalk.Message {
 }
 
 // at lists who the message notifies, or nil.
-func (f *form) at() *dingtalk.At {
-	if !f.canMention() {
+func (f *Form) at() *dingtalk.At {
+	if !f.CanMention() {
 		return nil
 	}
-	at := &dingtalk.At{IsAtAll: f.atAll && f.canAtAll()}
+	at := &dingtalk.At{IsAtAll: f.atAll && f.CanAtAll()}
 	for _, c := range f.mentions {
 		switch {
 		case f.kind == dingtalk.TypeActionCard:
@@ -482,15 +485,15 @@ func (f *form) at() *dingtalk.At {
 }
 
 // handleFor is what is written after "@" to notify c in the current type.
-func (f *form) handleFor(c dingtalk.Contact) string {
+func (f *Form) handleFor(c dingtalk.Contact) string {
 	if f.kind == dingtalk.TypeActionCard && c.UserID != "" {
 		return c.UserID
 	}
 	return c.Handle()
 }
 
-// empty reports whether nothing has been written in any field.
-func (f *form) empty() bool {
+// Empty reports whether nothing has been written in any field.
+func (f *Form) Empty() bool {
 	if !f.body.Empty() || len(f.mentions) > 0 || f.atAll {
 		return false
 	}
@@ -503,15 +506,15 @@ func (f *form) empty() bool {
 	return blank
 }
 
-// clear empties every field, keeping the type and the size, and focuses the title (or the
+// Clear empties every field, keeping the type and the size, and focuses the title (or the
 // text, for types without one).
-func (f *form) clear() {
+func (f *Form) Clear() {
 	kind, w, h := f.kind, f.width, f.height
-	*f = newForm(f.st)
+	*f = New(f.st)
 	f.kind = kind
-	f.setSize(w, h)
+	f.SetSize(w, h)
 	f.setKind(kind)
-	if !f.focusField(fieldTitle, 0) {
-		f.focusField(fieldBody, 0)
+	if !f.focusField(FieldTitle, 0) {
+		f.focusField(FieldBody, 0)
 	}
 }
