@@ -186,10 +186,10 @@ func TestMsgUUIDLeftOutAtTheLimit(t *testing.T) {
 	d := newDriver(t, testOptions(t), 120, 40)
 	r := d.m.currentRobot()
 	msg := dingtalk.NewText(strings.Repeat("x", dingtalk.MaxBodyBytes-40-10))
-	if key := d.m.msgUUID(r, msg); key.uuid != "" {
+	if key := sendKey(d.m.unknownOutcome, r, msg, false); key.uuid != "" {
 		t.Fatalf("msgUuid %q would push the body over the limit", key.uuid)
 	}
-	if key := d.m.msgUUID(r, dingtalk.NewText("short")); !strings.HasPrefix(key.uuid, "dingbot-") {
+	if key := sendKey(d.m.unknownOutcome, r, dingtalk.NewText("short"), false); !strings.HasPrefix(key.uuid, "dingbot-") {
 		t.Fatalf("short message got msgUuid %q", key.uuid)
 	}
 }
