@@ -1,12 +1,13 @@
 package match
 
 import (
+	_ "embed" // pinyinTable
+	"strconv"
 	"strings"
 	"sync"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/mozillazg/go-pinyin"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -117,43 +118,52 @@ var hanCache sync.Map // rune → []string
 
 // hanSpellings are the ways to type the Chinese character r: the character itself first, then
 // each of its readings in pinyin without tones (ü written both v and u), every reading of a
-// polyphonic character included. A character go-pinyin does not know has only itself.
+// polyphonic character included. A character the table does not know has only itself.
 func hanSpellings(r rune) []string {
 	if v, ok := hanCache.Load(r); ok {
 		return v.([]string)
 	}
 	sp := []string{string(r)}
-	if readings, ok := pinyin.PinyinDict[int(r)]; ok {
-		for _, reading := range strings.Split(readings, ",") {
-			plain, withV := toneless(reading)
-			sp = appendNew(sp, plain)
-			if withV {
-				sp = appendNew(sp, strings.ReplaceAll(plain, "v", "u"))
-			}
+	for reading := range strings.FieldsSeq(pinyinOf(r)) {
+		sp = appendNew(sp, reading)
+		if strings.Contains(reading, "v") {
+			sp = appendNew(sp, strings.ReplaceAll(reading, "v", "u"))
 		}
 	}
 	v, _ := hanCache.LoadOrStore(r, sp)
 	return v.([]string)
 }
 
-// toneless writes a pinyin reading without its tone marks, ü as v.
-func toneless(reading string) (string, bool) {
-	b := make([]byte, 0, len(reading))
-	withV := false
-	for _, c := range norm.NFD.String(reading) {
+// pinyinTable is go-pinyin's dictionary (github.com/mozillazg/go-pinyin v0.21.0) without
+// tones: a line per character, "<hex code point> <reading>...", ü written v, sorted by code
+// point. Embedded as text, it costs nothing until a name is matched, where go-pinyin's map
+// costs every dingbot process 4 ms and 2 MB at start-up. TestPinyinTable writes it (-update).
+//
+//go:embed pinyin.txt
+var pinyinTable string
+
+// pinyinOf is r's line of pinyinTable without its code point, "" if the table lacks r: a binary
+// search over the lines.
+func pinyinOf(r rune) string {
+	lo, hi := 0, len(pinyinTable) // a line starts in [lo, hi)
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		start := strings.LastIndexByte(pinyinTable[:mid], '\n') + 1
+		end := start + strings.IndexByte(pinyinTable[start:], '\n')
+		code, readings, _ := strings.Cut(pinyinTable[start:end], " ")
+		n, err := strconv.ParseUint(code, 16, 32)
 		switch {
-		case c == 0x0308 && len(b) > 0 && b[len(b)-1] == 'u':
-			b[len(b)-1], withV = 'v', true
-		case c == 'ü':
-			b, withV = append(b, 'v'), true
-		case unicode.Is(unicode.Mn, c):
-		case c < 0x80:
-			b = append(b, byte(unicode.ToLower(c)))
+		case err != nil:
+			return ""
+		case rune(n) == r:
+			return readings
+		case rune(n) < r:
+			lo = end + 1
 		default:
-			b = utf8.AppendRune(b, unicode.ToLower(c))
+			hi = start
 		}
 	}
-	return string(b), withV
+	return ""
 }
 
 func appendNew(list []string, s string) []string {
