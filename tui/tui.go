@@ -25,6 +25,10 @@ import (
 type Options struct {
 	// Robots are the robots to send with; at least one. Their secrets are never shown.
 	Robots []dingtalk.Robot
+	// Unavailable are the robots configured but unusable here (a secret_env not set, a config
+	// problem), with their reasons, secret-like text already masked: the robot picker shows them
+	// greyed, not selectable. They are not in Robots.
+	Unavailable []UnavailableRobot
 	// DefaultRobot names the robot selected at start; empty means the first.
 	DefaultRobot string
 	// PinRobot makes DefaultRobot win over the robot a saved draft was written for (the user
@@ -58,6 +62,11 @@ type Options struct {
 	// or a pause can be queued in it; the status bar shows how many messages wait for the
 	// robot. Nil hides the choice.
 	Outbox *delivery.Outbox
+}
+
+// UnavailableRobot is a configured robot that cannot send from here, and why.
+type UnavailableRobot struct {
+	Name, Reason string
 }
 
 // New returns the composer's model, ready for tea.NewProgram (or teatest).

@@ -70,6 +70,11 @@ func runComposer(ctx context.Context, g *globalFlags, file string, s streams) er
 		EastAsian:    eastAsianWidth(),
 		Version:      buildVersion(),
 	}
+	if a.sandbox == nil {
+		for _, p := range a.cfg.UnavailableRobots() {
+			opts.Unavailable = append(opts.Unavailable, tui.UnavailableRobot{Name: p.Name, Reason: p.Reason})
+		}
+	}
 	// The composer drains the outbox while it runs, and offers to queue a send the rate limit or
 	// a pause refuses. Not for the built-in sandbox: it ends with this process, and a message
 	// queued for it could never be delivered.

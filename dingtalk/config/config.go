@@ -219,3 +219,29 @@ func printable(s string) bool {
 	}
 	return true
 }
+
+// RobotProblem is a configured robot that cannot be used here, and why, in a few words fit to
+// show next to its name (secret-like text masked).
+type RobotProblem struct {
+	Name   string
+	Reason string
+}
+
+// UnavailableRobots lists the robots in Unavailable, sorted by name, each with a short reason:
+// "$OPS_SECRET is not set (its secret_env)", or the config problem without the file and robot
+// it already names.
+func (c *Config) UnavailableRobots() []RobotProblem {
+	out := make([]RobotProblem, 0, len(c.Unavailable))
+	for name, err := range c.Unavailable {
+		reason := err.Error()
+		var unset *unsetEnvError
+		if errors.As(err, &unset) {
+			reason = "$" + unset.name + " is not set (its secret_env)"
+		} else if _, rest, ok := strings.Cut(reason, "robot "+SafeName(name)+": "); ok {
+			reason = rest
+		}
+		out = append(out, RobotProblem{Name: name, Reason: dingtalk.MaskSecretLike(reason)})
+	}
+	slices.SortFunc(out, func(a, b RobotProblem) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -569,6 +570,9 @@ func TestSecretInWrongKeyNeverEchoed(t *testing.T) {
 			for _, e := range c.Unavailable {
 				text = append(text, e.Error())
 			}
+			for _, p := range c.UnavailableRobots() {
+				text = append(text, p.Reason)
+			}
 			if _, err := c.Robot("ops"); err != nil {
 				text = append(text, err.Error())
 			}
@@ -621,5 +625,27 @@ func TestMCPSettings(t *testing.T) {
 	}
 	if c, err = Load(writeConfig(t, "[robots.ops]\nwebhook = \""+token+"\"\n")); err != nil || c.MCP != (MCPConfig{}) {
 		t.Fatalf("no [mcp] table: %+v, %v", c.MCP, err)
+	}
+}
+
+// TestUnavailableRobotsSayWhyInAFewWords: the composer's robot picker shows each broken robot
+// with its reason, sorted, without repeating the file and the robot's name.
+func TestUnavailableRobotsSayWhyInAFewWords(t *testing.T) {
+	cleanEnv(t)
+	path := writeConfig(t, "[robots.ops]\nwebhook = \""+token+"\"\nsecret_env = \"DINGBOT_TEST_UNSET_VAR\"\n"+
+		"[robots.bad]\nwebhook = \""+token+"\"\nsecret = \"nope\"\n[robots.ok]\nwebhook = \""+token+"\"\n")
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []RobotProblem{
+		{Name: "bad", Reason: "secret must start with SEC"},
+		{Name: "ops", Reason: "$DINGBOT_TEST_UNSET_VAR is not set (its secret_env)"},
+	}
+	if got := c.UnavailableRobots(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("UnavailableRobots() = %q, want %q", got, want)
+	}
+	if got := (&Config{}).UnavailableRobots(); len(got) != 0 {
+		t.Fatalf("no unavailable robot: %q", got)
 	}
 }
