@@ -23,7 +23,7 @@ func (m *Model) openMentions() tea.Cmd {
 	items := make([]picker.Item, len(m.opts.Contacts))
 	opts := []picker.Option{picker.Multi()}
 	for i, c := range m.opts.Contacts {
-		items[i] = picker.Item{Label: c.Name, Detail: contactDetail(c)}
+		items[i] = picker.Item{Label: c.Name, Detail: contactDetail(c), Also: []string{c.Mobile, c.UserID}}
 		if m.form.IsMentioned(c) {
 			opts = append(opts, picker.Note(i, "(mentioned)"))
 		}

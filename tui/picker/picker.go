@@ -1,26 +1,40 @@
-// Package picker is a filterable list: type to narrow it (fuzzy matching), move with the arrows,
-// Enter to choose. The mention, robot, history and kept-draft lists are all pickers.
+// Package picker is a filterable list: type to narrow it, move with the arrows, Enter to choose.
+// The mention, robot, history and kept-draft lists are all pickers. Items are found as people
+// are found in DingTalk (see dingtalk/match): by their label as written, accents and case
+// folded, by the pinyin of a Chinese label in full or by initials, and by the other strings an
+// item carries (mobiles, userIds).
 package picker
 
 import (
 	"fmt"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/sahilm/fuzzy"
+	"github.com/charmbracelet/lipgloss"
 
+	"github.com/dingbot/dingbot/dingtalk/match"
 	"github.com/dingbot/dingbot/tui/cell"
 	"github.com/dingbot/dingbot/tui/styles"
+	"github.com/dingbot/dingbot/tui/textedit"
 )
 
 // Item is one entry of a picker.
 type Item struct {
 	Label  string
 	Detail string
+	// Also are more strings that find the item: a mobile, a userId, an alias.
+	Also []string
+	// Off says why the item cannot be chosen: it is listed after the others, greyed, with the
+	// reason, and Enter and Tab pass it by.
+	Off string
+	// Value is the caller's, handed back in Chosen.
+	Value any
 }
+
+// Extra returns items computed from what is typed, shown after the matching items: "mention
+// 13800009999 (not in your contacts)". matched is how many items the query found.
+type Extra func(query string, matched int) []Item
 
 // Model is a filterable list. When Multi, Tab ticks the highlighted item (several can be ticked,
 // whatever the filter shows) and Enter chooses the ticked items and the highlighted one.
@@ -28,12 +42,21 @@ type Model struct {
 	// KeyMap is the picker's keys; DefaultKeyMap unless changed.
 	KeyMap KeyMap
 
-	st      *styles.Styles
-	title   string
-	empty   string
-	items   []Item
-	multi   bool
-	filter  textinput.Model
+	st     *styles.Styles
+	title  string
+	empty  string
+	items  []Item
+	keys   []match.Key
+	multi  bool
+	filter textedit.Model
+	// query is what the list is filtered by: the filter field's text, or what SetQuery gave.
+	query string
+	// inline pickers have no filter field: the caller filters them with SetQuery (the text after
+	// an @ typed in the body).
+	inline bool
+	extra  Extra
+	// extras are the items extra made for the current query; their indices follow items'.
+	extras  []Item
 	matches []int
 	cursor  int
 	offset  int
@@ -44,6 +67,8 @@ type Model struct {
 	// labelsOnly filters on the labels alone: robots' details ("signed", "keywords: …") are
 	// alike, and would match nearly anything typed.
 	labelsOnly bool
+	// at is the item the cursor starts on, or -1.
+	at int
 }
 
 // Option sets up a picker.
@@ -52,31 +77,54 @@ type Option func(*Model)
 // Multi lets Tab tick several items.
 func Multi() Option { return func(c *Model) { c.multi = true } }
 
-// LabelsOnly filters on the labels alone, not the details.
+// LabelsOnly filters on the labels alone, not the other strings of the items.
 func LabelsOnly() Option { return func(c *Model) { c.labelsOnly = true } }
 
 // At puts the cursor on the i-th item.
-func At(i int) Option { return func(c *Model) { c.cursor = i } }
+func At(i int) Option { return func(c *Model) { c.at = i } }
 
 // Note shows a short word after item i's label ("(mentioned)").
 func Note(i int, note string) Option { return func(c *Model) { c.note[i] = note } }
 
+// Inline makes a picker without a filter field, for a list shown while the user types
+// elsewhere: the caller passes the text to filter by with SetQuery.
+func Inline() Option { return func(c *Model) { c.inline = true } }
+
+// WithExtra adds items made from what is typed (see Extra).
+func WithExtra(f Extra) Option { return func(c *Model) { c.extra = f } }
+
+// Query starts the picker filtered by q.
+func Query(q string) Option { return func(c *Model) { c.query = q } }
+
 // New returns a picker of items; empty is what it says when there are none.
 func New(st *styles.Styles, title, empty string, items []Item, opts ...Option) *Model {
-	f := textinput.New()
-	f.Prompt = "filter: "
-	f.PromptStyle = st.List.Label
-	f.TextStyle = st.List.Text
-	f.Placeholder = "type to filter"
-	f.PlaceholderStyle = st.List.Placeholder
-	f.Cursor.Style = st.List.Cursor
-	f.Cursor.SetMode(cursor.CursorStatic)
-	f.KeyMap.AcceptSuggestion = key.NewBinding(key.WithDisabled())
+	f := textedit.NewLine(textedit.Styles{
+		Text: st.List.Text, Placeholder: st.List.Placeholder, Cursor: st.List.Cursor,
+		PromptOn: st.List.Label, PromptOff: st.List.Label,
+	}, "filter: ", "type to filter")
 	f.Focus()
-	c := &Model{KeyMap: DefaultKeyMap(), st: st, title: title, empty: empty, items: items, filter: f, note: map[int]string{}}
-	c.refilter()
+	c := &Model{KeyMap: DefaultKeyMap(), st: st, title: title, empty: empty, items: items, filter: f, note: map[int]string{}, at: -1}
 	for _, o := range opts {
 		o(c)
+	}
+	c.keys = make([]match.Key, len(items))
+	for i, it := range items {
+		if c.labelsOnly {
+			c.keys[i] = match.NewKey(it.Label)
+		} else {
+			c.keys[i] = match.NewKey(it.Label, it.Also...)
+		}
+	}
+	if c.query != "" && !c.inline {
+		c.filter.SetValue(c.query)
+	}
+	c.refilter()
+	if c.at >= 0 {
+		for n, i := range c.matches {
+			if i == c.at {
+				c.cursor = n
+			}
+		}
 	}
 	return c
 }
@@ -113,7 +161,11 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 // Multi reports whether several items can be ticked.
 func (c *Model) Multi() bool { return c.multi }
 
-// Current is the item under the cursor, or -1.
+// Inline reports whether the picker is filtered by its caller (see Inline).
+func (c *Model) Inline() bool { return c.inline }
+
+// Current is the item under the cursor, or -1. Items made by Extra follow the others: their
+// indices start at len(items).
 func (c *Model) Current() int {
 	if c.cursor < 0 || c.cursor >= len(c.matches) {
 		return -1
@@ -121,11 +173,19 @@ func (c *Model) Current() int {
 	return c.matches[c.cursor]
 }
 
+// Item returns item i, one of those made by Extra when i is past the others.
+func (c *Model) Item(i int) Item {
+	if i < len(c.items) {
+		return c.items[i]
+	}
+	return c.extras[i-len(c.items)]
+}
+
 // chosen is what Enter picks: the ticked items in the order they were ticked, then the
-// highlighted one if it is not among them.
+// highlighted one if it is not among them and can be chosen.
 func (c *Model) chosen() []int {
 	out := append([]int(nil), c.ticked...)
-	if i := c.Current(); i >= 0 && !c.isTicked(i) {
+	if i := c.Current(); i >= 0 && !c.isTicked(i) && c.Item(i).Off == "" {
 		out = append(out, i)
 	}
 	return out
@@ -140,9 +200,10 @@ func (c *Model) isTicked(i int) bool {
 	return false
 }
 
-// toggle ticks or unticks item i.
+// toggle ticks or unticks item i. Items that cannot be chosen, and the ones Extra makes (they
+// change with the query), are not ticked.
 func (c *Model) toggle(i int) {
-	if i < 0 {
+	if i < 0 || i >= len(c.items) || c.items[i].Off != "" {
 		return
 	}
 	for j, v := range c.ticked {
@@ -158,8 +219,11 @@ func (c *Model) toggle(i int) {
 type Action interface{ isAction() }
 
 // Chosen are the items Enter picked: the ticked ones in the order they were ticked, then the
-// highlighted one if it is not among them. Never empty.
-type Chosen struct{ Indices []int }
+// highlighted one if it is not among them. Never empty. Items holds each of them.
+type Chosen struct {
+	Indices []int
+	Items   []Item
+}
 
 // Canceled says the picker was closed without a choice.
 type Canceled struct{}
@@ -167,17 +231,29 @@ type Canceled struct{}
 func (Chosen) isAction()   {}
 func (Canceled) isAction() {}
 
-// Update handles one key.
+// Update handles one key. Text (see textedit.IsText) goes to the filter as text, whatever its
+// runes spell: "tab" or "end" arriving in one read filters by that word. An inline picker has no
+// filter: text is its caller's.
 func (c *Model) Update(msg tea.KeyMsg) Action {
 	k := c.KeyMap
+	text := textedit.IsText(msg)
 	switch {
+	case text && c.inline:
+		return nil
+	case text:
+		c.typed(msg)
 	case key.Matches(msg, k.Back):
 		return Canceled{}
 	case key.Matches(msg, k.Choose):
-		if picked := c.chosen(); len(picked) > 0 {
-			return Chosen{Indices: picked}
+		picked := c.chosen()
+		if len(picked) == 0 {
+			return nil
 		}
-		return nil
+		a := Chosen{Indices: picked}
+		for _, i := range picked {
+			a.Items = append(a.Items, c.Item(i))
+		}
+		return a
 	case key.Matches(msg, k.Up):
 		c.move(-1)
 	case key.Matches(msg, k.Down):
@@ -186,18 +262,39 @@ func (c *Model) Update(msg tea.KeyMsg) Action {
 		c.move(-10)
 	case key.Matches(msg, k.PageDown):
 		c.move(10)
-	case c.multi && key.Matches(msg, k.Tick):
-		// The highlight stays: Enter then takes exactly what is ticked.
-		c.toggle(c.Current())
-	default:
-		before := c.filter.Value()
-		c.filter, _ = c.filter.Update(msg)
-		if c.filter.Value() != before {
-			c.refilter()
+	case key.Matches(msg, k.Tick):
+		if c.multi {
+			// The highlight stays: Enter then takes exactly what is ticked.
+			c.toggle(c.Current())
 		}
+	case !c.inline:
+		c.typed(msg)
 	}
 	return nil
 }
+
+// typed passes a key to the filter field.
+func (c *Model) typed(msg tea.KeyMsg) {
+	if changed, _ := c.filter.Update(msg); changed {
+		c.query = c.filter.Value()
+		c.refilter()
+	}
+}
+
+// SetQuery filters the list by q, as if it had been typed.
+func (c *Model) SetQuery(q string) {
+	if q == c.query {
+		return
+	}
+	c.query = q
+	if !c.inline {
+		c.filter.SetValue(q)
+	}
+	c.refilter()
+}
+
+// Query is what the list is filtered by.
+func (c *Model) Query() string { return c.query }
 
 func (c *Model) move(d int) {
 	if len(c.matches) == 0 {
@@ -206,24 +303,32 @@ func (c *Model) move(d int) {
 	c.cursor = min(max(0, c.cursor+d), len(c.matches)-1)
 }
 
-// refilter narrows the list to the items matching the filter, best match first.
+// refilter narrows the list to the items matching the query, best match first, items that
+// cannot be chosen last; then come the items Extra makes of the query.
 func (c *Model) refilter() {
-	q := strings.TrimSpace(c.filter.Value())
-	c.matches = c.matches[:0]
-	if q == "" {
-		for i := range c.items {
-			c.matches = append(c.matches, i)
+	q := strings.TrimSpace(c.query)
+	c.matches = match.RankBy(q, c.keys, func(i int) int {
+		if c.items[i].Off != "" {
+			return 1
 		}
-	} else {
-		src := make([]string, len(c.items))
-		for i, it := range c.items {
-			src[i] = it.Label
-			if !c.labelsOnly {
-				src[i] += " " + it.Detail
-			}
+		return 0
+	})
+	c.extras = nil
+	if c.extra != nil {
+		c.extras = c.extra(q, len(c.matches))
+		// Offered rather than found: they go first only when nothing else can be chosen.
+		first := true
+		for _, i := range c.matches {
+			first = first && c.items[i].Off != ""
 		}
-		for _, m := range fuzzy.Find(q, src) {
-			c.matches = append(c.matches, m.Index)
+		var extra []int
+		for j := range c.extras {
+			extra = append(extra, len(c.items)+j)
+		}
+		if first {
+			c.matches = append(extra, c.matches...)
+		} else {
+			c.matches = append(c.matches, extra...)
 		}
 	}
 	c.cursor, c.offset = 0, 0
@@ -235,12 +340,32 @@ func (c *Model) Matches() []int { return c.matches }
 // Ticked are the ticked items, in the order they were ticked.
 func (c *Model) Ticked() []int { return c.ticked }
 
+// Height is how many lines View needs to show every match, up to limit.
+func (c *Model) Height(limit int) int {
+	return min(limit, c.headLines()+max(1, len(c.matches)))
+}
+
+func (c *Model) headLines() int {
+	n := 2 // title, blank line
+	if !c.inline {
+		n++ // filter
+	}
+	if c.multi {
+		n++ // ticked
+	}
+	return n
+}
+
 // View draws the picker in a box of the given size.
 func (c *Model) View(width, height int) string {
 	st := c.st
 	var lines []string
 	head := st.List.Title.Render(c.title)
-	lines = append(lines, head, c.filter.View())
+	lines = append(lines, head)
+	if !c.inline {
+		c.filter.SetSize(width, 1)
+		lines = append(lines, c.filter.View())
+	}
 	if c.multi {
 		// The ticked items, even those the filter hides.
 		var names []string
@@ -268,33 +393,9 @@ func (c *Model) View(width, height int) string {
 		}
 		lines = append(lines, st.List.Hint.Render(msg))
 	}
+	q := strings.TrimSpace(c.query)
 	for n := c.offset; n < len(c.matches) && n < c.offset+rows; n++ {
-		i := c.matches[n]
-		it := c.items[i]
-		pointer := "  "
-		label := st.List.ItemText.Render(it.Label)
-		if n == c.cursor {
-			pointer = st.List.ItemCursor.Render("▸ ")
-			label = st.List.ItemCursor.Render(it.Label)
-		}
-		box := ""
-		if c.multi {
-			box = "[ ] "
-			if c.isTicked(i) {
-				box = st.List.ItemSelected.Render("[x] ")
-				if n != c.cursor {
-					label = st.List.ItemSelected.Render(it.Label)
-				}
-			}
-		}
-		line := pointer + box + label
-		if note := c.note[i]; note != "" {
-			line += " " + st.List.Hint.Render(note)
-		}
-		if it.Detail != "" {
-			line += "  " + st.List.Item.Render(it.Detail)
-		}
-		lines = append(lines, cell.Fit(line, width))
+		lines = append(lines, cell.Fit(c.row(n, q), width))
 	}
 	for len(lines) < height {
 		lines = append(lines, "")
@@ -303,4 +404,60 @@ func (c *Model) View(width, height int) string {
 		lines[i] = cell.Fit(lines[i], width)
 	}
 	return strings.Join(lines[:height], "\n")
+}
+
+// row draws the n-th match: pointer, tick box, label with the runes the query matched
+// highlighted, note, detail; an item that cannot be chosen greyed, with the reason.
+func (c *Model) row(n int, q string) string {
+	st := c.st
+	i := c.matches[n]
+	it := c.Item(i)
+	labelStyle := st.List.ItemText
+	pointer := "  "
+	switch {
+	case it.Off != "":
+		labelStyle = st.List.Muted
+		if n == c.cursor {
+			pointer = st.List.Muted.Render("▸ ")
+		}
+	case n == c.cursor:
+		pointer = st.List.ItemCursor.Render("▸ ")
+		labelStyle = st.List.ItemCursor
+	}
+	box := ""
+	if c.multi {
+		box = "[ ] "
+		switch {
+		case it.Off != "" || i >= len(c.items):
+			box = "    "
+		case c.isTicked(i):
+			box = st.List.ItemSelected.Render("[x] ")
+			if n != c.cursor {
+				labelStyle = st.List.ItemSelected
+			}
+		}
+	}
+	label := labelStyle.Render(it.Label)
+	if q != "" && i < len(c.items) {
+		if rs := c.keys[i].Ranges(q); len(rs) > 0 {
+			var idx []int
+			for _, r := range rs {
+				for x := r.Start; x < r.End; x++ {
+					idx = append(idx, x)
+				}
+			}
+			label = lipgloss.StyleRunes(it.Label, idx, labelStyle.Underline(true), labelStyle)
+		}
+	}
+	line := pointer + box + label
+	if note := c.note[i]; note != "" {
+		line += " " + st.List.Hint.Render(note)
+	}
+	if it.Detail != "" {
+		line += "  " + st.List.Item.Render(it.Detail)
+	}
+	if it.Off != "" {
+		line += "  " + st.List.Hint.Render("· "+it.Off)
+	}
+	return line
 }
