@@ -9,22 +9,27 @@ import (
 
 // palette is the handful of colours the composer uses, chosen once for a dark or light
 // background. Explicit colours only: lipgloss.AdaptiveColor would query the terminal.
+//
+// Every colour text is written in, faint hints included, reads at a WCAG contrast of 4.5:1 or
+// more on a white background (light) or a black one (dark), and accentText on accentBg too
+// (TestContrast); border draws only lines.
 type palette struct {
-	text, muted, faint, accent, accentText, ok, warn, bad, mention, border lipgloss.TerminalColor
+	text, muted, faint, accent, accentText, accentBg, ok, warn, bad, mention, border lipgloss.TerminalColor
 }
 
 func newPalette(dark, noColor bool) palette {
 	if noColor {
 		n := lipgloss.NoColor{}
-		return palette{n, n, n, n, n, n, n, n, n, n}
+		return palette{n, n, n, n, n, n, n, n, n, n, n}
 	}
 	if dark {
 		return palette{
 			text:       lipgloss.Color("252"),
-			muted:      lipgloss.Color("245"),
-			faint:      lipgloss.Color("239"),
+			muted:      lipgloss.Color("248"),
+			faint:      lipgloss.Color("244"),
 			accent:     lipgloss.Color("#3296FA"),
 			accentText: lipgloss.Color("#FFFFFF"),
+			accentBg:   lipgloss.Color("#1F6FD1"),
 			ok:         lipgloss.Color("#4FD08A"),
 			warn:       lipgloss.Color("#F5A623"),
 			bad:        lipgloss.Color("#FF6B6B"),
@@ -34,10 +39,11 @@ func newPalette(dark, noColor bool) palette {
 	}
 	return palette{
 		text:       lipgloss.Color("235"),
-		muted:      lipgloss.Color("242"),
-		faint:      lipgloss.Color("250"),
+		muted:      lipgloss.Color("239"),
+		faint:      lipgloss.Color("242"),
 		accent:     lipgloss.Color("#0A6CFF"),
 		accentText: lipgloss.Color("#FFFFFF"),
+		accentBg:   lipgloss.Color("#0A6CFF"),
 		ok:         lipgloss.Color("#1A7F37"),
 		warn:       lipgloss.Color("#9A6700"),
 		bad:        lipgloss.Color("#CF222E"),
@@ -127,7 +133,7 @@ func New(dark, noColor bool) Styles {
 			Header:     s().Foreground(p.muted),
 			HeaderName: bold.Foreground(p.accent),
 			Tab:        s().Foreground(p.muted).Padding(0, 1),
-			TabActive:  bold.Foreground(p.accentText).Background(p.accent).Padding(0, 1),
+			TabActive:  bold.Foreground(p.accentText).Background(p.accentBg).Padding(0, 1),
 			Version:    s().Foreground(p.faint),
 			PaneTitle:  paneTitle,
 			Rule:       rule,
@@ -169,7 +175,7 @@ func New(dark, noColor bool) Styles {
 			Good:      good,
 		},
 		Status: Status{
-			Robot:   bold.Foreground(p.accentText).Background(p.accent).Padding(0, 1),
+			Robot:   bold.Foreground(p.accentText).Background(p.accentBg).Padding(0, 1),
 			Seg:     s().Foreground(p.muted).Padding(0, 1),
 			OK:      s().Foreground(p.ok).Padding(0, 1),
 			Warn:    s().Foreground(p.warn).Padding(0, 1),
