@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -19,7 +21,9 @@ type ReadyMsg struct {
 	Path string
 	// Original is the text written to the file.
 	Original string
-	Err      error
+	// Line is the line the editor opens at, from 1; 0 leaves it to the editor.
+	Line int
+	Err  error
 }
 
 // DoneMsg says the editor exited.
@@ -41,8 +45,13 @@ type ResultMsg struct {
 }
 
 // Prepare writes text to a private temporary file in dir (the system's temporary directory
-// when dir is empty or unusable), in a command.
-func Prepare(dir, text string) tea.Cmd {
+// when dir is empty or unusable), in a command. The editor opens it where it likes (PrepareAt
+// names the line).
+func Prepare(dir, text string) tea.Cmd { return PrepareAt(dir, text, 0) }
+
+// PrepareAt is Prepare for an editor that opens the file at line (from 1; 0 for none): the line
+// of the cursor, so that the user goes on where they were.
+func PrepareAt(dir, text string, line int) tea.Cmd {
 	return func() tea.Msg {
 		if dir != "" {
 			if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -61,7 +70,7 @@ func Prepare(dir, text string) tea.Cmd {
 			os.Remove(f.Name())
 			return ReadyMsg{Err: err}
 		}
-		return ReadyMsg{Path: f.Name(), Original: text}
+		return ReadyMsg{Path: f.Name(), Original: text, Line: max(0, line)}
 	}
 }
 
@@ -77,22 +86,45 @@ func editorText() string {
 	return editor
 }
 
-// Command runs $VISUAL, else $EDITOR, else vi, on the file. As git does, the variable is shell
-// text: it may quote a path with spaces or carry arguments ("code --wait"). Windows has no sh:
-// there it is split at spaces.
-func Command(path string) *exec.Cmd {
+// Command runs $VISUAL, else $EDITOR, else vi, on the file, at line when it is above 0 and
+// the editor is one that takes a line (see Args). As git does, the variable is shell text: it
+// may quote a path with spaces or carry arguments ("code --wait"). Windows has no sh: there it
+// is split at spaces.
+func Command(path string, line int) *exec.Cmd {
 	editor := editorText()
+	args := Args(firstWord(editor), path, line)
 	if runtime.GOOS == "windows" {
-		args := strings.Fields(editor)
-		return exec.Command(args[0], append(args[1:], path)...)
+		words := strings.Fields(editor)
+		return exec.Command(words[0], append(words[1:], args...)...)
 	}
-	return exec.Command("sh", "-c", editor+` "$@"`, editor, path)
+	return exec.Command("sh", append([]string{"-c", editor + ` "$@"`, editor}, args...)...)
+}
+
+// Args are the arguments that open path at line in the editor run by command (a name or a
+// path): "+LINE FILE" for the vi family, Emacs, nano, micro, Kakoune and others that take it,
+// "FILE:LINE" for Helix (every version reads it; only recent ones take +LINE), "--goto
+// FILE:LINE" for VS Code and its kin; just the file for an editor not known here, or no line.
+func Args(command, path string, line int) []string {
+	if line <= 0 {
+		return []string{path}
+	}
+	name := strings.ToLower(strings.TrimSuffix(filepath.Base(command), ".exe"))
+	switch name {
+	case "vi", "vim", "nvim", "gvim", "mvim", "nvi", "view", "vim.basic", "vim.tiny",
+		"emacs", "emacsclient", "nano", "pico", "micro", "kak", "joe", "mg", "jed", "ne", "gedit":
+		return []string{"+" + strconv.Itoa(line), path}
+	case "hx", "helix", "subl", "sublime_text", "zed":
+		return []string{path + ":" + strconv.Itoa(line)}
+	case "code", "code-insiders", "codium", "vscodium", "cursor", "windsurf":
+		return []string{"--goto", path + ":" + strconv.Itoa(line)}
+	}
+	return []string{path}
 }
 
 // Run hands the terminal to the editor on a prepared file (msg.Err must be nil).
 func Run(msg ReadyMsg) tea.Cmd {
 	path, original := msg.Path, msg.Original
-	return tea.ExecProcess(Command(path), func(err error) tea.Msg {
+	return tea.ExecProcess(Command(path, msg.Line), func(err error) tea.Msg {
 		return DoneMsg{Path: path, Original: original, Err: err}
 	})
 }
@@ -123,7 +155,7 @@ func Failure(err error) string {
 	if errors.As(err, &ee) {
 		switch code := ee.ExitCode(); {
 		case code == 127 && runtime.GOOS != "windows":
-			return fmt.Sprintf("editor command not found: %s (set $VISUAL or $EDITOR to an installed editor); ", firstWord(editorText()))
+			return notFound()
 		case code == 126 && runtime.GOOS != "windows":
 			return fmt.Sprintf("editor %s could not be run (not executable); ", firstWord(editorText()))
 		case code >= 0:
@@ -131,9 +163,14 @@ func Failure(err error) string {
 		}
 	}
 	if errors.Is(err, exec.ErrNotFound) {
-		return fmt.Sprintf("editor command not found: %s (set $VISUAL or $EDITOR to an installed editor); ", firstWord(editorText()))
+		return notFound()
 	}
 	return "the editor failed (" + err.Error() + "); "
+}
+
+// notFound says the editor is not installed, and what to do.
+func notFound() string {
+	return fmt.Sprintf("editor %q not found: set $VISUAL or $EDITOR to an installed editor (e.g. nano); ", firstWord(editorText()))
 }
 
 // firstWord is the command of shell text, for messages.
