@@ -69,6 +69,8 @@ type Model struct {
 	labelsOnly bool
 	// at is the item the cursor starts on, or -1.
 	at int
+	// tag is the caller's.
+	tag any
 }
 
 // Option sets up a picker.
@@ -89,6 +91,9 @@ func Note(i int, note string) Option { return func(c *Model) { c.note[i] = note 
 // Inline makes a picker without a filter field, for a list shown while the user types
 // elsewhere: the caller passes the text to filter by with SetQuery.
 func Inline() Option { return func(c *Model) { c.inline = true } }
+
+// Tag keeps a value of the caller's with the picker (see Model.Tag).
+func Tag(v any) Option { return func(c *Model) { c.tag = v } }
 
 // WithExtra adds items made from what is typed (see Extra).
 func WithExtra(f Extra) Option { return func(c *Model) { c.extra = f } }
@@ -161,6 +166,9 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 // Multi reports whether several items can be ticked.
 func (c *Model) Multi() bool { return c.multi }
 
+// Tag is the value given with the Tag option, or nil.
+func (c *Model) Tag() any { return c.tag }
+
 // Inline reports whether the picker is filtered by its caller (see Inline).
 func (c *Model) Inline() bool { return c.inline }
 
@@ -190,6 +198,9 @@ func (c *Model) chosen() []int {
 	}
 	return out
 }
+
+// CanChoose reports whether Enter would choose something.
+func (c *Model) CanChoose() bool { return len(c.chosen()) > 0 }
 
 func (c *Model) isTicked(i int) bool {
 	for _, v := range c.ticked {
@@ -378,7 +389,12 @@ func (c *Model) View(width, height int) string {
 			lines = append(lines, st.List.ItemSelected.Render(fmt.Sprintf("%d ticked: %s", len(names), strings.Join(names, ", "))))
 		}
 	}
-	lines = append(lines, "")
+	// The line under the head says why the highlighted item cannot be chosen, in full.
+	why := ""
+	if i := c.Current(); i >= 0 && c.Item(i).Off != "" {
+		why = st.List.Hint.Render(c.Item(i).Off)
+	}
+	lines = append(lines, why)
 	rows := max(1, height-len(lines))
 	if c.cursor < c.offset {
 		c.offset = c.cursor
@@ -453,11 +469,11 @@ func (c *Model) row(n int, q string) string {
 	if note := c.note[i]; note != "" {
 		line += " " + st.List.Hint.Render(note)
 	}
-	if it.Detail != "" {
-		line += "  " + st.List.Item.Render(it.Detail)
-	}
 	if it.Off != "" {
 		line += "  " + st.List.Hint.Render("· "+it.Off)
+	}
+	if it.Detail != "" {
+		line += "  " + st.List.Item.Render(it.Detail)
 	}
 	return line
 }
