@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/tui/preview"
@@ -25,19 +27,39 @@ func markdownOf(n int) string {
 	return b.String()
 }
 
-// BenchmarkKeystroke is one typed rune, Update and View, with a 20 000-byte markdown body.
+// benchProfiles are the colour profiles a terminal can have: TrueColor (COLORTERM=truecolor),
+// ANSI256 (TERM=xterm-256color), ANSI (TERM=xterm) and Ascii (TERM=dumb, or not a terminal).
+var benchProfiles = []termenv.Profile{termenv.TrueColor, termenv.ANSI256, termenv.ANSI, termenv.Ascii}
+
+// withProfile gives lipgloss's default renderer the profile, as the terminal's TERM and
+// COLORTERM give it when the composer runs, until the benchmark ends: New then builds the
+// glamour style and every lipgloss style for it, as Run does.
+func withProfile(tb testing.TB, p termenv.Profile) {
+	tb.Helper()
+	was := lipgloss.ColorProfile()
+	lipgloss.SetColorProfile(p)
+	tb.Cleanup(func() { lipgloss.SetColorProfile(was) })
+}
+
+// BenchmarkKeystroke is one typed rune, Update and View, with a 20 000-byte markdown body, on
+// each colour profile.
 func BenchmarkKeystroke(b *testing.B) {
-	opts := Options{Robots: []dingtalk.Robot{testRobot}, Contacts: testContacts, Dark: true, GlamourStyle: "dark"}
-	d := newDriver(b, opts, 120, 40)
-	d.m.form.SetTitle("Deploy report")
-	d.m.form.SetBody(markdownOf(20000 - 60))
-	d.send(preview.TickMsg(d.m.preview.Seq()))
-	var m tea.Model = d.m
-	key := tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'a'}}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		m, _ = m.Update(key)
-		_ = m.View()
+	for _, p := range benchProfiles {
+		b.Run(p.Name(), func(b *testing.B) {
+			withProfile(b, p)
+			opts := Options{Robots: []dingtalk.Robot{testRobot}, Contacts: testContacts, Dark: true, GlamourStyle: "dark"}
+			d := newDriver(b, opts, 120, 40)
+			d.m.form.SetTitle("Deploy report")
+			d.m.form.SetBody(markdownOf(20000 - 60))
+			d.send(preview.TickMsg(d.m.preview.Seq()))
+			var m tea.Model = d.m
+			key := tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'a'}}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				m, _ = m.Update(key)
+				_ = m.View()
+			}
+		})
 	}
 }
