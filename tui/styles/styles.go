@@ -3,8 +3,13 @@
 package styles
 
 import (
+	"strconv"
+	"sync"
+	"sync/atomic"
+
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 )
 
 // palette is the handful of colours the composer uses, chosen once for a dark or light
@@ -17,11 +22,30 @@ type palette struct {
 	text, muted, faint, accent, accentText, accentBg, ok, warn, bad, mention, border lipgloss.TerminalColor
 }
 
+// newPalette is the palette for the background, its colours converted once to the colour
+// profile of lipgloss's renderer, the one the styles are drawn with (see ProfileColour).
 func newPalette(dark, noColor bool) palette {
 	if noColor {
 		n := lipgloss.NoColor{}
 		return palette{n, n, n, n, n, n, n, n, n, n, n}
 	}
+	p := basePalette(dark)
+	prof := lipgloss.ColorProfile()
+	for _, c := range p.all() {
+		if col, ok := (*c).(lipgloss.Color); ok {
+			*c = lipgloss.Color(ProfileColour(prof, string(col)))
+		}
+	}
+	return p
+}
+
+// all is every colour of the palette, to change in place.
+func (p *palette) all() []*lipgloss.TerminalColor {
+	return []*lipgloss.TerminalColor{&p.text, &p.muted, &p.faint, &p.accent, &p.accentText, &p.accentBg, &p.ok, &p.warn, &p.bad, &p.mention, &p.border}
+}
+
+// basePalette is the palette as designed, for a terminal of any colour.
+func basePalette(dark bool) palette {
 	if dark {
 		return palette{
 			text:       lipgloss.Color("252"),
@@ -51,6 +75,44 @@ func newPalette(dark, noColor bool) palette {
 		border:     lipgloss.Color("252"),
 	}
 }
+
+// ProfileColour is the colour c (#rrggbb or a colour number) as the profile draws it: the
+// number of the nearest of 256 or 16 colours where the profile has no more, or c itself.
+// termenv converts a colour each time it draws one, and on a 16-colour terminal (TERM=xterm)
+// each conversion is a nearest-colour search in HSLuv: converted once, a colour costs nothing
+// more. The preview converts glamour's style and <font> colours with it too.
+func ProfileColour(p termenv.Profile, c string) string {
+	if p != termenv.ANSI && p != termenv.ANSI256 {
+		return c
+	}
+	key := profileColourKey{p, c}
+	if v, ok := profileColours.Load(key); ok {
+		return v.(string)
+	}
+	out := c
+	switch v := p.Color(c).(type) {
+	case termenv.ANSIColor:
+		out = strconv.Itoa(int(v))
+	case termenv.ANSI256Color:
+		out = strconv.Itoa(int(v))
+	}
+	if profileColoursN.Add(1) <= 4096 {
+		profileColours.Store(key, out)
+	}
+	return out
+}
+
+type profileColourKey struct {
+	p termenv.Profile
+	c string
+}
+
+// profileColours caches ProfileColour: the composer's colours, glamour's and those of <font>
+// tags, a handful in all, and at most 4096 whatever the markdown holds.
+var (
+	profileColours  sync.Map
+	profileColoursN atomic.Int32
+)
 
 // Styles is every style of the composer, by the part that uses it.
 type Styles struct {
