@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	tea "github.com/charmbracelet/bubbletea"
 	gstyles "github.com/charmbracelet/glamour/styles"
@@ -17,6 +18,7 @@ import (
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/delivery"
 	"github.com/dingbot/dingbot/tui/cell"
+	"github.com/dingbot/dingbot/tui/dialog"
 	"github.com/dingbot/dingbot/tui/preview"
 )
 
@@ -46,6 +48,10 @@ type Options struct {
 	File string
 	// Notice is shown in the status bar at start.
 	Notice string
+	// Warnings are problems found before the start (the config's, secret-like text masked),
+	// shown inside the composer: one in the status line with the notice, several in a box over
+	// the editor, with the notice, until a key closes it.
+	Warnings []string
 	// Dark says the terminal background is dark.
 	Dark bool
 	// GlamourStyle is GLAMOUR_STYLE: a glamour style name or a JSON style file; "" picks by Dark.
@@ -96,7 +102,53 @@ func New(opts Options) (Model, error) {
 	if err != nil {
 		return Model{}, err
 	}
-	return newModel(opts, robot, md), nil
+	m := newModel(opts, robot, md)
+	m.startWarnings()
+	return m, nil
+}
+
+// maxStatusWarning is how long the notice and one warning may be together to be said in the
+// status line (two lines of it on a narrow screen); anything longer is listed in a box.
+const maxStatusWarning = 100
+
+// startWarnings shows Options.Warnings: one short warning in the status line with the notice,
+// for noticeTTL (Init schedules it); more, or a long one, in a box over the editor that stays
+// until enter or esc closes it, the notice first, so that nothing is missed behind the full
+// screen.
+func (m *Model) startWarnings() {
+	var ws []string
+	for _, w := range m.opts.Warnings {
+		if w = strings.TrimSpace(w); w != "" {
+			ws = append(ws, w)
+		}
+	}
+	notice := m.opts.Notice
+	switch {
+	case len(ws) == 0:
+		return
+	case len(ws) == 1 && utf8.RuneCountInString(notice)+utf8.RuneCountInString(ws[0]) <= maxStatusWarning:
+		text := "! " + ws[0]
+		if notice != "" {
+			text = notice + " · " + text
+		}
+		// The start notice is the status text: what the draft says at start is added to it.
+		m.opts.Notice = text
+		m.noticeExpiry = m.status.Set(statusWarn, text)
+		return
+	}
+	var lines []string
+	if notice != "" {
+		lines = append(lines, notice, "")
+	}
+	for _, w := range ws {
+		lines = append(lines, m.st.Dialog.Warning.Render("! ")+w)
+	}
+	title := "1 warning at start"
+	if len(ws) > 1 {
+		title = fmt.Sprintf("%d warnings at start", len(ws))
+	}
+	m.failure, m.failPost = dialog.NewNotice(m.st, title, lines), nil
+	m.state = stateError
 }
 
 // Run opens the composer full screen and returns when the user quits or ctx ends. The draft

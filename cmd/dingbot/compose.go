@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 
 	"golang.org/x/term"
 
@@ -31,49 +32,12 @@ func runComposer(ctx context.Context, g *globalFlags, file string, s streams) er
 	if err != nil {
 		return err
 	}
+	// The warnings are printed too: the full screen hides them, but they stay in the terminal
+	// for after the composer, and for a composer that fails to start.
 	a.warnConfig(s.err, "")
-	if g.robot != "" {
-		r, err := a.robot(g.robot)
-		if err != nil {
-			return err
-		}
-		a.defaultR = r.Name
-	}
-	notice := a.notice
-	if err, unavailable := a.cfg.Unavailable[a.defaultR]; unavailable || a.defaultR == "" {
-		// Start on a robot that works, and say so on screen (the warnings above are hidden by
-		// the full-screen composer): a message must never go to another group unannounced.
-		if len(a.robots) == 0 {
-			if err == nil {
-				_, err = a.robot("")
-			}
-			return err
-		}
-		if _, derr := a.robot(""); derr != nil && len(a.robots)+len(a.cfg.Unavailable) > 1 {
-			notice = fmt.Sprintf("the default robot cannot send (%v): starting on robot %s instead; ctrl+r chooses another", derr, config.SafeName(a.robots[0].Name))
-		}
-		a.defaultR = a.robots[0].Name
-	}
-	_, noColor := os.LookupEnv("NO_COLOR")
-	opts := tui.Options{
-		Robots:       a.robots,
-		DefaultRobot: a.defaultR,
-		PinRobot:     g.robot != "",
-		Contacts:     a.cfg.Contacts,
-		Client:       a.client,
-		StateDir:     a.stateDir,
-		File:         file,
-		Notice:       notice,
-		Dark:         darkBackground(),
-		GlamourStyle: os.Getenv("GLAMOUR_STYLE"),
-		NoColor:      noColor,
-		EastAsian:    eastAsianWidth(),
-		Version:      buildVersion(),
-	}
-	if a.sandbox == nil {
-		for _, p := range a.cfg.UnavailableRobots() {
-			opts.Unavailable = append(opts.Unavailable, tui.UnavailableRobot{Name: p.Name, Reason: p.Reason})
-		}
+	opts, err := composerOptions(a, g, file)
+	if err != nil {
+		return err
 	}
 	// The composer drains the outbox while it runs, and offers to queue a send the rate limit or
 	// a pause refuses. Not for the built-in sandbox: it ends with this process, and a message
@@ -91,6 +55,91 @@ func runComposer(ctx context.Context, g *globalFlags, file string, s streams) er
 		return fmt.Errorf("composer: %w", err)
 	}
 	return nil
+}
+
+// composerOptions are the composer's robots, the robot to start on, and what to say at start:
+// the config's warnings are shown inside the composer (the full screen hides stderr), and a
+// default robot that cannot send is never replaced unannounced: the notice names it, says why,
+// and names the robot used instead.
+func composerOptions(a *app, g *globalFlags, file string) (tui.Options, error) {
+	if g.robot != "" {
+		r, err := a.robot(g.robot)
+		if err != nil {
+			return tui.Options{}, err
+		}
+		a.defaultR = r.Name
+	}
+	notice := a.notice
+	var unavailable []config.RobotProblem
+	if a.sandbox == nil {
+		unavailable = a.cfg.UnavailableRobots()
+	}
+	warnings := a.cfg.Warnings
+	if err, broken := a.cfg.Unavailable[a.defaultR]; broken || a.defaultR == "" {
+		// Start on a robot that works, and say so on screen: a message must never go to
+		// another group unannounced.
+		if len(a.robots) == 0 {
+			if err == nil {
+				_, err = a.robot("")
+			}
+			return tui.Options{}, err
+		}
+		instead := config.SafeName(a.robots[0].Name)
+		switch {
+		case broken:
+			reason := err.Error()
+			for _, p := range unavailable {
+				if p.Name == a.defaultR {
+					reason = p.Reason
+				}
+			}
+			notice = fmt.Sprintf("default robot %s is unavailable: %s; starting on robot %s instead (ctrl+r chooses another)", config.SafeName(a.defaultR), reason, instead)
+			// The notice says it: the warning about the same robot would only repeat it.
+			warnings = without(warnings, func(w string) bool {
+				return strings.HasPrefix(w, "robot "+config.SafeName(a.defaultR)+" is unavailable")
+			})
+		default:
+			if _, derr := a.robot(""); derr != nil && len(a.robots)+len(a.cfg.Unavailable) > 1 {
+				why := derr.Error()
+				notice = fmt.Sprintf("no default robot (%s): starting on robot %s instead (ctrl+r chooses another)", why, instead)
+				first, _, _ := strings.Cut(why, "; ")
+				warnings = without(warnings, func(w string) bool { return strings.HasPrefix(w, first) })
+			}
+		}
+		a.defaultR = a.robots[0].Name
+	}
+	_, noColor := os.LookupEnv("NO_COLOR")
+	opts := tui.Options{
+		Robots:       a.robots,
+		DefaultRobot: a.defaultR,
+		PinRobot:     g.robot != "",
+		Contacts:     a.cfg.Contacts,
+		Client:       a.client,
+		StateDir:     a.stateDir,
+		File:         file,
+		Notice:       notice,
+		Warnings:     warnings,
+		Dark:         darkBackground(),
+		GlamourStyle: os.Getenv("GLAMOUR_STYLE"),
+		NoColor:      noColor,
+		EastAsian:    eastAsianWidth(),
+		Version:      buildVersion(),
+	}
+	for _, p := range unavailable {
+		opts.Unavailable = append(opts.Unavailable, tui.UnavailableRobot{Name: p.Name, Reason: p.Reason})
+	}
+	return opts, nil
+}
+
+// without is ss but the strings drop says to leave out.
+func without(ss []string, drop func(string) bool) []string {
+	var out []string
+	for _, s := range ss {
+		if !drop(s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // handOverOutbox leaves what is still queued to a background drainer once the composer, which

@@ -228,7 +228,7 @@ type RobotProblem struct {
 }
 
 // UnavailableRobots lists the robots in Unavailable, sorted by name, each with a short reason:
-// "$OPS_SECRET is not set (its secret_env)", or the config problem without the file and robot
+// "$OPS_SECRET (its secret_env) is not set", or the config problem without the file and robot
 // it already names.
 func (c *Config) UnavailableRobots() []RobotProblem {
 	out := make([]RobotProblem, 0, len(c.Unavailable))
@@ -236,7 +236,7 @@ func (c *Config) UnavailableRobots() []RobotProblem {
 		reason := err.Error()
 		var unset *unsetEnvError
 		if errors.As(err, &unset) {
-			reason = "$" + unset.name + " is not set (its secret_env)"
+			reason = "$" + unset.name + " (its secret_env) is not set"
 		} else if _, rest, ok := strings.Cut(reason, "robot "+SafeName(name)+": "); ok {
 			reason = rest
 		}

@@ -640,7 +640,7 @@ func TestUnavailableRobotsSayWhyInAFewWords(t *testing.T) {
 	}
 	want := []RobotProblem{
 		{Name: "bad", Reason: "secret must start with SEC"},
-		{Name: "ops", Reason: "$DINGBOT_TEST_UNSET_VAR is not set (its secret_env)"},
+		{Name: "ops", Reason: "$DINGBOT_TEST_UNSET_VAR (its secret_env) is not set"},
 	}
 	if got := c.UnavailableRobots(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("UnavailableRobots() = %q, want %q", got, want)

@@ -20,6 +20,9 @@ type Failure struct {
 	Lines  []string
 	Hint   string
 	Done   bool
+	// Notice makes it a notice (the warnings at start): a warning's title, and only enter or esc
+	// to close it.
+	Notice bool
 	// Force offers f: send anyway over the monthly quota. Queue offers q: put it in the outbox
 	// (QueueWhat, "it" or "the 2 part(s) left", for Robot).
 	Force, Queue     bool
@@ -39,11 +42,21 @@ func NewReport(st *styles.Styles, title string, lines []string) *Failure {
 	return &Failure{KeyMap: DefaultKeyMap(), Done: true, Title: title, Lines: lines, st: st}
 }
 
-// Update answers enter or esc with Dismiss, ctrl+p with ShowPayload, and q and f with Queue and
+// NewNotice is a notice to read before going on, such as the warnings found at start: it
+// stays until enter or esc closes it.
+func NewNotice(st *styles.Styles, title string, lines []string) *Failure {
+	return &Failure{KeyMap: DefaultKeyMap(), Notice: true, Title: title, Lines: lines, st: st}
+}
+
+// Update answers enter or esc with Dismiss, alt+p or f4 with ShowPayload, and q and f with Queue and
 // Force when they are offered.
 func (f *Failure) Update(msg tea.KeyMsg) Action {
 	k := f.KeyMap
 	switch {
+	case f.Notice:
+		if key.Matches(msg, k.Dismiss) {
+			return Dismiss{}
+		}
 	case f.Queue && key.Matches(msg, k.Queue):
 		return Queue{}
 	case f.Force && key.Matches(msg, k.Force):
@@ -59,6 +72,9 @@ func (f *Failure) Update(msg tea.KeyMsg) Action {
 // ShortHelp is the failure's keys: q and f only when offered.
 func (f *Failure) ShortHelp() []key.Binding {
 	k := f.KeyMap
+	if f.Notice {
+		return []key.Binding{k.Dismiss}
+	}
 	if f.Done {
 		return []key.Binding{k.Dismiss, k.Payload}
 	}
@@ -78,6 +94,9 @@ func (f *Failure) View(w int) string {
 	lines := append([]string(nil), f.Lines...)
 	if f.Hint != "" {
 		lines = append(lines, "", st.Dialog.Warning.Render("hint: "+f.Hint))
+	}
+	if f.Notice {
+		return box(st, w, st.Dialog.Warning.Bold(true).Render(f.Title), lines, k.Render("enter")+st.Dialog.Muted.Render("/")+k.Render("esc")+st.Dialog.Muted.Render(" close"))
 	}
 	if f.Done {
 		return box(st, w, st.Dialog.Good.Bold(true).Render(f.Title), lines, k.Render("enter")+st.Dialog.Muted.Render("/")+k.Render("esc")+st.Dialog.Muted.Render(" back to the editor"))
