@@ -83,6 +83,9 @@ type preparedMsg struct {
 	resend bool
 	// refusal is why the robot may not send now (a pause, a used-up monthly quota).
 	refusal error
+	// sentBefore is when this exact message (msgUuid aside) was last sent to this robot: the
+	// robot's latest entry in the history. Zero when it was not.
+	sentBefore time.Time
 }
 
 // sendDoneMsg is the client's answer to one part of a send.
@@ -144,7 +147,7 @@ func resends(unknown *idempotentSend, r dingtalk.Robot, msg dingtalk.Message) bo
 // startSend checks the message in a command: a valid one, or one too large that splits, is then
 // confirmed; a robot that may not send now (paused, its quota used up) is said first.
 func (m *Model) startSend() tea.Cmd {
-	msg, r, client, ctx, unknown := m.form.Message(), m.currentRobot(), m.opts.Client, m.ctx, m.unknownOutcome
+	msg, r, client, ctx, unknown, ds := m.form.Message(), m.currentRobot(), m.opts.Client, m.ctx, m.unknownOutcome, m.store
 	return func() tea.Msg {
 		pm := preparedMsg{msg: msg, robot: r}
 		if _, err := r.Endpoint(); err != nil {
@@ -177,9 +180,65 @@ func (m *Model) startSend() tea.Cmd {
 			}
 			pm.resend = resends(unknown, r, msg)
 			pm.refusal = meterRefusal(ctx, client, r)
+			pm.sentBefore = sentBefore(ds, r, msg, pm.prepared)
 		}
 		return pm
 	}
+}
+
+// sentBefore is when msg was last sent to r, if the robot's latest entry in the history is
+// this exact message (msgUuid aside): as written (a split send keeps it so) or as prepared,
+// mentions inserted (a whole send keeps that). Zero otherwise, or without a history.
+func sentBefore(ds *store.Store, r dingtalk.Robot, msg dingtalk.Message, p *dingtalk.Prepared) time.Time {
+	if ds == nil {
+		return time.Time{}
+	}
+	entries, _ := ds.Latest()
+	for _, e := range entries {
+		if e.Robot != r.Name {
+			continue
+		}
+		sent := messageDigest(e.Message)
+		if sent == messageDigest(msg) || p != nil && sent == messageDigest(p.Message) {
+			return e.Time
+		}
+		return time.Time{}
+	}
+	return time.Time{}
+}
+
+// messageDigest is the digest of msg's body without its msgUuid.
+func messageDigest(msg dingtalk.Message) string {
+	msg.MsgUUID = ""
+	body, _ := msg.Encode()
+	return bodyDigest(body)
+}
+
+// ago says how long before now t was, for people: "just now", "3 min ago", "2 h ago",
+// "4 days ago".
+func ago(t, now time.Time) string {
+	switch d := now.Sub(t); {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%d min ago", int(d/time.Minute))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d h ago", int(d/time.Hour))
+	default:
+		return fmt.Sprintf("%d days ago", int(d/(24*time.Hour)))
+	}
+}
+
+// sentAt is when t was, for people: the time today, the date and time before.
+func sentAt(t, now time.Time) string {
+	t = t.In(now.Location())
+	if y, m, d := t.Date(); y == now.Year() && m == now.Month() && d == now.Day() {
+		return t.Format("15:04")
+	}
+	if t.Year() == now.Year() {
+		return t.Format("Jan 2 15:04")
+	}
+	return t.Format("Jan 2 2006 15:04")
 }
 
 // meterRefusal is what the client would refuse a send to r with now: a pause DingTalk imposed,
@@ -283,6 +342,17 @@ func (m *Model) prepared(pm preparedMsg) tea.Cmd {
 	}
 	if pm.resend {
 		lines = append(lines, m.st.Dialog.Warning.Render("the last send of this message got no answer: this one carries the same msgUuid, so DingTalk posts it at most once"))
+	}
+	if !pm.sentBefore.IsZero() {
+		// A deliberate resend is a new message: a new msgUuid, so DingTalk posts it again.
+		now := m.now()
+		title = "Send it again?"
+		if n := len(pm.parts); n > 1 {
+			title = fmt.Sprintf("Send it again, in %d parts?", n)
+		}
+		yes = "send again"
+		lines = append([]string{m.st.Dialog.Warning.Render(fmt.Sprintf("You sent this exact message to %s at %s (%s). Send it again?",
+			r.Name, sentAt(pm.sentBefore, now), ago(pm.sentBefore, now))), ""}, lines...)
 	}
 	m.ask(title, lines, yes, "", func(m *Model) tea.Cmd { return m.send(post) })
 	return nil
@@ -456,7 +526,7 @@ func (m *Model) sendSucceeded(p *posting) tea.Cmd {
 	if warn != "" {
 		text += " · " + warn
 	}
-	text += " · ctrl+n starts a new message"
+	text += " · " + m.keys.New.Help().Key + " starts a new message"
 	return tea.Batch(m.saveHistory(entry), m.saveDraft(), m.refreshSendsLeft(), m.setStatus(kind, text))
 }
 
