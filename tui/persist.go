@@ -39,10 +39,11 @@ type startMsg struct {
 // loadStart claims a draft file and reads it, and the file, in a command. A second composer on
 // the same state directory gets a draft file of its own and is told. A draft that cannot be
 // read is moved aside, never written over. A file starts a new message; an unsent draft it
-// replaces is copied to draft.previous.json and kept for ctrl+z first, and if that fails the
+// replaces is copied to draft.previous.json and kept for the kept drafts' key first, and if that fails the
 // draft stays and the file is not loaded.
 func (m *Model) loadStart() tea.Cmd {
 	ds, file, robot, now := m.store, m.opts.File, m.currentRobot().Name, m.now
+	keptKey := m.keys.Kept.Help().Key
 	return func() tea.Msg {
 		var msg startMsg
 		if ds != nil {
@@ -55,7 +56,7 @@ func (m *Model) loadStart() tea.Cmd {
 			if kept, _ := ds.ListKept(); len(kept) > 0 {
 				for _, k := range kept {
 					if k.Other > 0 {
-						msg.notices = append(msg.notices, "the draft another composer left in "+filepath.Base(k.File)+" is kept: ctrl+z brings it back")
+						msg.notices = append(msg.notices, "the draft another composer left in "+filepath.Base(k.File)+" is kept: "+keptKey+" brings it back")
 					}
 				}
 			}
@@ -93,7 +94,7 @@ func (m *Model) loadStart() tea.Cmd {
 				msg.problems = append(msg.problems, "did not load "+name+": the unsent draft could not be kept aside ("+err.Error()+")")
 				return msg
 			}
-			msg.notices = append(msg.notices, "new message from "+name+"; your unsent draft is kept in "+kept+" (ctrl+z brings it back)")
+			msg.notices = append(msg.notices, "new message from "+name+"; your unsent draft is kept in "+kept+" ("+keptKey+" brings it back)")
 		} else {
 			msg.notices = append(msg.notices, "new message from "+name)
 		}

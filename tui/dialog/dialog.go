@@ -70,7 +70,7 @@ func DefaultKeyMap() KeyMap {
 		Pick:    b([]string{"enter"}, "enter", "press the highlighted button"),
 		Cancel:  b([]string{"esc"}, "esc", "cancel"),
 		Dismiss: b([]string{"enter", "esc"}, "enter/esc", "back to the editor"),
-		Payload: b([]string{"ctrl+p"}, "ctrl+p", "payload"),
+		Payload: b([]string{"alt+p", "f4"}, "alt+p", "payload"),
 		Queue:   b([]string{"q"}, "q", "queue it"),
 		Force:   b([]string{"f"}, "f", "send anyway"),
 	}
