@@ -8,12 +8,19 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/dingbot/dingbot/tui/editor"
 	"github.com/dingbot/dingbot/tui/store"
 )
 
-// restore puts a saved draft back: content, robot, and whether it was sent.
+// restore puts a saved draft back: content, robot, and whether it was sent. At the start of
+// `dingbot FILE.md` the body opens at its top, cursor at its start, to read the file from its
+// beginning (a draft goes on where its text ends).
 func (m *Model) restore(d store.Draft) {
 	m.form.Load(d)
+	if !m.loaded && m.opts.File != "" && m.form.Focused().Field == editor.FieldBody {
+		m.form.Update(tea.KeyMsg{Type: tea.KeyCtrlHome})
+		m.preview.Track()
+	}
 	for i, r := range m.opts.Robots {
 		if r.Name == d.Robot && d.Robot != "" {
 			m.robot = i

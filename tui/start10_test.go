@@ -1,6 +1,9 @@
 package tui
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -108,5 +111,34 @@ func TestNoStartWarningNoBox(t *testing.T) {
 	d := newDriver(t, opts, 120, 40)
 	if d.m.state != stateCompose || d.m.status.Text() != opts.Notice {
 		t.Fatalf("state %v, status %q", d.m.state, d.m.status.Text())
+	}
+}
+
+// `dingbot FILE.md` opens at the top: the cursor at the start of the body, the editor and the
+// preview showing the file's first lines, not its end.
+func TestFileOpensAtTheTop(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("# Release notes\n\nfirst paragraph at the top\n\n")
+	for i := range 120 {
+		fmt.Fprintf(&b, "- item %d of the long list\n", i)
+	}
+	b.WriteString("\nlast line at the very end\n")
+	file := filepath.Join(t.TempDir(), "notes.md")
+	if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	opts := testOptions(t)
+	opts.File = file
+	d := newDriver(t, opts, 120, 40)
+	v := d.view()
+	if !strings.Contains(v, "first paragraph at the top") || strings.Contains(v, "last line at the very end") {
+		t.Fatalf("the file did not open at the top:\n%s", v)
+	}
+	if got := d.m.form.Position(); got != 0 {
+		t.Fatalf("cursor position %v, want 0 (the start of the body)", got)
+	}
+	d.typeText("X")
+	if body := d.m.form.Body(); !strings.HasPrefix(body, "X# Release notes") {
+		t.Fatalf("typing went elsewhere than the start of the body: %q…", body[:min(40, len(body))])
 	}
 }

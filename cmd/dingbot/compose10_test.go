@@ -93,3 +93,28 @@ allow_custom_host = true
 	p.keys("\x11\x11") // ctrl+q twice: quit, the draft is saved
 	p.waitExit()
 }
+
+// `dingbot FILE.md` opens at the top of the file, not scrolled to its end: the first lines are
+// on screen, the last never was, and typing goes to the start of the body.
+func TestComposerFileOpensAtTheTop(t *testing.T) {
+	e := newEnv(t)
+	var b strings.Builder
+	b.WriteString("# Release notes\n\nfirst paragraph at the top\n\n")
+	for i := range 120 {
+		fmt.Fprintf(&b, "- item %d of the long list\n", i)
+	}
+	b.WriteString("\nlast line at the very end\n")
+	file := e.dir + "/notes.md"
+	if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := e.startComposer(file)
+	p.waitAltScreen("new message from notes.md", "first paragraph at the top")
+	p.keys("Z")
+	p.waitAltScreen("Z# Release notes")
+	if strings.Contains(p.altScreen(), "last line at the very end") {
+		t.Fatalf("the end of the file was shown:\n%s", p.altScreen())
+	}
+	p.keys("\x11\x11")
+	p.waitExit()
+}
