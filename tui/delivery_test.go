@@ -265,7 +265,7 @@ func TestFlowRateLimitedQueueDelivers(t *testing.T) {
 	waitFor(t, tm, "[ back ]")
 	tm.Type("y")
 	waitFor(t, tm, "sent to ops")
-	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlN})
+	tm.Send(keyMsg("alt+n"))
 	compose(tm, "Second", "two")
 	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlS})
 	waitFor(t, tm, "[ back ]")

@@ -127,10 +127,10 @@ func TestTwoComposersNeverOverwriteEachOther(t *testing.T) {
 		t.Fatalf("draft-2.json:\n%s", got)
 	}
 
-	// Alone again: the first draft comes back, and the second one is offered by ctrl+z.
+	// Alone again: the first draft comes back, and the second one is offered by alt+k.
 	again := program(t, opts, nil, 120, 40)
-	waitForText(t, again, "the draft another composer left in draft-2.json is kept: ctrl+z brings it back")
-	again.Send(tea.KeyMsg{Type: tea.KeyCtrlZ})
+	waitForText(t, again, "the draft another composer left in draft-2.json is kept: alt+k brings it back")
+	again.Send(keyMsg("alt+k"))
 	waitForText(t, again, "left in draft-2.json by another composer")
 	again.Send(tea.KeyMsg{Type: tea.KeyEnter})
 	waitForText(t, again, "brought back")
@@ -157,33 +157,33 @@ func TestTwoComposersNeverOverwriteEachOther(t *testing.T) {
 	}
 }
 
-// ctrl+n then Enter does not discard: Enter presses the highlighted button, which starts on no.
-// y discards, and the discarded draft comes back with ctrl+z.
+// alt+n then Enter does not discard: Enter presses the highlighted button, which starts on no.
+// y discards, and the discarded draft comes back with alt+k.
 func TestNewMessageEnterKeepsTheMessageAndDiscardedOnesComeBack(t *testing.T) {
 	opts := testOptions(t)
 	tm := program(t, opts, nil, 120, 40)
 	tm.Type("Precious")
 	tm.Send(tea.KeyMsg{Type: tea.KeyTab})
 	tm.Type("three hours of work")
-	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlN})
+	tm.Send(keyMsg("alt+n"))
 	waitForText(t, tm, "Start a new message?")
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 	tm.Type("!")
 	waitForText(t, tm, "work!")
 
-	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlN})
+	tm.Send(keyMsg("alt+n"))
 	waitForText(t, tm, "ctrl+z brings it back")
 	tm.Type("y")
 	waitForText(t, tm, "the replaced draft is kept")
 	tm.Type("Another")
-	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlN})
+	tm.Send(keyMsg("alt+n"))
 	waitForText(t, tm, "Start a new message?")
 	tm.Send(tea.KeyMsg{Type: tea.KeyRight}) // move to the yes button: then Enter presses it
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 	waitForText(t, tm, "what the chat list") // the empty title's placeholder
 
-	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlZ})
-	waitForText(t, tm, "Another markdown · discarded with ctrl+n")
+	tm.Send(keyMsg("alt+k"))
+	waitForText(t, tm, "Another markdown · discarded with alt+n")
 	tm.Send(tea.KeyMsg{Type: tea.KeyDown}) // the older one, below "Another"
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 	waitForText(t, tm, "brought back")

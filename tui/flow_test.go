@@ -22,7 +22,7 @@ func TestFlowComposeMentionSend(t *testing.T) {
 	tm.Type("Weekly report")
 	tm.Send(tea.KeyMsg{Type: tea.KeyTab})
 	tm.Type("Shipped the composer. Thanks ")
-	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlA})
+	tm.Send(keyMsg("alt+m"))
 	tm.Type("ali")
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 	waitFor(t, tm, "Thanks @Alice")

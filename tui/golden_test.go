@@ -146,7 +146,7 @@ func goldenMarkdown() *store.Draft {
 func TestGoldenMentionPicker(t *testing.T) {
 	tm := program(t, testOptions(t), goldenMarkdown(), 120, 40)
 	waitFor(t, tm, "notifies @Alice")
-	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlA})
+	tm.Send(keyMsg("alt+m"))
 	tm.Type("o")
 	tm.Send(tea.KeyMsg{Type: tea.KeyDown})
 	tm.Send(tea.KeyMsg{Type: tea.KeyTab})
@@ -157,7 +157,7 @@ func TestGoldenMentionPicker(t *testing.T) {
 func TestGoldenPayload(t *testing.T) {
 	tm := program(t, testOptions(t), goldenMarkdown(), 120, 40)
 	waitFor(t, tm, "notifies @Alice")
-	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlP})
+	tm.Send(keyMsg("alt+p"))
 	waitFor(t, tm, "--data-binary")
 	requireScreen(t, finalScreen(t, tm))
 }

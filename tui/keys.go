@@ -3,25 +3,29 @@ package tui
 import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/tui/dialog"
+	"github.com/dingbot/dingbot/tui/editor"
 	"github.com/dingbot/dingbot/tui/picker"
+	"github.com/dingbot/dingbot/tui/textedit"
 )
 
-// keyMap is every key the composer knows, with its help text: one place says which keys exist.
+// keyMap is every command key the composer knows, with its help text: one place says which
+// keys exist. None has an editing meaning: the editing keys are textedit's, in every field.
 type keyMap struct {
 	// Composing.
 	Send     key.Binding
 	Type     key.Binding
 	Mention  key.Binding
-	AtAll    key.Binding
 	Robot    key.Binding
 	Payload  key.Binding
 	Editor   key.Binding
 	History  key.Binding
 	New      key.Binding
 	Kept     key.Binding
+	Mouse    key.Binding
 	PageUp   key.Binding
 	PageDown key.Binding
 	Help     key.Binding
@@ -38,21 +42,21 @@ func newKeyMap() keyMap {
 	}
 	return keyMap{
 		Send:     b([]string{"ctrl+s"}, "ctrl+s", "send"),
-		Type:     b([]string{"ctrl+t"}, "ctrl+t", "message type"),
-		Mention:  b([]string{"ctrl+a"}, "ctrl+a", "@mention"),
-		AtAll:    b([]string{"ctrl+e"}, "ctrl+e", "@all"),
+		Type:     b([]string{"alt+t", "f2"}, "alt+t", "message type"),
+		Mention:  b([]string{"alt+m", "f3"}, "alt+m", "@mention"),
 		Robot:    b([]string{"ctrl+r"}, "ctrl+r", "robot"),
-		Payload:  b([]string{"ctrl+p"}, "ctrl+p", "payload"),
+		Payload:  b([]string{"alt+p", "f4"}, "alt+p", "payload"),
 		Editor:   b([]string{"ctrl+o"}, "ctrl+o", "$EDITOR"),
 		History:  b([]string{"ctrl+l"}, "ctrl+l", "history"),
-		New:      b([]string{"ctrl+n"}, "ctrl+n", "new message"),
-		Kept:     b([]string{"ctrl+z"}, "ctrl+z", "kept drafts"),
+		New:      b([]string{"alt+n", "f5"}, "alt+n", "new message"),
+		Kept:     b([]string{"alt+k", "f6"}, "alt+k", "kept drafts"),
+		Mouse:    b([]string{"alt+s", "f9"}, "alt+s", "mouse on/off"),
 		PageUp:   b([]string{"pgup"}, "pgup", "scroll preview up"),
 		PageDown: b([]string{"pgdown"}, "pgdn", "scroll preview down"),
 		Help:     b([]string{"ctrl+g", "?"}, "ctrl+g", "more keys"),
 		Quit:     b([]string{"ctrl+c", "ctrl+q"}, "ctrl+q", "quit"),
 
-		Close:  b([]string{"esc", "ctrl+p", "q"}, "esc", "close"),
+		Close:  b([]string{"esc", "q", "alt+p", "f4"}, "esc", "close"),
 		Scroll: b([]string{"up", "down", "pgup", "pgdown"}, "↑/↓/pgup/pgdn", "scroll"),
 	}
 }
@@ -63,14 +67,64 @@ func shortly(b key.Binding, desc string) key.Binding {
 	return b
 }
 
-// helpKeys adapts a set of bindings to bubbles/help.
+// helpKeys adapts a set of bindings to bubbles/help. editing is the editing keys the full help
+// lists above the commands (full).
 type helpKeys struct {
-	short []key.Binding
-	full  [][]key.Binding
+	short   []key.Binding
+	full    [][]key.Binding
+	editing [][]key.Binding
 }
 
 func (h helpKeys) ShortHelp() []key.Binding  { return h.short }
 func (h helpKeys) FullHelp() [][]key.Binding { return h.full }
+
+// joined is one help line for several bindings: it matches all their keys.
+func joined(k, desc string, bs ...key.Binding) key.Binding {
+	var keys []string
+	for _, b := range bs {
+		keys = append(keys, b.Keys()...)
+	}
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, desc))
+}
+
+// editingHelp is every editing key of the fields (textedit's KeyMap) and undo/redo, in two
+// columns short enough to sit beside each other in 80 cells.
+func editingHelp(km textedit.KeyMap, ek editor.KeyMap) [][]key.Binding {
+	return [][]key.Binding{
+		{
+			joined("ctrl+a/e", "line start/end", km.Home, km.End),
+			joined("ctrl+b/f", "char left/right", km.Left, km.Right),
+			joined("alt+b/f", "word left/right", km.WordLeft, km.WordRight),
+			joined("ctrl+p/n", "line up/down", km.Up, km.Down),
+			joined("alt+</>", "text start/end", km.Begin, km.Finish),
+		},
+		{
+			joined("ctrl+k/u", "kill to line end/start", km.KillToEnd, km.KillToStart),
+			joined("ctrl+w/alt+d", "kill word before/after", km.DeleteWordLeft, km.DeleteWordRight),
+			joined("ctrl+h/d", "delete char before/after", km.Backspace, km.Delete),
+			km.Paste,
+			joined("ctrl+z/y", "undo/redo", ek.Undo, ek.Redo),
+		},
+	}
+}
+
+// fullHelpView is the full help: the editing keys above the composer's commands, when the
+// terminal has room for both and a few lines of the editor.
+func (m *Model) fullHelpView() string {
+	keys := m.helpFor()
+	out := m.help.FullHelpView(keys.full)
+	if keys.editing == nil {
+		return out
+	}
+	both := m.help.FullHelpView(keys.editing) + "\n" + out
+	if m.height-1-m.statusHeight()-lipgloss.Height(both) < minEditorLines {
+		return out
+	}
+	return both
+}
+
+// minEditorLines is the least room the full help leaves the editor and preview.
+const minEditorLines = 8
 
 // helpFor returns the keys that matter in the current state.
 func (m *Model) helpFor() helpKeys {
@@ -104,10 +158,10 @@ func (m *Model) helpFor() helpKeys {
 	bodyless := !m.form.HasBody()
 	k.Editor.SetEnabled(!bodyless)
 	k.Mention.SetEnabled(m.form.CanMention())
-	k.AtAll.SetEnabled(m.form.CanAtAll())
-	// The header shows ctrl+t beside the types, so the short help can leave it out.
+	// The header shows alt+t beside the types, so the short help can leave it out; undo comes
+	// last, the first to go when the line is too narrow.
 	short := []key.Binding{shortly(ek.Next, "field"), ek.Toggle, shortly(ek.AddRow, "row"),
-		shortly(k.Mention, "mention"), k.Send, shortly(k.Help, "more"), k.Quit}
+		shortly(k.Mention, "mention"), k.Send, shortly(k.Help, "more"), k.Quit, ek.Undo}
 	// The full help lists the keys of the type's rows and toggles wherever the focus is.
 	hasRows := m.form.Kind() == dingtalk.TypeActionCard || m.form.Kind() == dingtalk.TypeFeedCard
 	fullAdd, fullRemove, fullToggle := ek.AddRow, ek.RemoveRow, ek.Toggle
@@ -118,18 +172,37 @@ func (m *Model) helpFor() helpKeys {
 		fullAdd.SetHelp("enter", "add a row")
 		fullRemove.SetHelp("ctrl+x", "remove a row")
 	}
-	// Three columns fit 80 cells.
-	full := [][]key.Binding{
-		{ek.Next, ek.Prev, k.Type, fullToggle, fullAdd, fullRemove},
-		{k.Mention, k.AtAll, k.Robot, k.Send, k.Payload, k.Editor},
-		{k.History, k.New, k.Kept, k.PageUp, k.PageDown, k.Help, k.Quit},
+	// Three columns fit 80 cells; the F keys do what the alt keys do, for terminals that keep alt.
+	also := func(b key.Binding, k string) key.Binding {
+		b.SetHelp(k, b.Help().Desc)
+		return b
 	}
-	return helpKeys{short: short, full: full}
+	full := [][]key.Binding{
+		{ek.Next, ek.Prev, also(k.Type, "alt+t/f2"), fullToggle, fullAdd, fullRemove},
+		{also(k.Mention, "alt+m/f3"), k.Robot, k.Send, also(k.Payload, "alt+p/f4"), k.Editor, k.History},
+		{also(k.New, "alt+n/f5"), also(k.Kept, "alt+k/f6"), joined("pgup/pgdn", "scroll preview", k.PageUp, k.PageDown),
+			also(k.Mouse, "alt+s/f9"), k.Help, k.Quit},
+	}
+	return helpKeys{short: short, full: full, editing: editingHelp(textedit.DefaultKeyMap(), ek)}
+}
+
+// textRun reports whether a key message is text that only a text field may take: a
+// bracketed paste, or several runes in one read (an input method committing a word, a laggy
+// ssh, an unbracketed paste). It never means a key: "new tab" is not alt+n and tab.
+func textRun(msg tea.KeyMsg) bool {
+	return msg.Type == tea.KeyRunes && (msg.Paste || len(msg.Runes) > 1)
 }
 
 // handleKey routes a key by state.
 func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	k := m.keys
+	switch m.state {
+	case statePayload, stateConfirm, stateSending, stateError:
+		// Dialogs and views take keys, not text: "yes" pasted into "Send?" sends nothing.
+		if textRun(msg) {
+			return m, nil
+		}
+	}
 	switch m.state {
 	case stateMentions, stateRobots, stateHistory, stateKept:
 		if key.Matches(msg, k.Quit) {
@@ -232,23 +305,37 @@ func (m *Model) chosen(picked []int) tea.Cmd {
 	return nil
 }
 
-// composeKey handles a key in the editor: the composer's keys first, then the focused field.
+// composeKey handles a key in the editor. Text goes to the focused field before any command
+// is tried, so words that spell keys stay words; outside a field only a single key may be a
+// command. The commands live on keys with no editing meaning, the rest goes to the field.
 func (m Model) composeKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	k := m.keys
 	f := &m.form
 	ek := f.KeyMap
-	switch {
-	case key.Matches(msg, k.Quit):
+	if key.Matches(msg, k.Quit) {
 		return m, m.askQuit()
-	case key.Matches(msg, k.Help) && (msg.String() != "?" || !f.OnText()):
+	}
+	if textedit.IsText(msg) {
+		if f.OnText() {
+			return m, m.edit(msg)
+		}
+		if textRun(msg) {
+			return m, nil
+		}
+	}
+	switch {
+	case key.Matches(msg, k.Help):
 		m.fullHelp = !m.fullHelp
 		m.layout()
 		return m, nil
 	case key.Matches(msg, k.Send):
 		return m, m.startSend()
+	case key.Matches(msg, ek.Undo), key.Matches(msg, ek.Redo):
+		return m, m.undo(key.Matches(msg, ek.Redo))
 	case key.Matches(msg, k.Type):
 		f.CycleKind()
 		m.preview.Track()
+		m.layout()
 		return m, tea.Batch(m.contentChanged(), m.renderNow())
 	case key.Matches(msg, ek.Next), key.Matches(msg, ek.Prev):
 		if key.Matches(msg, ek.Next) {
@@ -261,8 +348,6 @@ func (m Model) composeKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case key.Matches(msg, k.Mention):
 		return m, m.openMentions()
-	case key.Matches(msg, k.AtAll):
-		return m, m.toggleAtAll()
 	case key.Matches(msg, k.Robot):
 		return m, m.openRobots()
 	case key.Matches(msg, k.Payload):
@@ -274,12 +359,13 @@ func (m Model) composeKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.New):
 		if m.unsent && !f.Empty() {
 			m.ask("Start a new message?", []string{"This one has not been sent. " + m.keptWhere()}, "new message", "",
-				func(m *Model) tea.Cmd { return m.keepThen("discarded with ctrl+n", keptMsg{action: replaceNew}) })
+				func(m *Model) tea.Cmd { return m.keepThen("discarded with alt+n", keptMsg{action: replaceNew}) })
 			return m, nil
 		}
 		return m, m.clearMessage()
 	case key.Matches(msg, k.Kept):
 		return m, m.openKept()
+	// MOUSE: case key.Matches(msg, k.Mouse): return m, m.toggleMouse() once tui/mouse.go has it.
 	case key.Matches(msg, k.PageUp):
 		m.preview.Page(-1)
 		return m, nil
@@ -288,6 +374,7 @@ func (m Model) composeKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case f.OnToggle() && key.Matches(msg, ek.Toggle):
 		f.Toggle()
+		m.layout()
 		return m, tea.Batch(m.contentChanged(), m.renderNow())
 	case f.InRow() && key.Matches(msg, ek.AddRow):
 		f.AddRow()
@@ -300,14 +387,48 @@ func (m Model) composeKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case f.InRow() && key.Matches(msg, ek.RemoveRow):
 		f.RemoveRow()
-		return m, tea.Batch(m.contentChanged(), m.renderNow())
+		m.layout()
+		return m, tea.Batch(m.contentChanged(), m.renderNow(),
+			m.setStatus(statusInfo, "row removed — ctrl+z brings it back"))
 	}
-	changed, cmd := f.Update(msg)
+	return m, m.edit(msg)
+}
+
+// edit gives a key or a paste to the focused field. Typing in the body may be an inline
+// @mention starting.
+func (m *Model) edit(msg tea.Msg) tea.Cmd {
+	before := m.form.Focused()
+	changed, cmd := m.form.Update(msg)
+	if m.form.Focused() != before {
+		m.preview.Track()
+		m.followCursor()
+	}
 	if !changed {
-		return m, cmd
+		return cmd
 	}
 	m.preview.Track()
-	return m, tea.Batch(cmd, m.contentChanged())
+	cmds := []tea.Cmd{cmd, m.contentChanged()}
+	if fl, e := m.form.LastEdit(); fl == editor.FieldBody && e == textedit.Insert {
+		cmds = append(cmds, m.inlineMention())
+	}
+	return tea.Batch(cmds...)
+}
+
+// undo takes back the last change (redo: does it again) and says so when there is none.
+func (m *Model) undo(redo bool) tea.Cmd {
+	ok, what := false, "undo"
+	if redo {
+		ok, what = m.form.Redo(), "redo"
+	} else {
+		ok = m.form.Undo()
+	}
+	if !ok {
+		return m.setStatus(statusInfo, "nothing to "+what)
+	}
+	m.layout()
+	m.preview.Track()
+	m.followCursor()
+	return tea.Batch(m.contentChanged(), m.renderNow())
 }
 
 // contentChanged marks the message unsent and schedules the preview and the draft save.

@@ -29,7 +29,7 @@ type layout struct {
 func (m *Model) geometry() layout {
 	helpH := 1
 	if m.fullHelp && m.state == stateCompose {
-		helpH = lipgloss.Height(m.help.FullHelpView(m.helpFor().full))
+		helpH = lipgloss.Height(m.fullHelpView())
 	}
 	var l layout
 	l.bodyH = max(4, m.height-1-m.statusHeight()-helpH)
@@ -176,7 +176,7 @@ func (m *Model) headerView() string {
 			left += st.Frame.Tab.Render(string(t))
 		}
 	}
-	left += st.Frame.Hint.Render(" ctrl+t")
+	left += st.Frame.Hint.Render(" " + m.keys.Type.Help().Key)
 	var right string
 	switch {
 	case m.form.Empty():
@@ -197,7 +197,7 @@ func (m *Model) helpView() string {
 	keys := m.helpFor()
 	if m.fullHelp && m.state == stateCompose {
 		// bubbles/help drops columns that do not fit but pads the last one: cut every line.
-		lines := strings.Split(m.help.FullHelpView(keys.full), "\n")
+		lines := strings.Split(m.fullHelpView(), "\n")
 		for i, l := range lines {
 			lines[i] = cell.Fit(l, m.width)
 		}

@@ -199,6 +199,9 @@ var namedKeys = map[string]tea.KeyType{
 	"ctrl+x": tea.KeyCtrlX, "ctrl+d": tea.KeyCtrlD, "ctrl+k": tea.KeyCtrlK, "ctrl+u": tea.KeyCtrlU,
 	"ctrl+w": tea.KeyCtrlW, "home": tea.KeyHome, "end": tea.KeyEnd, "ctrl+home": tea.KeyCtrlHome,
 	"ctrl+end": tea.KeyCtrlEnd, "delete": tea.KeyDelete,
+	"ctrl+z": tea.KeyCtrlZ, "ctrl+y": tea.KeyCtrlY, "ctrl+v": tea.KeyCtrlV, "ctrl+b": tea.KeyCtrlB,
+	"ctrl+f": tea.KeyCtrlF, "ctrl+h": tea.KeyCtrlH, "f2": tea.KeyF2, "f3": tea.KeyF3, "f4": tea.KeyF4,
+	"f5": tea.KeyF5, "f6": tea.KeyF6, "f9": tea.KeyF9,
 }
 
 func keyMsg(name string) tea.KeyMsg {

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"reflect"
 	"strings"
 	"time"
 
@@ -21,6 +20,7 @@ import (
 	"github.com/dingbot/dingbot/tui/status"
 	"github.com/dingbot/dingbot/tui/store"
 	"github.com/dingbot/dingbot/tui/styles"
+	"github.com/dingbot/dingbot/tui/textedit"
 )
 
 // state is what the screen is showing; the editor is always underneath.
@@ -83,7 +83,7 @@ type Model struct {
 	// saveResultSeq is the newest save whose result came back.
 	saveErr       error
 	saveResultSeq int
-	// kept are the kept drafts the ctrl+z list shows.
+	// kept are the kept drafts the alt+k list shows.
 	kept    []store.Kept
 	entries []store.Entry
 
@@ -240,25 +240,15 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, extedit.Collect(msg)
 	case extedit.ResultMsg:
 		return m, m.editorResult(msg)
-	default:
-		// The inputs' own messages (a ctrl+v paste from the clipboard) go to the focused one.
+	case textedit.PasteMsg:
+		// The clipboard, read for ctrl+v: it goes to the focused field.
 		if m.state == stateCompose && m.loaded {
-			return m, m.forwardToForm(msg)
+			return m, m.edit(msg)
 		}
+	case textedit.PasteFailedMsg:
+		return m, m.setStatus(statusWarn, msg.Status())
 	}
 	return m, nil
-}
-
-// forwardToForm gives a message that is not a key to the focused input. These are rare, so
-// comparing the text before and after is affordable.
-func (m *Model) forwardToForm(msg tea.Msg) tea.Cmd {
-	before := m.form.Snapshot()
-	_, cmd := m.form.Update(msg)
-	after := m.form.Snapshot()
-	if before.Body == after.Body && before.Title == after.Title && reflect.DeepEqual(before, after) {
-		return cmd
-	}
-	return tea.Batch(cmd, m.contentChanged())
 }
 
 // started applies the loaded draft (or the new message from the file), then replays keys

@@ -51,9 +51,9 @@ func TestTypeKeyCyclesTheFiveTypesAndKeepsTheText(t *testing.T) {
 	d.typeText("hello")
 	want := []dingtalk.MsgType{dingtalk.TypeLink, dingtalk.TypeActionCard, dingtalk.TypeFeedCard, dingtalk.TypeText, dingtalk.TypeMarkdown}
 	for _, w := range want {
-		d.key("ctrl+t")
+		d.key("alt+t")
 		if d.m.form.Kind() != w {
-			t.Fatalf("after ctrl+t: type %s, want %s", d.m.form.Kind(), w)
+			t.Fatalf("after alt+t: type %s, want %s", d.m.form.Kind(), w)
 		}
 		if !strings.Contains(d.view(), "Compose "+w.Name()) {
 			t.Fatalf("screen does not say %q:\n%s", w.Name(), d.view())
@@ -79,7 +79,7 @@ func TestEachTypeShowsOnlyItsFields(t *testing.T) {
 		t.Run(string(c.kind), func(t *testing.T) {
 			d := newDriver(t, testOptions(t), 120, 40)
 			for d.m.form.Kind() != c.kind {
-				d.key("ctrl+t")
+				d.key("alt+t")
 			}
 			editor := editorColumn(d.view(), d.m.geometry().editorW)
 			for _, w := range c.want {
@@ -107,7 +107,7 @@ func editorColumn(screen string, w int) string {
 
 func TestTabMovesBetweenFields(t *testing.T) {
 	d := newDriver(t, testOptions(t), 120, 40)
-	d.key("ctrl+t") // link: title, text, url, picture
+	d.key("alt+t") // link: title, text, url, picture
 	d.typeText("T")
 	d.key("tab")
 	d.typeText("body")
@@ -131,9 +131,9 @@ func TestMentionPickerInsertsHandlesAtTheCursor(t *testing.T) {
 	d.typeText("Release")
 	d.key("tab")
 	d.typeText("ping ")
-	d.key("ctrl+a")
+	d.key("alt+m")
 	if d.m.state != stateMentions || !strings.Contains(d.view(), "Mention") {
-		t.Fatalf("ctrl+a did not open the picker:\n%s", d.view())
+		t.Fatalf("alt+m did not open the picker:\n%s", d.view())
 	}
 	d.typeText("bob")
 	if n := len(d.m.chooser.Matches()); n == 0 || d.m.opts.Contacts[d.m.chooser.Matches()[0]].Name != "Bob" {
@@ -168,12 +168,12 @@ func TestMentionPickerInsertsHandlesAtTheCursor(t *testing.T) {
 func TestMentionPickerEscChangesNothing(t *testing.T) {
 	d := newDriver(t, testOptions(t), 120, 40)
 	d.key("tab")
-	d.key("ctrl+a", "enter") // the highlighted one: Alice
+	d.key("alt+m", "enter") // the highlighted one: Alice
 	if len(d.m.form.Mentions()) != 1 || d.m.form.Mentions()[0].Name != "Alice" {
 		t.Fatalf("mentions = %+v", d.m.form.Mentions())
 	}
 	before := d.m.form.Body()
-	d.key("ctrl+a", "down", "tab", "esc")
+	d.key("alt+m", "down", "tab", "esc")
 	if len(d.m.form.Mentions()) != 1 || d.m.form.Body() != before {
 		t.Fatalf("esc changed the mentions: %+v", d.m.form.Mentions())
 	}
@@ -185,8 +185,8 @@ func TestMentionPickerEnterTakesHighlightedAndTicked(t *testing.T) {
 	d := newDriver(t, testOptions(t), 120, 40)
 	d.key("tab")
 	d.typeText("hi ")
-	d.key("ctrl+a", "enter") // Alice
-	d.key("ctrl+a")
+	d.key("alt+m", "enter") // Alice
+	d.key("alt+m")
 	if len(d.m.chooser.Ticked()) != 0 {
 		t.Fatalf("earlier mentions pre-ticked: %v", d.m.chooser.Ticked())
 	}
@@ -213,7 +213,7 @@ func TestMentionPickerEnterTakesHighlightedAndTicked(t *testing.T) {
 	if got := strings.Join(names, ","); got != "Alice,Carol,Bob" {
 		t.Fatalf("mentions %s", got)
 	}
-	d.key("ctrl+a", "enter") // Alice again: already in the text, not written twice
+	d.key("alt+m", "enter") // Alice again: already in the text, not written twice
 	if got := d.m.form.Body(); strings.Count(got, "@13800000000") != 1 || len(d.m.form.Mentions()) != 3 {
 		t.Fatalf("Alice mentioned twice: %q %+v", got, d.m.form.Mentions())
 	}
@@ -225,7 +225,7 @@ func TestDeletingTheHandleUnmentions(t *testing.T) {
 	d := newDriver(t, testOptions(t), 120, 40)
 	d.key("tab")
 	d.typeText("hi ")
-	d.key("ctrl+a", "enter", "ctrl+a", "down", "enter") // Alice, Bob
+	d.key("alt+m", "enter", "alt+m", "down", "enter") // Alice, Bob
 	for range len("@13900000000 ") {
 		d.key("backspace")
 	}
@@ -256,23 +256,23 @@ func TestDeletingTheHandleUnmentions(t *testing.T) {
 
 func TestAtAllToggle(t *testing.T) {
 	d := newDriver(t, testOptions(t), 120, 40)
-	d.key("ctrl+e")
+	d.atAll()
 	if at := d.m.form.Message().At; at == nil || !at.IsAtAll {
-		t.Fatalf("ctrl+e: at = %+v, want @all", at)
+		t.Fatalf(": at = %+v, want @all", at)
 	}
 	if !strings.Contains(d.view(), "@all") {
 		t.Fatalf("@all not shown:\n%s", d.view())
 	}
-	d.key("ctrl+e")
+	d.atAll()
 	if d.m.form.Message().At != nil {
-		t.Fatal("second ctrl+e did not turn @all off")
+		t.Fatal("a second toggle did not turn @all off")
 	}
-	d.key("ctrl+t") // link
-	d.key("ctrl+e")
+	d.key("alt+t") // link
+	d.atAll()
 	if d.m.form.AtAll() || !strings.Contains(d.m.status.Text(), "only text and markdown") {
 		t.Fatalf("@all allowed on a link card; status %q", d.m.status.Text())
 	}
-	d.key("ctrl+a")
+	d.key("alt+m")
 	if d.m.state != stateCompose || !strings.Contains(d.m.status.Text(), "cannot mention") {
 		t.Fatalf("mention picker opened for a link card; status %q", d.m.status.Text())
 	}
@@ -280,9 +280,9 @@ func TestAtAllToggle(t *testing.T) {
 
 func TestActionCardMentionsByUserIDOnly(t *testing.T) {
 	d := newDriver(t, testOptions(t), 120, 40)
-	d.key("ctrl+t", "ctrl+t") // action card
-	d.key("tab")              // text
-	d.key("ctrl+a", "tab", "down", "tab", "down", "tab", "enter")
+	d.key("alt+t", "alt+t") // action card
+	d.key("tab")            // text
+	d.key("alt+m", "tab", "down", "tab", "down", "tab", "enter")
 	at := d.m.form.Message().At
 	if at == nil || strings.Join(at.AtUserIDs, ",") != "bob01,carol" || len(at.AtMobiles) != 0 {
 		t.Fatalf("at = %+v, want userIds bob01, carol only", at)
@@ -366,7 +366,7 @@ func TestSendSuccessKeepsTheMessageAndRecordsHistory(t *testing.T) {
 	d.typeText("Weekly")
 	d.key("tab")
 	d.typeText("hello ")
-	d.key("ctrl+a", "enter")
+	d.key("alt+m", "enter")
 	d.key("ctrl+s")
 	if !strings.Contains(d.view(), "notifies @Alice") {
 		t.Fatalf("confirmation does not name who is notified:\n%s", d.view())
@@ -392,10 +392,10 @@ func TestSendSuccessKeepsTheMessageAndRecordsHistory(t *testing.T) {
 	if !strings.Contains(h, `"robot":"ops"`) || !strings.Contains(h, `"msgtype":"markdown"`) || strings.Contains(h, "access_token") {
 		t.Fatalf("history line: %s", h)
 	}
-	// ctrl+n clears at once: nothing unsent.
-	d.key("ctrl+n")
+	// alt+n clears at once: nothing unsent.
+	d.key("alt+n")
 	if !d.m.form.Empty() || d.m.state != stateCompose {
-		t.Fatalf("ctrl+n after sending: empty %v state %v", d.m.form.Empty(), d.m.state)
+		t.Fatalf("alt+n after sending: empty %v state %v", d.m.form.Empty(), d.m.state)
 	}
 }
 
@@ -518,13 +518,13 @@ func TestPayloadViewShowsJSONAndCurlWithoutSecrets(t *testing.T) {
 	d.typeText("Weekly <b>")
 	d.key("tab")
 	d.typeText("a & b ")
-	d.key("ctrl+a", "enter")
+	d.key("alt+m", "enter")
 	for _, robot := range []string{"ops", "signed"} {
 		d.key("ctrl+r")
 		d.typeText(robot)
-		d.key("enter", "ctrl+p")
+		d.key("enter", "alt+p")
 		if d.m.state != statePayload {
-			t.Fatal("ctrl+p did not open the payload")
+			t.Fatal("alt+p did not open the payload")
 		}
 		text := d.m.payloadText
 		for _, want := range []string{`"msgtype": "markdown"`, `"title": "Weekly <b>"`, `"atMobiles"`, "access_token=REDACTED", "curl -sS -X POST", "@13800000000"} {
@@ -553,8 +553,8 @@ func TestHistoryReopen(t *testing.T) {
 	d.typeText("First")
 	d.key("tab")
 	d.typeText("one")
-	d.key("ctrl+s", "y", "ctrl+n")
-	d.key("ctrl+t") // a link card, unsent
+	d.key("ctrl+s", "y", "alt+n")
+	d.key("alt+t") // a link card, unsent
 	d.typeText("Other")
 	d.key("ctrl+l")
 	if d.m.state != stateHistory || !strings.Contains(d.view(), "First") || !strings.Contains(d.view(), "markdown → ops") {
@@ -608,7 +608,7 @@ func TestResizeReflows(t *testing.T) {
 
 func TestActionCardButtons(t *testing.T) {
 	d := newDriver(t, testOptions(t), 120, 40)
-	d.key("ctrl+t", "ctrl+t")
+	d.key("alt+t", "alt+t")
 	d.typeText("Vote")
 	d.key("tab")
 	d.typeText("Ship it?")
@@ -642,7 +642,7 @@ func TestActionCardButtons(t *testing.T) {
 
 func TestFeedCardRows(t *testing.T) {
 	d := newDriver(t, testOptions(t), 120, 40)
-	d.key("ctrl+t", "ctrl+t", "ctrl+t")
+	d.key("alt+t", "alt+t", "alt+t")
 	d.typeText("One")
 	d.key("tab")
 	d.typeText("https://e.com/1")
@@ -680,8 +680,9 @@ func TestHelpKeys(t *testing.T) {
 	// On a card with rows, the full help lists their keys wherever the focus is.
 	for _, w := range []int{80, 120} {
 		cards := newDriver(t, testOptions(t), w, 40)
-		cards.key("ctrl+t", "ctrl+t", "ctrl+g") // action card, focus on its title, help
-		for _, want := range []string{"enter     add a row", "ctrl+x    remove a row", "ctrl+l history", "ctrl+q quit"} {
+		cards.key("alt+t", "alt+t", "ctrl+g") // action card, focus on its title, help
+		for _, want := range []string{"enter     add a row", "ctrl+x    remove a row", "ctrl+l   history", "ctrl+q    quit",
+			"ctrl+a/e line start/end", "ctrl+z/y     undo/redo"} {
 			if !strings.Contains(cards.view(), want) {
 				t.Errorf("%d cells: full help on an action card lacks %q:\n%s", w, want, cards.view())
 			}
@@ -692,9 +693,9 @@ func TestHelpKeys(t *testing.T) {
 func TestNewMessageAsksWhenUnsent(t *testing.T) {
 	d := newDriver(t, testOptions(t), 120, 40)
 	d.typeText("Weekly")
-	d.key("ctrl+n")
+	d.key("alt+n")
 	if d.m.state != stateConfirm {
-		t.Fatal("ctrl+n discarded unsent work without asking")
+		t.Fatal("alt+n discarded unsent work without asking")
 	}
 	d.key("esc")
 	if d.m.form.Title() != "Weekly" {
@@ -702,19 +703,19 @@ func TestNewMessageAsksWhenUnsent(t *testing.T) {
 	}
 	d.key("tab")
 	d.typeText("text")
-	d.key("ctrl+n", "y")
+	d.key("alt+n", "y")
 	if !d.m.form.Empty() {
 		t.Fatal("not cleared")
 	}
 	if f := d.m.form.Focused().Field; f != editor.FieldTitle {
-		t.Fatalf("focus on field %v after ctrl+n, want the title", f)
+		t.Fatalf("focus on field %v after alt+n, want the title", f)
 	}
 }
 
 // A field left shows the start of its text; placeholders read as examples.
 func TestLeftFieldShowsItsStartAndPlaceholdersLookLikeExamples(t *testing.T) {
 	d := newDriver(t, testOptions(t), 100, 30)
-	d.key("ctrl+t", "ctrl+t", "ctrl+t") // feed card
+	d.key("alt+t", "alt+t", "alt+t") // feed card
 	long := "Start of a long feed link title that is much wider than its input field, ending here END"
 	d.typeText(long)
 	if !strings.Contains(d.view(), "ending here END") {
@@ -735,7 +736,7 @@ func TestLeftFieldShowsItsStartAndPlaceholdersLookLikeExamples(t *testing.T) {
 	if got := d.m.form.Snapshot().Links[0].Title; got != long+"!" {
 		t.Fatalf("back in the field, typing goes to the end: %q", got)
 	}
-	d.key("ctrl+t", "ctrl+t", "ctrl+t", "ctrl+t") // action card
+	d.key("alt+t", "alt+t", "alt+t", "alt+t") // action card
 	if !strings.Contains(d.view(), "Button       e.g. Read more") {
 		t.Fatalf("single-button placeholder:\n%s", d.view())
 	}
@@ -776,7 +777,8 @@ func TestDraftSurvivesRestart(t *testing.T) {
 	d.typeText("Weekly")
 	d.key("tab")
 	d.typeText("body text ")
-	d.key("ctrl+a", "enter", "ctrl+e")
+	d.key("alt+m", "enter")
+	d.atAll()
 	d.exit()
 
 	again := newDriver(t, opts, 120, 40)
@@ -792,11 +794,11 @@ func TestFileStartsANewMessageAndKeepsTheDraft(t *testing.T) {
 	opts := testOptions(t)
 	d := newDriver(t, opts, 120, 40)
 	d.key("ctrl+r", "down", "enter") // robot alerts
-	d.key("ctrl+t", "ctrl+t")        // action card
+	d.key("alt+t", "alt+t")          // action card
 	d.typeText("Old title")
 	d.key("tab")
 	d.typeText("old body ")
-	d.key("ctrl+a", "down", "enter") // Bob, by userId
+	d.key("alt+m", "down", "enter") // Bob, by userId
 	if err := d.m.saveNow(); err != nil {
 		t.Fatal(err)
 	}
@@ -932,7 +934,7 @@ func TestNoSecretAnywhereOnScreen(t *testing.T) {
 	screens := []string{d.view()}
 	d.key("ctrl+r")
 	screens = append(screens, d.view())
-	d.key("esc", "ctrl+p")
+	d.key("esc", "alt+p")
 	screens = append(screens, d.view())
 	for _, s := range screens {
 		for _, secret := range []string{"SECsupersecretvalue0001", "signedtoken"} {
@@ -1008,8 +1010,8 @@ func TestPreviewScrollsWithPageKeysAndFollowsTyping(t *testing.T) {
 
 func TestQuestionMarkOpensHelpOutsideTextFields(t *testing.T) {
 	d := newDriver(t, testOptions(t), 120, 40)
-	d.key("ctrl+t", "ctrl+t") // action card
-	d.key("tab", "tab")       // the buttons toggle
+	d.key("alt+t", "alt+t") // action card
+	d.key("tab", "tab")     // the buttons toggle
 	if !d.m.form.OnToggle() {
 		t.Fatal("not on a toggle")
 	}
@@ -1080,7 +1082,7 @@ func TestPayloadOfAnInvalidMessageSaysWhy(t *testing.T) {
 	d := newDriver(t, testOptions(t), 120, 40)
 	d.key("tab")
 	d.typeText("no title")
-	d.key("ctrl+p")
+	d.key("alt+p")
 	if !strings.Contains(d.m.payloadText, "not sendable as it is") || !strings.Contains(d.m.payloadText, `"text": "no title"`) {
 		t.Fatalf("payload:\n%s", d.m.payloadText)
 	}
@@ -1164,7 +1166,7 @@ func TestEditorKeyHandsTheBodyToAFile(t *testing.T) {
 	if _, err := os.Stat(files[0]); !os.IsNotExist(err) {
 		t.Fatal("temp file left behind")
 	}
-	d.key("ctrl+t", "ctrl+t", "ctrl+t") // feed card: no body
+	d.key("alt+t", "alt+t", "alt+t") // feed card: no body
 	d.key("ctrl+o")
 	if !strings.Contains(d.m.status.Text(), "no text to edit") {
 		t.Fatalf("status %q", d.m.status.Text())

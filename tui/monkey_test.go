@@ -14,6 +14,7 @@ func TestRandomKeysNeverPanic(t *testing.T) {
 	keys := []string{"tab", "shift+tab", "enter", "esc", "backspace", "up", "down", "left", "right",
 		"pgup", "pgdown", "home", "end", "delete", " ",
 		"ctrl+a", "ctrl+e", "ctrl+g", "ctrl+l", "ctrl+n", "ctrl+p", "ctrl+r", "ctrl+s", "ctrl+t", "ctrl+x", "ctrl+q",
+		"ctrl+z", "ctrl+y", "ctrl+k", "ctrl+u", "ctrl+w", "alt+t", "alt+m", "alt+p", "alt+n", "alt+k", "alt+s", "f2", "f5",
 		"a", "@", "#", "y", "n", "1", "?", "钉", "\n"}
 	for seed := uint64(1); seed <= 6; seed++ {
 		rng := rand.New(rand.NewPCG(seed, seed*7919))

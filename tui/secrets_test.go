@@ -38,7 +38,7 @@ func TestSecretsNeverReachScreenOrState(t *testing.T) {
 	tm.Type("Deploy 42")
 	tm.Send(tea.KeyMsg{Type: tea.KeyTab})
 	tm.Type("all green")
-	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlP})
+	tm.Send(keyMsg("alt+p"))
 	waitFor(t, tm, "REDACTED")
 	tm.Send(tea.KeyMsg{Type: tea.KeyEsc})
 	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlS})

@@ -13,9 +13,9 @@ import (
 func TestEverySizeAndState(t *testing.T) {
 	screens := map[string][]string{
 		"compose": nil,
-		"picker":  {"ctrl+a"},
+		"picker":  {"alt+m"},
 		"robots":  {"ctrl+r"},
-		"payload": {"ctrl+p"},
+		"payload": {"alt+p"},
 		"history": {"ctrl+l"},
 		"help":    {"ctrl+g"},
 		"confirm": {"ctrl+s"},

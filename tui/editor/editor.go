@@ -1,5 +1,16 @@
 // Package editor is the composer's form: the fields of the five DingTalk message types, the
 // body editor, and who is mentioned. It knows what a message is made of, not how it is sent.
+//
+// Every field is a textedit widget with readline's keys; Update takes text and editing keys
+// for the focused field, never a command key, so the caller passes text (textedit.IsText) to
+// Update before it matches any binding of its own.
+//
+// Undo and Redo go back and forth over the changes to any field: a run of typing is one step
+// per word, every kill, paste, new line and replacement its own, and so are the changes made
+// by methods: RemoveRow, AddRow, Toggle, CycleKind, Mention, ToggleAtAll, SetBody, SetTitle
+// and ReplaceBeforeCursor each record one step. A caller making several changes that belong
+// together (replacing the "@zh" being typed with a mention, say) wraps them in Edit, which
+// records them as one step. Load and Clear start a new history.
 package editor
 
 import (
@@ -13,7 +24,7 @@ import (
 // KeyMap is the form's keys: moving between fields, toggles and rows. The body's editing keys
 // are textedit's.
 type KeyMap struct {
-	Next, Prev, Toggle, AddRow, RemoveRow key.Binding
+	Next, Prev, Toggle, AddRow, RemoveRow, Undo, Redo key.Binding
 }
 
 // DefaultKeyMap is the form's keys.
@@ -27,6 +38,8 @@ func DefaultKeyMap() KeyMap {
 		AddRow:    b([]string{"enter"}, "enter", "add row"),
 		RemoveRow: b([]string{"ctrl+x"}, "ctrl+x", "remove row"),
 		Toggle:    b([]string{" ", "enter", "left", "right"}, "space", "toggle"),
+		Undo:      b([]string{"ctrl+z"}, "ctrl+z", "undo"),
+		Redo:      b([]string{"ctrl+y"}, "ctrl+y", "redo"),
 	}
 }
 
@@ -37,22 +50,36 @@ func (f *Form) Kind() dingtalk.MsgType { return f.kind }
 func (f *Form) Title() string { return f.title.Value() }
 func (f *Form) Body() string  { return f.body.Value() }
 
-// SetTitle replaces the title.
-func (f *Form) SetTitle(s string) { f.title.SetValue(s) }
+// SetTitle replaces the title, as one undo step.
+func (f *Form) SetTitle(s string) { f.Edit(func() { f.title.SetValue(s) }) }
 
-// SetBody replaces the body and gives it the focus, the cursor at its end.
+// SetBody replaces the body and gives it the focus, the cursor at its end, as one undo step.
 func (f *Form) SetBody(text string) {
-	f.body.SetValue(text)
-	f.focusField(FieldBody, 0)
+	f.Edit(func() {
+		f.body.SetValue(text)
+		f.focusField(FieldBody, 0)
+	})
+}
+
+// WordBeforeCursor is the body's text between the last space (or the line's start) and the
+// cursor, and the column where it starts (see textedit.Model.WordBeforeCursor).
+func (f *Form) WordBeforeCursor() (word string, start int) { return f.body.WordBeforeCursor() }
+
+// ReplaceBeforeCursor replaces the n runes before the body's cursor with s, as one undo step,
+// and reports whether the text changed.
+func (f *Form) ReplaceBeforeCursor(n int, s string) (changed bool) {
+	f.Edit(func() { changed = f.body.ReplaceBeforeCursor(n, s) })
+	return changed
 }
 
 // Mentions are the people mentioned; AtAll says whether everyone is.
 func (f *Form) Mentions() []dingtalk.Contact { return f.mentions }
 func (f *Form) AtAll() bool                  { return f.atAll }
 
-// ToggleAtAll switches @all (the caller checks CanAtAll) and says whether it is now on.
+// ToggleAtAll switches @all (the caller checks CanAtAll), as one undo step, and says whether
+// it is now on.
 func (f *Form) ToggleAtAll() bool {
-	f.atAll = !f.atAll
+	f.Edit(func() { f.atAll = !f.atAll })
 	return f.atAll
 }
 
@@ -78,8 +105,14 @@ func (f *Form) Position() float64 {
 // Mention adds contacts to the mentioned ones and writes "@handle" at the body's cursor for
 // each whose handle the text lacks. Nobody is removed here: deleting an @handle from the text
 // does that (see Forget). It returns the names of those mentioned and why someone could not
-// be; ok is false, and nothing changes, when DingTalk would not notify so many.
+// be; ok is false, and nothing changes, when DingTalk would not notify so many. It is one undo
+// step.
 func (f *Form) Mention(cs []dingtalk.Contact) (names []string, warn string, ok bool) {
+	f.Edit(func() { names, warn, ok = f.mention(cs) })
+	return names, warn, ok
+}
+
+func (f *Form) mention(cs []dingtalk.Contact) (names []string, warn string, ok bool) {
 	next := append([]dingtalk.Contact(nil), f.mentions...)
 	var added []string
 	body := f.body.Value()

@@ -3,9 +3,9 @@ package editor
 import (
 	"strings"
 
-	"github.com/charmbracelet/bubbles/cursor"
+	"math"
+
 	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/dingbot/dingbot/dingtalk"
@@ -40,10 +40,10 @@ type Slot struct {
 }
 
 // buttonRow is one action-card button being edited.
-type buttonRow struct{ title, url textinput.Model }
+type buttonRow struct{ title, url textedit.Model }
 
 // feedRow is one feed-card link being edited.
-type feedRow struct{ title, url, pic textinput.Model }
+type feedRow struct{ title, url, pic textedit.Model }
 
 // Form edits one message of any of the five types. Fields shared by several types (title,
 // body) keep their text when the type changes, so switching never loses work.
@@ -52,12 +52,12 @@ type Form struct {
 	KeyMap KeyMap
 
 	kind  dingtalk.MsgType
-	title textinput.Model
+	title textedit.Model
 	body  textedit.Model
 
-	messageURL, picURL     textinput.Model
+	messageURL, picURL     textedit.Model
 	buttonList             bool
-	singleTitle, singleURL textinput.Model
+	singleTitle, singleURL textedit.Model
 	buttons                []buttonRow
 	horizontal             bool
 	hideAvatar             bool
@@ -68,6 +68,11 @@ type Form struct {
 	// seenInText marks mentions whose @handle the text has held: deleting it from the text
 	// then unmentions them.
 	seenInText map[dingtalk.Contact]bool
+
+	// hist is the undo history; lastField and lastEdit what the last Update did.
+	hist      history
+	lastField Field
+	lastEdit  textedit.Edit
 
 	focus int
 	st    *styles.Styles
@@ -91,23 +96,9 @@ func New(st *styles.Styles) Form {
 	return f
 }
 
-func newInput(st *styles.Styles, placeholder string) textinput.Model {
-	in := textinput.New()
-	in.Prompt = ""
-	in.Placeholder = placeholder
-	in.TextStyle = st.Editor.Text
-	in.PlaceholderStyle = st.Editor.Placeholder
-	in.PromptStyle = st.Editor.Text
-	in.Cursor.Style = st.Editor.Cursor
-	in.Cursor.TextStyle = st.Editor.Text
-	in.Cursor.SetMode(cursor.CursorStatic)
-	// The composer's own keys win; keep the input's map honest about what it still does.
-	in.KeyMap.LineStart = key.NewBinding(key.WithKeys("home"))
-	in.KeyMap.LineEnd = key.NewBinding(key.WithKeys("end"))
-	in.KeyMap.NextSuggestion = key.NewBinding(key.WithKeys("down"))
-	in.KeyMap.PrevSuggestion = key.NewBinding(key.WithKeys("up"))
-	in.KeyMap.AcceptSuggestion = key.NewBinding(key.WithDisabled())
-	return in
+// newInput is a one-line field: the same widget and keys as the body, scrolled sideways.
+func newInput(st *styles.Styles, placeholder string) textedit.Model {
+	return textedit.NewLine(bodyStyles(st), "", placeholder)
 }
 
 // bodyStyles are the body editor's looks, from the editor's styles.
@@ -117,12 +108,25 @@ func bodyStyles(st *styles.Styles) textedit.Styles {
 }
 
 func newBody(st *styles.Styles) textedit.Model {
-	return textedit.New(bodyStyles(st), "│ ", "Write here. Markdown works: # heading, **bold**, [link](https://…), - list")
+	return textedit.New(bodyStyles(st), "│ ", bodyPlaceholder(dingtalk.TypeMarkdown))
+}
+
+// bodyPlaceholder is what an empty body says, true for the type: only markdown and action
+// cards render markdown.
+func bodyPlaceholder(k dingtalk.MsgType) string {
+	switch k {
+	case dingtalk.TypeText:
+		return "Write here. Plain text: sent as typed, no markdown; line breaks are kept"
+	case dingtalk.TypeLink:
+		return "Write here. Plain text under the title, cut short in the card; no markdown"
+	}
+	return "Write here. Markdown works: # heading, **bold**, [link](https://…), - list"
 }
 
 func (f *Form) newButton() buttonRow {
 	r := buttonRow{title: newInput(f.st, "button title"), url: newInput(f.st, "https://…")}
-	r.title.Width, r.url.Width = f.inputWidth(), f.inputWidth()
+	r.title.SetSize(f.inputWidth()+1, 1)
+	r.url.SetSize(f.inputWidth()+1, 1)
 	return r
 }
 
@@ -132,7 +136,9 @@ func (f *Form) newLink() feedRow {
 		url:   newInput(f.st, "https://… opened on tap"),
 		pic:   newInput(f.st, "https://… picture"),
 	}
-	r.title.Width, r.url.Width, r.pic.Width = f.inputWidth(), f.inputWidth(), f.inputWidth()
+	for _, in := range []*textedit.Model{&r.title, &r.url, &r.pic} {
+		in.SetSize(f.inputWidth()+1, 1)
+	}
 	return r
 }
 
@@ -174,8 +180,28 @@ func (f *Form) Focused() Slot {
 	return s[min(f.focus, len(s)-1)]
 }
 
-// input returns the single-line input of a slot, or nil for the body and toggles.
-func (f *Form) input(s Slot) *textinput.Model {
+// field returns the text field of a slot: the body or a one-line field; nil for a toggle or
+// a row that is not there.
+func (f *Form) field(s Slot) *textedit.Model {
+	if s.Field == FieldBody {
+		return &f.body
+	}
+	return f.input(s)
+}
+
+// input returns the single-line input of a slot, or nil for the body, toggles and rows that
+// are not there.
+func (f *Form) input(s Slot) *textedit.Model {
+	switch s.Field {
+	case FieldButtonTitle, FieldButtonURL:
+		if s.Row < 0 || s.Row >= len(f.buttons) {
+			return nil
+		}
+	case FieldFeedTitle, FieldFeedURL, FieldFeedPic:
+		if s.Row < 0 || s.Row >= len(f.links) {
+			return nil
+		}
+	}
 	switch s.Field {
 	case FieldTitle:
 		return &f.title
@@ -202,8 +228,8 @@ func (f *Form) input(s Slot) *textinput.Model {
 }
 
 // allInputs visits every single-line input, whatever the type.
-func (f *Form) allInputs(fn func(*textinput.Model)) {
-	for _, in := range []*textinput.Model{&f.title, &f.messageURL, &f.picURL, &f.singleTitle, &f.singleURL} {
+func (f *Form) allInputs(fn func(*textedit.Model)) {
+	for _, in := range []*textedit.Model{&f.title, &f.messageURL, &f.picURL, &f.singleTitle, &f.singleURL} {
 		fn(in)
 	}
 	for i := range f.buttons {
@@ -223,15 +249,15 @@ func (f *Form) refocus() {
 		f.focus = max(0, n-1)
 	}
 	cur := f.Focused()
-	var focus *textinput.Model
+	var focus *textedit.Model
 	if cur.Field != FieldBody {
 		focus = f.input(cur)
 	}
-	f.allInputs(func(in *textinput.Model) {
+	f.allInputs(func(in *textedit.Model) {
 		if in != focus {
 			// A field left shows the start of its text, not where the cursor was.
 			in.Blur()
-			in.SetCursor(0)
+			in.SetCursor(0, 0)
 		}
 	})
 	f.body.Blur()
@@ -240,8 +266,10 @@ func (f *Form) refocus() {
 	} else if focus != nil && !focus.Focused() {
 		// A field entered has the cursor at the end, to carry on writing.
 		focus.Focus()
-		focus.CursorEnd()
+		focus.SetCursor(0, math.MaxInt)
 	}
+	// Typing after a focus change starts a new undo step.
+	f.hist.run.open = false
 }
 
 // Next moves the focus by delta slots, wrapping around.
@@ -270,6 +298,7 @@ func (f *Form) focusField(fl Field, row int) bool {
 func (f *Form) setKind(k dingtalk.MsgType) {
 	cur := f.Focused()
 	f.kind = k
+	f.body.SetPlaceholder(bodyPlaceholder(k))
 	if !f.focusField(cur.Field, cur.Row) && !f.focusField(FieldBody, 0) {
 		f.focus = 0
 		f.refocus()
@@ -278,14 +307,15 @@ func (f *Form) setKind(k dingtalk.MsgType) {
 }
 
 // CycleKind moves to the next of the five message types.
+// It is one undo step.
 func (f *Form) CycleKind() {
+	next := dingtalk.TypeMarkdown
 	for i, t := range dingtalk.MsgTypes {
 		if t == f.kind {
-			f.setKind(dingtalk.MsgTypes[(i+1)%len(dingtalk.MsgTypes)])
-			return
+			next = dingtalk.MsgTypes[(i+1)%len(dingtalk.MsgTypes)]
 		}
 	}
-	f.setKind(dingtalk.TypeMarkdown)
+	f.Edit(func() { f.setKind(next) })
 }
 
 // OnToggle reports whether the focus is on a toggle.
@@ -331,8 +361,10 @@ func (f *Form) CanAtAll() bool {
 	return f.kind == dingtalk.TypeText || f.kind == dingtalk.TypeMarkdown
 }
 
-// Toggle flips the focused toggle.
-func (f *Form) Toggle() {
+// Toggle flips the focused toggle, as one undo step.
+func (f *Form) Toggle() { f.Edit(f.toggle) }
+
+func (f *Form) toggle() {
 	switch f.Focused().Field {
 	case FieldButtonMode:
 		f.buttonList = !f.buttonList
@@ -347,8 +379,11 @@ func (f *Form) Toggle() {
 	f.layout()
 }
 
-// AddRow adds a button or feed link after the focused one and focuses its title.
-func (f *Form) AddRow() {
+// AddRow adds a button or feed link after the focused one and focuses its title, as one undo
+// step.
+func (f *Form) AddRow() { f.Edit(f.addRow) }
+
+func (f *Form) addRow() {
 	s := f.Focused()
 	switch s.Field {
 	case FieldButtonTitle, FieldButtonURL:
@@ -361,8 +396,11 @@ func (f *Form) AddRow() {
 	f.layout()
 }
 
-// RemoveRow removes the focused button or feed link; the last one is emptied instead.
-func (f *Form) RemoveRow() {
+// RemoveRow removes the focused button or feed link; the last one is emptied instead. It is
+// one undo step: Undo brings the row back.
+func (f *Form) RemoveRow() { f.Edit(f.removeRow) }
+
+func (f *Form) removeRow() {
 	s := f.Focused()
 	switch s.Field {
 	case FieldButtonTitle, FieldButtonURL:
@@ -390,21 +428,43 @@ func insertAt[T any](list []T, i int, v T) []T {
 	return list
 }
 
-// Update passes a key to the focused input and reports whether the content may have changed.
-// For the body it goes by the key rather than comparing 20 000 bytes before and after.
+// Update passes a key or a textedit.PasteMsg to the focused field and reports whether the
+// text changed. Every change is kept for Undo (a run of typing in one field, word by word, is
+// one step). A line move past a one-line field (↑/↓, ctrl+p/ctrl+n) moves the focus to the
+// previous or next field, and so do ↑/↓ on a toggle. Text must reach Update before any command
+// key is matched (see textedit.IsText); Update never takes a command key.
 func (f *Form) Update(msg tea.Msg) (changed bool, cmd tea.Cmd) {
 	s := f.Focused()
-	if s.Field == FieldBody {
-		return f.body.Update(msg)
-	}
-	in := f.input(s)
-	if in == nil {
+	f.lastField, f.lastEdit = s.Field, textedit.NoEdit
+	fld := f.field(s)
+	if fld == nil {
+		if k, ok := msg.(tea.KeyMsg); ok {
+			switch {
+			case key.Matches(k, f.body.KeyMap.Up):
+				f.Next(-1)
+			case key.Matches(k, f.body.KeyMap.Down):
+				f.Next(1)
+			}
+		}
 		return false, nil
 	}
-	before := in.Value()
-	*in, cmd = in.Update(msg)
-	return in.Value() != before, cmd
+	typing := f.hist.continues(s, msg)
+	var before step
+	if !typing {
+		before = f.fieldStep(s)
+	}
+	changed, cmd = fld.Update(msg)
+	f.lastEdit = fld.LastEdit()
+	f.hist.record(s, msg, f.lastEdit, typing, before)
+	if d := fld.Overflow(); d != 0 && fld.SingleLine() {
+		f.Next(d)
+	}
+	return changed, cmd
 }
+
+// LastEdit is the field the last Update went to and how it changed it (textedit.NoEdit: it
+// did not). An Insert in the body is where an inline @mention may start.
+func (f *Form) LastEdit() (Field, textedit.Edit) { return f.lastField, f.lastEdit }
 
 // insertMentions writes "@handle" for each handle at the body's cursor and focuses the body,
 // with a space before when the text before the cursor does not end in one.
@@ -498,7 +558,7 @@ func (f *Form) Empty() bool {
 		return false
 	}
 	blank := true
-	f.allInputs(func(in *textinput.Model) {
+	f.allInputs(func(in *textedit.Model) {
 		if strings.TrimSpace(in.Value()) != "" {
 			blank = false
 		}

@@ -4,10 +4,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/textinput"
-
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/tui/cell"
+	"github.com/dingbot/dingbot/tui/textedit"
 )
 
 // SetSize gives the form the editor pane's size.
@@ -22,15 +21,7 @@ func (f *Form) inputWidth() int { return max(1, f.width-labelWidth-3) }
 // layout sizes the inputs and gives the body what the other fields leave.
 func (f *Form) layout() {
 	w := f.inputWidth()
-	f.allInputs(func(in *textinput.Model) {
-		if in.Width != w {
-			// The input scrolls horizontally; recompute what it shows for the new width.
-			in.Width = w
-			pos := in.Position()
-			in.SetCursor(0)
-			in.SetCursor(pos)
-		}
-	})
+	f.allInputs(func(in *textedit.Model) { in.SetSize(w+1, 1) })
 	f.body.SetSize(max(4, f.width), max(3, f.height-f.fixedLines()))
 }
 
@@ -175,9 +166,9 @@ func (f *Form) footer() string {
 		}
 		return ""
 	case len(f.mentions) == 0 && !f.atAll && f.CanAtAll():
-		return label + st.Editor.Hint.Render("nobody · ctrl+a to pick, ctrl+e for @all")
+		return label + st.Editor.Hint.Render("nobody · type @ or alt+m to pick, @all too")
 	case len(f.mentions) == 0 && !f.atAll:
-		return label + st.Editor.Hint.Render("nobody · ctrl+a to pick (by userId)")
+		return label + st.Editor.Hint.Render("nobody · type @ or alt+m to pick (by userId)")
 	}
 	var chips []string
 	if f.atAll && f.CanAtAll() {

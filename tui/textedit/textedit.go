@@ -77,6 +77,9 @@ func NewLine(st Styles, prompt, placeholder string) Model {
 	return e
 }
 
+// SetPlaceholder sets what an empty field shows.
+func (e *Model) SetPlaceholder(s string) { e.placeholder = s }
+
 // SingleLine reports whether this is a one-line field (NewLine).
 func (e *Model) SingleLine() bool { return e.single }
 
