@@ -351,7 +351,7 @@ func (m *Model) prepared(pm preparedMsg) tea.Cmd {
 			title = fmt.Sprintf("Send it again, in %d parts?", n)
 		}
 		yes = "send again"
-		lines = append([]string{m.st.Dialog.Warning.Render(fmt.Sprintf("You sent this exact message to %s at %s (%s). Send it again?",
+		lines = append([]string{m.st.Dialog.Warning.Render(fmt.Sprintf("You sent this exact message to %s at %s (%s).",
 			r.Name, sentAt(pm.sentBefore, now), ago(pm.sentBefore, now))), ""}, lines...)
 	}
 	m.ask(title, lines, yes, "", func(m *Model) tea.Cmd { return m.send(post) })

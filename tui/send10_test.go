@@ -31,7 +31,7 @@ func TestResendOfTheSameMessageSaysSoFirst(t *testing.T) {
 	d.m.now = func() time.Time { return fixedNow.Add(3 * time.Minute) }
 	d.key("ctrl+s")
 	v := boxText(d.view())
-	want := "You sent this exact message to ops at " + fixedNow.Local().Format("15:04") + " (3 min ago). Send it again?"
+	want := "Send it again? You sent this exact message to ops at " + fixedNow.Local().Format("15:04") + " (3 min ago)."
 	if d.m.state != stateConfirm || !strings.Contains(v, want) || !strings.Contains(d.view(), "[ back ]") {
 		t.Fatalf("the confirmation does not say %q with the highlight on back:\n%s", want, d.view())
 	}
