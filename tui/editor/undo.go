@@ -247,6 +247,7 @@ func (f *Form) Undo() bool {
 	h.undo = h.undo[:len(h.undo)-1]
 	h.redo = append(h.redo, f.apply(s))
 	h.run = run{}
+	f.lastEdit = textedit.NoEdit
 	return true
 }
 
@@ -261,6 +262,7 @@ func (f *Form) Redo() bool {
 	h.redo = h.redo[:len(h.redo)-1]
 	h.undo = append(h.undo, f.apply(s))
 	h.run = run{}
+	f.lastEdit = textedit.NoEdit
 	return true
 }
 
@@ -279,6 +281,7 @@ func (f *Form) Edit(fn func()) {
 		return
 	}
 	before := f.formStep()
+	f.lastEdit = textedit.NoEdit
 	h.depth++
 	defer func() { h.depth-- }()
 	fn()
