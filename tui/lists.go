@@ -4,32 +4,43 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"regexp"
 	"strings"
+	"time"
+	"unicode"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/tui/cell"
+	"github.com/dingbot/dingbot/tui/editor"
 	"github.com/dingbot/dingbot/tui/picker"
 	"github.com/dingbot/dingbot/tui/store"
 )
 
-// openMentions shows the contacts to add. People already mentioned are marked, not ticked:
-// the picker adds mentions; deleting an @handle from the text removes one.
+// openMentions opens the mention picker (alt+m, f3). In the body it writes the "@" at the cursor
+// and opens the picker inline, as if the "@" had been typed; elsewhere it opens the picker with
+// a filter of its own, and the handles chosen go to the body's cursor. People already mentioned
+// are marked: the picker adds mentions; deleting an @handle from the text removes one.
 func (m *Model) openMentions() tea.Cmd {
 	if !m.form.CanMention() {
 		return m.setStatus(statusWarn, m.form.Kind().Name()+"s cannot mention anyone: use text, markdown or an action card")
 	}
-	items := make([]picker.Item, len(m.opts.Contacts))
-	opts := []picker.Option{picker.Multi()}
-	for i, c := range m.opts.Contacts {
-		items[i] = picker.Item{Label: c.Name, Detail: contactDetail(c), Also: []string{c.Mobile, c.UserID}}
-		if m.form.IsMentioned(c) {
-			opts = append(opts, picker.Note(i, "(mentioned)"))
+	if m.form.Focused().Field == editor.FieldBody {
+		at := "@"
+		if w, _ := m.form.WordBeforeCursor(); w != "" {
+			if _, ok := mentionQuery(w + "@"); !ok {
+				at = " @"
+			}
 		}
+		m.form.ReplaceBeforeCursor(0, at)
+		m.chooser = m.mentionPicker("", picker.Tag(atWritten(at)))
+		return m.contentChanged()
 	}
+	items, opts := m.mentionItems()
 	m.chooser = picker.New(m.st, "Mention · tab ticks, enter inserts",
-		"no contacts: add [[contacts]] with a name and mobile to the config", items, opts...)
+		"no contacts: add [[contacts]] with a name and mobile (or user_id) to the config", items, append(opts, picker.Multi())...)
 	m.state = stateMentions
 	return nil
 }
@@ -45,25 +56,15 @@ func contactDetail(c dingtalk.Contact) string {
 	return strings.Join(parts, " · ")
 }
 
-// applyMentions mentions the chosen contacts (the form writes their @handle at the cursor) and
-// says who, or why someone could not be.
+// applyMentions mentions the chosen entries of the mention picker (the editor writes their
+// @handle at the body's cursor) and says who, or why someone could not be.
 func (m *Model) applyMentions(chosen []int) tea.Cmd {
-	cs := make([]dingtalk.Contact, len(chosen))
+	items := make([]picker.Item, len(chosen))
 	for i, c := range chosen {
-		cs[i] = m.opts.Contacts[c]
-	}
-	names, warn, ok := m.form.Mention(cs)
-	if !ok {
-		return m.setStatus(statusBad, fmt.Sprintf("DingTalk notifies at most %d people per message", dingtalk.MaxMentions))
+		items[i] = m.chooser.Item(c)
 	}
 	m.state = stateCompose
-	cmds := []tea.Cmd{m.contentChanged()}
-	if warn != "" {
-		cmds = append(cmds, m.setStatus(statusWarn, warn))
-	} else if len(names) > 0 {
-		cmds = append(cmds, m.setStatus(statusInfo, "mentioned "+strings.Join(names, ", ")+" · delete an @handle from the text to unmention"))
-	}
-	return tea.Batch(cmds...)
+	return m.mentionChosen(items, 0)
 }
 
 // dropDeletedMentions unmentions those whose @handle was deleted from the text (see
@@ -88,11 +89,15 @@ func (m *Model) toggleAtAll() tea.Cmd {
 	return tea.Batch(m.contentChanged(), m.setStatus(statusInfo, text))
 }
 
-// openRobots shows the robots, the current one under the cursor.
+// openRobots shows the robots, the current one under the cursor, and after them the robots
+// configured but unusable here, greyed with the reason (they cannot be chosen).
 func (m *Model) openRobots() tea.Cmd {
-	items := make([]picker.Item, len(m.opts.Robots))
-	for i, r := range m.opts.Robots {
-		items[i] = picker.Item{Label: r.Name, Detail: robotDetail(r)}
+	items := make([]picker.Item, 0, len(m.opts.Robots)+len(m.opts.Unavailable))
+	for _, r := range m.opts.Robots {
+		items = append(items, picker.Item{Label: r.Name, Detail: robotDetail(r)})
+	}
+	for _, u := range m.opts.Unavailable {
+		items = append(items, picker.Item{Label: u.Name, Off: "unavailable: " + u.Reason})
 	}
 	m.chooser = picker.New(m.st, "Robot · type to filter, enter chooses", "no robots", items,
 		picker.LabelsOnly(), picker.At(m.robot))
@@ -143,12 +148,25 @@ func (m *Model) chooseRobot(i int) tea.Cmd {
 	return tea.Batch(m.renderNow(), m.scheduleDraft(), m.refreshSendsLeft(), m.setStatus(statusInfo, "robot "+r.Name+": "+robotDetail(r)))
 }
 
+// historyLoadedMsg carries the history, read in a command (after a delete or a restore too).
 type historyLoadedMsg struct {
 	entries []store.Entry
 	err     error
+	// deleted or restored is the entry just deleted or brought back; undo the deletions
+	// ctrl+z can take back, the last one last; at the entry to highlight, query the filter.
+	deleted, restored *store.Entry
+	undo              historyUndo
+	at                int
+	query             string
 }
 
+// historyUndo are the history entries deleted since the history was opened, the last one last:
+// ctrl+z brings them back one by one. The history picker keeps them (picker.Tag).
+type historyUndo []store.Entry
+
 type historySavedMsg struct{ err error }
+
+const historyTitle = "History · sent messages, newest first · enter reopens · ctrl+x deletes"
 
 // openHistory shows the history; it is read in a command.
 func (m *Model) openHistory() tea.Cmd {
@@ -157,7 +175,7 @@ func (m *Model) openHistory() tea.Cmd {
 	}
 	m.state = stateHistory
 	m.entries = nil
-	m.chooser = picker.New(m.st, "History · sent messages, newest first", "loading…", nil)
+	m.chooser = picker.New(m.st, historyTitle, "loading…", nil)
 	ds := m.store
 	return func() tea.Msg {
 		es, err := ds.Latest()
@@ -170,22 +188,173 @@ func (m *Model) historyLoaded(msg historyLoadedMsg) tea.Cmd {
 		return nil
 	}
 	m.entries = msg.entries
+	now := m.now()
 	items := make([]picker.Item, len(msg.entries))
 	for i, e := range msg.entries {
-		title := cell.OneLine(e.Message.Title())
-		if title == "" {
-			title = "(no title)"
-		}
 		items[i] = picker.Item{
-			Label:  e.Time.Local().Format("Jan 02 15:04") + "  " + title,
-			Detail: string(e.MsgType) + " → " + e.Robot,
+			Label:  cell.Pad(relativeTime(e.Time, now), 17) + entrySummary(e.Message),
+			Detail: entryDetail(e),
+			Also:   []string{e.Robot},
 		}
 	}
-	m.chooser = picker.New(m.st, "History · sent messages, newest first", "nothing sent yet", items)
-	if msg.err != nil {
+	m.chooser = picker.New(m.st, historyTitle, "nothing sent yet", items,
+		picker.Deletable(), picker.Tag(msg.undo), picker.Query(msg.query), picker.At(min(msg.at, len(items)-1)))
+	switch {
+	case msg.err != nil:
 		return m.setStatus(statusBad, "history: "+msg.err.Error())
+	case msg.deleted != nil:
+		return m.setStatus(statusInfo, fmt.Sprintf("deleted %q (%s) from the history · ctrl+z brings it back",
+			entrySummary(msg.deleted.Message), relativeTime(msg.deleted.Time, now)))
+	case msg.restored != nil:
+		return m.setStatus(statusInfo, fmt.Sprintf("brought back %q (%s)", entrySummary(msg.restored.Message), relativeTime(msg.restored.Time, now)))
 	}
 	return nil
+}
+
+// listAction acts on what a list's key asked for besides choosing and closing: in the history,
+// delete the highlighted message (ctrl+x, delete) or bring the last one deleted back (ctrl+z).
+func (m *Model) listAction(a picker.Action) tea.Cmd {
+	if m.state != stateHistory || m.store == nil {
+		return nil
+	}
+	undo, _ := m.chooser.Tag().(historyUndo)
+	ds, query := m.store, m.chooser.Query()
+	switch a := a.(type) {
+	case picker.Delete:
+		if a.Index < 0 || a.Index >= len(m.entries) {
+			return nil
+		}
+		e := m.entries[a.Index]
+		undo = append(undo[:len(undo):len(undo)], e)
+		return func() tea.Msg {
+			if err := ds.Delete(e); err != nil {
+				es, _ := ds.Latest()
+				return historyLoadedMsg{entries: es, err: fmt.Errorf("could not delete: %w", err), undo: undo[:len(undo)-1], at: a.Index, query: query}
+			}
+			es, err := ds.Latest()
+			return historyLoadedMsg{entries: es, err: err, deleted: &e, undo: undo, at: a.Index, query: query}
+		}
+	case picker.Undo:
+		if len(undo) == 0 {
+			return m.setStatus(statusInfo, "nothing deleted to bring back")
+		}
+		e := undo[len(undo)-1]
+		undo = undo[:len(undo)-1]
+		return func() tea.Msg {
+			if err := ds.Restore(e); err != nil {
+				es, _ := ds.Latest()
+				return historyLoadedMsg{entries: es, err: fmt.Errorf("could not bring it back: %w", err), undo: append(undo, e), query: query}
+			}
+			es, err := ds.Latest()
+			at := 0
+			for i, o := range es {
+				if o.Time.Equal(e.Time) && o.Robot == e.Robot {
+					at = i
+					break
+				}
+			}
+			return historyLoadedMsg{entries: es, err: err, restored: &e, undo: undo, at: at, query: query}
+		}
+	}
+	return nil
+}
+
+// relativeTime says when, as people say it: "just now", "5 min ago", "today 09:12",
+// "yesterday 14:02", "Mon 14:02", "Mar 02 14:02", "2024-03-02".
+func relativeTime(t, now time.Time) string {
+	t = t.In(now.Location())
+	d := now.Sub(t)
+	switch {
+	case d < 0:
+		return t.Format("Jan 02 15:04")
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%d min ago", int(d/time.Minute))
+	}
+	day := func(x time.Time) time.Time {
+		y, mo, dd := x.Date()
+		return time.Date(y, mo, dd, 0, 0, 0, 0, x.Location())
+	}
+	days := int(day(now).Sub(day(t)).Hours()/24 + 0.5)
+	switch {
+	case days == 0:
+		return "today " + t.Format("15:04")
+	case days == 1:
+		return "yesterday " + t.Format("15:04")
+	case days < 7:
+		return t.Format("Mon 15:04")
+	case t.Year() == now.Year():
+		return t.Format("Jan 02 15:04")
+	}
+	return t.Format("2006-01-02")
+}
+
+// entryDetail is a history row's second part: robot, type, who was notified.
+func entryDetail(e store.Entry) string {
+	parts := []string{e.Robot, e.MsgType.Name()}
+	if at := e.Message.At; at != nil {
+		if n := len(at.AtMobiles) + len(at.AtUserIDs); n == 1 {
+			parts = append(parts, "1 mention")
+		} else if n > 1 {
+			parts = append(parts, fmt.Sprintf("%d mentions", n))
+		}
+		if at.IsAtAll {
+			parts = append(parts, "@all")
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
+// entrySummary is the title of a message, or the first line of its text with the markdown and
+// any control characters taken out.
+func entrySummary(msg dingtalk.Message) string {
+	if t := cell.OneLine(plainText(msg.Title())); t != "" && (msg.Type != dingtalk.TypeText) {
+		return t
+	}
+	for _, l := range strings.Split(plainText(msg.Body()), "\n") {
+		if l = cell.OneLine(stripMarkdown(l)); l != "" {
+			return l
+		}
+	}
+	if t := cell.OneLine(plainText(msg.Title())); t != "" {
+		return t
+	}
+	return "(no text)"
+}
+
+// plainText drops escape sequences and control characters, keeping line breaks and tabs.
+func plainText(s string) string {
+	s = ansi.Strip(s)
+	return strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' {
+			return r
+		}
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || (r >= 0x200b && r <= 0x200f) || (r >= 0x202a && r <= 0x202e) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+var (
+	mdImage    = regexp.MustCompile(`!\[([^\]]*)\]\([^)]*\)`)
+	mdLink     = regexp.MustCompile(`\[([^\]]*)\]\([^)]*\)`)
+	mdLead     = regexp.MustCompile(`^\s*(?:#{1,6}\s+|>\s*|[-*+]\s+\[[ xX]\]\s+|[-*+]\s+|\d+[.)]\s+)+`)
+	mdEmphasis = regexp.MustCompile("\\*\\*|__|~~|`+|\\*")
+	mdRule     = regexp.MustCompile("^\\s*(?:[-*_=]\\s*){3,}$|^\\s*(?:```|~~~)")
+)
+
+// stripMarkdown is one line of markdown as read: no heading, quote or list marks, links and
+// images as their text, no emphasis marks; rules and code fences are empty.
+func stripMarkdown(l string) string {
+	if mdRule.MatchString(l) {
+		return ""
+	}
+	l = mdLead.ReplaceAllString(l, "")
+	l = mdImage.ReplaceAllString(l, "$1")
+	l = mdLink.ReplaceAllString(l, "$1")
+	return mdEmphasis.ReplaceAllString(l, "")
 }
 
 // saveHistory appends a sent message in a command.
@@ -214,9 +383,9 @@ func (m *Model) historyView(g layout) string {
 	body := ""
 	if i := m.chooser.Current(); i >= 0 && i < len(m.entries) {
 		e := m.entries[i]
-		body = e.Message.Body()
+		body = plainText(e.Message.Body())
 		if body == "" {
-			body = e.Message.Title()
+			body = plainText(e.Message.Title())
 		}
 	}
 	return m.listView(g, len(m.entries), body)

@@ -149,3 +149,22 @@ func TestMatchedRunesHighlighted(t *testing.T) {
 		t.Fatalf("zw not highlighted in 张伟: %q", v)
 	}
 }
+
+func TestDeletableAsksToDeleteAndUndo(t *testing.T) {
+	st := styles.New(true, true)
+	c := New(&st, "History", "none", people)
+	if a := c.Update(tea.KeyMsg{Type: tea.KeyCtrlX}); a != nil {
+		t.Fatalf("ctrl+x in a picker that is not deletable: %#v", a)
+	}
+	c = New(&st, "History", "none", people, Deletable())
+	typeText(c, "lina")
+	if a, ok := c.Update(tea.KeyMsg{Type: tea.KeyDelete}).(Delete); !ok || a.Index != 0 || a.Item.Label != "李娜" {
+		t.Fatalf("delete: %#v", a)
+	}
+	if _, ok := c.Update(tea.KeyMsg{Type: tea.KeyCtrlZ}).(Undo); !ok {
+		t.Fatal("ctrl+z did not ask for the deleted item back")
+	}
+	if a := c.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("delete")}); a != nil || c.Query() != "linadelete" {
+		t.Fatalf("\"delete\" typed in one read: %#v, query %q", a, c.Query())
+	}
+}

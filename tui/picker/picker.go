@@ -73,6 +73,16 @@ type Model struct {
 	tag any
 }
 
+// Deletable lets ctrl+x or delete ask to remove the highlighted item (Update says Delete; the
+// caller removes it and gives the picker its new items) and ctrl+z ask for the last removal
+// back (Update says Undo).
+func Deletable() Option {
+	return func(c *Model) {
+		c.KeyMap.Delete.SetEnabled(true)
+		c.KeyMap.Undo.SetEnabled(true)
+	}
+}
+
 // Option sets up a picker.
 type Option func(*Model)
 
@@ -137,6 +147,8 @@ func New(st *styles.Styles, title, empty string, items []Item, opts ...Option) *
 // KeyMap is the picker's keys.
 type KeyMap struct {
 	Up, Down, PageUp, PageDown, Tick, Choose, Back key.Binding
+	// Delete and Undo are enabled by Deletable.
+	Delete, Undo key.Binding
 }
 
 // DefaultKeyMap is the picker's keys.
@@ -152,15 +164,19 @@ func DefaultKeyMap() KeyMap {
 		Tick:     b([]string{"tab", "shift+tab"}, "tab", "select several"),
 		Choose:   b([]string{"enter"}, "enter", "choose"),
 		Back:     b([]string{"esc"}, "esc", "back"),
+		Delete:   key.NewBinding(key.WithKeys("ctrl+x", "delete"), key.WithHelp("ctrl+x", "delete"), key.WithDisabled()),
+		Undo:     key.NewBinding(key.WithKeys("ctrl+z"), key.WithHelp("ctrl+z", "undo delete"), key.WithDisabled()),
 	}
 }
 
 // ShortHelp is the keys for a one-line help.
-func (k KeyMap) ShortHelp() []key.Binding { return []key.Binding{k.Up, k.Down, k.Choose, k.Back} }
+func (k KeyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.Up, k.Down, k.Choose, k.Delete, k.Undo, k.Back}
+}
 
 // FullHelp is every key of the picker.
 func (k KeyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {k.Tick, k.Choose, k.Back}}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {k.Tick, k.Choose, k.Delete, k.Undo, k.Back}}
 }
 
 // Multi reports whether several items can be ticked.
@@ -239,8 +255,19 @@ type Chosen struct {
 // Canceled says the picker was closed without a choice.
 type Canceled struct{}
 
+// Delete asks the caller to remove item Index (see Deletable).
+type Delete struct {
+	Index int
+	Item  Item
+}
+
+// Undo asks the caller to bring back the item it removed last (see Deletable).
+type Undo struct{}
+
 func (Chosen) isAction()   {}
 func (Canceled) isAction() {}
+func (Delete) isAction()   {}
+func (Undo) isAction()     {}
 
 // Update handles one key. Text (see textedit.IsText) goes to the filter as text, whatever its
 // runes spell: "tab" or "end" arriving in one read filters by that word. An inline picker has no
@@ -273,6 +300,12 @@ func (c *Model) Update(msg tea.KeyMsg) Action {
 		c.move(-10)
 	case key.Matches(msg, k.PageDown):
 		c.move(10)
+	case key.Matches(msg, k.Delete):
+		if i := c.Current(); i >= 0 && i < len(c.items) {
+			return Delete{Index: i, Item: c.items[i]}
+		}
+	case key.Matches(msg, k.Undo):
+		return Undo{}
 	case key.Matches(msg, k.Tick):
 		if c.multi {
 			// The highlight stays: Enter then takes exactly what is ticked.

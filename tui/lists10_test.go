@@ -1,0 +1,98 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/tui/store"
+)
+
+// Broken robots are in the robot picker, greyed with their reason, and cannot be chosen.
+func TestRobotPickerShowsUnavailableRobots(t *testing.T) {
+	opts := testOptions(t)
+	opts.Unavailable = []UnavailableRobot{{Name: "oncall", Reason: "secret_env ONCALL_SECRET is not set"}}
+	d := newDriver(t, opts, 120, 40)
+	d.key("ctrl+r")
+	screen := d.view()
+	if !strings.Contains(screen, "oncall  · unavailable: secret_env ONCALL_SECRET") {
+		t.Fatalf("the broken robot is not listed with its reason:\n%s", screen)
+	}
+	if i := strings.Index(screen, "oncall"); i < strings.Index(screen, "signed") {
+		t.Fatalf("the broken robot is not listed after the others:\n%s", screen)
+	}
+	d.typeText("oncall")
+	if !strings.Contains(d.view(), "│ unavailable: secret_env ONCALL_SECRET is not set") && !strings.Contains(d.view(), "\nunavailable: secret_env ONCALL_SECRET is not set") {
+		t.Fatalf("the highlighted broken robot does not say why in full:\n%s", d.view())
+	}
+	d.key("enter")
+	if d.m.state != stateRobots || d.m.currentRobot().Name != "ops" {
+		t.Fatalf("enter chose a broken robot: state %v, robot %s", d.m.state, d.m.currentRobot().Name)
+	}
+	d.key("esc")
+	if d.m.state != stateCompose {
+		t.Fatal("esc did not close the robot picker")
+	}
+}
+
+func historyDriver(t *testing.T) (*driver, *store.Store) {
+	t.Helper()
+	opts := testOptions(t)
+	s := store.Open(opts.StateDir)
+	md := dingtalk.NewMarkdown("周报", "# 本周\n**完成** [登录修复](https://x)")
+	md.At = &dingtalk.At{AtMobiles: []string{"13800000000"}, IsAtAll: true}
+	text := dingtalk.NewText("\x1b[31mred\x1b[0m alert\x07 on db-1\nsecond line")
+	text.At = &dingtalk.At{AtMobiles: []string{"13800000000", "13900000000"}}
+	for _, e := range []store.Entry{
+		{Time: time.Date(2025, 3, 13, 14, 2, 0, 0, time.UTC), Robot: "alerts", MsgType: dingtalk.TypeText, Message: text},
+		{Time: fixedNow.Add(-2 * time.Minute), Robot: "ops", MsgType: dingtalk.TypeMarkdown, Message: md},
+	} {
+		if err := s.Append(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return newDriver(t, opts, 120, 40), s
+}
+
+// History rows say when as people do, name the robot and the type, show the title or the first
+// line of the text without markdown or control characters, and count the mentions.
+func TestHistoryRowsAreHumanised(t *testing.T) {
+	d, _ := historyDriver(t)
+	d.key("ctrl+l")
+	screen := d.view()
+	for _, want := range []string{
+		"2 min ago        周报  ops · markdown message · 1 mention · @all",
+		"yesterday 14:02  red alert on db-1  alerts · text message · 2 mentions",
+	} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("no row %q:\n%s", want, screen)
+		}
+	}
+	if strings.ContainsAny(screen, "\x1b\x07") || strings.Contains(screen, "2025-03-1") {
+		t.Fatalf("raw control characters or times on screen:\n%q", screen)
+	}
+	if got := entrySummary(dingtalk.NewActionCard(dingtalk.ActionCard{Text: "> **注意**：`deploy` 已完成"})); got != "注意：deploy 已完成" {
+		t.Fatalf("summary of an untitled card: %q", got)
+	}
+}
+
+func TestRelativeTime(t *testing.T) {
+	now := time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC)
+	for _, c := range []struct {
+		ago  time.Duration
+		want string
+	}{
+		{10 * time.Second, "just now"},
+		{2 * time.Minute, "2 min ago"},
+		{3 * time.Hour, "today 06:26"},
+		{20 * time.Hour, "yesterday 13:26"},
+		{3 * 24 * time.Hour, "Tue 09:26"},
+		{30 * 24 * time.Hour, "Feb 12 09:26"},
+		{400 * 24 * time.Hour, "2024-02-08"},
+	} {
+		if got := relativeTime(now.Add(-c.ago), now); got != c.want {
+			t.Errorf("%v ago: %q, want %q", c.ago, got, c.want)
+		}
+	}
+}
