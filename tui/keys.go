@@ -315,6 +315,10 @@ func (m Model) composeKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	if key.Matches(msg, k.Quit) {
 		return m, m.askQuit()
 	}
+	// The inline mention picker, while open, takes its keys (↑/↓, tab, enter, esc), never text.
+	if cmd, ok := m.inlineKey(msg); ok {
+		return m, cmd
+	}
 	if textedit.IsText(msg) {
 		if f.OnText() {
 			return m, m.edit(msg)
@@ -394,21 +398,24 @@ func (m Model) composeKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	return m, m.edit(msg)
 }
 
-// edit gives a key or a paste to the focused field. Typing in the body may be an inline
-// @mention starting.
+// edit gives a key or a paste to the focused field. After every key the body takes, the
+// inline mention picker opens (an "@" typed at a word start), follows the typing or closes.
 func (m *Model) edit(msg tea.Msg) tea.Cmd {
 	before := m.form.Focused()
 	changed, cmd := m.form.Update(msg)
-	if m.form.Focused() != before {
+	moved := m.form.Focused() != before
+	if moved {
 		m.preview.Track()
 		m.followCursor()
 	}
-	if !changed {
-		return cmd
+	var cmds []tea.Cmd
+	if changed {
+		m.preview.Track()
+		cmds = append(cmds, cmd, m.contentChanged())
+	} else {
+		cmds = append(cmds, cmd)
 	}
-	m.preview.Track()
-	cmds := []tea.Cmd{cmd, m.contentChanged()}
-	if fl, e := m.form.LastEdit(); fl == editor.FieldBody && e == textedit.Insert {
+	if before.Field == editor.FieldBody || moved {
 		cmds = append(cmds, m.inlineMention())
 	}
 	return tea.Batch(cmds...)
@@ -428,7 +435,7 @@ func (m *Model) undo(redo bool) tea.Cmd {
 	m.layout()
 	m.preview.Track()
 	m.followCursor()
-	return tea.Batch(m.contentChanged(), m.renderNow())
+	return tea.Batch(m.contentChanged(), m.renderNow(), m.inlineMention())
 }
 
 // contentChanged marks the message unsent and schedules the preview and the draft save.

@@ -110,7 +110,11 @@ func (m Model) View() string {
 	case statePayload:
 		body = m.payloadView(g)
 	default:
-		body = m.composeView(g)
+		if m.inlineOpen() {
+			body = m.inlineView(g)
+		} else {
+			body = m.composeView(g)
+		}
 	}
 	switch m.state {
 	case stateConfirm:
