@@ -116,7 +116,7 @@ func (m *Model) mentionPicker(q string, more ...picker.Option) *picker.Model {
 	items, opts := m.mentionItems()
 	opts = append(opts, picker.Inline(), picker.Query(q), picker.Multi())
 	opts = append(opts, more...)
-	return picker.New(m.st, "Mention · type a name, pinyin or number · enter inserts · tab ticks several · esc closes",
+	return picker.New(m.st, "Mention · enter inserts · tab ticks several · esc closes",
 		"no contacts: add [[contacts]] with a name and mobile (or user_id) to the config; a mobile typed after @ can be mentioned as it is", items, opts...)
 }
 

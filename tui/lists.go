@@ -213,6 +213,8 @@ func (m *Model) historyLoaded(msg historyLoadedMsg) tea.Cmd {
 
 // listAction acts on what a list's key asked for besides choosing and closing: in the history,
 // delete the highlighted message (ctrl+x, delete) or bring the last one deleted back (ctrl+z).
+// Wiring (keys.go, handleKey's list case): every picker.Action other than Chosen and Canceled
+// comes here: default: if a != nil { return m, m.listAction(a) }.
 func (m *Model) listAction(a picker.Action) tea.Cmd {
 	if m.state != stateHistory || m.store == nil {
 		return nil

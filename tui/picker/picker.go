@@ -384,22 +384,6 @@ func (c *Model) Matches() []int { return c.matches }
 // Ticked are the ticked items, in the order they were ticked.
 func (c *Model) Ticked() []int { return c.ticked }
 
-// Height is how many lines View needs to show every match, up to limit.
-func (c *Model) Height(limit int) int {
-	return min(limit, c.headLines()+max(1, len(c.matches)))
-}
-
-func (c *Model) headLines() int {
-	n := 2 // title, blank line
-	if !c.inline {
-		n++ // filter
-	}
-	if c.multi {
-		n++ // ticked
-	}
-	return n
-}
-
 // View draws the picker in a box of the given size.
 func (c *Model) View(width, height int) string {
 	st := c.st
@@ -422,12 +406,18 @@ func (c *Model) View(width, height int) string {
 			lines = append(lines, st.List.ItemSelected.Render(fmt.Sprintf("%d ticked: %s", len(names), strings.Join(names, ", "))))
 		}
 	}
-	// The line under the head says why the highlighted item cannot be chosen, in full.
-	why := ""
+	// Under the head: why the highlighted item cannot be chosen, in full (two lines at most).
+	why := []string{""}
 	if i := c.Current(); i >= 0 && c.Item(i).Off != "" {
-		why = st.List.Hint.Render(c.Item(i).Off)
+		why = cell.Wrap(c.Item(i).Off, width, "")
+		if len(why) > 2 {
+			why = append(why[:1], cell.Truncate(strings.Join(why[1:], " "), width))
+		}
+		for j := range why {
+			why[j] = st.List.Hint.Render(why[j])
+		}
 	}
-	lines = append(lines, why)
+	lines = append(lines, why...)
 	rows := max(1, height-len(lines))
 	if c.cursor < c.offset {
 		c.offset = c.cursor
