@@ -1,8 +1,10 @@
 package preview
 
 import (
+	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
@@ -76,3 +78,34 @@ func BenchmarkPreviewRender2KB(b *testing.B) { benchmarkRender(b, markdownOf(200
 
 // BenchmarkPreviewRender20KB is one preview render of 20 KB of markdown, on each colour profile.
 func BenchmarkPreviewRender20KB(b *testing.B) { benchmarkRender(b, markdownOf(20000)) }
+
+// TestPreviewRender20KBBound fails when a preview of 20 000 bytes takes more than 250 ms on
+// any colour profile, at best of three: ten times what it takes on a 2-core development
+// machine, so that a busy CI machine passes and a regression of the kind the benchmarks
+// found (0.6 s with TERM=xterm, when every padding space was a nearest-colour search) fails.
+// The benchmarks measure; this only stops a tenfold regression. Not under the race detector,
+// which is itself ten times slower.
+func TestPreviewRender20KBBound(t *testing.T) {
+	if raceDetector {
+		t.Skip("the race detector makes rendering ten times slower")
+	}
+	const bound = 250 * time.Millisecond
+	for _, p := range benchProfiles {
+		t.Run(p.Name(), func(t *testing.T) {
+			withProfile(t, p)
+			req := renderRequestOf(t, markdownOf(20000))
+			best := time.Duration(math.MaxInt64)
+			for range 3 {
+				start := time.Now()
+				if r := renderPreview(req); r.content == "" {
+					t.Fatal("empty render")
+				}
+				best = min(best, time.Since(start))
+			}
+			if best > bound {
+				t.Errorf("a 20 000-byte preview took %v at best of 3 on %s, more than %v", best, p.Name(), bound)
+			}
+			t.Logf("%s: %v", p.Name(), best)
+		})
+	}
+}

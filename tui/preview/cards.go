@@ -28,6 +28,7 @@ func frame(st *styles.Styles, w int, blocks [][]string, cols ...int) string {
 		return bc.Render(left+string(run)+right) + "\n"
 	}
 	b.WriteString(hline("╭", "", "╮", nil))
+	side := bc.Render("│") // drawn once: a long message has a thousand lines
 	for i, blk := range blocks {
 		last := i == len(blocks)-1
 		if i > 0 {
@@ -38,7 +39,7 @@ func frame(st *styles.Styles, w int, blocks [][]string, cols ...int) string {
 			b.WriteString(hline("├", "┬", "┤", marks))
 		}
 		for _, l := range blk {
-			b.WriteString(bc.Render("│") + " " + cell.Fit(l, inner) + " " + bc.Render("│") + "\n")
+			b.WriteString(side + " " + cell.Fit(l, inner) + " " + side + "\n")
 		}
 	}
 	var marks []int

@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"reflect"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -19,15 +21,20 @@ import (
 
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/tui/cell"
+	"github.com/dingbot/dingbot/tui/styles"
 )
 
 // markdownStyle is glamour's style and colour profile, decided once before the program starts.
 type markdownStyle struct {
+	// config is the style, its colours already converted to the profile (see styleForProfile).
 	config  gansi.StyleConfig
 	profile termenv.Profile
 	// dark says the screen is drawn for a dark background: <font> colours that would not
 	// show on it are left out.
 	dark bool
+	// fast, when set, draws the same screen as config at a fraction of the cost (see
+	// newFastStyle); nil when the style cannot be drawn so.
+	fast *fastStyle
 }
 
 // newMarkdownStyle picks glamour's style: GLAMOUR_STYLE when set (a standard name or a JSON
@@ -72,6 +79,8 @@ func newMarkdownStyle(opts MarkdownOptions, profile termenv.Profile) (markdownSt
 			}
 		}
 	}
+	ms.config = styleForProfile(ms.config, ms.profile)
+	ms.fast = newFastStyle(ms.config, ms.profile)
 	return ms, nil
 }
 
@@ -154,7 +163,7 @@ func colourFonts(lines []string, spans []fontSpan, md markdownStyle) []string {
 			}
 			start := from + k
 			if shows(sp.color, md.dark) {
-				st := lipgloss.NewStyle().Foreground(sp.color)
+				st := lipgloss.NewStyle().Foreground(lipgloss.Color(styles.ProfileColour(md.profile, string(sp.color))))
 				ranges[lj] = append(ranges[lj], styledRange{start, start + len(sp.text), st})
 			}
 			li, off = lj, start+len(sp.text)
@@ -183,15 +192,7 @@ func shows(c lipgloss.Color, dark bool) bool {
 
 // renderMarkdown is glamour with the composer's style, trimmed of blank edges.
 func renderMarkdown(text string, width int, md markdownStyle) ([]string, error) {
-	r, err := glamour.NewTermRenderer(
-		glamour.WithStyles(md.config),
-		glamour.WithWordWrap(max(10, width)),
-		glamour.WithColorProfile(md.profile),
-	)
-	if err != nil {
-		return nil, err
-	}
-	out, err := r.Render(text)
+	out, err := glamourRender(text, width, md)
 	if err != nil {
 		return nil, err
 	}
@@ -215,6 +216,315 @@ func renderMarkdown(text string, width int, md markdownStyle) ([]string, error) 
 	return wrapped, nil
 }
 
+// glamourRender is glamour's rendering of text: by the fast style when there is one and the
+// text has no table, otherwise by the style as it is.
+func glamourRender(text string, width int, md markdownStyle) (string, error) {
+	if md.fast != nil && !mayHoldTable(text) {
+		out, err := glamourWith(text, width, md.fast.config, md.profile)
+		if err == nil {
+			if painted, ok := md.fast.paint(out); ok {
+				return painted, nil
+			}
+		}
+	}
+	return glamourWith(text, width, md.config, md.profile)
+}
+
+// glamourWith renders with a fresh renderer: a TermRenderer is not safe for concurrent use.
+func glamourWith(text string, width int, config gansi.StyleConfig, profile termenv.Profile) (string, error) {
+	r, err := glamour.NewTermRenderer(
+		glamour.WithStyles(config),
+		glamour.WithWordWrap(max(10, width)),
+		glamour.WithColorProfile(profile),
+	)
+	if err != nil {
+		return "", err
+	}
+	return r.Render(text)
+}
+
+// styleForProfile converts every colour of a glamour style to the one the profile would draw
+// it in (a #rrggbb to the nearest of 256 or 16 colours, a 256-colour number to the nearest of
+// 16), once: glamour converts each colour again for every piece of text it styles, and on a
+// 16-colour terminal (TERM=xterm) each conversion is a nearest-colour search in HSLuv. The
+// colours of code (chroma) stay as they are: chroma wants #rrggbb and converts them itself.
+func styleForProfile(c gansi.StyleConfig, p termenv.Profile) gansi.StyleConfig {
+	if p != termenv.ANSI && p != termenv.ANSI256 {
+		return c // TrueColor draws colours as they are; Ascii draws none
+	}
+	convertPrimitives(reflect.ValueOf(&c).Elem(), p)
+	return c
+}
+
+// convertPrimitives converts the colours of every StylePrimitive in v, a struct of glamour's
+// style, without following pointers (the chroma settings): the colour strings are replaced,
+// never written through, as they are shared with glamour's standard styles.
+func convertPrimitives(v reflect.Value, p termenv.Profile) {
+	if v.Kind() != reflect.Struct {
+		return
+	}
+	if sp, ok := v.Addr().Interface().(*gansi.StylePrimitive); ok {
+		sp.Color = profileColourOf(sp.Color, p)
+		sp.BackgroundColor = profileColourOf(sp.BackgroundColor, p)
+		return
+	}
+	for i := 0; i < v.NumField(); i++ {
+		convertPrimitives(v.Field(i), p)
+	}
+}
+
+func profileColourOf(c *string, p termenv.Profile) *string {
+	if c == nil {
+		return nil
+	}
+	s := styles.ProfileColour(p, *c)
+	return &s
+}
+
+// fastStyle is a glamour style that leaves the document's text colour out, and the colour
+// (as SGR parameters) paint puts back.
+//
+// glamour pads every line to the wrap width with spaces, each drawn in the style of its
+// block: with a document colour (dark, light and most styles have one), each of those spaces
+// is an escape sequence of its own, which every writer of glamour then reads again. For 20 KB
+// of markdown that is some 790 KB of output, most of the time of a render, for spaces that
+// look the same without colour. Without the document colour glamour writes plain spaces, and
+// the text that had the document colour has none; paint gives it back.
+type fastStyle struct {
+	config gansi.StyleConfig
+	sgr    string
+}
+
+// Marks the fast style writes around what paint must leave as it is: zero-width CSI sequences
+// that glamour's writers pass on and paint removes. Nothing else writes them: glamour drops
+// control characters of the markdown.
+const (
+	markCodeStart = "\x1b[5991z"
+	markCodeEnd   = "\x1b[5992z"
+	markTable     = "\x1b[5993z"
+)
+
+// newFastStyle is the fast form of a style, or nil when the document colour is not only a
+// text colour: a background, underline and the like show on the padding too.
+func newFastStyle(c gansi.StyleConfig, p termenv.Profile) *fastStyle {
+	d := c.Document.StylePrimitive
+	if p == termenv.Ascii || d.Color == nil || d.BackgroundColor != nil || isSet(d.Underline) ||
+		isSet(d.CrossedOut) || isSet(d.Overlined) || isSet(d.Inverse) {
+		return nil
+	}
+	col := p.Color(*d.Color)
+	if col == nil {
+		return nil
+	}
+	f := &fastStyle{config: c, sgr: col.Sequence(false)}
+	f.config.Document.Color = nil
+	// Code highlighted by chroma (a theme or chroma colours, as CodeBlockElement decides) is
+	// written as chroma draws it, without the document colour: what chroma leaves without
+	// colour has the terminal's. Marked, paint leaves it so.
+	if c.CodeBlock.Theme != "" || c.CodeBlock.Chroma != nil {
+		f.config.CodeBlock.BlockPrefix = c.CodeBlock.BlockPrefix + markCodeStart
+		f.config.CodeBlock.BlockSuffix = markCodeEnd + c.CodeBlock.BlockSuffix
+	}
+	// A table's rules are written without colour: a text with a table is drawn by the style
+	// as it is (mayHoldTable), and this mark says when that test missed one.
+	f.config.Table.BlockPrefix = c.Table.BlockPrefix + markTable
+	return f
+}
+
+func isSet(b *bool) bool { return b != nil && *b }
+
+// paint puts the document colour on the text of a fast render that has no foreground colour,
+// outside code blocks, and removes the marks. ok is false when the render holds a table or its
+// marks do not pair up: then it must be drawn by the style as it is.
+//
+// One more difference is undone at the end of a line that glamour broke inside a span drawn on
+// the background (a code span, a link's underline): the style drew the first padding space in
+// the span's look and reset it, where the fast style's padding keeps the look to the line's end.
+func (f *fastStyle) paint(s string) (string, bool) {
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/4)
+	on := "\x1b[" + f.sgr + "m"
+	var st sgrState
+	code := false
+	for i := 0; i < len(s); {
+		switch c := s[i]; {
+		case c == '\x1b':
+			n := escapeLen(s[i:])
+			seq := s[i : i+n]
+			i += n
+			switch seq {
+			case markCodeStart:
+				if code {
+					return "", false
+				}
+				code = true
+				continue
+			case markCodeEnd:
+				if !code {
+					return "", false
+				}
+				code = false
+				continue
+			case markTable:
+				return "", false
+			}
+			if n >= 3 && seq[1] == '[' && seq[n-1] == 'm' {
+				st.apply(seq[2 : n-1])
+			}
+			b.WriteString(seq)
+		case c == '\n':
+			b.WriteByte(c)
+			i++
+		default:
+			j := i
+			for j < len(s) && s[j] != '\x1b' && s[j] != '\n' {
+				j++
+			}
+			run := s[i:j]
+			i = j
+			core := strings.TrimRight(run, " ")
+			trail := run[len(core):]
+			if !st.fg && !code && strings.TrimLeft(core, " ") != "" {
+				k := len(core) - len(strings.TrimLeft(core, " "))
+				b.WriteString(core[:k])
+				b.WriteString(on)
+				b.WriteString(core[k:])
+				b.WriteString("\x1b[39m")
+			} else {
+				b.WriteString(core)
+			}
+			if len(trail) > 1 && st.onBlank && !code && lineEndsAt(s, j) {
+				b.WriteString(trail[:1])
+				b.WriteString("\x1b[0m")
+				st = sgrState{}
+				trail = trail[1:]
+			}
+			b.WriteString(trail)
+		}
+	}
+	if code {
+		return "", false
+	}
+	return b.String(), true
+}
+
+// lineEndsAt reports whether only escape sequences are left of s's line from i.
+func lineEndsAt(s string, i int) bool {
+	for i < len(s) && s[i] == '\x1b' {
+		i += escapeLen(s[i:])
+	}
+	return i >= len(s) || s[i] == '\n'
+}
+
+// escapeLen is the length of the escape sequence s starts with: CSI, OSC (ended by BEL or ST),
+// or ESC and one byte.
+func escapeLen(s string) int {
+	if len(s) < 2 {
+		return len(s)
+	}
+	switch s[1] {
+	case '[':
+		for i := 2; i < len(s); i++ {
+			if s[i] >= 0x40 && s[i] <= 0x7e {
+				return i + 1
+			}
+		}
+		return len(s)
+	case ']':
+		for i := 2; i < len(s); i++ {
+			if s[i] == '\a' {
+				return i + 1
+			}
+			if s[i] == '\x1b' && i+1 < len(s) && s[i+1] == '\\' {
+				return i + 2
+			}
+		}
+		return len(s)
+	}
+	return 2
+}
+
+// sgrState is what paint follows of the SGR state: whether a foreground colour is set, and
+// whether anything that shows on a blank (background, underline, reverse, strike, overline).
+type sgrState struct {
+	fg      bool
+	onBlank bool
+	blank   [5]bool // background, underline, reverse, strike, overline
+}
+
+// apply updates the state with the parameters of an SGR sequence.
+func (st *sgrState) apply(params string) {
+	if params == "" {
+		*st = sgrState{}
+		return
+	}
+	ps := strings.Split(params, ";")
+	for i := 0; i < len(ps); i++ {
+		p := ps[i]
+		if k := strings.IndexByte(p, ':'); k >= 0 {
+			p = p[:k] // 38:2::r:g:b, 4:3 and the like carry their arguments
+		}
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			continue
+		}
+		switch {
+		case n == 0:
+			*st = sgrState{}
+		case n == 39:
+			st.fg = false
+		case n >= 30 && n <= 37, n >= 90 && n <= 97:
+			st.fg = true
+		case n >= 40 && n <= 47, n >= 100 && n <= 107:
+			st.blank[0] = true
+		case n == 49:
+			st.blank[0] = false
+		case n == 4 || n == 24:
+			st.blank[1] = n == 4 && ps[i] != "4:0"
+		case n == 7 || n == 27:
+			st.blank[2] = n == 7
+		case n == 9 || n == 29:
+			st.blank[3] = n == 9
+		case n == 53 || n == 55:
+			st.blank[4] = n == 53
+		case n == 38 || n == 48 || n == 58:
+			switch n {
+			case 38:
+				st.fg = true
+			case 48:
+				st.blank[0] = true
+			}
+			if strings.Contains(ps[i], ":") || i+1 >= len(ps) {
+				continue
+			}
+			switch ps[i+1] {
+			case "5":
+				i += 2
+			case "2":
+				i += 4
+			}
+		}
+	}
+	st.onBlank = st.blank != [5]bool{}
+}
+
+// mayHoldTable reports whether text may hold a GFM table: one of its lines, past the marks of
+// quotes and lists, is only pipes, dashes, colons and spaces, with a pipe and a dash, as every
+// table's delimiter row is.
+func mayHoldTable(text string) bool {
+	if !strings.Contains(text, "|") {
+		return false
+	}
+	for line := range strings.Lines(text) {
+		line = strings.TrimLeft(line, " \t>*+-0123456789.)")
+		line = strings.TrimRight(line, "\r\n")
+		if strings.Trim(line, " \t|:-") == "" && strings.Contains(line, "|") && strings.Contains(line, "-") {
+			return true
+		}
+	}
+	return false
+}
+
 var (
 	fontTag    = regexp.MustCompile(`(?i)</?font\b[^>]*>`)
 	inlineLink = regexp.MustCompile(`(^|[^!\\])\[([^\]\n]*)\]\(([^()\s]+)(\s+"[^"\n]*")?\)`)
@@ -230,7 +540,12 @@ func linkTextOnly(s string) string {
 }
 
 // stripFont keeps the text of DingTalk's <font color=…> tags, which glamour would drop.
-func stripFont(s string) string { return fontTag.ReplaceAllString(s, "") }
+func stripFont(s string) string {
+	if !strings.Contains(s, "<") {
+		return s // the expression would read all of s to find nothing
+	}
+	return fontTag.ReplaceAllString(s, "")
+}
 
 // displayMentions shows "@13800000000" as "@Name" for contacts the message mentions, as DingTalk
 // does; a number that is only typed stays a number.

@@ -307,13 +307,15 @@ type styledRange struct {
 	style      lipgloss.Style
 }
 
-// restyle draws the ranges of a line's visible text (from visibleText) in their styles. Escape
-// codes inside a range are written after it, so what follows keeps its style.
+// restyle draws the ranges of a line's visible text (from visibleText) in their styles. After a
+// range, the style in force at its end is set again (the colours and attributes set since the
+// last reset, and the other escape codes inside the range), so what follows keeps its style.
 func restyle(line, text string, at []int, ranges []styledRange) string {
 	if len(ranges) == 0 {
 		return line
 	}
 	sort.Slice(ranges, func(i, j int) bool { return ranges[i].start < ranges[j].start })
+	codes := escapeCode.FindAllStringIndex(line, -1)
 	var b strings.Builder
 	prev := 0
 	for _, r := range ranges {
@@ -323,14 +325,32 @@ func restyle(line, text string, at []int, ranges []styledRange) string {
 		}
 		b.WriteString(line[prev:rawStart])
 		b.WriteString(r.style.Render(text[r.start:r.end]))
-		for _, c := range escapeCode.FindAllString(line[rawStart:rawEnd], -1) {
-			b.WriteString(c)
+		since := 0 // the first code after the last reset before rawEnd
+		for k, c := range codes {
+			if c[0] >= rawEnd {
+				break
+			}
+			if isSGRReset(line[c[0]:c[1]]) {
+				since = k + 1
+			}
+		}
+		for k, c := range codes {
+			if c[0] >= rawEnd {
+				break
+			}
+			code := line[c[0]:c[1]]
+			if sgr := strings.HasSuffix(code, "m") && strings.HasPrefix(code, "\x1b["); (sgr && k >= since) || (!sgr && c[0] >= rawStart) {
+				b.WriteString(code)
+			}
 		}
 		prev = rawEnd
 	}
 	b.WriteString(line[prev:])
 	return b.String()
 }
+
+// isSGRReset reports whether an escape code resets every colour and attribute.
+func isSGRReset(code string) bool { return code == "\x1b[0m" || code == "\x1b[m" }
 
 // mentionEnds reports whether a name ending at end is whole: "@Al" is not in "@Alice".
 func mentionEnds(text string, end int) bool {

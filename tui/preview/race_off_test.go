@@ -1,0 +1,6 @@
+//go:build !race
+
+package preview
+
+// raceDetector is true in a build with the race detector, which slows rendering tenfold.
+const raceDetector = false
