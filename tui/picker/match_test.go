@@ -168,3 +168,12 @@ func TestDeletableAsksToDeleteAndUndo(t *testing.T) {
 		t.Fatalf("\"delete\" typed in one read: %#v, query %q", a, c.Query())
 	}
 }
+
+func TestWhyWrapsAtWords(t *testing.T) {
+	st := styles.New(true, true)
+	c := New(&st, "Mention", "none", []Item{{Label: "张伟", Off: "action cards mention by userId; add user_id to the contact"}})
+	v := ansi.Strip(c.View(49, 8))
+	if !strings.Contains(v, "\naction cards mention by userId; add user_id to   \nthe contact  ") {
+		t.Fatalf("the reason is not wrapped at a word:\n%s", v)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dingbot/dingbot/dingtalk/match"
 	"github.com/dingbot/dingbot/tui/cell"
@@ -409,7 +410,7 @@ func (c *Model) View(width, height int) string {
 	// Under the head: why the highlighted item cannot be chosen, in full (two lines at most).
 	why := []string{""}
 	if i := c.Current(); i >= 0 && c.Item(i).Off != "" {
-		why = cell.Wrap(c.Item(i).Off, width, "")
+		why = strings.Split(ansi.Hardwrap(ansi.Wordwrap(c.Item(i).Off, width, ""), width, true), "\n")
 		if len(why) > 2 {
 			why = append(why[:1], cell.Truncate(strings.Join(why[1:], " "), width))
 		}
