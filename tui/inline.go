@@ -247,7 +247,8 @@ func handleIn(c dingtalk.Contact, kind dingtalk.MsgType) string {
 func (m *Model) mentionChosen(items []picker.Item, n int) tea.Cmd {
 	kind := m.form.Kind()
 	var cs []dingtalk.Contact
-	var handles []string
+	// handles are what to write after "@", who the name of each.
+	var handles, who []string
 	all, added := false, 0
 	for _, it := range items {
 		t, ok := it.Value.(mentionTarget)
@@ -257,12 +258,12 @@ func (m *Model) mentionChosen(items []picker.Item, n int) tea.Cmd {
 		if t.all {
 			all = true
 			if !m.form.AtAll() {
-				handles = append(handles, "all")
+				handles, who = append(handles, "all"), append(who, "@all")
 			}
 			continue
 		}
 		cs = append(cs, t.contact)
-		handles = append(handles, handleIn(t.contact, kind))
+		handles, who = append(handles, handleIn(t.contact, kind)), append(who, t.contact.Name)
 		if !m.form.IsMentioned(t.contact) {
 			added++
 		}
@@ -271,16 +272,26 @@ func (m *Model) mentionChosen(items []picker.Item, n int) tea.Cmd {
 		return m.setStatus(statusBad, fmt.Sprintf("DingTalk notifies at most %d people per message", dingtalk.MaxMentions))
 	}
 	m.closeInline()
-	text := ""
-	if len(handles) > 0 {
-		text = "@" + strings.Join(handles, " @") + " "
-	}
-	var names []string
+	var names, already []string
 	var warn string
 	atAll := m.form.AtAll()
 	m.form.Edit(func() {
 		if n > 0 {
-			m.form.ReplaceBeforeCursor(n, text)
+			// The @query goes; each handle is written in its place unless the text has it
+			// already (one is enough to notify).
+			m.form.ReplaceBeforeCursor(n, "")
+			body := m.form.Body()
+			var write []string
+			for i, h := range handles {
+				if dingtalk.ContainsMention(body, h) {
+					already = append(already, who[i])
+					continue
+				}
+				write = append(write, h)
+			}
+			if len(write) > 0 {
+				m.form.ReplaceBeforeCursor(0, "@"+strings.Join(write, " @")+" ")
+			}
 		}
 		if all {
 			atAll = m.form.ToggleAtAll()
@@ -300,6 +311,9 @@ func (m *Model) mentionChosen(items []picker.Item, n int) tea.Cmd {
 	}
 	if len(names) > 0 {
 		said = append(said, "mentioned "+strings.Join(names, ", ")+" · delete an @handle from the text to unmention")
+	}
+	if len(already) > 0 {
+		said = append(said, strings.Join(already, ", ")+" already in the text: not written twice")
 	}
 	switch {
 	case warn != "":

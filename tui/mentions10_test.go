@@ -340,3 +340,18 @@ func TestPickerFilterTakesWordsThatSpellKeys(t *testing.T) {
 		t.Fatalf("robot %s", got)
 	}
 }
+
+// A handle already in the text is not written twice: one notifies; the @query typed goes.
+func TestInlineMentionNotWrittenTwice(t *testing.T) {
+	d := composeIn(t, dingtalk.TypeText)
+	d.typeText("@zw")
+	d.key("enter")
+	d.typeText("又 @zhangwei")
+	d.key("enter")
+	if got := d.m.form.Body(); got != "@13800000000 又 " || len(d.m.form.Mentions()) != 1 {
+		t.Fatalf("body %q, mentions %v", got, mentionedNames(&d.m.form))
+	}
+	if !strings.Contains(d.m.status.Text(), "张伟 already in the text") {
+		t.Fatalf("status %q", d.m.status.Text())
+	}
+}
