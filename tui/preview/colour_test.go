@@ -227,14 +227,38 @@ plain fenced code without a language
 Last paragraph, with a trailing line.
 `
 
+// tableMarkdown has tables as reports hold them: styled cells, a cell long enough to wrap, a
+// table without outer pipes, one in a quote and one in a list, one of a single column.
 const tableMarkdown = `Before the table.
 
 | Name | Role | Link |
 |:-----|:----:|-----:|
 | **Alice** | dev | [site](https://example.com/a) |
 | Bob | *ops* | ` + "`x`" + ` |
+| ~~Carol~~ | ***lead*** of the whole platform team, on call this week | <b>b</b> @13800000000 |
 
-After the table.
+After the table, a paragraph long enough to wrap in a narrow preview.
+
+Service | p99
+--- | ---
+api-gateway | 120 ms
+search | **310 ms**
+
+> | quoted | table |
+> |---|---|
+> | a | b |
+
+- a list with a table:
+
+  | in | list |
+  |----|------|
+  | 1  | 2    |
+
+| only |
+|------|
+| one column |
+
+Last line.
 `
 
 // standardStyles are glamour's styles, by the names GLAMOUR_STYLE takes.
@@ -248,6 +272,7 @@ func TestFastMarkdownLooksTheSame(t *testing.T) {
 		"every construct": everyConstruct,
 		"table":           tableMarkdown,
 		"report":          markdownOf(3000),
+		"table report":    tableMarkdownOf(3000),
 	}
 	for _, name := range append(customStyles(t), standardStyles...) {
 		for _, p := range benchProfiles {
@@ -310,7 +335,8 @@ func customStyles(t *testing.T) []string {
 }
 
 // TestFastStyleIsUsed checks that the default styles get the fast style on every colour profile
-// that draws colour, and that a text with a table does not.
+// that draws colour, tables included, and that a table whose text holds a character of its rules
+// (which paint would leave without colour) does not.
 func TestFastStyleIsUsed(t *testing.T) {
 	for _, name := range []string{"", "dark", "light", "dracula", "tokyo-night"} {
 		for _, p := range []termenv.Profile{termenv.TrueColor, termenv.ANSI256, termenv.ANSI} {
@@ -329,16 +355,22 @@ func TestFastStyleIsUsed(t *testing.T) {
 			if _, ok := md.fast.paint(out); !ok {
 				t.Errorf("style %q on %s: the fast render of every construct was refused", name, p.Name())
 			}
-			// A table is found by mayHoldTable, and when that misses one, by its mark.
-			if !mayHoldTable(tableMarkdown) {
-				t.Error("mayHoldTable misses a table")
+			if !md.fast.draws(tableMarkdown) {
+				t.Errorf("style %q on %s: the fast style does not draw tables", name, p.Name())
 			}
 			out, err = glamourWith(tableMarkdown, 58, md.fast.config, p)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, ok := md.fast.paint(out); ok {
-				t.Errorf("style %q on %s: a fast render with a table was accepted", name, p.Name())
+			if _, ok := md.fast.paint(out); !ok {
+				t.Errorf("style %q on %s: the fast render of tables was refused", name, p.Name())
+			}
+			ruled := "| a │ b | c |\n|---|---|\n| ─ | ┼ |\n"
+			if md.fast.draws(ruled) {
+				t.Errorf("style %q on %s: the fast style draws a table holding its rules' characters", name, p.Name())
+			}
+			if !md.fast.draws("a quote:\n\n> │ drawn by glamour, typed here\n") {
+				t.Errorf("style %q on %s: the fast style refuses a rule character outside a table", name, p.Name())
 			}
 		}
 	}
@@ -447,7 +479,8 @@ func TestStyleForProfileLeavesChroma(t *testing.T) {
 // glamour's text) by the fast style against the style as it is.
 func TestFastPreviewLooksTheSame(t *testing.T) {
 	text := "## Report for @13800000000\n\nAll checks passed; @13800000000 please review, then <font color=#ff0000>red words</font> and " +
-		"<font color=green>green</font> after, **@bob01 in bold** too.\n\n- @13800000000 in a list\n> @carol in a quote\n\n" + markdownOf(2000)
+		"<font color=green>green</font> after, **@bob01 in bold** too.\n\n- @13800000000 in a list\n> @carol in a quote\n\n" + markdownOf(2000) +
+		"\n\n| who | what |\n|---|---|\n| @13800000000 | <font color=#ff0000>red cell</font> |\n| @carol | **bold** |\n\n" + tableMarkdownOf(1500)
 	for _, p := range benchProfiles {
 		t.Run(p.Name(), func(t *testing.T) {
 			withProfile(t, p)

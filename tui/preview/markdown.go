@@ -216,10 +216,10 @@ func renderMarkdown(text string, width int, md markdownStyle) ([]string, error) 
 	return wrapped, nil
 }
 
-// glamourRender is glamour's rendering of text: by the fast style when there is one and the
-// text has no table, otherwise by the style as it is.
+// glamourRender is glamour's rendering of text: by the fast style when there is one and it
+// can draw the text (see fastStyle.draws), otherwise by the style as it is.
 func glamourRender(text string, width int, md markdownStyle) (string, error) {
-	if md.fast != nil && !mayHoldTable(text) {
+	if md.fast != nil && md.fast.draws(text) {
 		out, err := glamourWith(text, width, md.fast.config, md.profile)
 		if err == nil {
 			if painted, ok := md.fast.paint(out); ok {
@@ -293,6 +293,9 @@ func profileColourOf(c *string, p termenv.Profile) *string {
 type fastStyle struct {
 	config gansi.StyleConfig
 	sgr    string
+	// rules are the characters of a table's rules (lipgloss draws them without colour),
+	// which paint leaves as they are inside a table.
+	rules string
 }
 
 // Marks the fast style writes around what paint must leave as it is: zero-width CSI sequences
@@ -302,6 +305,9 @@ const (
 	markCodeStart = "\x1b[5991z"
 	markCodeEnd   = "\x1b[5992z"
 	markTable     = "\x1b[5993z"
+	markTableEnd  = "\x1b[5994z"
+	markIndent    = "\x1b[5995z"
+	markIndentEnd = "\x1b[5996z"
 )
 
 // newFastStyle is the fast form of a style, or nil when the document colour is not only a
@@ -325,17 +331,57 @@ func newFastStyle(c gansi.StyleConfig, p termenv.Profile) *fastStyle {
 		f.config.CodeBlock.BlockPrefix = c.CodeBlock.BlockPrefix + markCodeStart
 		f.config.CodeBlock.BlockSuffix = markCodeEnd + c.CodeBlock.BlockSuffix
 	}
-	// A table's rules are written without colour: a text with a table is drawn by the style
-	// as it is (mayHoldTable), and this mark says when that test missed one.
+	// A table's rules are written by lipgloss without colour, its cells' text in the document
+	// colour: marked, paint colours the cells' text and leaves the rules as they are. glamour
+	// writes the marks around the table and around each piece of a cell's text as well (the
+	// cells have the table's style), always in pairs, so the table is where marks are open.
 	f.config.Table.BlockPrefix = c.Table.BlockPrefix + markTable
+	f.config.Table.BlockSuffix = markTableEnd + c.Table.BlockSuffix
+	// A block's indent token (a quote's "│ ") is drawn in the document colour before each line
+	// of what the block holds, tables too: marked, paint colours it even inside a table.
+	markIndentTokens(reflect.ValueOf(&f.config).Elem())
+	border := lipgloss.NormalBorder()
+	if t := c.Table; t.RowSeparator != nil && t.ColumnSeparator != nil {
+		border = lipgloss.Border{Top: *t.RowSeparator, Bottom: *t.RowSeparator, Left: *t.ColumnSeparator, Right: *t.ColumnSeparator}
+		if t.CenterSeparator != nil {
+			border.Middle = *t.CenterSeparator
+		}
+	}
+	f.rules = border.Top + border.Bottom + border.Left + border.Right + border.TopLeft + border.TopRight +
+		border.BottomLeft + border.BottomRight + border.MiddleLeft + border.MiddleRight + border.Middle +
+		border.MiddleTop + border.MiddleBottom
 	return f
+}
+
+// draws reports whether the fast style draws text as the style does: not when a table's text
+// may hold a character of the table's rules, which paint would leave without colour.
+func (f *fastStyle) draws(text string) bool {
+	return !strings.ContainsAny(text, f.rules) || !mayHoldTable(text)
 }
 
 func isSet(b *bool) bool { return b != nil && *b }
 
+// markIndentTokens puts the indent marks around the indent token of every StyleBlock in v, a
+// struct of glamour's style, without following pointers; the tokens are replaced, never
+// written through, as they are shared with glamour's standard styles.
+func markIndentTokens(v reflect.Value) {
+	if v.Kind() != reflect.Struct {
+		return
+	}
+	if sb, ok := v.Addr().Interface().(*gansi.StyleBlock); ok {
+		if sb.IndentToken != nil {
+			tok := markIndent + *sb.IndentToken + markIndentEnd
+			sb.IndentToken = &tok
+		}
+	}
+	for i := 0; i < v.NumField(); i++ {
+		markIndentTokens(v.Field(i))
+	}
+}
+
 // paint puts the document colour on the text of a fast render that has no foreground colour,
-// outside code blocks, and removes the marks. ok is false when the render holds a table or its
-// marks do not pair up: then it must be drawn by the style as it is.
+// outside code blocks and a table's rules, and removes the marks. ok is false when the marks
+// do not pair up: then it must be drawn by the style as it is.
 //
 // One more difference is undone at the end of a line that glamour broke inside a span drawn on
 // the background (a code span, a link's underline): the style drew the first padding space in
@@ -346,6 +392,8 @@ func (f *fastStyle) paint(s string) (string, bool) {
 	on := "\x1b[" + f.sgr + "m"
 	var st sgrState
 	code := false
+	table := 0  // marks open: inside a table when > 0
+	indent := 0 // indent tokens open, which nest: a quote's token can hold another's
 	for i := 0; i < len(s); {
 		switch c := s[i]; {
 		case c == '\x1b':
@@ -366,7 +414,23 @@ func (f *fastStyle) paint(s string) (string, bool) {
 				code = false
 				continue
 			case markTable:
-				return "", false
+				table++
+				continue
+			case markTableEnd:
+				if table == 0 {
+					return "", false
+				}
+				table--
+				continue
+			case markIndent:
+				indent++
+				continue
+			case markIndentEnd:
+				if indent == 0 {
+					return "", false
+				}
+				indent--
+				continue
 			}
 			if n >= 3 && seq[1] == '[' && seq[n-1] == 'm' {
 				st.apply(seq[2 : n-1])
@@ -384,14 +448,13 @@ func (f *fastStyle) paint(s string) (string, bool) {
 			i = j
 			core := strings.TrimRight(run, " ")
 			trail := run[len(core):]
-			if !st.fg && !code && strings.TrimLeft(core, " ") != "" {
-				k := len(core) - len(strings.TrimLeft(core, " "))
-				b.WriteString(core[:k])
-				b.WriteString(on)
-				b.WriteString(core[k:])
-				b.WriteString("\x1b[39m")
-			} else {
+			switch {
+			case st.fg || code || strings.TrimLeft(core, " ") == "":
 				b.WriteString(core)
+			case table > 0 && indent == 0:
+				f.paintCells(&b, core, on)
+			default:
+				colourText(&b, core, on)
 			}
 			if len(trail) > 1 && st.onBlank && !code && lineEndsAt(s, j) {
 				b.WriteString(trail[:1])
@@ -402,10 +465,45 @@ func (f *fastStyle) paint(s string) (string, bool) {
 			b.WriteString(trail)
 		}
 	}
-	if code {
+	if code || table != 0 || indent != 0 {
 		return "", false
 	}
 	return b.String(), true
+}
+
+// colourText writes text, its leading spaces as they are and the rest in the colour on.
+func colourText(b *strings.Builder, text, on string) {
+	k := len(text) - len(strings.TrimLeft(text, " "))
+	b.WriteString(text[:k])
+	if k == len(text) {
+		return
+	}
+	b.WriteString(on)
+	b.WriteString(text[k:])
+	b.WriteString("\x1b[39m")
+}
+
+// paintCells writes a run of a table's line: the characters of its rules as they are, the
+// cells' text in the colour on.
+func (f *fastStyle) paintCells(b *strings.Builder, run, on string) {
+	for run != "" {
+		k := strings.IndexAny(run, f.rules)
+		if k < 0 {
+			colourText(b, run, on)
+			return
+		}
+		colourText(b, run[:k], on)
+		_, n := utf8.DecodeRuneInString(run[k:])
+		for k+n < len(run) {
+			r, m := utf8.DecodeRuneInString(run[k+n:])
+			if !strings.ContainsRune(f.rules, r) {
+				break
+			}
+			n += m
+		}
+		b.WriteString(run[k : k+n])
+		run = run[k+n:]
+	}
 }
 
 // lineEndsAt reports whether only escape sequences are left of s's line from i.
