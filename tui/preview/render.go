@@ -121,40 +121,62 @@ func renderPreview(req renderRequest) renderResult {
 }
 
 // previewNotes is the advice shown under the preview and in the payload view: what Prepare
-// found, the parts a message too large for one would be sent in, then contacts typed but not
-// mentioned.
+// found, then contacts typed but not notified. A message too large for one that ctrl+s sends
+// in parts says so instead of "shorten the text"; an @handle that notifies nobody has one note,
+// the composer's (naming the contact) when it is a contact's, Prepare's otherwise.
 func previewNotes(r dingtalk.Robot, p *dingtalk.Prepared, err error, msg dingtalk.Message, contacts dingtalk.Contacts) []note {
 	shown := msg
 	if p != nil && p.Body != nil {
 		shown = p.Message
 	}
-	notes := append(notesFor(p, err), splitNote(r, msg, err)...)
-	return append(notes, unmentioned(shown, contacts)...)
+	typed, handles := unmentioned(shown, contacts)
+	var notes []note
+	if split, ok := splitNote(r, msg, p, err); ok {
+		notes = append(split, notesFor(p, nil, handles)...)
+	} else {
+		notes = append(notesFor(p, err, handles), split...)
+	}
+	return append(notes, typed...)
 }
 
 // uuidPlaceholder is as long as the msgUuid a send gives a split message, so that the parts
 // counted for the preview are the parts sent.
 var uuidPlaceholder = "dingbot-" + strings.Repeat("0", 32)
 
-// splitNote says into how many parts a message too large for one would be split, when ctrl+s
-// offers that.
-func splitNote(r dingtalk.Robot, msg dingtalk.Message, err error) []note {
+// splitNote says, for a message too large for one that ctrl+s offers to send in parts, into
+// how many parts it would be split (ok: the note replaces Prepare's "shorten the text"), or
+// that it cannot be split either (ok false: the note follows Prepare's).
+func splitNote(r dingtalk.Robot, msg dingtalk.Message, p *dingtalk.Prepared, err error) (notes []note, ok bool) {
 	if !splittable(msg.Type, err) {
-		return nil
+		return nil, false
+	}
+	size := ""
+	if p != nil && p.Bytes > 0 {
+		size = fmt.Sprintf(" (%s bytes, %s at most)", thousands(p.Bytes), thousands(dingtalk.MaxBodyBytes))
 	}
 	msg.MsgUUID = uuidPlaceholder
 	parts, serr := dingtalk.Split(r, msg, dingtalk.SplitOptions{})
 	if serr != nil {
-		return []note{{problem: true, text: "it cannot be sent in parts either: " + serr.Error()}}
+		return []note{{problem: true, text: "it cannot be sent in parts either: " + serr.Error()}}, false
 	}
 	if len(parts) < 2 {
-		return nil
+		return nil, false
 	}
-	return []note{{text: fmt.Sprintf("too large for one message: it would be split into %d parts, between blocks (ctrl+s offers it)", len(parts))}}
+	return []note{{text: fmt.Sprintf("too large for one message%s: it would be split into %d parts between blocks, sent in order, each marked (1/%d)…; ctrl+s asks first", size, len(parts), len(parts))}}, true
 }
 
-// notesFor lists what Prepare found: problems first, then warnings.
-func notesFor(p *dingtalk.Prepared, err error) []note {
+// thousands writes n with a space between thousands, as the notes write sizes: 20 000.
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + " " + s[i:]
+	}
+	return s
+}
+
+// notesFor lists what Prepare found: problems first, then warnings, but for the handles the
+// composer has its own note on (see unmentioned).
+func notesFor(p *dingtalk.Prepared, err error, covered map[string]bool) []note {
 	var out []note
 	var ve *dingtalk.ValidationError
 	var ke *dingtalk.KeywordError
@@ -170,43 +192,64 @@ func notesFor(p *dingtalk.Prepared, err error) []note {
 	}
 	if p != nil {
 		for _, w := range p.Warnings {
+			if coveredWarning(w, covered) {
+				continue
+			}
 			out = append(out, note{text: w.String()})
 		}
 	}
 	return out
 }
 
-// unmentioned points out contacts whose @handle is typed in the text but who are not mentioned:
-// DingTalk shows the bare number and notifies nobody.
-func unmentioned(m dingtalk.Message, contacts dingtalk.Contacts) []note {
+// coveredWarning reports whether w is Prepare's "@handle notifies nobody" for a handle the
+// composer has its own note on.
+func coveredWarning(w dingtalk.Warning, covered map[string]bool) bool {
+	if w.Field != "at" || !strings.HasPrefix(w.Message, "@") {
+		return false
+	}
+	h, _, ok := strings.Cut(w.Message[1:], " notifies nobody")
+	return ok && covered[h]
+}
+
+// unmentioned points out contacts whose @mobile or @userId is typed in the text but who will
+// not be notified: DingTalk shows the bare handle and notifies nobody. It names the contact
+// and how to mention them (typing @ opens the picker), one note per handle, and returns the
+// handles it has a note on.
+func unmentioned(m dingtalk.Message, contacts dingtalk.Contacts) ([]note, map[string]bool) {
 	body := m.Body()
 	if !strings.Contains(body, "@") {
-		return nil
+		return nil, nil
+	}
+	var listed []string
+	if m.At != nil {
+		listed = append(append(listed, m.At.AtMobiles...), m.At.AtUserIDs...)
 	}
 	var out []note
+	handles := map[string]bool{}
 	for _, c := range contacts {
-		h := c.Handle()
-		if m.Type == dingtalk.TypeActionCard {
-			h = c.UserID
-		}
-		if h == "" || !dingtalk.ContainsMention(body, h) {
-			continue
-		}
-		listed := false
-		if m.At != nil {
-			for _, x := range append(append([]string(nil), m.At.AtMobiles...), m.At.AtUserIDs...) {
-				listed = listed || x == h
+		for _, h := range []string{c.Mobile, c.UserID} {
+			if h == "" || handles[h] || !dingtalk.ContainsMention(body, h) {
+				continue
 			}
-		}
-		switch {
-		case listed:
-		case m.Type == dingtalk.TypeLink || m.Type == dingtalk.TypeFeedCard:
-			out = append(out, note{text: fmt.Sprintf("@%s (%s) is plain text here: %ss cannot notify anyone; text, markdown and action cards can", h, c.Name, m.Type.Name())})
-		default:
-			out = append(out, note{text: fmt.Sprintf("@%s (%s) is typed but not mentioned, so not notified: ctrl+a to pick them", h, c.Name)})
+			var text string
+			isMobile := h == c.Mobile
+			switch {
+			case m.Type == dingtalk.TypeLink || m.Type == dingtalk.TypeFeedCard:
+				text = fmt.Sprintf("@%s (%s) is plain text here: %ss cannot notify anyone; text, markdown and action cards can", h, c.Name, m.Type.Name())
+			case m.Type == dingtalk.TypeActionCard && isMobile && c.UserID != "":
+				text = fmt.Sprintf("@%s (%s) notifies nobody: action cards mention by userId; write @%s instead (type @ and pick %s)", h, c.Name, c.UserID, c.Name)
+			case m.Type == dingtalk.TypeActionCard && isMobile:
+				text = fmt.Sprintf("@%s (%s) notifies nobody: action cards mention by userId, and %s has none in the contacts", h, c.Name, c.Name)
+			case slices.Contains(listed, h):
+				continue
+			default:
+				text = fmt.Sprintf("@%s (%s) is typed but not mentioned, so not notified: type @ and pick %s to mention them", h, c.Name, c.Name)
+			}
+			handles[h] = true
+			out = append(out, note{text: text})
 		}
 	}
-	return out
+	return out, handles
 }
 
 // textLines word-wraps plain text, as DingTalk shows a text message.

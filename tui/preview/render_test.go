@@ -208,7 +208,7 @@ func TestMultiWordMentionHighlightedWhole(t *testing.T) {
 	}
 }
 
-// A link card cannot mention anyone: its note does not send the user to ctrl+a.
+// A link card cannot mention anyone: its note does not send the user to the picker.
 func TestUnmentionedNoteFitsTheType(t *testing.T) {
 	link := renderFor(t, dingtalk.NewLink("T", "ping @13800000000", "https://e.com", ""), testRobot, 60)
 	md := renderFor(t, dingtalk.NewMarkdown("T", "ping @13800000000"), testRobot, 60)
@@ -223,7 +223,7 @@ func TestUnmentionedNoteFitsTheType(t *testing.T) {
 	if got := find(link); got == "" || strings.Contains(got, "ctrl+a") || !strings.Contains(got, "link cards cannot notify anyone") {
 		t.Errorf("link card note %q", got)
 	}
-	if got := find(md); !strings.Contains(got, "ctrl+a to pick them") {
+	if got := find(md); !strings.Contains(got, "type @ and pick Alice") || strings.Contains(got, "ctrl+a") {
 		t.Errorf("markdown note %q", got)
 	}
 }
