@@ -178,6 +178,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		return m.handleKey(msg)
+	case tea.MouseMsg:
+		return m, m.mouse(msg)
 	case startMsg:
 		return m.started(msg)
 	case preview.TickMsg:

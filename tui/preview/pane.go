@@ -118,6 +118,8 @@ type Pane struct {
 	// follow keeps the preview where the cursor is until the user scrolls it.
 	follow bool
 	ready  bool
+	// mouse is mouse mode: the wheel scrolls the pane (see Wheel), and its title says so.
+	mouse bool
 
 	prepared  *dingtalk.Prepared
 	err       error
@@ -234,6 +236,40 @@ func (p *Pane) Page(pages int) {
 	}
 }
 
+// WheelLines is how many lines one notch of the mouse wheel scrolls, as in bubbles' viewport.
+const WheelLines = 3
+
+// SetMouse turns mouse mode on or off; Mouse says whether it is on.
+func (p *Pane) SetMouse(on bool) { p.mouse = on }
+func (p *Pane) Mouse() bool      { return p.mouse }
+
+// Scroll moves the preview by lines (< 0 up) and stops it following the cursor.
+func (p *Pane) Scroll(lines int) {
+	p.follow = false
+	if lines < 0 {
+		p.vp.ScrollUp(-lines)
+	} else {
+		p.vp.ScrollDown(lines)
+	}
+}
+
+// Wheel scrolls the preview for a wheel event, in mouse mode, and reports whether it was one.
+// The caller decides whether the event is over the pane.
+func (p *Pane) Wheel(ev tea.MouseMsg) bool {
+	if !p.mouse || ev.Action != tea.MouseActionPress {
+		return false
+	}
+	switch ev.Button {
+	case tea.MouseButtonWheelUp:
+		p.Scroll(-WheelLines)
+	case tea.MouseButtonWheelDown:
+		p.Scroll(WheelLines)
+	default:
+		return false
+	}
+	return true
+}
+
 // YOffset is how many lines the preview is scrolled down.
 func (p *Pane) YOffset() int { return p.vp.YOffset }
 
@@ -247,6 +283,9 @@ func (p *Pane) View(w, h int) string {
 	right := ""
 	if p.ready && p.vp.TotalLineCount() > p.vp.Height {
 		right = fmt.Sprintf("%3.0f%% pgup/pgdn", p.vp.ScrollPercent()*100)
+		if p.mouse {
+			right += "/wheel"
+		}
 	}
 	title := st.Preview.PaneTitle.Render("Preview") + st.Preview.Hint.Render(" as DingTalk shows it")
 	lines := []string{cell.Spread(title, st.Preview.Hint.Render(right), w)}
