@@ -369,7 +369,8 @@ func (m Model) composeKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m, m.clearMessage()
 	case key.Matches(msg, k.Kept):
 		return m, m.openKept()
-	// MOUSE: case key.Matches(msg, k.Mouse): return m, m.toggleMouse() once tui/mouse.go has it.
+	case key.Matches(msg, k.Mouse):
+		return m, m.toggleMouse()
 	case key.Matches(msg, k.PageUp):
 		m.preview.Page(-1)
 		return m, nil

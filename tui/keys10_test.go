@@ -295,6 +295,22 @@ func TestCommandsOnTheirNewKeys(t *testing.T) {
 	}
 }
 
+// alt+s and f9 turn mouse mode on and off, from a text field too.
+func TestMouseKeys(t *testing.T) {
+	d := inBody(t, "hello")
+	d.key("alt+s")
+	if !d.m.preview.Mouse() || !strings.Contains(d.m.status.Text(), "mouse on") {
+		t.Fatalf("alt+s: mouse %v status %q", d.m.preview.Mouse(), d.m.status.Text())
+	}
+	d.key("f9")
+	if d.m.preview.Mouse() || !strings.Contains(d.m.status.Text(), "mouse off") {
+		t.Fatalf("f9: mouse %v status %q", d.m.preview.Mouse(), d.m.status.Text())
+	}
+	if d.m.form.Body() != "hello" {
+		t.Fatalf("body %q", d.m.form.Body())
+	}
+}
+
 // ctrl+v without a clipboard says so in the status line; a clipboard's text goes to the
 // focused field, a one-line one too, as one undo step.
 func TestPasteFromTheClipboard(t *testing.T) {
