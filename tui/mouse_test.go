@@ -132,7 +132,8 @@ func TestMouseWheelNarrow(t *testing.T) {
 	}
 }
 
-// In a real program, with mouse mode on, wheel events from the terminal scroll the preview.
+// In a real program, alt+s turns mouse mode on, and then wheel events from the terminal scroll
+// the preview.
 func TestFlowMouseWheel(t *testing.T) {
 	opts := testOptions(t)
 	d := &store.Draft{Version: store.Version, Robot: "ops", Type: dingtalk.TypeMarkdown, Title: "Notes", Body: markdownOf(6000)}
@@ -144,8 +145,9 @@ func TestFlowMouseWheel(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.now = func() time.Time { return fixedNow }
-	m.toggleMouse() // as --mouse would start it
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
+	waitFor(t, tm, "pgup/pgdn")
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'s'}, Alt: true})
 	waitFor(t, tm, "pgup/pgdn/wheel")
 	// Wherever the preview starts, enough notches up bring it to its top; then four down, one up.
 	for range 200 {
