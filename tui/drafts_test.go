@@ -172,7 +172,7 @@ func TestNewMessageEnterKeepsTheMessageAndDiscardedOnesComeBack(t *testing.T) {
 	waitForText(t, tm, "work!")
 
 	tm.Send(keyMsg("alt+n"))
-	waitForText(t, tm, "ctrl+z brings it back")
+	waitForText(t, tm, "It is kept: alt+k brings it back")
 	tm.Type("y")
 	waitForText(t, tm, "the replaced draft is kept")
 	tm.Type("Another")

@@ -213,6 +213,10 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			m.state = stateCompose
 		case picker.Chosen:
 			return m, m.chosen(a.Indices)
+		default:
+			if a != nil {
+				return m, m.listAction(a)
+			}
 		}
 		return m, nil
 	case statePayload:

@@ -430,7 +430,7 @@ func (m *Model) keptWhere() string {
 	if m.store == nil {
 		return "Without a state directory it cannot be brought back."
 	}
-	return "It is kept: ctrl+z brings it back."
+	return "It is kept: " + m.keys.Kept.Help().Key + " brings it back."
 }
 
 // keepThen keeps the editor's unsent draft among the kept drafts, in a command, then does what
@@ -453,7 +453,7 @@ func (m *Model) keptDone(msg keptMsg) tea.Cmd {
 		return m.setStatus(statusBad, "nothing replaced: the unsent draft could not be kept ("+saveProblem(msg.err)+")")
 	}
 	if msg.kept != nil && !msg.kept.SameContent(m.snapshot()) {
-		return m.setStatus(statusWarn, "nothing replaced: the text changed meanwhile (the earlier version is kept: ctrl+z)")
+		return m.setStatus(statusWarn, "nothing replaced: the text changed meanwhile (the earlier version is kept: "+m.keys.Kept.Help().Key+")")
 	}
 	var cmd tea.Cmd
 	switch msg.action {
@@ -465,7 +465,7 @@ func (m *Model) keptDone(msg keptMsg) tea.Cmd {
 		cmd = m.restoreKept(msg.restore)
 	}
 	if msg.kept != nil {
-		m.status.Append(" · the replaced draft is kept: ctrl+z brings it back")
+		m.status.Append(" · the replaced draft is kept: " + m.keys.Kept.Help().Key + " brings it back")
 		m.layout()
 	}
 	return cmd
@@ -517,7 +517,7 @@ func (m *Model) keptListed(msg keptListMsg) tea.Cmd {
 			Detail: string(k.Draft.Type) + " · " + k.Reason,
 		}
 	}
-	m.chooser = picker.New(m.st, keptTitle, "no kept drafts: an unsent draft that ctrl+n, the history or a file replaces is kept here", items)
+	m.chooser = picker.New(m.st, keptTitle, "no kept drafts: an unsent draft that a new message ("+m.keys.New.Help().Key+"), the history or a file replaces is kept here", items)
 	if msg.err != nil && !errors.Is(msg.err, fs.ErrNotExist) {
 		return m.setStatus(statusBad, "kept drafts: "+msg.err.Error())
 	}

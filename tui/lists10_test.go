@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/tui/store"
 )
@@ -94,5 +96,36 @@ func TestRelativeTime(t *testing.T) {
 		if got := relativeTime(now.Add(-c.ago), now); got != c.want {
 			t.Errorf("%v ago: %q, want %q", c.ago, got, c.want)
 		}
+	}
+}
+
+// ctrl+x deletes the highlighted history row; ctrl+z brings it back, in its place.
+func TestHistoryDeleteCanBeUndone(t *testing.T) {
+	d, s := historyDriver(t)
+	d.key("ctrl+l", "ctrl+x")
+	if d.m.state != stateHistory {
+		t.Fatalf("delete left the history: state %v", d.m.state)
+	}
+	es, _ := s.Latest()
+	if len(es) != 1 || es[0].Robot != "alerts" {
+		t.Fatalf("after ctrl+x the store holds %+v", es)
+	}
+	if strings.Contains(d.view(), "2 min ago        周报") || !strings.Contains(d.m.status.Text(), "ctrl+z brings it back") {
+		t.Fatalf("the deleted row is still shown, or no way back is said (%q):\n%s", d.m.status.Text(), d.view())
+	}
+	d.send(tea.KeyMsg{Type: tea.KeyCtrlZ})
+	es, _ = s.Latest()
+	if len(es) != 2 || es[0].Robot != "ops" || !strings.Contains(d.view(), "2 min ago        周报") {
+		t.Fatalf("ctrl+z did not bring it back: %+v\n%s", es, d.view())
+	}
+	// Delete, as the key, deletes too; enter on what is left reopens it.
+	d.key("down", "delete")
+	if es, _ = s.Latest(); len(es) != 1 || es[0].Robot != "ops" {
+		t.Fatalf("after delete the store holds %+v", es)
+	}
+	d.send(tea.KeyMsg{Type: tea.KeyCtrlZ})
+	d.send(tea.KeyMsg{Type: tea.KeyCtrlZ})
+	if !strings.Contains(d.m.status.Text(), "nothing deleted to bring back") {
+		t.Fatalf("status %q", d.m.status.Text())
 	}
 }

@@ -153,6 +153,9 @@ func (m Model) Init() tea.Cmd {
 	if m.status.Text() != "" {
 		cmds = append(cmds, m.after(noticeTTL, m.noticeExpiry))
 	}
+	if m.preview.Mouse() {
+		cmds = append(cmds, tea.EnableMouseCellMotion)
+	}
 	return tea.Batch(cmds...)
 }
 
@@ -310,7 +313,7 @@ func (m *Model) openEditor() tea.Cmd {
 	if !m.form.HasBody() {
 		return m.setStatus(statusWarn, "a feed card has no text to edit")
 	}
-	return extedit.Prepare(m.opts.StateDir, m.form.Body())
+	return extedit.PrepareAt(m.opts.StateDir, m.form.Body(), m.form.BodyLine())
 }
 
 // editorReady runs the editor on the prepared file.

@@ -66,7 +66,7 @@ func TestNotesWrapAndThePayloadListsThemAll(t *testing.T) {
 	if !strings.Contains(shown.String(), notes[0]) {
 		t.Fatalf("the first note is not shown in full: %q\n%s", first, shown.String())
 	}
-	if last := ansi.Strip(lines[len(lines)-1]); !regexp.MustCompile(`^\+\d+ more: ctrl\+p shows all$`).MatchString(last) {
+	if last := ansi.Strip(lines[len(lines)-1]); !regexp.MustCompile(`^\+\d+ more: alt\+p shows all$`).MatchString(last) {
 		t.Fatalf("last line %q", last)
 	}
 	if !strings.Contains(d.view(), notes[0][:20]) {

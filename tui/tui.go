@@ -62,6 +62,9 @@ type Options struct {
 	// EastAsian counts East Asian ambiguous characters (box drawing, some symbols) two cells
 	// wide, as terminals set up for CJK do (RUNEWIDTH_EASTASIAN): lines are cut to the screen.
 	EastAsian bool
+	// Mouse starts with mouse mode on (--mouse): the wheel scrolls the preview. Off, the
+	// terminal's own selection works; alt+s or f9 switches it either way.
+	Mouse bool
 	// Version is shown in the header.
 	Version string
 	// Outbox, if set, is drained while the composer runs, and a send refused for the rate limit
@@ -103,6 +106,7 @@ func New(opts Options) (Model, error) {
 		return Model{}, err
 	}
 	m := newModel(opts, robot, md)
+	m.preview.SetMouse(opts.Mouse)
 	m.startWarnings()
 	return m, nil
 }

@@ -28,6 +28,8 @@ type globalFlags struct {
 	configPath string
 	robot      string
 	timeout    time.Duration
+	// mouse starts the composer with mouse mode on (--mouse on dingbot and dingbot compose).
+	mouse bool
 }
 
 // sandboxToken is the access token of the built-in sandbox robot.

@@ -123,6 +123,7 @@ func composerOptions(a *app, g *globalFlags, file string) (tui.Options, error) {
 		GlamourStyle: os.Getenv("GLAMOUR_STYLE"),
 		NoColor:      noColor,
 		EastAsian:    eastAsianWidth(),
+		Mouse:        g.mouse,
 		Version:      buildVersion(),
 	}
 	for _, p := range unavailable {

@@ -91,6 +91,9 @@ with 'dingbot config init'.`,
 				if len(args) > 0 {
 					return usagef("--mcp takes no file argument")
 				}
+				if g.mouse {
+					return usagef("--mouse is for the composer, not --mcp")
+				}
 				return runMCP(cmd.Context(), g, rf, s)
 			}
 			if rf.dryRun || rf.readOnly || rf.confirm || rf.logFile != "" || rf.http != "" || rf.httpTokenEnv != "" {
@@ -117,6 +120,7 @@ with 'dingbot config init'.`,
 	f.BoolVar(&rf.readOnly, "read-only", false, "with --mcp: serve only the read-only tools")
 	f.BoolVar(&rf.confirm, "confirm", false, "with --mcp: every send asks the human before posting (also [mcp] confirm = true in the config)")
 	f.StringVar(&rf.logFile, "log-file", "", "with --mcp: write logs to this file instead of stderr")
+	f.BoolVar(&g.mouse, "mouse", false, mouseFlagHelp)
 	addHTTPFlags(f, rf)
 
 	root.AddCommand(
@@ -157,8 +161,12 @@ func newComposeCmd(g *globalFlags, s streams) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&file, "file", "", "markdown file to load into the body")
+	cmd.Flags().BoolVar(&g.mouse, "mouse", false, mouseFlagHelp)
 	return cmd
 }
+
+// mouseFlagHelp is the help of --mouse, on dingbot and dingbot compose.
+const mouseFlagHelp = "composer: start with mouse mode on, the wheel scrolls the preview (alt+s or f9 switches it; off, the terminal selects text as usual)"
 
 // rootArgs allows one argument, a file to compose; more than one is a mistyped command.
 func rootArgs(cmd *cobra.Command, args []string) error {

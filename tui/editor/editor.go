@@ -50,6 +50,9 @@ func (f *Form) Kind() dingtalk.MsgType { return f.kind }
 func (f *Form) Title() string { return f.title.Value() }
 func (f *Form) Body() string  { return f.body.Value() }
 
+// BodyLine is the body's line the cursor is on, from 1, for opening an editor there.
+func (f *Form) BodyLine() int { row, _ := f.body.Cursor(); return row + 1 }
+
 // SetTitle replaces the title, as one undo step.
 func (f *Form) SetTitle(s string) { f.Edit(func() { f.title.SetValue(s) }) }
 

@@ -352,6 +352,6 @@ func (p *Pane) NoteLines(w int) []string {
 		out = append(out, lines...)
 		shown++
 	}
-	more := fmt.Sprintf("+%d more: ctrl+p shows all", len(all)-shown)
+	more := fmt.Sprintf("+%d more: alt+p shows all", len(all)-shown)
 	return append(out, p.st.Preview.Hint.Render(cell.Truncate(more, w)))
 }
