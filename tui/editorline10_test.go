@@ -2,8 +2,10 @@ package tui
 
 import (
 	"os"
+	"strings"
 	"testing"
 
+	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/tui/extedit"
 )
 
@@ -23,5 +25,20 @@ func TestEditorOpensAtTheCursorLine(t *testing.T) {
 	}
 	if args := extedit.Args("vim", ready.Path, ready.Line); len(args) != 2 || args[0] != "+2" {
 		t.Fatalf("vim would get %q", args)
+	}
+}
+
+// While the inline mention picker is open the help line names its keys, not the editor's.
+func TestInlinePickerHelpNamesItsKeys(t *testing.T) {
+	d := composeIn(t, dingtalk.TypeText)
+	if strings.Contains(d.view(), "leave the text as typed") {
+		t.Fatal("the picker's help shows with no picker open")
+	}
+	d.typeText("hi @zw")
+	if !d.m.inlineOpen() {
+		t.Fatal("the picker did not open")
+	}
+	if v := d.view(); !strings.Contains(v, "leave the text as typed") || !strings.Contains(v, "mention") {
+		t.Fatalf("help line while the picker is open:\n%s", v)
 	}
 }

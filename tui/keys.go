@@ -147,6 +147,10 @@ func (m *Model) helpFor() helpKeys {
 	case stateError:
 		return helpKeys{short: m.failure.ShortHelp()}
 	}
+	if m.inlineOpen() {
+		pk := m.chooser.KeyMap
+		return helpKeys{short: []key.Binding{key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "move")), shortly(pk.Choose, "mention"), shortly(pk.Tick, "tick several"), shortly(pk.Back, "leave the text as typed")}}
+	}
 	if m.fullHelp {
 		k.Help.SetHelp("ctrl+g", "fewer keys")
 	}
