@@ -44,7 +44,7 @@ func TestContrast(t *testing.T) {
 		bg   lipgloss.Color
 	}{{"light on white", false, "#FFFFFF"}, {"dark on black", true, "#000000"}} {
 		t.Run(c.name, func(t *testing.T) {
-			p := newPalette(c.dark, false)
+			p := basePalette(c.dark) // the colours as chosen, not as this terminal's profile converts them
 			for name, fg := range map[string]lipgloss.TerminalColor{
 				"text": p.text, "muted": p.muted, "faint": p.faint, "accent": p.accent, "ok": p.ok,
 				"warn": p.warn, "bad": p.bad, "mention": p.mention,
