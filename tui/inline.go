@@ -329,25 +329,5 @@ func (m *Model) mentionChosen(items []picker.Item, n int) tea.Cmd {
 func (m *Model) inlineView(g layout) string {
 	head := m.st.Frame.PaneTitle.Render("Compose") + m.st.Frame.Hint.Render(" "+m.form.Kind().Name())
 	left := cell.Fit(head, g.editorW) + "\n" + m.form.View()
-	right := m.chooser.View(g.previewW, g.previewH)
-	if !m.wide() {
-		return left + "\n" + right
-	}
-	ll, rl := strings.Split(left, "\n"), strings.Split(right, "\n")
-	var b strings.Builder
-	sep := m.st.Frame.Rule.Render("│")
-	for i := 0; i < g.bodyH; i++ {
-		l, r := "", ""
-		if i < len(ll) {
-			l = ll[i]
-		}
-		if i < len(rl) {
-			r = rl[i]
-		}
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		b.WriteString(cell.Fit(l, g.editorW) + " " + sep + " " + r)
-	}
-	return b.String()
+	return m.besides(g, left, m.chooser.View(g.previewW, g.previewH))
 }

@@ -145,7 +145,11 @@ func (m *Model) composeView(g layout) string {
 
 // sideBySide puts left (the editor or a picker, editorH+1 lines) next to or above the preview.
 func (m *Model) sideBySide(g layout, left string) string {
-	right := m.preview.View(g.previewW, g.previewH)
+	return m.besides(g, left, m.preview.View(g.previewW, g.previewH))
+}
+
+// besides puts left next to right on a wide screen, a rule between them, or above it.
+func (m *Model) besides(g layout, left, right string) string {
 	if !m.wide() {
 		return left + "\n" + right
 	}
