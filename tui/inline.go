@@ -101,7 +101,7 @@ func (m *Model) inlineMention() tea.Cmd {
 	case open:
 		m.chooser.SetQuery(q)
 	default:
-		if field, edit := m.form.LastEdit(); field == editor.FieldBody && edit == textedit.Insert {
+		if field, edit := m.form.LastEdit(); field == editor.FieldBody && edit == textedit.Insert && m.atTyped {
 			m.chooser = m.mentionPicker(q)
 		}
 	}
@@ -147,6 +147,13 @@ func (m *Model) inlineKey(msg tea.KeyMsg) (cmd tea.Cmd, handled bool) {
 			// Nothing to choose: the key is the body's (enter a new line, ↑/↓ a line move).
 			m.closeInline()
 			return nil, false
+		}
+		if key.Matches(msg, pk.Choose) && m.chooser.Query() == "" && len(m.chooser.Ticked()) == 0 {
+			if _, byKey := m.chooser.Tag().(atWritten); !byKey {
+				// "@" then enter, nothing typed after it: a new line, not the first contact.
+				m.closeInline()
+				return nil, false
+			}
 		}
 		if key.Matches(msg, pk.Choose) && !m.chooser.CanChoose() {
 			return m.setStatus(statusWarn, m.chooser.Item(m.chooser.Current()).Off), true

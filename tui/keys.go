@@ -411,6 +411,8 @@ func (m Model) composeKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 // inline mention picker opens (an "@" typed at a word start), follows the typing or closes.
 func (m *Model) edit(msg tea.Msg) tea.Cmd {
 	before := m.form.Focused()
+	m.atTyped = endsWithTypedAt(msg)
+	defer func() { m.atTyped = false }()
 	changed, cmd := m.form.Update(msg)
 	moved := m.form.Focused() != before
 	if moved {
@@ -428,6 +430,14 @@ func (m *Model) edit(msg tea.Msg) tea.Cmd {
 		cmds = append(cmds, m.inlineMention())
 	}
 	return tea.Batch(cmds...)
+}
+
+// endsWithTypedAt reports whether msg is typed text whose last rune is "@": one key, or a short
+// run a slow link delivered at once ("a @"). A paste, bracketed or not, is text that must not
+// open the mention picker: a run ending in "@" opens it, "cc @wang" does not.
+func endsWithTypedAt(msg tea.Msg) bool {
+	k, ok := msg.(tea.KeyMsg)
+	return ok && k.Type == tea.KeyRunes && !k.Paste && len(k.Runes) > 0 && k.Runes[len(k.Runes)-1] == '@'
 }
 
 // undo takes back the last change (redo: does it again) and says so when there is none.

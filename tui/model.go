@@ -44,6 +44,10 @@ const (
 type Model struct {
 	opts Options
 	ctx  context.Context
+	// atTyped says the key the body just took was typed text ending in "@", the only key that
+	// opens the inline mention picker: an "@" inside a paste or a run of text that arrived at
+	// once never does, so a pasted line break cannot choose someone.
+	atTyped bool
 	// now and after are the clock: what time it is, and a message delivered after a delay.
 	now   func() time.Time
 	after func(time.Duration, tea.Msg) tea.Cmd
