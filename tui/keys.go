@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"time"
+
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -331,11 +333,21 @@ func (m Model) composeKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		if f.OnText() {
 			return m, m.edit(msg)
 		}
+		if f.OnToggle() && msg.Type == tea.KeyRunes && !key.Matches(msg, k.Help) {
+			// Text typed at a choice: the user thinks they are in a text field. Say where they
+			// are, and do not let the spaces between their words switch the choice.
+			m.typedOnToggle = m.now()
+			return m, m.setStatus(statusWarn, "this is a choice, not a text field: space or ←/→ switches it, tab moves on")
+		}
 		if textRun(msg) {
 			return m, nil
 		}
 	}
 	switch {
+	case f.OnToggle() && msg.Type == tea.KeySpace && m.now().Sub(m.typedOnToggle) < typingPause:
+		// A space among typed words is not meant to switch the choice.
+		m.typedOnToggle = m.now()
+		return m, nil
 	case key.Matches(msg, k.Help):
 		m.fullHelp = !m.fullHelp
 		m.layout()
@@ -432,6 +444,10 @@ func (m *Model) edit(msg tea.Msg) tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
+// typingPause is how long after text typed at a choice a space still counts as part of the
+// typing, not as switching the choice.
+const typingPause = time.Second
+
 // endsWithTypedAt reports whether msg is typed text whose last rune is "@": one key, or a short
 // run a slow link delivered at once ("a @"). A paste, bracketed or not, is text that must not
 // open the mention picker: a run ending in "@" opens it, "cc @wang" does not.
@@ -454,7 +470,12 @@ func (m *Model) undo(redo bool) tea.Cmd {
 	m.layout()
 	m.preview.Track()
 	m.followCursor()
-	return tea.Batch(m.contentChanged(), m.renderNow(), m.inlineMention())
+	done := "undone (ctrl+y redoes it)"
+	if redo {
+		done = "redone"
+	}
+	// Said, so that a status about the change just taken back ("row removed") does not stay.
+	return tea.Batch(m.contentChanged(), m.renderNow(), m.inlineMention(), m.setStatus(statusInfo, done))
 }
 
 // contentChanged marks the message unsent and schedules the preview and the draft save.

@@ -48,6 +48,8 @@ type Model struct {
 	// opens the inline mention picker: an "@" inside a paste or a run of text that arrived at
 	// once never does, so a pasted line break cannot choose someone.
 	atTyped bool
+	// typedOnToggle is when text was last typed with the focus on a choice (see composeKey).
+	typedOnToggle time.Time
 	// now and after are the clock: what time it is, and a message delivered after a delay.
 	now   func() time.Time
 	after func(time.Duration, tea.Msg) tea.Cmd

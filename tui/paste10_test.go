@@ -1,7 +1,11 @@
 package tui
 
 import (
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/dingbot/dingbot/dingtalk"
 )
 
 // A line pasted without bracketing (or delivered at once by a slow link) that holds "@name" and
@@ -39,5 +43,51 @@ func TestAtThenEnterIsANewLine(t *testing.T) {
 	}
 	if ms := m.form.Mentions(); len(ms) != 0 {
 		t.Fatalf("@ and enter mentioned %v", ms)
+	}
+}
+
+// Words typed at a choice (the action card's buttons toggle), even with spaces between them
+// and even one key at a time, do not switch it; the status says where the focus is. A space
+// after a pause switches it as always (QA of issue 10).
+func TestWordsTypedAtAChoiceDoNotSwitchIt(t *testing.T) {
+	d := newDriver(t, testOptions(t), 120, 40)
+	d.key("alt+t", "alt+t") // action card
+	d.typeText("Vote")
+	d.key("tab", "tab") // the buttons toggle
+	if !d.m.form.OnToggle() {
+		t.Fatalf("focus %+v is not on the buttons toggle", d.m.form.Focused())
+	}
+	before := d.m.form.Snapshot().ButtonList
+	d.typeText("a b @c")
+	if got := d.m.form.Snapshot().ButtonList; got != before {
+		t.Fatalf("typing words switched the choice: %v → %v", before, got)
+	}
+	if !strings.Contains(d.m.status.Text(), "not a text field") {
+		t.Fatalf("status %q does not say the focus is on a choice", d.m.status.Text())
+	}
+	later := fixedNow.Add(2 * typingPause)
+	d.m.now = func() time.Time { return later }
+	d.key(" ")
+	if got := d.m.form.Snapshot().ButtonList; got == before {
+		t.Fatal("a space after a pause did not switch the choice")
+	}
+}
+
+// After ctrl+z brings a removed row back, the status no longer says it was removed.
+func TestUndoReplacesTheStatusOfWhatItTookBack(t *testing.T) {
+	d := newDriver(t, testOptions(t), 120, 40)
+	d.key("alt+t", "alt+t", "alt+t") // markdown → link → action card → feed card
+	if d.m.form.Kind() != dingtalk.TypeFeedCard {
+		t.Fatalf("kind %s", d.m.form.Kind())
+	}
+	d.typeText("first")
+	d.key("enter") // add a second row
+	d.key("ctrl+x")
+	if !strings.Contains(d.m.status.Text(), "row removed") {
+		t.Fatalf("status %q", d.m.status.Text())
+	}
+	d.key("ctrl+z")
+	if s := d.m.status.Text(); strings.Contains(s, "row removed") || !strings.Contains(s, "undone") {
+		t.Fatalf("after undo the status says %q", s)
 	}
 }
