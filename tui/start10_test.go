@@ -85,7 +85,7 @@ func TestStartWarningsAreListedUntilDismissed(t *testing.T) {
 	for _, size := range [][2]int{{120, 40}, {60, 20}} {
 		d := newDriver(t, opts, size[0], size[1])
 		v := boxText(d.view())
-		for _, want := range append([]string{"2 warnings", "default robot prod is unavailable", "starting on robot ops instead"}, opts.Warnings...) {
+		for _, want := range append([]string{"Before you start", "default robot prod is unavailable", "starting on robot ops instead"}, opts.Warnings...) {
 			if !strings.Contains(v, want) {
 				t.Fatalf("%v: %q is not on screen:\n%s", size, want, d.view())
 			}
@@ -94,7 +94,7 @@ func TestStartWarningsAreListedUntilDismissed(t *testing.T) {
 			t.Fatalf("%v: state %v, want the warnings box", size, d.m.state)
 		}
 		d.key("enter")
-		if d.m.state != stateCompose || strings.Contains(flat(d.view()), "2 warnings") {
+		if d.m.state != stateCompose || strings.Contains(flat(d.view()), "Before you start") {
 			t.Fatalf("%v: enter did not close the warnings:\n%s", size, d.view())
 		}
 		d.typeText("Weekly")

@@ -147,11 +147,9 @@ func (m *Model) startWarnings() {
 	for _, w := range ws {
 		lines = append(lines, m.st.Dialog.Warning.Render("! ")+w)
 	}
-	title := "1 warning at start"
-	if len(ws) > 1 {
-		title = fmt.Sprintf("%d warnings at start", len(ws))
-	}
-	m.failure, m.failPost = dialog.NewNotice(m.st, title, lines), nil
+	// The notice may itself be a problem (a broken default robot): the title counts nothing,
+	// so that it never disagrees with the list.
+	m.failure, m.failPost = dialog.NewNotice(m.st, "Before you start", lines), nil
 	m.state = stateError
 }
 

@@ -82,7 +82,7 @@ allow_custom_host = true
 	}
 	p := e.startComposer()
 	p.waitAltScreen("default robot ops is unavailable: $DINGBOT_TEST_OPS_SECRET (its secret_env) is not set; starting on robot staging instead",
-		"1 warning at start", "is readable by other users", "chmod 600")
+		"Before you start", "is readable by other users", "chmod 600")
 	// It stays until a key closes it; then the editor has the keys again.
 	p.keys("\r")
 	p.keys("Weekly")
