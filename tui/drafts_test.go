@@ -183,7 +183,7 @@ func TestNewMessageEnterKeepsTheMessageAndDiscardedOnesComeBack(t *testing.T) {
 	waitForText(t, tm, "what the chat list") // the empty title's placeholder
 
 	tm.Send(keyMsg("alt+k"))
-	waitForText(t, tm, "Another markdown · discarded with alt+n")
+	waitForText(t, tm, "Another markdown message · discarded with alt+n")
 	tm.Send(tea.KeyMsg{Type: tea.KeyDown}) // the older one, below "Another"
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 	waitForText(t, tm, "brought back")

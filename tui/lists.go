@@ -500,6 +500,7 @@ func (m *Model) keptListed(msg keptListMsg) tea.Cmd {
 		return nil
 	}
 	m.kept = msg.kept
+	now := m.now()
 	items := make([]picker.Item, len(msg.kept))
 	for i, k := range msg.kept {
 		title := cell.OneLine(k.Draft.Title)
@@ -513,8 +514,8 @@ func (m *Model) keptListed(msg keptListMsg) tea.Cmd {
 			title = "(no title)"
 		}
 		items[i] = picker.Item{
-			Label:  k.Time.Local().Format("Jan 02 15:04") + "  " + title,
-			Detail: string(k.Draft.Type) + " · " + k.Reason,
+			Label:  cell.Pad(relativeTime(k.Time, now), 17) + title,
+			Detail: k.Draft.Type.Name() + " · " + k.Reason,
 		}
 	}
 	m.chooser = picker.New(m.st, keptTitle, "no kept drafts: an unsent draft that a new message ("+m.keys.New.Help().Key+"), the history or a file replaces is kept here", items)
@@ -564,7 +565,7 @@ func (m *Model) restoreKept(k store.Kept) tea.Cmd {
 		return draftSavedMsg{seq: seq, err: err}
 	}
 	return tea.Batch(m.renderNow(), m.refreshSendsLeft(), save,
-		m.setStatus(statusInfo, fmt.Sprintf("brought back the %s %s %s", d.Type.Name(), k.Reason, k.Time.Local().Format("Jan 02 15:04"))))
+		m.setStatus(statusInfo, fmt.Sprintf("brought back the %s %s %s", d.Type.Name(), k.Reason, relativeTime(k.Time, m.now()))))
 }
 
 // saveProblem says why the draft is not saved, naming the directory and the fix.

@@ -91,3 +91,17 @@ func TestUndoReplacesTheStatusOfWhatItTookBack(t *testing.T) {
 		t.Fatalf("after undo the status says %q", s)
 	}
 }
+
+// Kept drafts say when as the history does ("just now"), not as a raw date (QA of issue 10).
+func TestKeptDraftsSayWhenAsPeopleDo(t *testing.T) {
+	d := inBody(t, "three hours of work")
+	d.key("alt+n", "y")
+	d.key("alt+k")
+	if d.m.state != stateKept {
+		t.Fatalf("alt+k: state %v", d.m.state)
+	}
+	v := d.view()
+	if !strings.Contains(v, "just now") || !strings.Contains(v, "Weekly") || strings.Contains(v, fixedNow.Format("Jan 02 15:04")) {
+		t.Fatalf("kept drafts list:\n%s", v)
+	}
+}
