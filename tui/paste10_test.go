@@ -105,3 +105,16 @@ func TestKeptDraftsSayWhenAsPeopleDo(t *testing.T) {
 		t.Fatalf("kept drafts list:\n%s", v)
 	}
 }
+
+// A handle that notifies nobody is said before the markdown advice, so that the notes' limit
+// does not hide it behind "+N more" (QA of issue 10).
+func TestPeopleNotesComeBeforeMarkdownAdvice(t *testing.T) {
+	d := newDriver(t, testOptions(t), 120, 40)
+	d.key("tab") // no title: a problem, said first
+	d.typeText("~~old~~ plan\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n    indented code\n\n<div>x</div>\n\nping @13800008888 please")
+	d.key("esc")
+	v := flat(d.view())
+	if !strings.Contains(v, "@13800008888 notifies nobody") {
+		t.Fatalf("the unnotified handle is not on screen:\n%s", d.view())
+	}
+}

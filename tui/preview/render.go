@@ -39,7 +39,10 @@ type renderRequest struct {
 // note is one line of advice under the preview: a problem that stops the send, or a warning.
 type note struct {
 	problem bool
-	text    string
+	// people marks a note about who is or is not notified: shown before the markdown advice,
+	// so that it is not the one the notes' limit hides.
+	people bool
+	text   string
 }
 
 // renderResult is a finished preview.
@@ -136,7 +139,18 @@ func previewNotes(r dingtalk.Robot, p *dingtalk.Prepared, err error, msg dingtal
 	} else {
 		notes = append(notesFor(p, err, handles), split...)
 	}
-	return append(notes, typed...)
+	notes = append(notes, typed...)
+	rank := func(n note) int {
+		switch {
+		case n.problem:
+			return 0
+		case n.people:
+			return 1
+		}
+		return 2
+	}
+	slices.SortStableFunc(notes, func(a, b note) int { return rank(a) - rank(b) })
+	return notes
 }
 
 // uuidPlaceholder is as long as the msgUuid a send gives a split message, so that the parts
@@ -195,7 +209,7 @@ func notesFor(p *dingtalk.Prepared, err error, covered map[string]bool) []note {
 			if coveredWarning(w, covered) {
 				continue
 			}
-			out = append(out, note{text: w.String()})
+			out = append(out, note{text: w.String(), people: w.Field == "at"})
 		}
 	}
 	return out
@@ -246,7 +260,7 @@ func unmentioned(m dingtalk.Message, contacts dingtalk.Contacts) ([]note, map[st
 				text = fmt.Sprintf("@%s (%s) is typed but not mentioned, so not notified: type @ and pick %s to mention them", h, c.Name, c.Name)
 			}
 			handles[h] = true
-			out = append(out, note{text: text})
+			out = append(out, note{text: text, people: true})
 		}
 	}
 	return out, handles
