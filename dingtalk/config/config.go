@@ -67,6 +67,7 @@ type MCPConfig struct {
 // File is the config file as written, before validation and the environment.
 type File struct {
 	DefaultRobot    string                 `toml:"default_robot"`
+	TestRobot       string                 `toml:"test_robot"`
 	OrgMonthlyQuota int                    `toml:"org_monthly_quota"`
 	State           StateConfig            `toml:"state"`
 	MCP             MCPConfig              `toml:"mcp"`
@@ -84,6 +85,9 @@ type Config struct {
 	Path string
 	// DefaultRobot names the robot used when none is given ("" if there is no obvious one).
 	DefaultRobot string
+	// TestRobot names the robot the composer's test send posts to (test_robot), "" when none is
+	// set or it names no robot (TestTarget says why).
+	TestRobot string
 	// Robots are sorted by name, with secrets resolved (secret_env read from the environment).
 	Robots []dingtalk.Robot
 	// Contacts are the people who can be mentioned by name, in file order.
@@ -105,6 +109,8 @@ type Config struct {
 
 	// badDefault explains a default_robot that names no robot; asking for the default returns it.
 	badDefault error
+	// badTest explains a test_robot that names no robot; TestTarget returns it.
+	badTest error
 	// leftOut explains each contact left out of Contacts, by its lower-case name.
 	leftOut map[string]error
 }
@@ -159,6 +165,24 @@ func (c *Config) Robot(name string) (dingtalk.Robot, error) {
 		}
 	}
 	return dingtalk.Robot{}, fmt.Errorf("%w %q%s; configured: %s", ErrUnknownRobot, dingtalk.MaskSecretLike(SafeName(name)), c.suggestRobot(name), c.listNames())
+}
+
+// TestTarget returns the robot test sends go to: the one test_robot names. set is false when
+// test_robot is not set (test sends then go to the built-in sandbox); err says why the robot it
+// names cannot be used (no such robot, or one unavailable here), so that a test send never
+// falls back anywhere unannounced.
+func (c *Config) TestTarget() (r dingtalk.Robot, set bool, err error) {
+	switch {
+	case c.badTest != nil:
+		return dingtalk.Robot{}, true, c.badTest
+	case c.TestRobot == "":
+		return dingtalk.Robot{}, false, nil
+	}
+	if err, ok := c.Unavailable[c.TestRobot]; ok {
+		return dingtalk.Robot{}, true, err
+	}
+	r, _ = c.find(c.TestRobot)
+	return r, true, nil
 }
 
 // ContactProblem says why the contact called name was left out of Contacts, or nil.

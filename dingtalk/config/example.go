@@ -11,6 +11,12 @@ const ExampleConfig = `# dingbot configuration.
 # (not needed when there is only one robot).
 # default_robot = "ops"
 
+# test_robot names the robot the composer's test send (alt+e) posts to: a robot in a test
+# group of your own, or the one on 'dingbot sandbox' below. The message goes marked [test]
+# and the draft stays unsent. Unset, test sends go to the built-in sandbox and nothing
+# leaves this machine.
+# test_robot = "sandbox"
+
 # dingbot counts each robot's sends per calendar month (China time), as DingTalk bills.
 # org_monthly_quota caps all robots together: dingbot warns at 80 % and refuses at 100 %
 # unless --force (0 or unset: no cap).

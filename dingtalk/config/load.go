@@ -145,6 +145,18 @@ func (c *Config) build(f *File) error {
 			c.DefaultRobot = EnvRobotName
 		}
 	}
+
+	c.TestRobot = strings.TrimSpace(f.TestRobot)
+	if c.TestRobot != "" {
+		_, unavailable := c.Unavailable[c.TestRobot]
+		if _, ok := c.find(c.TestRobot); !ok && !unavailable {
+			// A mistyped test_robot disables only the test send: it is refused with this reason
+			// rather than posted elsewhere.
+			c.badTest = fileErr(fmt.Errorf("test_robot %q is not a configured robot%s; configured: %s", SafeName(c.TestRobot), c.suggestRobot(c.TestRobot), c.listNames()))
+			c.Warnings = append(c.Warnings, c.badTest.Error()+"; test sends are refused until test_robot is fixed")
+			c.TestRobot = ""
+		}
+	}
 	return nil
 }
 

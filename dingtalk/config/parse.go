@@ -98,6 +98,7 @@ type fieldKey struct{ key, want string }
 var fieldKeys = func() map[string]fieldKey {
 	want := map[string]string{
 		"default_robot":      "a string naming a robot",
+		"test_robot":         "a string naming a robot",
 		"org_monthly_quota":  "a whole number of sends a month (0: no cap)",
 		"monthly_quota":      "a whole number of sends a month (0: no cap)",
 		"state":              "a [state] table",
@@ -152,7 +153,7 @@ var bareKey = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
 // Keys the file may hold, by where they appear.
 var (
-	topKeys     = []string{"default_robot", "org_monthly_quota", "state", "mcp", "robots", "contacts"}
+	topKeys     = []string{"default_robot", "test_robot", "org_monthly_quota", "state", "mcp", "robots", "contacts"}
 	robotKeys   = []string{"webhook", "secret", "secret_env", "keywords", "allow_custom_host", "monthly_quota"}
 	stateKeys   = []string{"redis"}
 	mcpKeys     = []string{"confirm", "queue_when_limited"}
