@@ -65,6 +65,8 @@ func (d doubleTilde) Parse(parent ast.Node, block text.Reader, pc parser.Context
 
 // lintRule is one thing DingTalk shows differently than CommonMark would, from
 // ../shared/dingtalk-robot-api.md. Warnings come out one per rule, in this order on a line.
+// What PC and phones do with each construct, and the warning's words, are the table of
+// RenderRules; the rules here that it has no row for are about the markdown itself.
 type lintRule int
 
 const (
@@ -491,19 +493,15 @@ func also(lines []int) string {
 func (l *linter) message(r lintRule) string {
 	switch r {
 	case ruleFencedCode:
-		return "code blocks render only on DingTalk for PC; phones show the raw text"
+		return warningOf(ConstructFencedCode, nil)
 	case ruleIndentedCode:
-		return "text indented by 4 spaces is a code block: it renders only on DingTalk for PC and phones show the raw text; remove the indent unless you mean code"
+		return warningOf(ConstructIndentedCode, nil)
 	case ruleTable:
-		return "tables render only on DingTalk for PC; phones in organisations without the new renderer show the raw text"
+		return warningOf(ConstructTable, nil)
 	case ruleHTML:
-		tags := "<" + strings.Join(l.tags, ">, <") + ">"
-		if len(l.tags) == 1 {
-			return "HTML " + tags + " renders on PC but shows blank on phones; only <font color=…> is safe"
-		}
-		return "HTML " + tags + " render on PC but show blank on phones; only <font color=…> is safe"
+		return warningOf(ConstructHTML, l.tags)
 	case ruleStrike:
-		return "strikethrough (~~text~~) is not documented by DingTalk and shows differently on PC and phones"
+		return warningOf(ConstructStrike, nil)
 	case ruleDeepHeading:
 		return "####### is not a heading (DingTalk has # to ######): it shows as text"
 	case ruleImage:
@@ -513,7 +511,7 @@ func (l *linter) message(r lintRule) string {
 	case ruleDingtalkURL:
 		return "the url= of a dingtalk:// link must be URL-encoded (https%3A%2F%2F…)"
 	case ruleMention:
-		return "@mentions in markdown notify but are not highlighted or tappable on phones: use a text message if the mention must stand out"
+		return warningOf(ConstructMention, nil)
 	case ruleBackslashBreak:
 		return "a backslash at the end of a line is not a documented DingTalk line break: end the line with two spaces instead"
 	case ruleSoftBreak:
