@@ -80,6 +80,11 @@ type Client struct {
 	// IgnoreQuota sends even when a monthly quota is used up (dingbot send --force). DingTalk's
 	// own pauses still hold.
 	IgnoreQuota bool
+	// Posted, if set, is told of every send that made a request, once, after its resend if any:
+	// the robot's name (never its webhook or secret), the message as posted (msgUuid included)
+	// and the send's error (nil: DingTalk accepted it). Sends refused before any request (an
+	// invalid message, the rate limit, a pause, a quota) are not told. The history hooks here.
+	Posted func(ctx context.Context, robot string, msg Message, err error)
 }
 
 // ThrottlePause is how long DingTalk throttles a robot that sent too fast (410100, 130101).
@@ -152,6 +157,9 @@ func (c *Client) post(ctx context.Context, r Robot, ep Endpoint, p *Prepared) (*
 		return nil, err
 	}
 	res, err := c.postOnce(ctx, r, ep, p)
+	if c.Posted != nil {
+		c.Posted(context.WithoutCancel(ctx), r.Name, p.Message, err)
+	}
 	if res != nil && c.Meter != nil {
 		res.Quota = c.usage(ctx, r, ep)
 	}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/config"
+	"github.com/dingbot/dingbot/dingtalk/history"
 )
 
 // maxComposers is how many composers can keep a draft each in one state directory.
@@ -47,14 +48,13 @@ type Store struct {
 	// blocked is why the draft must not be written (a damaged draft that could not be moved
 	// aside): saves fail with it rather than overwrite what is there.
 	blocked error
-	// history is the JSON-lines file of sent messages; histMu guards it.
-	histMu  sync.Mutex
-	history string
+	// hist is the history of sent messages all faces share.
+	hist *history.History
 }
 
 // Open returns the store of state directory dir. Nothing is read or created until used.
 func Open(dir string) *Store {
-	return &Store{dir: dir, path: draftPath(dir, 1), slot: 1, history: filepath.Join(dir, "history.jsonl")}
+	return &Store{dir: dir, path: draftPath(dir, 1), slot: 1, hist: history.Open(dir)}
 }
 
 // draftPath is the draft file of composer slot n: draft.json, draft-2.json, …
