@@ -1,0 +1,70 @@
+// Package template renders DingTalk robot messages from templates: Go text/template with a few
+// helpers, one TOML file per template, and a built-in gallery embedded in the binary.
+//
+// # Using it
+//
+// A form (the composer) or a command line (dingbot send --template) works with:
+//
+//	set, warnings := template.Load(dir)        // the gallery plus dir/*.toml; Builtin() for the gallery alone
+//	for _, info := range set.List() { … }      // Name, Description, Type, Source ("built-in" or "user")
+//	t, err := set.Lookup("alert-firing")       // the error suggests the nearest name
+//	for _, v := range t.Vars() { … }           // Name, Desc, Required, Sample, Default, Choices
+//	msg, err := t.Render(vars, contacts)       // a dingtalk.Message, mentions recorded in msg.At
+//	msg, err = t.RenderSample(contacts)        // the same with every variable at its sample
+//
+// Rendering is pure: validation against DingTalk's rules stays with dingtalk.Prepare.
+// Render's errors are *Error values (joined with errors.Join when there are several) naming the
+// template, the line of the template file and the variable:
+//
+//	template alert-firing: line 4: variable "severity" is missing (required)
+//	template alert-firing: unknown variable "sevrity" (did you mean "severity"?)
+//
+// A variable the template declares but the caller leaves out is "" (or its default), never
+// "<no value>"; a variable the template uses but does not declare is an error when it is parsed.
+//
+// # File format
+//
+// One TOML file per template; the name is the file's name without .toml unless name is given:
+//
+//	name = "deploy"                  # optional: [a-z0-9._-], defaults to the file name
+//	description = "A deploy started" # one line, shown by dingbot template ls
+//	msgtype = "markdown"             # text | markdown | link | actionCard | feedCard
+//	title = "Deploy {{ .service }}"  # markdown, link, actionCard
+//	text = '''
+//	### Deploying {{ .service | md }} {{ .version }}
+//	by {{ mention .owner }} at {{ .at | time "Asia/Shanghai" "datetime" }}
+//	'''
+//	url = "…"                        # link: messageUrl;  pic = "…": picUrl
+//	# actionCard: single_title and single_url, or [[buttons]] with title and url;
+//	#             btn_orientation = "vertical" | "horizontal"; hide_avatar = true | false
+//	# feedCard:   [[links]] with title, url and pic
+//
+//	[[vars]]
+//	name = "service"
+//	description = "what is deployed"
+//	required = true
+//	sample = "checkout"
+//	# default = "…"  used when the variable is not given
+//	# choices = ["a", "b"]  the only values accepted
+//
+// Every string field is a template. A button or feed link whose title renders empty is left
+// out, so optional buttons cost an {{ if }}.
+//
+// # Helpers
+//
+//	time TZ LAYOUT      a time ("2024-05-01T10:00:00Z", "2024-05-01 10:00", Unix seconds or
+//	                    milliseconds) shown in time zone TZ ("Asia/Shanghai", "UTC", "Local",
+//	                    "+08:00") with a Go layout or one of "datetime" (2006-01-02 15:04),
+//	                    "date", "clock" (15:04), "rfc3339"; "" stays ""
+//	md                  escapes markdown: the text shows as typed, not as bold, links or HTML
+//	truncbytes N        at most N bytes, never cutting a character; a cut text ends with "…"
+//	mention NAME        writes @mobile (or @userId) of the contact NAME and mentions them, so
+//	                    DingTalk notifies them; "" writes nothing. Action cards need a userId;
+//	                    link and feed cards cannot mention
+//	join SEP LIST       joins a list; a string is taken as one item a line
+//	split SEP S, lines S  a string as a list, items trimmed, empty ones dropped
+//	default DEF V       DEF when V is empty
+//	upper, lower, trim  as in package strings
+//
+// Helpers take the piped value last: {{ .startsAt | time "UTC" "clock" }}.
+package template

@@ -1,0 +1,171 @@
+package template
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/dingbot/dingbot/dingtalk"
+)
+
+// Render fills t with vars and returns the message, everyone mentioned with mention in its At.
+// A declared variable left out is its default, or ""; a required one left out, a variable t
+// does not declare, or a value outside a variable's choices is an *Error (all of them joined).
+func (t *Template) Render(vars map[string]string, contacts dingtalk.Contacts) (dingtalk.Message, error) {
+	data, err := t.data(vars)
+	if err != nil {
+		return dingtalk.Message{}, err
+	}
+	m := &mentions{contacts: contacts, typ: t.info.Type}
+	funcs := helpers(m)
+	out := map[string]string{}
+	var errs []error
+	for _, f := range t.fields {
+		tt, err := f.parse(funcs)
+		if err != nil {
+			errs = append(errs, t.execError(f, err))
+			continue
+		}
+		var b strings.Builder
+		if err := tt.Execute(&b, data); err != nil {
+			errs = append(errs, t.execError(f, err))
+			continue
+		}
+		out[f.key] = b.String()
+		if f.key == "text" {
+			// The file's closing ''' sits on a line of its own: no part of the message.
+			out[f.key] = strings.TrimRight(out[f.key], " \t\r\n")
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return dingtalk.Message{}, err
+	}
+	msg := t.assemble(out)
+	if !m.at.Empty() {
+		at := m.at
+		msg.At = &at
+	}
+	return msg, nil
+}
+
+// RenderSample renders t with every variable at its sample value.
+func (t *Template) RenderSample(contacts dingtalk.Contacts) (dingtalk.Message, error) {
+	return t.Render(t.Samples(), contacts)
+}
+
+// data checks vars against t's declarations and returns what the template sees.
+func (t *Template) data(vars map[string]string) (map[string]any, error) {
+	var errs []error
+	names := t.varNames()
+	given := slices.Sorted(func(yield func(string) bool) {
+		for k := range vars {
+			if !yield(k) {
+				return
+			}
+		}
+	})
+	for _, k := range given {
+		if contains(names, k) {
+			continue
+		}
+		msg := fmt.Sprintf("unknown variable %q", k)
+		if near := dingtalk.Nearest(k, names); near != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", near)
+		} else if len(names) > 0 {
+			msg += "; its variables: " + strings.Join(names, ", ")
+		} else {
+			msg += "; it takes none"
+		}
+		errs = append(errs, &Error{Template: t.info.Name, Var: k, Msg: msg})
+	}
+	data := make(map[string]any, len(t.vars))
+	for _, v := range t.vars {
+		val := vars[v.Name]
+		if strings.TrimSpace(val) == "" {
+			val = v.Default
+		}
+		switch {
+		case val == "" && v.Required:
+			errs = append(errs, &Error{Template: t.info.Name, Line: t.firstUse(v.Name), Var: v.Name, Msg: fmt.Sprintf("variable %q is missing (required)", v.Name)})
+		case val != "" && len(v.Choices) > 0 && !contains(v.Choices, val):
+			errs = append(errs, &Error{Template: t.info.Name, Line: t.firstUse(v.Name), Var: v.Name, Msg: fmt.Sprintf("variable %q is %q: want one of %s", v.Name, val, strings.Join(v.Choices, ", "))})
+		}
+		data[v.Name] = val
+	}
+	return data, errors.Join(errs...)
+}
+
+// firstUse is the first file line where a field refers to the variable, else the line that
+// declares it.
+func (t *Template) firstUse(name string) int {
+	re := regexp.MustCompile(`\.` + regexp.QuoteMeta(name) + `\b`)
+	best := 0
+	for _, f := range t.fields {
+		if f.line == 0 {
+			continue
+		}
+		for i, l := range strings.Split(f.text, "\n") {
+			if re.MatchString(l) && (best == 0 || f.line+i < best) {
+				best = f.line + i
+			}
+		}
+	}
+	if best > 0 {
+		return best
+	}
+	kl := scanKeys(t.src)
+	for i, v := range t.spec.Vars {
+		if v.Name == name {
+			return kl.at(fmt.Sprintf("vars[%d]", i), "name")
+		}
+	}
+	return 0
+}
+
+// assemble builds the message from the rendered fields. Buttons and feed links whose title
+// rendered empty are left out.
+func (t *Template) assemble(out map[string]string) dingtalk.Message {
+	s := &t.spec
+	switch t.info.Type {
+	case dingtalk.TypeText:
+		return dingtalk.NewText(out["text"])
+	case dingtalk.TypeMarkdown:
+		return dingtalk.NewMarkdown(strings.TrimSpace(out["title"]), out["text"])
+	case dingtalk.TypeLink:
+		return dingtalk.NewLink(strings.TrimSpace(out["title"]), out["text"], strings.TrimSpace(out["url"]), strings.TrimSpace(out["pic"]))
+	case dingtalk.TypeActionCard:
+		card := dingtalk.ActionCard{
+			Title:          strings.TrimSpace(out["title"]),
+			Text:           out["text"],
+			SingleTitle:    strings.TrimSpace(out["single_title"]),
+			SingleURL:      strings.TrimSpace(out["single_url"]),
+			BtnOrientation: dingtalk.ButtonsVertical,
+			HideAvatar:     "0",
+		}
+		if strings.EqualFold(s.BtnOrientation, "horizontal") {
+			card.BtnOrientation = dingtalk.ButtonsHorizontal
+		}
+		if s.HideAvatar != nil && *s.HideAvatar {
+			card.HideAvatar = "1"
+		}
+		for i := range s.Buttons {
+			k := fmt.Sprintf("buttons[%d].", i)
+			if title := strings.TrimSpace(out[k+"title"]); title != "" {
+				card.Buttons = append(card.Buttons, dingtalk.Button{Title: title, ActionURL: strings.TrimSpace(out[k+"url"])})
+			}
+		}
+		return dingtalk.NewActionCard(card)
+	case dingtalk.TypeFeedCard:
+		var links []dingtalk.FeedLink
+		for i := range s.Links {
+			k := fmt.Sprintf("links[%d].", i)
+			if title := strings.TrimSpace(out[k+"title"]); title != "" {
+				links = append(links, dingtalk.FeedLink{Title: title, MessageURL: strings.TrimSpace(out[k+"url"]), PicURL: strings.TrimSpace(out[k+"pic"])})
+			}
+		}
+		return dingtalk.NewFeedCard(links...)
+	}
+	return dingtalk.Message{Type: t.info.Type}
+}
