@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/dingtalk/history"
 	"github.com/dingbot/dingbot/tui/cell"
 	"github.com/dingbot/dingbot/tui/editor"
 	"github.com/dingbot/dingbot/tui/picker"
@@ -164,6 +165,7 @@ type historyLoadedMsg struct {
 // ctrl+z brings them back one by one. The history picker keeps them (picker.Tag).
 type historyUndo []store.Entry
 
+// historySavedMsg says a change to the history failed (or not).
 type historySavedMsg struct{ err error }
 
 const historyTitle = "History · sent messages, newest first · enter reopens · ctrl+x deletes"
@@ -359,13 +361,20 @@ func stripMarkdown(l string) string {
 	return mdEmphasis.ReplaceAllString(l, "")
 }
 
-// saveHistory appends a sent message in a command.
-func (m *Model) saveHistory(e store.Entry) tea.Cmd {
-	if m.store == nil {
-		return nil
+// recordSends makes client file every send it posts in the store's history, as sent from the
+// composer, unless it files them already (dingbot's app gives every face's client the hook).
+// It sets the client itself, so an outbox delivering with the same client files its sends too.
+func recordSends(client *dingtalk.Client, s *store.Store) {
+	if client == nil || s == nil || client.Posted != nil {
+		return
 	}
-	ds := m.store
-	return func() tea.Msg { return historySavedMsg{err: ds.Append(e)} }
+	now := func() time.Time {
+		if client.Now != nil {
+			return client.Now()
+		}
+		return time.Now()
+	}
+	client.Posted = s.History().Recorder(func() history.Face { return history.FaceComposer }, now, nil)
 }
 
 // reopen puts a sent message back into the editor, to change and send again.

@@ -146,6 +146,7 @@ func newModel(opts Options, robot int, md preview.Markdown) Model {
 	}
 	if opts.StateDir != "" {
 		m.store = store.Open(opts.StateDir)
+		recordSends(opts.Client, m.store)
 	}
 	if opts.Notice != "" {
 		m.noticeExpiry = m.status.Set(statusInfo, opts.Notice)

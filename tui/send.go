@@ -13,6 +13,7 @@ import (
 
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/delivery"
+	"github.com/dingbot/dingbot/dingtalk/history"
 	"github.com/dingbot/dingbot/tui/dialog"
 	"github.com/dingbot/dingbot/tui/preview"
 	"github.com/dingbot/dingbot/tui/store"
@@ -186,7 +187,8 @@ func (m *Model) startSend() tea.Cmd {
 	}
 }
 
-// sentBefore is when msg was last sent to r, if the robot's latest entry in the history is
+// sentBefore is when msg was last sent to r, if the robot's latest entry in the history (one
+// that was or may have been delivered) is
 // this exact message (msgUuid aside): as written (a split send keeps it so) or as prepared,
 // mentions inserted (a whole send keeps that). Zero otherwise, or without a history.
 func sentBefore(ds *store.Store, r dingtalk.Robot, msg dingtalk.Message, p *dingtalk.Prepared) time.Time {
@@ -195,7 +197,7 @@ func sentBefore(ds *store.Store, r dingtalk.Robot, msg dingtalk.Message, p *ding
 	}
 	entries, _ := ds.Latest()
 	for _, e := range entries {
-		if e.Robot != r.Name {
+		if e.Robot != r.Name || e.Status == history.Failed || e.Status == history.Queued {
 			continue
 		}
 		sent := messageDigest(e.Message)
@@ -492,19 +494,14 @@ func queueable(err error) bool {
 	return false
 }
 
-// sendSucceeded files the sent message in the history; a split one is reported part by part.
+// sendSucceeded says the message was sent (the client filed it in the history); a split one is
+// reported part by part.
 func (m *Model) sendSucceeded(p *posting) tea.Cmd {
 	m.state = stateCompose
 	m.unsent = false
 	m.unknownOutcome = nil
 	m.queuedNow = nil
 	last := p.results[len(p.results)-1]
-	sentMsg := p.msg
-	if p.total == 1 && last != nil && last.Prepared != nil {
-		sentMsg = last.Prepared.Message
-	}
-	sentMsg.MsgUUID = "" // history keeps the message, not this one send of it
-	entry := store.Entry{Time: m.now(), Robot: p.robot.Name, MsgType: sentMsg.Type, Message: sentMsg}
 	kind, warn := statusOK, ""
 	if last != nil && last.Quota != nil {
 		if warn = last.Quota.Warning(p.robot.Name); warn != "" {
@@ -527,7 +524,7 @@ func (m *Model) sendSucceeded(p *posting) tea.Cmd {
 		text += " · " + warn
 	}
 	text += " · " + m.keys.New.Help().Key + " starts a new message"
-	return tea.Batch(m.saveHistory(entry), m.saveDraft(), m.refreshSendsLeft(), m.setStatus(kind, text))
+	return tea.Batch(m.saveDraft(), m.refreshSendsLeft(), m.setStatus(kind, text))
 }
 
 // maxPartLines is how many parts a send report lists one by one; beyond, it counts them.
@@ -579,10 +576,9 @@ func (m *Model) sendingWhat() string {
 }
 
 // queuedSend is a message queued from the composer, followed until all its jobs are delivered
-// (then it goes into the history) or one fails.
+// or one fails (the history follows them by their msgUuids).
 type queuedSend struct {
 	robot  string
-	entry  store.Entry
 	left   int
 	failed bool
 }
@@ -639,10 +635,7 @@ func (m *Model) queuedDone(q queuedMsg) tea.Cmd {
 	p := q.post
 	var qs *queuedSend
 	if len(q.jobs) > 0 {
-		msg := p.msg
-		msg.MsgUUID = ""
-		qs = &queuedSend{robot: p.robot.Name, left: len(q.jobs),
-			entry: store.Entry{Time: m.now(), Robot: p.robot.Name, MsgType: msg.Type, Message: msg}}
+		qs = &queuedSend{robot: p.robot.Name, left: len(q.jobs)}
 		for _, j := range q.jobs {
 			m.awaiting[j.ID] = qs
 		}
@@ -688,7 +681,7 @@ func (m *Model) outboxEvent(e outboxEventMsg) tea.Cmd {
 		if m.queuedNow == qs {
 			m.queuedNow = nil
 		}
-		return tea.Batch(append(cmds, m.saveHistory(qs.entry),
+		return tea.Batch(append(cmds,
 			m.setStatus(statusOK, fmt.Sprintf("✓ the queued message was delivered to %s (%s)", qs.robot, j.ID)))...)
 	}
 	qs.failed = true

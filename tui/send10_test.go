@@ -22,6 +22,8 @@ func composeAndSend(d *driver, title, text string) {
 // a deliberate resend, not a retry).
 func TestResendOfTheSameMessageSaysSoFirst(t *testing.T) {
 	opts, srv := withSandbox(t, testOptions(t), sandbox.Robot{Token: "ops"})
+	// The history files a send at the client's clock.
+	opts.Client.Now = func() time.Time { return fixedNow }
 	d := newDriver(t, opts, 120, 40)
 	composeAndSend(d, "Weekly", "hello")
 	if n := len(srv.Accepted()); n != 1 || d.m.state != stateCompose {
@@ -74,6 +76,7 @@ func TestChangedMessageOrOtherRobotIsNoResend(t *testing.T) {
 // The resend is found in the history: after a restart too, said with the date when not today.
 func TestResendIsFoundAfterARestart(t *testing.T) {
 	opts, srv := withSandbox(t, testOptions(t), sandbox.Robot{Token: "ops"})
+	opts.Client.Now = func() time.Time { return fixedNow }
 	d := newDriver(t, opts, 120, 40)
 	composeAndSend(d, "Weekly", "hello")
 	if err := d.m.saveNow(); err != nil {
