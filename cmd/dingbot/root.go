@@ -132,6 +132,7 @@ with 'dingbot config init'.`,
 		newContactsCmd(g, s),
 		newComposeCmd(g, s),
 		newSkillCmd(s),
+		newTemplateCmd(g, s),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print dingbot's version",

@@ -42,6 +42,9 @@ type sendFlags struct {
 	noWait        bool
 	appendKeyword bool
 	keywords      []string
+	template      string
+	vars          []string
+	varsFile      string
 
 	title       string
 	text        string
@@ -84,6 +87,10 @@ Content comes from the arguments, from --file PATH, or from standard input when 
 People mentioned with --at, --at-user or --at-name are written into the text as @handle when it
 lacks them, because DingTalk notifies only people whose @ appears in the text.
 
+With --template NAME the message comes from a template instead (dingbot template ls lists them,
+dingbot template show NAME its variables): the template decides the message type, so no type is
+given; --var name=value fills a variable, over the JSON object of --vars-file.
+
 ` + sendExitCodes,
 		Example: `  dingbot send text "build 42 passed" --at 13800000000
   echo "build 42 passed" | dingbot send text -
@@ -91,9 +98,20 @@ lacks them, because DingTalk notifies only people whose @ appears in the text.
   dingbot send link --title "Release 1.2" --text "What's new" --url https://example.com/r/1.2
   dingbot send actioncard --title Approve --text "Ship 1.2?" --button "Approve=https://example.com/y" --button "Reject=https://example.com/n"
   dingbot send feedcard --link "Notes|https://example.com/n|https://example.com/n.png"
-  dingbot send markdown --title T --text "**hi**" --dry-run`,
+  dingbot send markdown --title T --text "**hi**" --dry-run
+  dingbot send --template ci-result --var project=api --var status=failed --var url=https://ci.example.com/1
+  dingbot send --template alert-firing --vars-file alert.json --var severity=warning --robot alerts --dry-run`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if f.template != "" {
+				if len(args) > 0 {
+					return reportSend(s, f, sendOutcome{err: usagef("--template %s decides the message type: leave out %q (dingbot send --template %s --var name=value …)", f.template, args[0], f.template)})
+				}
+				return sendTemplate(cmd, g, f, s)
+			}
+			if len(f.vars) > 0 || f.varsFile != "" {
+				return reportSend(s, f, sendOutcome{err: usagef("--var and --vars-file fill a template's variables: give --template NAME too (dingbot template ls lists them)")})
+			}
 			if len(args) > 0 {
 				did := ""
 				if sug := suggestCommand(cmd, args[0]); len(sug) > 0 {
@@ -135,6 +153,9 @@ lacks them, because DingTalk notifies only people whose @ appears in the text.
 	p.BoolVar(&f.noWait, "no-wait", false, "fail at once (exit 4) instead of waiting when the robot has sent 20 messages in the last minute")
 	p.BoolVar(&f.appendKeyword, "append-keyword", false, "append the robot's first keyword when the message contains none")
 	p.StringArrayVar(&f.keywords, "keyword", nil, "a security keyword of the robot (repeatable): checked before sending, used by --append-keyword; for --webhook robots")
+	p.StringVar(&f.template, "template", "", "send the message this template renders (dingbot template ls); no message type is given with it")
+	p.StringArrayVar(&f.vars, "var", nil, "with --template: name=value fills a variable (repeatable; wins over --vars-file)")
+	p.StringVar(&f.varsFile, "vars-file", "", "with --template: a JSON object of variables, e.g. {\"severity\":\"critical\",\"failed_jobs\":[\"lint\"]}")
 
 	cmd.AddCommand(
 		sendSub(g, s, f, "text [CONTENT|-]", "Send a plain text message", func(args []string) (dingtalk.Message, error) {
@@ -226,6 +247,12 @@ func sendSub(g *globalFlags, s streams, f *sendFlags, use, short string, build f
 		Long:    short + ".\n\n" + sendExitCodes,
 		Example: sendExamples[strings.Fields(use)[0]],
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if f.template != "" {
+				return reportSend(s, f, sendOutcome{err: usagef("--template %s decides the message type: leave out %q (dingbot send --template %s --var name=value …)", f.template, cmd.Name(), f.template)})
+			}
+			if len(f.vars) > 0 || f.varsFile != "" {
+				return reportSend(s, f, sendOutcome{err: usagef("--var and --vars-file fill a template's variables: give --template NAME instead of a message type")})
+			}
 			msg, err := build(args)
 			if err != nil {
 				return reportSend(s, f, sendOutcome{err: err})
@@ -355,7 +382,13 @@ type partOutcome struct {
 
 // sendMessage resolves the robot and mentions, then sends msg (or, with --dry-run, shows it).
 func sendMessage(ctx context.Context, g *globalFlags, f *sendFlags, s streams, args []string, msg dingtalk.Message) error {
-	out := sendOutcome{msgtype: msg.Type, dryRun: f.dryRun}
+	return sendBuilt(ctx, g, f, s, args, msg.Type, func(*app) (dingtalk.Message, error) { return msg, nil })
+}
+
+// sendBuilt is sendMessage for a message of type typ that build makes once the config is
+// loaded (a template mentions contacts from it).
+func sendBuilt(ctx context.Context, g *globalFlags, f *sendFlags, s streams, args []string, typ dingtalk.MsgType, build func(*app) (dingtalk.Message, error)) error {
+	out := sendOutcome{msgtype: typ, dryRun: f.dryRun}
 	a, robot, err := resolveRobot(ctx, g, f, args, s.in)
 	if err != nil {
 		out.err = err
@@ -375,6 +408,11 @@ func sendMessage(ctx context.Context, g *globalFlags, f *sendFlags, s streams, a
 
 	if f.appendKeyword && len(robot.Keywords) == 0 {
 		fmt.Fprintf(s.err, "dingbot: warning: --append-keyword: robot %s has no keywords configured, so nothing is appended (give them with --keyword, or keywords in the config)\n", robot.Name)
+	}
+	msg, err := build(a)
+	if err != nil {
+		out.err = err
+		return reportSend(s, f, out)
 	}
 	if err := addMentions(&msg, f, a); err != nil {
 		out.err = err
@@ -564,8 +602,14 @@ func readSecretLine(stdin io.Reader, prompt io.Writer) (string, error) {
 	return line, nil
 }
 
+// addMentions adds the people of --at, --at-user, --at-name and --at-all to those msg already
+// mentions (a template's).
 func addMentions(msg *dingtalk.Message, f *sendFlags, a *app) error {
-	at := &dingtalk.At{IsAtAll: f.atAll}
+	at := &dingtalk.At{}
+	if msg.At != nil {
+		at = msg.Clone().At
+	}
+	at.IsAtAll = at.IsAtAll || f.atAll
 	for _, m := range f.atMobiles {
 		at.AtMobiles = appendNew(at.AtMobiles, strings.TrimPrefix(strings.TrimSpace(m), "@"))
 	}
@@ -759,6 +803,9 @@ func localHint(err error, msgUUID string) string {
 	}
 	if errors.As(err, new(unknownRobotError)) {
 		return "dingbot robots lists the configured robots"
+	}
+	if errors.As(err, new(templateError)) {
+		return "dingbot template show NAME lists the template's variables and renders its sample; nothing was sent"
 	}
 	if errors.As(err, new(noRobotError)) {
 		return "dingbot config init writes a commented config to fill in; dingbot send … --sandbox tries everything locally"

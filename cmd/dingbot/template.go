@@ -1,0 +1,333 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/dingtalk/config"
+	"github.com/dingbot/dingbot/dingtalk/template"
+)
+
+// templateError marks a template that cannot be found or filled (exit code 2).
+type templateError struct{ err error }
+
+func (e templateError) Error() string { return e.err.Error() }
+func (e templateError) Unwrap() error { return e.err }
+
+// loadTemplates returns the gallery with the user's templates (beside the config file) over it.
+// Broken user templates are written to w as warnings.
+func loadTemplates(g *globalFlags, w io.Writer) (*template.Set, string, error) {
+	path, err := configPath(g)
+	if err != nil {
+		return nil, "", err
+	}
+	dir := template.Dir(path)
+	set, warnings := template.Load(dir)
+	for _, e := range warnings {
+		fmt.Fprintln(w, "dingbot: warning:", e)
+	}
+	return set, dir, nil
+}
+
+// templateVars reads --vars-file, then --var over it.
+func templateVars(varsFile string, vars []string) (map[string]string, error) {
+	out := map[string]string{}
+	if varsFile != "" {
+		text, err := readFile(varsFile)
+		if err != nil {
+			return nil, err
+		}
+		var raw map[string]any
+		if err := json.Unmarshal([]byte(text), &raw); err != nil {
+			return nil, usagef("--vars-file %s: want a JSON object of variable names to values: %v", varsFile, err)
+		}
+		for k, v := range raw {
+			s, err := varString(v)
+			if err != nil {
+				return nil, usagef("--vars-file %s: %q: %v", varsFile, k, err)
+			}
+			if v != nil {
+				out[k] = s
+			}
+		}
+	}
+	for _, kv := range vars {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return nil, usagef(`--var %q: write it as name=value`, kv)
+		}
+		out[strings.TrimSpace(k)] = v
+	}
+	return out, nil
+}
+
+// varString is a JSON value as a template variable: strings as they are, numbers and booleans
+// as JSON writes them, a list one item a line (the template's lines and join take it apart).
+func varString(v any) (string, error) {
+	switch v := v.(type) {
+	case nil:
+		return "", nil
+	case string:
+		return v, nil
+	case bool:
+		return strconv.FormatBool(v), nil
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64), nil
+	case []any:
+		items := make([]string, len(v))
+		for i, x := range v {
+			s, err := varString(x)
+			if err != nil {
+				return "", err
+			}
+			if _, isList := x.([]any); isList {
+				return "", errors.New("a list inside a list: give a list of strings")
+			}
+			items[i] = s
+		}
+		return strings.Join(items, "\n"), nil
+	}
+	return "", errors.New("an object is not a value: give a string, a number, a boolean or a list of strings")
+}
+
+// sendTemplate sends the message the template --template renders with the variables given.
+func sendTemplate(cmd *cobra.Command, g *globalFlags, f *sendFlags, s streams) error {
+	vars, err := templateVars(f.varsFile, f.vars)
+	if err != nil {
+		return reportSend(s, f, sendOutcome{err: err})
+	}
+	set, _, err := loadTemplates(g, s.err)
+	if err != nil {
+		return reportSend(s, f, sendOutcome{err: err})
+	}
+	tpl, err := set.Lookup(f.template)
+	if err != nil {
+		return reportSend(s, f, sendOutcome{err: usageError{templateError{fmt.Errorf("--template: %w (dingbot template ls lists them)", err)}}})
+	}
+	return sendBuilt(cmd.Context(), g, f, s, nil, tpl.Type(), func(a *app) (dingtalk.Message, error) {
+		msg, err := tpl.Render(vars, a.cfg.Contacts)
+		if err != nil {
+			return msg, usageError{templateError{err}}
+		}
+		return msg, nil
+	})
+}
+
+func newTemplateCmd(g *globalFlags, s streams) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "template",
+		Short: "List and show message templates (dingbot send --template NAME)",
+		Long: `Templates turn a few variables into a whole message: an alert, a CI result, an approval card.
+
+dingbot has a built-in gallery; your own templates go in the templates directory beside the
+config file (dingbot config path shows it), one NAME.toml each. One with the name of a built-in
+replaces it; a broken one is left out with a warning naming its file and line.
+Send one with: dingbot send --template NAME --var key=value …`,
+		Example: `  dingbot template ls
+  dingbot template show alert-firing
+  dingbot send --template alert-firing --var alertname=DiskFull --var severity=critical --var summary="db1 at 97%"`,
+		Args: subcommandArgs,
+	}
+	var lsJSON bool
+	ls := &cobra.Command{
+		Use:   "ls",
+		Short: "List the templates: name, message type, built-in or user, description",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			set, dir, err := loadTemplates(g, s.err)
+			if err != nil {
+				return err
+			}
+			infos := set.List()
+			if lsJSON {
+				out := make([]templateJSON, len(infos))
+				for i, info := range infos {
+					out[i] = infoJSON(info)
+				}
+				return writeJSON(s.out, out)
+			}
+			rows := [][]string{{"NAME", "TYPE", "SOURCE", "DESCRIPTION"}}
+			for _, i := range infos {
+				src := i.Source
+				if i.Overrides {
+					src += " (replaces the built-in)"
+				}
+				rows = append(rows, []string{i.Name, string(i.Type), src, i.Description})
+			}
+			if _, err := io.WriteString(s.out, table(rows)); err != nil {
+				return err
+			}
+			fmt.Fprintf(s.err, "your templates: %s (NAME.toml); dingbot template show NAME shows one\n", dir)
+			return nil
+		},
+	}
+	ls.Flags().BoolVar(&lsJSON, "json", false, "print a JSON array: name, type, source, description, path")
+
+	var (
+		showJSON bool
+		showVars []string
+	)
+	show := &cobra.Command{
+		Use:   "show NAME",
+		Short: "Show a template's variables and its sample, rendered as it would be sent",
+		Long: `Show a template's variables (required or not, description, default, sample) and the
+request body its samples render to, as dingbot send --template would send it. --var replaces
+a sample, to try a value; --json prints it all as one object.`,
+		Example: `  dingbot template show ci-result
+  dingbot template show ci-result --var status=passed --json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			set, _, err := loadTemplates(g, s.err)
+			if err != nil {
+				return err
+			}
+			tpl, err := set.Lookup(args[0])
+			if err != nil {
+				return usageError{err}
+			}
+			given, err := templateVars("", showVars)
+			if err != nil {
+				return err
+			}
+			return showTemplate(g, s, tpl, given, showJSON)
+		},
+	}
+	show.Flags().BoolVar(&showJSON, "json", false, "print one JSON object: the template, its variables, the body or the error")
+	show.Flags().StringArrayVar(&showVars, "var", nil, "name=value: render with this value instead of the sample (repeatable)")
+	cmd.AddCommand(ls, show)
+	return cmd
+}
+
+// templateJSON is one template in --json output.
+type templateJSON struct {
+	Name        string    `json:"name"`
+	Type        string    `json:"type"`
+	Source      string    `json:"source"`
+	Description string    `json:"description"`
+	Path        string    `json:"path,omitempty"`
+	Overrides   bool      `json:"overrides_builtin,omitempty"`
+	Variables   []varJSON `json:"variables,omitempty"`
+	// The sample, rendered: the exact body, its size, DingTalk's warnings, or why it failed.
+	Body     json.RawMessage `json:"body,omitempty"`
+	Bytes    int             `json:"bytes,omitempty"`
+	Warnings []string        `json:"warnings,omitempty"`
+	Error    string          `json:"error,omitempty"`
+}
+
+type varJSON struct {
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	Required    bool     `json:"required"`
+	Sample      string   `json:"sample,omitempty"`
+	Default     string   `json:"default,omitempty"`
+	Choices     []string `json:"choices,omitempty"`
+}
+
+func infoJSON(i template.Info) templateJSON {
+	return templateJSON{Name: i.Name, Type: string(i.Type), Source: i.Source, Description: i.Description, Path: i.Path, Overrides: i.Overrides}
+}
+
+// showTemplate prints tpl's variables and its sample rendered, prepared for a robot without
+// keywords: the body dingbot send --template would post.
+func showTemplate(g *globalFlags, s streams, tpl *template.Template, given map[string]string, asJSON bool) error {
+	var contacts dingtalk.Contacts
+	if path, err := configPath(g); err == nil {
+		if cfg, err := config.Load(path); err == nil {
+			contacts = cfg.Contacts
+		} else {
+			fmt.Fprintln(s.err, "dingbot: warning: the config cannot be read, so mentions know no contacts:", err)
+		}
+	}
+	vars := tpl.Samples()
+	for k, v := range given {
+		vars[k] = v
+	}
+	out := infoJSON(tpl.Info())
+	for _, v := range tpl.Vars() {
+		out.Variables = append(out.Variables, varJSON{Name: v.Name, Description: v.Desc, Required: v.Required, Sample: v.Sample, Default: v.Default, Choices: v.Choices})
+	}
+	msg, err := tpl.Render(vars, contacts)
+	var p *dingtalk.Prepared
+	if err == nil {
+		p, err = dingtalk.Prepare(dingtalk.Robot{Name: "sample"}, msg, dingtalk.PrepareOptions{})
+		if p != nil {
+			out.Body, out.Bytes = p.Body, p.Bytes
+			for _, w := range p.Warnings {
+				out.Warnings = append(out.Warnings, w.String())
+			}
+		}
+	}
+	if err != nil {
+		out.Error = err.Error()
+	}
+	if asJSON {
+		if werr := writeJSON(s.out, out); werr != nil {
+			return werr
+		}
+	} else {
+		writeTemplateHuman(s.out, out, tpl)
+	}
+	if err != nil {
+		if !asJSON {
+			fmt.Fprintln(s.err, "dingbot:", err)
+		}
+		return exitError{code: exitUsage}
+	}
+	return nil
+}
+
+func writeTemplateHuman(w io.Writer, t templateJSON, tpl *template.Template) {
+	fmt.Fprintf(w, "%s: %s (%s", t.Name, t.Description, dingtalk.MsgType(t.Type).Name())
+	if t.Path != "" {
+		fmt.Fprintf(w, ", %s", t.Path)
+	} else {
+		fmt.Fprintf(w, ", %s", t.Source)
+	}
+	fmt.Fprintln(w, ")")
+	fmt.Fprintln(w, "\nVariables:")
+	rows := [][]string{{"  NAME", "REQUIRED", "DESCRIPTION", "SAMPLE"}}
+	for _, v := range tpl.Vars() {
+		desc := v.Desc
+		if v.Default != "" {
+			desc += fmt.Sprintf(" (default %s)", v.Default)
+		}
+		if len(v.Choices) > 0 {
+			desc += " (one of " + strings.Join(v.Choices, ", ") + ")"
+		}
+		rows = append(rows, []string{"  " + v.Name, yesIf(v.Required), desc, oneLine(v.Sample)})
+	}
+	io.WriteString(w, table(rows))
+	if t.Body != nil {
+		fmt.Fprintf(w, "\nThe sample as it would be sent (%d of %d bytes):\n%s\n", t.Bytes, dingtalk.MaxBodyBytes, dingtalk.Indent(t.Body))
+		for _, warn := range t.Warnings {
+			fmt.Fprintln(w, "warning:", warn)
+		}
+	}
+	var example []string
+	for _, v := range tpl.Vars() {
+		if v.Required {
+			example = append(example, fmt.Sprintf("--var %s=%s", v.Name, shellQuote(oneLine(v.Sample))))
+		}
+	}
+	fmt.Fprintf(w, "\nSend it: dingbot send --template %s %s\n", t.Name, strings.Join(example, " "))
+}
+
+// oneLine shows a multi-line value on one line, its breaks as ⏎.
+func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ⏎ ") }
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '-' || r == '_' || r == '.' || r == '/' || r == ':' || (r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z'))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
