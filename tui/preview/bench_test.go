@@ -77,15 +77,25 @@ func renderRequestOf(tb testing.TB, text string) renderRequest {
 	}
 }
 
-func benchmarkRender(b *testing.B, text string) {
+func benchmarkRender(b *testing.B, text string) { benchmarkRenderOn(b, text, DevicePC) }
+
+// benchmarkRenderOn renders for one device, or for both side by side (DeviceAuto), as the
+// pane of a wide terminal does: the two at once.
+func benchmarkRenderOn(b *testing.B, text string, d Device) {
 	for _, p := range benchProfiles {
 		b.Run(p.Name(), func(b *testing.B) {
 			withProfile(b, p)
 			req := renderRequestOf(b, text)
+			req.device = d
+			render := renderPreview
+			if d == DeviceAuto {
+				req.width = BothWidth
+				render = renderBoth
+			}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				if r := renderPreview(req); r.content == "" {
+				if r := render(req); r.content == "" {
 					b.Fatal("empty render")
 				}
 			}
@@ -104,6 +114,18 @@ func BenchmarkPreviewRender20KB(b *testing.B) { benchmarkRender(b, markdownOf(20
 // quotes and lists, on each colour profile.
 func BenchmarkPreviewRender20KBTable(b *testing.B) { benchmarkRender(b, tableMarkdownOf(20000)) }
 
+// BenchmarkPreviewRender20KBTablePhone is the same for a phone without the new renderer: its
+// tables and code blocks shown as typed.
+func BenchmarkPreviewRender20KBTablePhone(b *testing.B) {
+	benchmarkRenderOn(b, tableMarkdownOf(20000), DevicePhone)
+}
+
+// BenchmarkPreviewRender20KBTableBoth is PC and phone side by side, as a wide terminal shows
+// them.
+func BenchmarkPreviewRender20KBTableBoth(b *testing.B) {
+	benchmarkRenderOn(b, tableMarkdownOf(20000), DeviceAuto)
+}
+
 // TestPreviewRender20KBBound fails when a preview of 20 000 bytes takes more than 250 ms on
 // any colour profile, at best of three: ten times what it takes on a 2-core development
 // machine, so that a busy CI machine passes and a regression of the kind the benchmarks
@@ -115,11 +137,14 @@ func TestPreviewRender20KBBound(t *testing.T) {
 		t.Skip("the race detector makes rendering ten times slower")
 	}
 	const bound = 250 * time.Millisecond
-	for what, text := range map[string]string{"report": markdownOf(20000), "tables": tableMarkdownOf(20000)} {
+	for what, text := range map[string]string{"report": markdownOf(20000), "tables": tableMarkdownOf(20000), "tables on a phone": tableMarkdownOf(20000)} {
 		for _, p := range benchProfiles {
 			t.Run(what+"/"+p.Name(), func(t *testing.T) {
 				withProfile(t, p)
 				req := renderRequestOf(t, text)
+				if strings.HasSuffix(what, "phone") {
+					req.device = DevicePhone
+				}
 				best := time.Duration(math.MaxInt64)
 				for range 3 {
 					start := time.Now()

@@ -53,22 +53,46 @@ func frame(st *styles.Styles, w int, blocks [][]string, cols ...int) string {
 // frameInner is the width inside a frame of outer width w: borders and a space each side.
 func frameInner(w int) int { return max(1, w-2*lipgloss.Width("│")-2) }
 
-// linkCard draws a link message: title, text cut short, picture and where it leads. DingTalk
-// itself cuts a link card's title and text after a few lines; nothing else is cut.
+// picture draws a picture w×h cells, shaded, its label in the middle.
+func picture(st *styles.Styles, w, h int, label string) []string {
+	s := st.Preview.Picture.UnsetBorderStyle().Border(lipgloss.HiddenBorder(), false)
+	shade := strings.Repeat("░", w)
+	lines := make([]string, h)
+	for i := range lines {
+		lines[i] = s.Render(shade)
+		if i == (h-1)/2 && w >= lipgloss.Width(label)+2 {
+			pad := w - lipgloss.Width(label)
+			lines[i] = s.Render(strings.Repeat("░", pad/2) + label + strings.Repeat("░", pad-pad/2))
+		}
+	}
+	return lines
+}
+
+// thumbnail is the size of a square picture beside text in a card inner cells wide: a fifth
+// (a link card) or an eighth (a feed card's row) of the width, half as many rows as cells, as
+// a cell is twice as tall as wide. It scales with the bubble, so a card keeps its proportions
+// on PC and on a phone.
+func thumbnail(inner, part, least int) (w, h int) {
+	w = max(least, inner/part)
+	return w, max(1, (w+1)/2)
+}
+
+// linkCard draws a link message: the title (two lines at most), then its text beside a square
+// picture, cut where the picture ends as DingTalk cuts it, and where it leads.
 func linkCard(st *styles.Styles, l *dingtalk.Link, w int) string {
 	inner := frameInner(w)
 	var lines []string
 	lines = append(lines, textLinesStyled(st.Preview.CardTitle, orEmptyPlain(l.Title), inner, 2)...)
-	textW := inner
+	textW, rows := inner, 3
 	var pic []string
 	if l.PicURL != "" {
-		// The picture is a thumbnail right of the text.
-		pic = strings.Split(st.Preview.Picture.Render(" pic "), "\n")
-		textW = max(1, inner-lipgloss.Width(pic[0])-2)
+		pw, ph := thumbnail(inner, 5, 5)
+		pic = picture(st, pw, ph, "pic")
+		textW, rows = max(1, inner-pw-2), ph
 	}
 	var text []string
 	if strings.TrimSpace(l.Text) != "" {
-		text = textLinesStyled(st.Preview.CardText, l.Text, textW, 3)
+		text = textLinesStyled(st.Preview.CardText, l.Text, textW, rows)
 	}
 	for i := 0; i < max(len(text), len(pic)); i++ {
 		var t, p string
@@ -90,14 +114,11 @@ func linkCard(st *styles.Styles, l *dingtalk.Link, w int) string {
 	return frame(st, w, [][]string{lines})
 }
 
-// buttonLines draws a button's label centred in width cells, wrapped rather than cut.
+// buttonLines draws a button's label centred in width cells, on one line: a label too long
+// ends in "…", as DingTalk cuts it, never wrapped.
 func buttonLines(st *styles.Styles, label string, width int) []string {
 	s := st.Preview.Button.UnsetBorderStyle().Border(lipgloss.HiddenBorder(), false)
-	var out []string
-	for _, l := range cell.Wrap(label, width, "") {
-		out = append(out, cell.Center(s.Render(l), width))
-	}
-	return out
+	return []string{cell.Center(s.Render(cell.Truncate(cell.OneLine(label), width)), width)}
 }
 
 // actionCard draws an action card: markdown text, then its buttons as DingTalk lays them out.
@@ -162,26 +183,31 @@ func actionCard(req renderRequest, a *dingtalk.ActionCard, w int) string {
 	return frame(st, w, blocks)
 }
 
-// feedCard draws a feed card: the first link large with its picture, the others as rows.
-// Titles wrap: nothing is cut.
+// feedCard draws a feed card: the first link large, a picture as wide as the card above its
+// title, the others as rows, the title beside a square picture and cut where the picture ends.
+// The pictures scale with the bubble: the card keeps its proportions on PC and on a phone.
 func feedCard(st *styles.Styles, f *dingtalk.FeedCard, w int) string {
 	inner := frameInner(w)
 	var blocks [][]string
 	for i, l := range f.Links {
 		if i == 0 {
-			pic := st.Preview.Picture.Width(inner - 2).Align(lipgloss.Center).Render("picture")
-			blocks = append(blocks, append(strings.Split(pic, "\n"), textLinesStyled(st.Preview.CardTitle, orEmptyPlain(l.Title), inner, 0)...))
+			pic := picture(st, inner, max(3, inner/9), "picture")
+			blocks = append(blocks, append(pic, textLinesStyled(st.Preview.CardTitle, orEmptyPlain(l.Title), inner, 2)...))
 			continue
 		}
-		picTag := st.Preview.Picture.UnsetBorderStyle().Border(lipgloss.HiddenBorder(), false).Render("[pic]")
-		titleW := max(1, inner-lipgloss.Width(picTag)-2)
-		title := textLinesStyled(st.Preview.CardTitle, orEmptyPlain(l.Title), titleW, 0)
-		for j, t := range title {
-			if j == 0 {
-				title[j] = cell.Fit(t, titleW) + "  " + picTag
+		pw, ph := thumbnail(inner, 8, 4)
+		pic := picture(st, pw, ph, "")
+		titleW := max(1, inner-pw-2)
+		title := textLinesStyled(st.Preview.CardTitle, orEmptyPlain(l.Title), titleW, ph)
+		row := make([]string, ph)
+		for j := range row {
+			t := ""
+			if j < len(title) {
+				t = title[j]
 			}
+			row[j] = cell.Fit(t, titleW) + "  " + pic[j]
 		}
-		blocks = append(blocks, title)
+		blocks = append(blocks, row)
 	}
 	if len(blocks) == 0 {
 		blocks = [][]string{{st.Preview.Hint.Render("(no links)")}}

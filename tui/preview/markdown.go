@@ -90,11 +90,17 @@ func markdownLines(req renderRequest, text string, width int) []string {
 	if strings.TrimSpace(text) == "" {
 		return []string{req.st.Preview.Hint.Render("(empty)")}
 	}
-	out, err := renderMarkdown(displayMentions(linkTextOnly(stripFont(text)), req.contacts, req.at), width, req.md)
+	src := text
+	var raws *rawBlocks
+	if req.device == DevicePhone {
+		src, raws = phoneMarkdown(text)
+	}
+	out, err := renderMarkdown(displayMentions(linkTextOnly(stripFont(src)), req.contacts, req.at), width, req.md)
 	if err != nil {
 		return textLines(req.st, text, width)
 	}
-	return colourFonts(out, fontSpans(text), req.md)
+	out = raws.put(out, width, func(s string) string { return displayMentions(s, req.contacts, req.at) })
+	return colourFonts(out, fontSpans(src), req.md)
 }
 
 // fontSpan is the text of a <font color=…> tag and its colour.

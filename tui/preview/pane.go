@@ -10,6 +10,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 
@@ -48,6 +49,9 @@ type Request struct {
 	Empty bool
 	// Mentions are the people the editor mentions.
 	Mentions []dingtalk.Contact
+	// Device is the client to draw for; DeviceAuto (the zero value) draws PC and phone side by
+	// side when Width holds both (BothWidth), else PC.
+	Device Device
 }
 
 // Result is a finished render.
@@ -56,11 +60,18 @@ type Result = renderResult
 // Render prepares the message for the robot and draws it as DingTalk will show it. It is slow
 // for long markdown (glamour): run it in a command.
 func Render(req Request) Result {
-	return renderPreview(renderRequest{
+	r := renderRequest{
 		seq: req.Seq, msg: req.Msg, robot: req.Robot, contacts: req.Contacts, width: req.Width,
-		md: req.Markdown, st: req.Styles, empty: req.Empty, mentions: req.Mentions,
-	})
+		md: req.Markdown, st: req.Styles, empty: req.Empty, mentions: req.Mentions, device: req.Device,
+	}
+	if req.Device == DeviceAuto && req.Width >= BothWidth {
+		return renderBoth(r)
+	}
+	return renderPreview(r)
 }
+
+// Device is the client the render is drawn for; DeviceAuto for PC and phone side by side.
+func (r renderResult) Device() Device { return r.device }
 
 // Content is the drawn message.
 func (r renderResult) Content() string { return r.content }
@@ -120,6 +131,12 @@ type Pane struct {
 	ready  bool
 	// mouse is mouse mode: the wheel scrolls the pane (see Wheel), and its title says so.
 	mouse bool
+	// device is the one device a pane narrower than BothWidth shows; deviceKey the key that
+	// switches it, for the title.
+	device    Device
+	deviceKey string
+	// drawn is the device of the render on screen (DeviceAuto: both).
+	drawn Device
 
 	prepared  *dingtalk.Prepared
 	err       error
@@ -136,8 +153,32 @@ type Pane struct {
 func NewPane(st *styles.Styles, md Markdown) Pane {
 	vp := viewport.New(0, 0)
 	vp.KeyMap = viewport.KeyMap{}
-	return Pane{vp: vp, follow: true, maxNotes: 3, st: st, md: md}
+	return Pane{vp: vp, follow: true, maxNotes: 3, st: st, md: md, device: DevicePC}
 }
+
+// Both reports whether the pane is wide enough to show PC and phone side by side.
+func (p *Pane) Both() bool { return p.vp.Width >= BothWidth }
+
+// Device is what the pane shows: DeviceAuto for both, else the one device.
+func (p *Pane) Device() Device {
+	if p.Both() {
+		return DeviceAuto
+	}
+	return p.device
+}
+
+// SwitchDevice switches a pane that shows one device to the other, and reports false when
+// it shows both. The content must be rendered again.
+func (p *Pane) SwitchDevice() bool {
+	if p.Both() {
+		return false
+	}
+	p.device = p.device.Other()
+	return true
+}
+
+// SetDeviceKey names the key that switches the device, for the title.
+func (p *Pane) SetDeviceKey(k string) { p.deviceKey = k }
 
 // SetSize gives the pane w×h cells, of which notes take at most maxNotes lines.
 func (p *Pane) SetSize(w, h, maxNotes int) {
@@ -170,7 +211,7 @@ func (p *Pane) Start(req Request) tea.Cmd {
 		return nil
 	}
 	p.rendering, p.again = true, false
-	req.Seq, req.Width, req.Markdown, req.Styles = p.seq, p.vp.Width, p.md, p.st
+	req.Seq, req.Width, req.Markdown, req.Styles, req.Device = p.seq, p.vp.Width, p.md, p.st, p.Device()
 	return func() tea.Msg { return RenderedMsg(Render(req)) }
 }
 
@@ -187,6 +228,7 @@ func (p *Pane) Show(msg RenderedMsg) (again, current, shown bool) {
 	p.shown, p.ready = r.seq, true
 	p.prepared, p.err, p.notes = r.prepared, r.err, r.notes
 	p.keyword, p.keywordOK = r.keyword, r.keywordOK
+	p.drawn = r.device
 	p.vp.SetContent(r.content)
 	return again, r.seq == p.seq, true
 }
@@ -276,19 +318,11 @@ func (p *Pane) YOffset() int { return p.vp.YOffset }
 // AtBottom says the preview shows its end.
 func (p *Pane) AtBottom() bool { return p.vp.AtBottom() }
 
-// View draws the pane: a title line with the scroll position, the rendered message, and the
-// notes under it.
+// View draws the pane: a title line naming the device (and the key that switches it) with the
+// scroll position, the rendered message, and the notes under it.
 func (p *Pane) View(w, h int) string {
 	st := p.st
-	right := ""
-	if p.ready && p.vp.TotalLineCount() > p.vp.Height {
-		right = fmt.Sprintf("%3.0f%% pgup/pgdn", p.vp.ScrollPercent()*100)
-		if p.mouse {
-			right += "/wheel"
-		}
-	}
-	title := st.Preview.PaneTitle.Render("Preview") + st.Preview.Hint.Render(" as DingTalk shows it")
-	lines := []string{cell.Spread(title, st.Preview.Hint.Render(right), w)}
+	lines := []string{p.titleLine(w)}
 	if !p.ready {
 		lines = append(lines, st.Preview.Hint.Render("rendering…"))
 	} else {
@@ -302,6 +336,54 @@ func (p *Pane) View(w, h int) string {
 		lines[i] = cell.Fit(lines[i], w)
 	}
 	return strings.Join(lines[:h], "\n")
+}
+
+// titleLine names the device and the key that switches it, and the scroll position: what
+// does not fit goes, the scroll position first, then the title's last words; a phone's title
+// always says it is one without the new renderer.
+func (p *Pane) titleLine(w int) string {
+	st := p.st
+	var key, scroll string
+	if p.deviceKey != "" && !p.Both() {
+		key = p.deviceKey + " " + p.device.Other().Name()
+	}
+	if p.ready && p.vp.TotalLineCount() > p.vp.Height {
+		scroll = fmt.Sprintf("%3.0f%% pgup/pgdn", p.vp.ScrollPercent()*100)
+		if p.mouse {
+			scroll += "/wheel"
+		}
+	}
+	var title, more string
+	switch p.Device() {
+	case DeviceAuto:
+		title, more = "Preview on PC and phone", " as DingTalk shows them"
+	case DevicePhone:
+		title = "Preview on a phone without the new renderer"
+	default:
+		title, more = "Preview on PC", " as DingTalk shows it"
+	}
+	if p.ready && p.drawn != p.Device() {
+		more = " (rendering…)"
+	}
+	join := func(parts ...string) string {
+		var out []string
+		for _, s := range parts {
+			if s != "" {
+				out = append(out, s)
+			}
+		}
+		return strings.Join(out, " · ")
+	}
+	tries := []struct{ more, right string }{
+		{more, join(key, scroll)}, {more, key}, {"", join(key, scroll)}, {"", key}, {"", ""},
+	}
+	for _, t := range tries {
+		if lipgloss.Width(title+t.more)+1+lipgloss.Width(t.right) <= w || t.right == "" {
+			left := st.Preview.PaneTitle.Render(title) + st.Preview.Hint.Render(t.more)
+			return cell.Spread(left, st.Preview.Hint.Render(t.right), w)
+		}
+	}
+	return ""
 }
 
 // MaxNotes is how many lines of problems and warnings fit under the preview.

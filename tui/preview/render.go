@@ -34,6 +34,8 @@ type renderRequest struct {
 	mentions []dingtalk.Contact
 	// at is who the prepared message mentions; set by renderPreview.
 	at *dingtalk.At
+	// device is the client drawn for: DevicePC (or DeviceAuto) or DevicePhone.
+	device Device
 }
 
 // note is one line of advice under the preview: a problem that stops the send, or a warning.
@@ -58,16 +60,22 @@ type renderResult struct {
 	keywordOK bool
 	// inText says which mentions have their @handle in the text.
 	inText map[dingtalk.Contact]bool
+	// device is the client drawn for; DeviceAuto for both.
+	device Device
 }
 
 // previewMsg carries a finished render back to Update.
 type previewMsg renderResult
 
-// renderPreview prepares the message for the robot and draws it as DingTalk will show it:
-// the chat-list line, the robot's name, then the message. It is slow for long markdown (glamour)
-// and must run in a command.
+// renderPreview prepares the message for the robot and draws it as DingTalk will show it on
+// one device (PC unless req.device is DevicePhone), following dingtalk.RenderRules: the
+// chat-list line, the robot's name, then the message in a bubble as wide as the device's. It
+// is slow for long markdown (glamour) and must run in a command.
 func renderPreview(req renderRequest) renderResult {
-	res := renderResult{seq: req.seq, width: req.width}
+	if req.device != DevicePhone {
+		req.device = DevicePC
+	}
+	res := renderResult{seq: req.seq, width: req.width, device: req.device}
 	p, err := dingtalk.Prepare(req.robot, req.msg, dingtalk.PrepareOptions{})
 	res.prepared, res.err = p, err
 	shown := req.msg
@@ -102,25 +110,43 @@ func renderPreview(req renderRequest) renderResult {
 		b.WriteString(st.Preview.Avatar.Render("◆ "+req.robot.Name) + "\n")
 	}
 	names := mentionNames(req.contacts)
+	bw := min(w, req.device.bubble())
 	var body string
 	switch shown.Type {
 	case dingtalk.TypeText:
-		body = frame(st, w, [][]string{textLines(st, displayMentions(shown.Text.Content, req.contacts, shown.At), frameInner(w))})
+		body = frame(st, bw, [][]string{textLines(st, displayMentions(shown.Text.Content, req.contacts, shown.At), frameInner(bw))})
 	case dingtalk.TypeMarkdown:
-		body = frame(st, w, [][]string{markdownLines(req, shown.Markdown.Text, frameInner(w))})
+		body = frame(st, bw, [][]string{markdownLines(req, shown.Markdown.Text, frameInner(bw))})
 	case dingtalk.TypeLink:
-		body = linkCard(st, shown.Link, min(w, 60))
+		body = linkCard(st, shown.Link, bw)
 	case dingtalk.TypeActionCard:
-		body = actionCard(req, shown.ActionCard, w)
+		body = actionCard(req, shown.ActionCard, bw)
 	case dingtalk.TypeFeedCard:
-		body = feedCard(st, shown.FeedCard, min(w, 60))
+		body = feedCard(st, shown.FeedCard, bw)
 	}
-	b.WriteString(highlightMentions(st, body, names, shown.At))
+	if highlighted(req.device, shown.Type) {
+		body = highlightMentions(st, body, names, shown.At)
+	}
+	b.WriteString(body)
 	if who := notifies(shown, req.contacts); who != "" {
 		b.WriteString("\n" + st.Preview.Muted.Render("notifies ") + st.Preview.Mention.Render(who))
 	}
 	res.content = b.String()
 	return res
+}
+
+// highlighted reports whether the device highlights @names in a message of type t: phones do
+// in text messages only (dingtalk.ConstructMention, ConstructTextMention).
+func highlighted(d Device, t dingtalk.MsgType) bool {
+	c := dingtalk.ConstructMention
+	if t == dingtalk.TypeText {
+		c = dingtalk.ConstructTextMention
+	}
+	r := dingtalk.RuleOf(c)
+	if d == DevicePhone {
+		return r.Phone == dingtalk.Rendered
+	}
+	return r.PC == dingtalk.Rendered
 }
 
 // previewNotes is the advice shown under the preview and in the payload view: what Prepare
