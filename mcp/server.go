@@ -20,6 +20,7 @@ import (
 
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/delivery"
+	"github.com/dingbot/dingbot/dingtalk/template"
 )
 
 // Options configure the MCP server.
@@ -34,6 +35,8 @@ type Options struct {
 	DefaultProblem error
 	// Contacts are the people agents may mention by name (atNames).
 	Contacts dingtalk.Contacts
+	// Templates are offered as prompts (prompts.go); nil offers the built-in gallery.
+	Templates *template.Set
 	// Client sends the messages. Its WaitForSlot should be false, so that a rate-limited send
 	// fails at once with the seconds to wait instead of blocking the agent.
 	Client *dingtalk.Client
@@ -99,6 +102,7 @@ func newServer(opts Options, extra ...server.ServerOption) *server.MCPServer {
 		server.WithInstructions(instructions(opts, served)),
 	}, extra...)...)
 	s.AddTools(served...)
+	s.AddPrompts(prompts(opts)...)
 	return s
 }
 

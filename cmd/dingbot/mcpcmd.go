@@ -9,6 +9,7 @@ import (
 
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/delivery"
+	"github.com/dingbot/dingbot/dingtalk/history"
 	"github.com/dingbot/dingbot/mcp"
 )
 
@@ -42,10 +43,12 @@ func runMCP(ctx context.Context, g *globalFlags, rf *rootFlags, s streams) error
 		logger.Error("config", "err", err)
 		opts.ConfigError = err
 	} else {
+		a.face = history.FaceMCP
 		for _, w := range a.cfg.Warnings {
 			logger.Warn(w)
 		}
 		opts.Robots, opts.DefaultRobot, opts.Contacts = a.robots, a.defaultR, a.cfg.Contacts
+		opts.Templates = serverTemplates(a.configPath, logger)
 		if a.sandbox == nil {
 			// The built-in sandbox's token is the word "sandbox" and no secret.
 			mask.add(a.robots)

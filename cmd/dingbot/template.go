@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strconv"
 	"strings"
 
@@ -34,6 +35,16 @@ func loadTemplates(g *globalFlags, w io.Writer) (*template.Set, string, error) {
 		fmt.Fprintln(w, "dingbot: warning:", e)
 	}
 	return set, dir, nil
+}
+
+// serverTemplates are the templates the MCP server offers as prompts: the gallery with the
+// user's over it. Broken user templates are logged, never written to standard output.
+func serverTemplates(configPath string, logger *slog.Logger) *template.Set {
+	set, warnings := template.Load(template.Dir(configPath))
+	for _, e := range warnings {
+		logger.Warn("template left out", "err", e)
+	}
+	return set
 }
 
 // templateVars reads --vars-file, then --var over it.
