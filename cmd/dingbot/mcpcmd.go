@@ -9,7 +9,6 @@ import (
 
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/delivery"
-	"github.com/dingbot/dingbot/dingtalk/history"
 	"github.com/dingbot/dingbot/mcp"
 )
 
@@ -43,7 +42,6 @@ func runMCP(ctx context.Context, g *globalFlags, rf *rootFlags, s streams) error
 		logger.Error("config", "err", err)
 		opts.ConfigError = err
 	} else {
-		a.face = history.FaceMCP
 		for _, w := range a.cfg.Warnings {
 			logger.Warn(w)
 		}
