@@ -67,6 +67,16 @@ type Options struct {
 	Mouse bool
 	// Version is shown in the header.
 	Version string
+	// TestRobot is the robot the test send (alt+e, f7) posts to: the config's test_robot. Nil
+	// (and no TestRobotProblem), test sends go to TestSandbox.
+	TestRobot *dingtalk.Robot
+	// TestRobotProblem is why the config's test_robot cannot be used (it names no robot, or one
+	// unavailable here), secret-like text masked: a test send says it and posts nowhere.
+	TestRobotProblem string
+	// TestSandbox returns the built-in sandbox's robot, starting the sandbox the first time, and
+	// the client to post to it with (nil: Client); test sends go there when no test_robot is
+	// set. Nil: a test send says to set test_robot.
+	TestSandbox func(context.Context) (dingtalk.Robot, *dingtalk.Client, error)
 	// Outbox, if set, is drained while the composer runs, and a send refused for the rate limit
 	// or a pause can be queued in it; the status bar shows how many messages wait for the
 	// robot. Nil hides the choice.

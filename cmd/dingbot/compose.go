@@ -7,13 +7,17 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"golang.org/x/term"
 
 	"github.com/muesli/termenv"
 
+	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/config"
 	"github.com/dingbot/dingbot/dingtalk/delivery"
+	"github.com/dingbot/dingbot/dingtalk/sandbox"
 	"github.com/dingbot/dingbot/tui"
 )
 
@@ -47,6 +51,7 @@ func runComposer(ctx context.Context, g *globalFlags, file string, s streams) er
 			opts.Outbox = ob
 		}
 	}
+	testSendOptions(ctx, a, g, &opts)
 	err = tui.Run(ctx, opts)
 	if opts.Outbox != nil {
 		handOverOutbox(a, g, s)
@@ -130,6 +135,53 @@ func composerOptions(a *app, g *globalFlags, file string) (tui.Options, error) {
 		opts.Unavailable = append(opts.Unavailable, tui.UnavailableRobot{Name: p.Name, Reason: p.Reason})
 	}
 	return opts, nil
+}
+
+// testSendOptions says where the composer's test send posts: the robot test_robot names, the
+// reason it cannot be used, or, without test_robot, the built-in sandbox (the composer's own
+// when it runs on it, else one started on loopback at the first test send, for this process).
+func testSendOptions(ctx context.Context, a *app, g *globalFlags, opts *tui.Options) {
+	r, set, err := a.cfg.TestTarget()
+	switch {
+	case set && err != nil:
+		reason := err.Error()
+		for _, p := range a.cfg.UnavailableRobots() {
+			if p.Name == a.cfg.TestRobot {
+				reason = fmt.Sprintf("test_robot %s is unavailable: %s", config.SafeName(p.Name), p.Reason)
+			}
+		}
+		opts.TestRobotProblem = dingtalk.MaskSecretLike(reason)
+	case set:
+		opts.TestRobot = &r
+	case a.sandbox != nil:
+		sb := a.robots[0]
+		opts.TestSandbox = func(context.Context) (dingtalk.Robot, *dingtalk.Client, error) { return sb, nil, nil }
+	default:
+		opts.TestSandbox = lazySandbox(ctx, g.timeout)
+	}
+}
+
+// lazySandbox starts the built-in sandbox on loopback the first time it is asked for, serving
+// until ctx ends, and returns its robot with a client of its own: test posts to it count in no
+// robot's rate limit or month.
+func lazySandbox(ctx context.Context, timeout time.Duration) func(context.Context) (dingtalk.Robot, *dingtalk.Client, error) {
+	var (
+		mu    sync.Mutex
+		robot *dingtalk.Robot
+	)
+	client := dingtalk.NewClient(timeout)
+	return func(context.Context) (dingtalk.Robot, *dingtalk.Client, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if robot == nil {
+			base, _, err := sandbox.Start(ctx, "127.0.0.1:0", sandbox.Options{Robots: []sandbox.Robot{{Token: sandboxToken}}})
+			if err != nil {
+				return dingtalk.Robot{}, nil, err
+			}
+			robot = &dingtalk.Robot{Name: sandboxRobotName, Webhook: sandbox.WebhookURL(base, sandboxToken), AllowCustomHost: true}
+		}
+		return *robot, client, nil
+	}
 }
 
 // without is ss but the strings drop says to leave out.
