@@ -158,7 +158,7 @@ func TestGoldenPayload(t *testing.T) {
 	tm := program(t, testOptions(t), goldenMarkdown(), 120, 40)
 	waitFor(t, tm, "notifies @Alice")
 	tm.Send(keyMsg("alt+p"))
-	waitFor(t, tm, "--data-binary")
+	waitFor(t, tm, "dingbot send")
 	requireScreen(t, finalScreen(t, tm))
 }
 

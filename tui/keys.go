@@ -141,7 +141,7 @@ func (m *Model) helpFor() helpKeys {
 		pk := m.chooser.KeyMap
 		return helpKeys{short: []key.Binding{pk.Up, pk.Down, shortly(pk.Choose, "bring it back"), pk.Back}}
 	case statePayload:
-		return helpKeys{short: []key.Binding{k.Scroll, k.Close}}
+		return helpKeys{short: m.payloadHelp()}
 	case stateConfirm:
 		return helpKeys{short: m.confirm.dlg.ShortHelp()}
 	case stateSending:
@@ -203,8 +203,9 @@ func textRun(msg tea.KeyMsg) bool {
 func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	k := m.keys
 	switch m.state {
-	case statePayload, stateConfirm, stateSending, stateError:
-		// Dialogs and views take keys, not text: "yes" pasted into "Send?" sends nothing.
+	case stateConfirm, stateSending, stateError:
+		// Dialogs and views take keys, not text: "yes" pasted into "Send?" sends nothing (the
+		// payload view too, except in its file prompt: payloadKey).
 		if textRun(msg) {
 			return m, nil
 		}
@@ -226,17 +227,8 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case statePayload:
-		switch {
-		case key.Matches(msg, k.Quit):
-			return m, m.askQuit()
-		case key.Matches(msg, k.Close):
-			m.state = stateCompose
-		default:
-			var cmd tea.Cmd
-			m.payload, cmd = m.payload.Update(msg)
-			return m, cmd
-		}
-		return m, nil
+		cmd := m.payloadKey(msg)
+		return m, cmd
 	case stateConfirm:
 		if m.confirm.quit && key.Matches(msg, k.Quit) {
 			return m, m.confirmed()

@@ -96,8 +96,9 @@ type Model struct {
 	chooser *picker.Model
 	confirm *question
 	payload viewport.Model
-	// payloadText is what the payload view shows.
+	// payloadText is what the payload view shows; export its tabs and file prompt.
 	payloadText string
+	export      exportView
 
 	sendID  int
 	cancel  context.CancelFunc
@@ -243,9 +244,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.err != nil {
 			return m, m.setStatus(statusWarn, "sent, but not written to the history: "+msg.err.Error())
 		}
-	case payloadMsg:
-		m.payloadText = string(msg)
-		m.payload.SetContent(m.payloadText)
+	case payloadEvent:
+		cmd := m.onPayload(msg)
+		return m, cmd
 	case extedit.ReadyMsg:
 		return m, m.editorReady(msg)
 	case extedit.DoneMsg:

@@ -528,6 +528,9 @@ func TestPayloadViewShowsJSONAndCurlWithoutSecrets(t *testing.T) {
 			t.Fatal("alt+p did not open the payload")
 		}
 		text := d.m.payloadText
+		d.key("tab") // the curl tab
+		text += d.m.payloadText
+		d.key("tab", "tab") // round to the JSON tab
 		for _, want := range []string{`"msgtype": "markdown"`, `"title": "Weekly <b>"`, `"atMobiles"`, "access_token=REDACTED", "curl -sS -X POST", "@13800000000"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("%s payload lacks %q:\n%s", robot, want, text)
