@@ -339,16 +339,17 @@ func (p *Pane) View(w, h int) string {
 }
 
 // titleLine names the device and the key that switches it, and the scroll position: what
-// does not fit goes, the scroll position first, then the title's last words; a phone's title
-// always says it is one without the new renderer.
+// does not fit goes, the title's last words first, then the keys that scroll, then the
+// switching key; a phone's title always says it is one without the new renderer.
 func (p *Pane) titleLine(w int) string {
 	st := p.st
-	var key, scroll string
+	var key, pct, scroll string
 	if p.deviceKey != "" && !p.Both() {
 		key = p.deviceKey + " " + p.device.Other().Name()
 	}
 	if p.ready && p.vp.TotalLineCount() > p.vp.Height {
-		scroll = fmt.Sprintf("%3.0f%% pgup/pgdn", p.vp.ScrollPercent()*100)
+		pct = fmt.Sprintf("%3.0f%%", p.vp.ScrollPercent()*100)
+		scroll = pct + " pgup/pgdn"
 		if p.mouse {
 			scroll += "/wheel"
 		}
@@ -375,7 +376,7 @@ func (p *Pane) titleLine(w int) string {
 		return strings.Join(out, " · ")
 	}
 	tries := []struct{ more, right string }{
-		{more, join(key, scroll)}, {more, key}, {"", join(key, scroll)}, {"", key}, {"", ""},
+		{more, join(key, scroll)}, {"", join(key, scroll)}, {"", join(key, pct)}, {"", key}, {"", scroll}, {"", pct}, {"", ""},
 	}
 	for _, t := range tries {
 		if lipgloss.Width(title+t.more)+1+lipgloss.Width(t.right) <= w || t.right == "" {
