@@ -17,6 +17,7 @@ import (
 	"github.com/dingbot/dingbot/tui/cell"
 	"github.com/dingbot/dingbot/tui/editor"
 	"github.com/dingbot/dingbot/tui/picker"
+	"github.com/dingbot/dingbot/tui/preview"
 	"github.com/dingbot/dingbot/tui/store"
 )
 
@@ -162,8 +163,16 @@ type historyLoadedMsg struct {
 }
 
 // historyUndo are the history entries deleted since the history was opened, the last one last:
-// ctrl+z brings them back one by one. The history picker keeps them (picker.Tag).
+// ctrl+z brings them back one by one.
 type historyUndo []store.Entry
+
+// historyTag is what the history picker keeps (picker.Tag): the deletions ctrl+z can take back,
+// and the preview of the highlighted entry, drawn again only when it or the width changes.
+type historyTag struct {
+	undo       historyUndo
+	previewKey string
+	preview    string
+}
 
 // historySavedMsg says a change to the history failed (or not).
 type historySavedMsg struct{ err error }
@@ -194,13 +203,13 @@ func (m *Model) historyLoaded(msg historyLoadedMsg) tea.Cmd {
 	items := make([]picker.Item, len(msg.entries))
 	for i, e := range msg.entries {
 		items[i] = picker.Item{
-			Label:  cell.Pad(relativeTime(e.Time, now), 17) + entrySummary(e.Message),
+			Label:  cell.Pad(relativeTime(e.Time, now), 17) + e.Status.Mark() + " " + entrySummary(e.Message),
 			Detail: entryDetail(e),
-			Also:   []string{e.Robot},
+			Also:   []string{e.Robot, string(e.Face), e.Status.Label()},
 		}
 	}
 	m.chooser = picker.New(m.st, historyTitle, "nothing sent yet", items,
-		picker.Deletable(), picker.Tag(msg.undo), picker.Query(msg.query), picker.At(min(msg.at, len(items)-1)))
+		picker.Deletable(), picker.Tag(&historyTag{undo: msg.undo}), picker.Query(msg.query), picker.At(min(msg.at, len(items)-1)))
 	switch {
 	case msg.err != nil:
 		return m.setStatus(statusBad, "history: "+msg.err.Error())
@@ -221,7 +230,10 @@ func (m *Model) listAction(a picker.Action) tea.Cmd {
 	if m.state != stateHistory || m.store == nil {
 		return nil
 	}
-	undo, _ := m.chooser.Tag().(historyUndo)
+	var undo historyUndo
+	if tag, ok := m.chooser.Tag().(*historyTag); ok {
+		undo = tag.undo
+	}
 	ds, query := m.store, m.chooser.Query()
 	switch a := a.(type) {
 	case picker.Delete:
@@ -294,7 +306,8 @@ func relativeTime(t, now time.Time) string {
 	return t.Format("2006-01-02")
 }
 
-// entryDetail is a history row's second part: robot, type, who was notified.
+// entryDetail is a history row's second part: robot, type, who was notified, the face it was
+// sent from when not the composer, and what became of it unless delivered.
 func entryDetail(e store.Entry) string {
 	parts := []string{e.Robot, e.MsgType.Name()}
 	if at := e.Message.At; at != nil {
@@ -306,6 +319,22 @@ func entryDetail(e store.Entry) string {
 		if at.IsAtAll {
 			parts = append(parts, "@all")
 		}
+	}
+	if e.Face != "" && e.Face != history.FaceComposer {
+		parts = append(parts, "from "+string(e.Face))
+	}
+	switch e.Status {
+	case history.Delivered, "":
+	case history.Failed:
+		what := "✗ failed"
+		if e.Errcode != 0 {
+			what += fmt.Sprintf(" · errcode %d %s", e.Errcode, cell.OneLine(plainText(e.Errmsg)))
+		} else if e.Errmsg != "" {
+			what += ": " + cell.OneLine(plainText(e.Errmsg))
+		}
+		parts = append(parts, what)
+	default:
+		parts = append(parts, e.Status.Mark()+" "+e.Status.Label())
 	}
 	return strings.Join(parts, " · ")
 }
@@ -389,29 +418,61 @@ func (m *Model) reopen(e store.Entry) tea.Cmd {
 		m.setStatus(statusInfo, fmt.Sprintf("reopened the %s sent %s", e.MsgType.Name(), e.Time.Local().Format("Jan 02 15:04"))))
 }
 
-// historyView lists the history over the whole body, with the selected message's text below.
+// historyView lists the history over the whole body, with the highlighted message below as
+// DingTalk shows it, for the robot it went to and the contacts as they are now.
 func (m *Model) historyView(g layout) string {
-	body := ""
+	var below []string
 	if i := m.chooser.Current(); i >= 0 && i < len(m.entries) {
-		e := m.entries[i]
-		body = plainText(e.Message.Body())
-		if body == "" {
-			body = plainText(e.Message.Title())
+		below = strings.Split(m.historyPreview(i), "\n")
+	}
+	return m.listViewWith(g, len(m.entries), below)
+}
+
+// historyPreview draws entry i with the preview's renderer at the list's width, kept in the
+// picker's tag until the highlight or the width changes.
+func (m *Model) historyPreview(i int) string {
+	e := m.entries[i]
+	tag, _ := m.chooser.Tag().(*historyTag)
+	key := fmt.Sprintf("%d/%d/%s/%s", i, m.width, e.Robot, e.Time.Format(time.RFC3339Nano))
+	if tag != nil && tag.previewKey == key {
+		return tag.preview
+	}
+	r := dingtalk.Robot{Name: e.Robot}
+	for _, o := range m.opts.Robots {
+		if o.Name == e.Robot {
+			r = o
 		}
 	}
-	return m.listView(g, len(m.entries), body)
+	text := preview.Render(preview.Request{Msg: e.Message, Robot: r, Contacts: m.opts.Contacts,
+		Width: m.width, Markdown: m.md, Styles: m.st}).Content()
+	if strings.TrimSpace(ansi.Strip(text)) == "" {
+		text = m.st.List.Muted.Render(plainText(e.Message.Body()))
+	}
+	if tag != nil {
+		tag.previewKey, tag.preview = key, text
+	}
+	return text
 }
 
 // listView is the chooser over the whole body, with the text of the highlighted item below.
 func (m *Model) listView(g layout, n int, text string) string {
+	var detail []string
+	for _, l := range strings.Split(text, "\n") {
+		detail = append(detail, m.st.List.Muted.Render(l))
+	}
+	if text == "" {
+		detail = nil
+	}
+	return m.listViewWith(g, n, detail)
+}
+
+// listViewWith is the chooser over the whole body, with the lines given (drawn already) below.
+func (m *Model) listViewWith(g layout, n int, below []string) string {
 	listH := min(max(6, n+4), max(6, g.bodyH/2))
 	list := m.chooser.View(m.width, listH)
 	var detail []string
-	if text != "" {
-		detail = append(detail, m.st.List.Rule.Render(cell.Rule(m.width)))
-		for _, l := range strings.Split(text, "\n") {
-			detail = append(detail, m.st.List.Muted.Render(l))
-		}
+	if len(below) > 0 {
+		detail = append(append(detail, m.st.List.Rule.Render(cell.Rule(m.width))), below...)
 	}
 	lines := strings.Split(list, "\n")
 	lines = append(lines, detail...)
