@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
@@ -224,9 +225,11 @@ func (m *Model) payloadKey(msg tea.KeyMsg) tea.Cmd {
 		in.SetValue(t.File)
 		in.CursorEnd()
 		in.Width = max(10, m.width-lenRunes(in.Prompt)-2)
+		// A steady cursor: a blinking one would tick for as long as the prompt is open.
+		in.Cursor.SetMode(cursor.CursorStatic)
 		in.Focus()
 		e.prompt = &in
-		return textinput.Blink
+		return nil
 	default:
 		var cmd tea.Cmd
 		m.payload, cmd = m.payload.Update(msg)
