@@ -141,6 +141,10 @@ func TestPayloadWritesAFileAndAsksBeforeOverwriting(t *testing.T) {
 	if !strings.Contains(ansi.Strip(d.view()), "write JSON to: dingbot-message.json") {
 		t.Fatalf("the prompt is not shown:\n%s", ansi.Strip(d.view()))
 	}
+	d.send(tea.WindowSizeMsg{Width: 100, Height: 40}) // a resize keeps the prompt
+	if d.m.export.prompt == nil || d.m.state != statePayload {
+		t.Fatal("a resize closed the file prompt")
+	}
 	path := filepath.Join(t.TempDir(), "body q.json")
 	d.key("ctrl+u")
 	d.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(path), Paste: true}) // a paste goes to the prompt

@@ -81,16 +81,16 @@ func (m *Model) payloadHelp() []key.Binding {
 
 // openPayload shows the exact request that would be sent, and its exports.
 func (m *Model) openPayload() tea.Cmd {
+	// Opened afresh, it starts at the top with the tab last shown; rebuilt for a new width, it
+	// keeps its place and the file prompt.
 	if m.state != statePayload {
 		m.payload.GotoTop()
 		m.payload.SetXOffset(0)
-	}
-	m.state = statePayload
-	m.export.prompt, m.export.overwrite = nil, ""
-	m.payload.SetHorizontalStep(8)
-	if len(m.export.tabs) == 0 {
+		m.export.tabs, m.export.prompt, m.export.overwrite = nil, nil, ""
 		m.payload.SetContent(m.st.Frame.Hint.Render("preparing…"))
 	}
+	m.state = statePayload
+	m.payload.SetHorizontalStep(8)
 	msg, r, now, width, contacts := m.form.Message(), m.currentRobot(), m.now(), m.width, m.opts.Contacts
 	t := m.exportTarget()
 	return func() tea.Msg { return payloadMsg(preview.Exports(r, msg, now, width, contacts, t)) }
