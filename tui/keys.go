@@ -19,6 +19,7 @@ import (
 type keyMap struct {
 	// Composing.
 	Send     key.Binding
+	Test     key.Binding
 	Type     key.Binding
 	Mention  key.Binding
 	Robot    key.Binding
@@ -44,6 +45,7 @@ func newKeyMap() keyMap {
 	}
 	return keyMap{
 		Send:     b([]string{"ctrl+s"}, "ctrl+s", "send"),
+		Test:     b([]string{"alt+e", "f7"}, "alt+e", "test send"),
 		Type:     b([]string{"alt+t", "f2"}, "alt+t", "message type"),
 		Mention:  b([]string{"alt+m", "f3"}, "alt+m", "@mention"),
 		Robot:    b([]string{"ctrl+r"}, "ctrl+r", "robot"),
@@ -184,7 +186,7 @@ func (m *Model) helpFor() helpKeys {
 		return b
 	}
 	full := [][]key.Binding{
-		{ek.Next, ek.Prev, also(k.Type, "alt+t/f2"), fullToggle, fullAdd, fullRemove},
+		{ek.Next, ek.Prev, also(k.Type, "alt+t/f2"), also(k.Test, "alt+e/f7"), fullToggle, fullAdd, fullRemove},
 		{also(k.Mention, "alt+m/f3"), k.Robot, k.Send, also(k.Payload, "alt+p/f4"), k.Editor, k.History},
 		{also(k.New, "alt+n/f5"), also(k.Kept, "alt+k/f6"), joined("pgup/pgdn", "scroll preview", k.PageUp, k.PageDown),
 			also(k.Mouse, "alt+s/f9"), k.Help, k.Quit},
@@ -346,6 +348,8 @@ func (m Model) composeKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case key.Matches(msg, k.Send):
 		return m, m.startSend()
+	case key.Matches(msg, k.Test):
+		return m, m.testSend()
 	case key.Matches(msg, ek.Undo), key.Matches(msg, ek.Redo):
 		return m, m.undo(key.Matches(msg, ek.Redo))
 	case key.Matches(msg, k.Type):

@@ -230,6 +230,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.prepared(msg)
 	case sendDoneMsg:
 		return m, m.sent(msg)
+	case testSentMsg:
+		return m, m.testSent(msg)
 	case queuedMsg:
 		return m, m.queuedDone(msg)
 	case outboxEventMsg:
