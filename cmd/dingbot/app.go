@@ -13,6 +13,7 @@ import (
 
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/config"
+	"github.com/dingbot/dingbot/dingtalk/history"
 	"github.com/dingbot/dingbot/dingtalk/sandbox"
 )
 
@@ -58,6 +59,11 @@ type app struct {
 	// opened, in which case every send fails with it.
 	state    *sharedState
 	stateErr error
+	// history is the history all faces share: the client files every send it posts there (the
+	// built-in sandbox's as robot "sandbox"), and the outbox files what it queues; face says
+	// which face this process is (cli unless the command says otherwise).
+	history *history.History
+	face    history.Face
 }
 
 // sandboxMode says when loadApp serves the built-in sandbox.
@@ -71,12 +77,18 @@ const (
 
 // loadApp reads the config and prepares the client. With no robot configured anywhere and
 // useSandbox set, it starts an in-process sandbox on loopback and offers its robot.
+//
+// Its sends are filed in the history as the composer's (the MCP server says it is itself).
 func loadApp(ctx context.Context, g globalFlags, useSandbox bool) (*app, error) {
 	mode := sandboxNever
 	if useSandbox {
 		mode = sandboxIfEmpty
 	}
-	return loadAppWith(ctx, g, mode)
+	a, err := loadAppWith(ctx, g, mode)
+	if a != nil {
+		a.face = history.FaceComposer
+	}
+	return a, err
 }
 
 // loadAppWith is loadApp with the sandbox chosen by mode.
@@ -121,7 +133,14 @@ func loadAppWith(ctx context.Context, g globalFlags, mode sandboxMode) (*app, er
 	if missing != "" && !cfg.Empty() {
 		cfg.Warnings = append(cfg.Warnings, missing+": only robots from the environment are used")
 	}
-	a := &app{cfg: cfg, configPath: path, missingConfig: missing, robots: cfg.Robots, defaultR: cfg.DefaultRobot, client: client, stateDir: stateDir, state: state, stateErr: stateErr}
+	a := &app{cfg: cfg, configPath: path, missingConfig: missing, robots: cfg.Robots, defaultR: cfg.DefaultRobot, client: client, stateDir: stateDir, state: state, stateErr: stateErr,
+		history: history.Open(stateDir), face: history.FaceCLI}
+	// Every send any face posts is filed once, by the client (a dry run posts nothing); copies of
+	// the client (the outbox's) file theirs too. The history names robots, never webhooks.
+	client.Posted = a.history.Recorder(a.currentFace, client.Now, nil)
+	if state != nil {
+		state.store = recordingStore{Store: state.store, h: a.history, face: a.currentFace}
+	}
 	if mode == sandboxAlways || (mode == sandboxIfEmpty && cfg.Empty()) {
 		if err := a.startSandbox(ctx); err != nil {
 			return nil, err

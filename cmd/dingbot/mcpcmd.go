@@ -9,6 +9,7 @@ import (
 
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/delivery"
+	"github.com/dingbot/dingbot/dingtalk/history"
 	"github.com/dingbot/dingbot/mcp"
 )
 
@@ -42,6 +43,7 @@ func runMCP(ctx context.Context, g *globalFlags, rf *rootFlags, s streams) error
 		logger.Error("config", "err", err)
 		opts.ConfigError = err
 	} else {
+		a.face = history.FaceMCP
 		for _, w := range a.cfg.Warnings {
 			logger.Warn(w)
 		}

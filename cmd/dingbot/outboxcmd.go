@@ -17,6 +17,7 @@ import (
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/config"
 	"github.com/dingbot/dingbot/dingtalk/delivery"
+	"github.com/dingbot/dingbot/dingtalk/history"
 )
 
 // outboxFlags are the flags every `dingbot outbox` command shares.
@@ -147,6 +148,7 @@ func openOutbox(ctx context.Context, g *globalFlags, logf func(string, ...any)) 
 	if err != nil {
 		return nil, nil, err
 	}
+	a.face = history.FaceOutbox
 	ob, err := a.outbox(logf)
 	if err != nil {
 		return nil, nil, err

@@ -133,6 +133,7 @@ with 'dingbot config init'.`,
 		newComposeCmd(g, s),
 		newSkillCmd(s),
 		newTemplateCmd(g, s),
+		newHistoryCmd(s),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print dingbot's version",
