@@ -118,7 +118,8 @@ func linkCard(st *styles.Styles, l *dingtalk.Link, w int) string {
 // ends in "…", as DingTalk cuts it, never wrapped.
 func buttonLines(st *styles.Styles, label string, width int) []string {
 	s := st.Preview.Button.UnsetBorderStyle().Border(lipgloss.HiddenBorder(), false)
-	return []string{cell.Center(s.Render(cell.Truncate(cell.OneLine(label), width)), width)}
+	label = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(label)
+	return []string{cell.Center(s.Render(cell.Truncate(label, width)), width)}
 }
 
 // actionCard draws an action card: markdown text, then its buttons as DingTalk lays them out.
