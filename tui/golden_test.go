@@ -115,7 +115,7 @@ var goldenDrafts = []struct {
 			{Title: "Release 1.4 is out", MessageURL: "https://e.com/1", PicURL: "https://e.com/1.png"},
 			{Title: "How we test the composer", MessageURL: "https://e.com/2", PicURL: "https://e.com/2.png"},
 		},
-	}, "[pic]"},
+	}, "░░░░"},
 }
 
 // TestGolden is every message type in a wide and a narrow terminal.

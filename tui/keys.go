@@ -29,6 +29,7 @@ type keyMap struct {
 	New      key.Binding
 	Kept     key.Binding
 	Mouse    key.Binding
+	Device   key.Binding
 	PageUp   key.Binding
 	PageDown key.Binding
 	Help     key.Binding
@@ -55,6 +56,7 @@ func newKeyMap() keyMap {
 		New:      b([]string{"alt+n", "f5"}, "alt+n", "new message"),
 		Kept:     b([]string{"alt+k", "f6"}, "alt+k", "kept drafts"),
 		Mouse:    b([]string{"alt+s", "f9"}, "alt+s", "mouse on/off"),
+		Device:   b([]string{"alt+v", "f8"}, "alt+v", "PC/phone preview"),
 		PageUp:   b([]string{"pgup"}, "pgup", "scroll preview up"),
 		PageDown: b([]string{"pgdown"}, "pgdn", "scroll preview down"),
 		Help:     b([]string{"ctrl+g", "?"}, "ctrl+g", "more keys"),
@@ -189,7 +191,7 @@ func (m *Model) helpFor() helpKeys {
 		{ek.Next, ek.Prev, also(k.Type, "alt+t/f2"), also(k.Test, "alt+e/f7"), fullToggle, fullAdd, fullRemove},
 		{also(k.Mention, "alt+m/f3"), k.Robot, k.Send, also(k.Payload, "alt+p/f4"), k.Editor, k.History},
 		{also(k.New, "alt+n/f5"), also(k.Kept, "alt+k/f6"), joined("pgup/pgdn", "scroll preview", k.PageUp, k.PageDown),
-			also(k.Mouse, "alt+s/f9"), k.Help, k.Quit},
+			also(k.Mouse, "alt+s/f9"), also(k.Device, "alt+v/f8"), k.Help, k.Quit},
 	}
 	return helpKeys{short: short, full: full, editing: editingHelp(textedit.DefaultKeyMap(), ek)}
 }
@@ -387,6 +389,8 @@ func (m Model) composeKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m, m.openKept()
 	case key.Matches(msg, k.Mouse):
 		return m, m.toggleMouse()
+	case key.Matches(msg, k.Device):
+		return m, m.switchDevice()
 	case key.Matches(msg, k.PageUp):
 		m.preview.Page(-1)
 		return m, nil

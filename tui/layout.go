@@ -13,8 +13,14 @@ import (
 	"github.com/dingbot/dingbot/tui/preview"
 )
 
-// wideWidth is the narrowest terminal that gets editor and preview side by side.
-const wideWidth = 100
+// wideWidth is the narrowest terminal that gets editor and preview side by side; bothWidth
+// the narrowest that gets the editor beside both previews, PC and phone (preview.BothWidth),
+// with some 45 cells left for the editor. Narrower, the preview shows one device at a time,
+// switched with alt+v (switchDevice).
+const (
+	wideWidth = 100
+	bothWidth = 150
+)
 
 func (m *Model) wide() bool { return m.width >= wideWidth }
 
@@ -36,6 +42,9 @@ func (m *Model) geometry() layout {
 	if m.wide() {
 		sep := 2 + lipgloss.Width("│")
 		l.editorW = (m.width - sep) / 2
+		if m.width >= bothWidth {
+			l.editorW = m.width - sep - preview.BothWidth
+		}
 		l.previewW = m.width - l.editorW - sep
 		l.editorH = l.bodyH - 1
 		l.previewH = l.bodyH
@@ -84,6 +93,7 @@ func (m *Model) layout() {
 	g := m.geometry()
 	m.form.SetSize(g.editorW, g.editorH)
 	m.preview.SetSize(g.previewW, g.previewH, m.maxNotes())
+	m.preview.SetDeviceKey(m.keys.Device.Help().Key)
 	m.payload.Width = m.width
 	m.payload.Height = max(1, g.bodyH-2)
 	m.help.Width = m.width
@@ -266,6 +276,18 @@ func (m *Model) rendered(msg preview.RenderedMsg) tea.Cmd {
 		m.followCursor()
 	}
 	return next
+}
+
+// switchDevice shows the other device's preview, when the preview shows one.
+func (m *Model) switchDevice() tea.Cmd {
+	if !m.preview.SwitchDevice() {
+		return m.setStatus(statusInfo, "the preview shows PC and phone side by side: the terminal is wide enough for both")
+	}
+	what := "PC"
+	if m.preview.Device() == preview.DevicePhone {
+		what = "a phone without the new renderer (tables and code as typed, HTML blank, @names plain)"
+	}
+	return tea.Batch(m.renderNow(), m.setStatus(statusInfo, "preview on "+what+"; "+m.keys.Device.Help().Key+" switches back"))
 }
 
 // followCursor scrolls the preview to the part of the message being edited.
