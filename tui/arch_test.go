@@ -14,7 +14,7 @@ import (
 var tiers = map[string]int{
 	"cell": leaf, "styles": leaf, "store": leaf, "extedit": leaf,
 	"textedit": widget,
-	"picker":   component, "dialog": component, "status": component, "preview": component, "editor": component,
+	"picker":   component, "dialog": component, "status": component, "preview": component, "editor": component, "varform": component,
 	"": root,
 }
 

@@ -30,6 +30,7 @@ type keyMap struct {
 	Kept     key.Binding
 	Mouse    key.Binding
 	Device   key.Binding
+	Gallery  key.Binding
 	PageUp   key.Binding
 	PageDown key.Binding
 	Help     key.Binding
@@ -57,6 +58,7 @@ func newKeyMap() keyMap {
 		Kept:     b([]string{"alt+k", "f6"}, "alt+k", "kept drafts"),
 		Mouse:    b([]string{"alt+s", "f9"}, "alt+s", "mouse on/off"),
 		Device:   b([]string{"alt+v", "f8"}, "alt+v", "PC/phone preview"),
+		Gallery:  b([]string{"alt+g", "f12"}, "alt+g", "templates"),
 		PageUp:   b([]string{"pgup"}, "pgup", "scroll preview up"),
 		PageDown: b([]string{"pgdown"}, "pgdn", "scroll preview down"),
 		Help:     b([]string{"ctrl+g", "?"}, "ctrl+g", "more keys"),
@@ -139,8 +141,10 @@ func (m *Model) helpFor() helpKeys {
 	case stateMentions:
 		pk := m.chooser.KeyMap
 		return helpKeys{short: []key.Binding{pk.Up, pk.Down, shortly(pk.Tick, "tick several"), shortly(pk.Choose, "insert highlighted + ticked"), shortly(pk.Back, "cancel")}}
-	case stateRobots, stateHistory:
+	case stateRobots, stateHistory, stateTemplates:
 		return helpKeys{short: m.chooser.KeyMap.ShortHelp()}
+	case stateVars:
+		return helpKeys{short: m.filling.form.KeyMap.ShortHelp()}
 	case stateKept:
 		pk := m.chooser.KeyMap
 		return helpKeys{short: []key.Binding{pk.Up, pk.Down, shortly(pk.Choose, "bring it back"), pk.Back}}
@@ -215,7 +219,12 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 	}
 	switch m.state {
-	case stateMentions, stateRobots, stateHistory, stateKept:
+	case stateVars:
+		if key.Matches(msg, k.Quit) {
+			return m, m.askQuit()
+		}
+		return m, m.varsKey(msg)
+	case stateMentions, stateRobots, stateHistory, stateKept, stateTemplates:
 		if key.Matches(msg, k.Quit) {
 			return m, m.askQuit()
 		}
@@ -282,6 +291,8 @@ func (m *Model) chosen(picked []int) tea.Cmd {
 	switch m.state {
 	case stateMentions:
 		return m.applyMentions(picked)
+	case stateTemplates:
+		return m.chooseTemplate(picked)
 	case stateRobots:
 		if len(picked) == 0 {
 			m.state = stateCompose
@@ -391,6 +402,8 @@ func (m Model) composeKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m, m.toggleMouse()
 	case key.Matches(msg, k.Device):
 		return m, m.switchDevice()
+	case key.Matches(msg, k.Gallery):
+		return m, m.openTemplates()
 	case key.Matches(msg, k.PageUp):
 		m.preview.Page(-1)
 		return m, nil

@@ -117,6 +117,10 @@ func (m Model) View() string {
 		body = m.historyView(g)
 	case stateKept:
 		body = m.keptView(g)
+	case stateTemplates:
+		body = m.sideBySide(g, m.chooser.View(g.editorW, g.editorH+1))
+	case stateVars:
+		body = m.varsView(g)
 	case statePayload:
 		body = m.payloadView(g)
 	default:
@@ -248,12 +252,13 @@ func (m *Model) startRender() tea.Cmd {
 	if !m.loaded {
 		return nil
 	}
+	msg, empty, mentions := m.previewing()
 	return m.preview.Start(preview.Request{
-		Msg:      m.form.Message(),
+		Msg:      msg,
 		Robot:    m.currentRobot(),
 		Contacts: m.opts.Contacts,
-		Empty:    m.form.Empty(),
-		Mentions: append([]dingtalk.Contact(nil), m.form.Mentions()...),
+		Empty:    empty,
+		Mentions: mentions,
 	})
 }
 
@@ -268,7 +273,7 @@ func (m *Model) rendered(msg preview.RenderedMsg) tea.Cmd {
 	if !shown {
 		return next
 	}
-	if current {
+	if current && m.filling == nil {
 		next = tea.Batch(next, m.dropDeletedMentions(preview.Result(msg).InText()))
 	}
 	m.layout()

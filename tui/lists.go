@@ -490,6 +490,8 @@ type keptMsg struct {
 	action  replacement
 	entry   store.Entry
 	restore store.Kept
+	// apply, when set, is what replaces it instead of action (a template applied).
+	apply func(*Model) tea.Cmd
 	// kept is the draft that was kept; nil when there was nothing to keep.
 	kept *store.Draft
 	err  error
@@ -526,12 +528,14 @@ func (m *Model) keptDone(msg keptMsg) tea.Cmd {
 		return m.setStatus(statusWarn, "nothing replaced: the text changed meanwhile (the earlier version is kept: "+m.keys.Kept.Help().Key+")")
 	}
 	var cmd tea.Cmd
-	switch msg.action {
-	case replaceNew:
+	switch {
+	case msg.apply != nil:
+		cmd = msg.apply(m)
+	case msg.action == replaceNew:
 		cmd = m.clearMessage()
-	case replaceReopen:
+	case msg.action == replaceReopen:
 		cmd = m.reopen(msg.entry)
-	case replaceRestore:
+	case msg.action == replaceRestore:
 		cmd = m.restoreKept(msg.restore)
 	}
 	if msg.kept != nil {

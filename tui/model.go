@@ -36,6 +36,9 @@ const (
 	stateSending
 	stateError
 	stateKept
+	// stateTemplates is the template gallery, stateVars a template's variables being filled.
+	stateTemplates
+	stateVars
 )
 
 // Model is the composer: one top-level model with a small state enum (as in glow), plain
@@ -94,6 +97,8 @@ type Model struct {
 	entries []store.Entry
 
 	chooser *picker.Model
+	// filling is the template whose variables are being filled (stateVars).
+	filling *filling
 	confirm *question
 	payload viewport.Model
 	// payloadText is what the payload view shows; export its tabs and file prompt.
@@ -257,6 +262,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.editorResult(msg)
 	case textedit.PasteMsg:
 		// The clipboard, read for ctrl+v: it goes to the focused field.
+		if m.state == stateVars && m.filling != nil {
+			return m, m.varsKey(msg)
+		}
 		if m.state == stateCompose && m.loaded {
 			return m, m.edit(msg)
 		}

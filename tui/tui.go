@@ -17,6 +17,7 @@ import (
 
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/delivery"
+	"github.com/dingbot/dingbot/dingtalk/template"
 	"github.com/dingbot/dingbot/tui/cell"
 	"github.com/dingbot/dingbot/tui/dialog"
 	"github.com/dingbot/dingbot/tui/preview"
@@ -36,6 +37,10 @@ type Options struct {
 	// PinRobot makes DefaultRobot win over the robot a saved draft was written for (the user
 	// asked for this robot, e.g. with --robot). Without it the draft's robot is restored.
 	PinRobot bool
+	// Templates are the templates alt+g (f12) offers: the built-in gallery and the user's
+	// (template.Load); nil offers none. TemplatesDir is where the user's live, to say so.
+	Templates    *template.Set
+	TemplatesDir string
 	// Contacts are the people the mention picker offers.
 	Contacts dingtalk.Contacts
 	// Client sends; Client.SendsLeft reports sends left this minute. Nil means a default client.

@@ -18,6 +18,7 @@ import (
 	"github.com/dingbot/dingbot/dingtalk/config"
 	"github.com/dingbot/dingbot/dingtalk/delivery"
 	"github.com/dingbot/dingbot/dingtalk/sandbox"
+	"github.com/dingbot/dingbot/dingtalk/template"
 	"github.com/dingbot/dingbot/tui"
 )
 
@@ -113,8 +114,17 @@ func composerOptions(a *app, g *globalFlags, file string) (tui.Options, error) {
 		}
 		a.defaultR = a.robots[0].Name
 	}
+	// The template gallery with the user's templates over it; a broken one is a warning inside
+	// the composer, as the config's are.
+	tdir := template.Dir(a.configPath)
+	templates, terrs := template.Load(tdir)
+	for _, e := range terrs {
+		warnings = append(warnings, e.Error())
+	}
 	_, noColor := os.LookupEnv("NO_COLOR")
 	opts := tui.Options{
+		Templates:    templates,
+		TemplatesDir: tdir,
 		Robots:       a.robots,
 		DefaultRobot: a.defaultR,
 		PinRobot:     g.robot != "",

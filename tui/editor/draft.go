@@ -93,3 +93,13 @@ func (f *Form) Load(d store.Draft) {
 func sameContact(a, b dingtalk.Contact) bool {
 	return (a.Mobile != "" && a.Mobile == b.Mobile) || (a.UserID != "" && a.UserID == b.UserID)
 }
+
+// Replace puts a draft into the editor as one undo step (a template applied): unlike Load,
+// which starts afresh, it keeps the undo history, so Undo brings the message before it back.
+func (f *Form) Replace(d store.Draft) {
+	f.Edit(func() {
+		h := f.hist
+		f.Load(d)
+		f.hist = h
+	})
+}
