@@ -238,7 +238,7 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 				return m, m.listAction(a)
 			}
 		}
-		return m, nil
+		return m, m.renderHistoryPreview()
 	case statePayload:
 		cmd := m.payloadKey(msg)
 		return m, cmd

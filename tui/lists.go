@@ -210,16 +210,17 @@ func (m *Model) historyLoaded(msg historyLoadedMsg) tea.Cmd {
 	}
 	m.chooser = picker.New(m.st, historyTitle, "nothing sent yet", items,
 		picker.Deletable(), picker.Tag(&historyTag{undo: msg.undo}), picker.Query(msg.query), picker.At(min(msg.at, len(items)-1)))
+	render := m.renderHistoryPreview()
 	switch {
 	case msg.err != nil:
-		return m.setStatus(statusBad, "history: "+msg.err.Error())
+		return tea.Batch(render, m.setStatus(statusBad, "history: "+msg.err.Error()))
 	case msg.deleted != nil:
-		return m.setStatus(statusInfo, fmt.Sprintf("deleted %q (%s) from the history · ctrl+z brings it back",
-			entrySummary(msg.deleted.Message), relativeTime(msg.deleted.Time, now)))
+		return tea.Batch(render, m.setStatus(statusInfo, fmt.Sprintf("deleted %q (%s) from the history · ctrl+z brings it back",
+			entrySummary(msg.deleted.Message), relativeTime(msg.deleted.Time, now))))
 	case msg.restored != nil:
-		return m.setStatus(statusInfo, fmt.Sprintf("brought back %q (%s)", entrySummary(msg.restored.Message), relativeTime(msg.restored.Time, now)))
+		return tea.Batch(render, m.setStatus(statusInfo, fmt.Sprintf("brought back %q (%s)", entrySummary(msg.restored.Message), relativeTime(msg.restored.Time, now))))
 	}
-	return nil
+	return render
 }
 
 // listAction acts on what a list's key asked for besides choosing and closing: in the history,
@@ -419,39 +420,73 @@ func (m *Model) reopen(e store.Entry) tea.Cmd {
 }
 
 // historyView lists the history over the whole body, with the highlighted message below as
-// DingTalk shows it, for the robot it went to and the contacts as they are now.
+// DingTalk shows it, for the robot it went to and the contacts as they are now. The preview is
+// rendered in a command (renderHistoryPreview); until it is back, the view says so.
 func (m *Model) historyView(g layout) string {
 	var below []string
-	if i := m.chooser.Current(); i >= 0 && i < len(m.entries) {
-		below = strings.Split(m.historyPreview(i), "\n")
+	if key, ok := m.historyPreviewKey(); ok {
+		tag, _ := m.chooser.Tag().(*historyTag)
+		if tag != nil && tag.previewKey == key {
+			below = strings.Split(tag.preview, "\n")
+		} else {
+			below = []string{m.st.List.Muted.Render("drawing the preview…")}
+		}
 	}
 	return m.listViewWith(g, len(m.entries), below)
 }
 
-// historyPreview draws entry i with the preview's renderer at the list's width, kept in the
-// picker's tag until the highlight or the width changes.
-func (m *Model) historyPreview(i int) string {
-	e := m.entries[i]
-	tag, _ := m.chooser.Tag().(*historyTag)
-	key := fmt.Sprintf("%d/%d/%s/%s", i, m.width, e.Robot, e.Time.Format(time.RFC3339Nano))
-	if tag != nil && tag.previewKey == key {
-		return tag.preview
+// historyPreviewMsg is the highlighted history entry drawn as DingTalk shows it.
+type historyPreviewMsg struct{ key, text string }
+
+// historyPreviewKey names what the history preview shows now: the highlighted entry at the
+// screen's width. ok is false when nothing is highlighted.
+func (m *Model) historyPreviewKey() (string, bool) {
+	if m.state != stateHistory || m.chooser == nil {
+		return "", false
 	}
+	i := m.chooser.Current()
+	if i < 0 || i >= len(m.entries) {
+		return "", false
+	}
+	e := m.entries[i]
+	return fmt.Sprintf("%d/%d/%s/%s", i, m.width, e.Robot, e.Time.Format(time.RFC3339Nano)), true
+}
+
+// renderHistoryPreview draws the highlighted entry in a command, off the UI goroutine, when the
+// highlight or the width changed since the last one drawn.
+func (m *Model) renderHistoryPreview() tea.Cmd {
+	key, ok := m.historyPreviewKey()
+	if !ok {
+		return nil
+	}
+	if tag, _ := m.chooser.Tag().(*historyTag); tag == nil || tag.previewKey == key {
+		return nil
+	}
+	e := m.entries[m.chooser.Current()]
 	r := dingtalk.Robot{Name: e.Robot}
 	for _, o := range m.opts.Robots {
 		if o.Name == e.Robot {
 			r = o
 		}
 	}
-	text := preview.Render(preview.Request{Msg: e.Message, Robot: r, Contacts: m.opts.Contacts,
-		Width: m.width, Markdown: m.md, Styles: m.st}).Content()
-	if strings.TrimSpace(ansi.Strip(text)) == "" {
-		text = m.st.List.Muted.Render(plainText(e.Message.Body()))
+	req := preview.Request{Msg: e.Message, Robot: r, Contacts: m.opts.Contacts, Width: m.width, Markdown: m.md, Styles: m.st}
+	muted := m.st.List.Muted
+	return func() tea.Msg {
+		text := preview.Render(req).Content()
+		if strings.TrimSpace(ansi.Strip(text)) == "" {
+			text = muted.Render(plainText(e.Message.Body()))
+		}
+		return historyPreviewMsg{key: key, text: text}
 	}
-	if tag != nil {
-		tag.previewKey, tag.preview = key, text
+}
+
+// historyPreviewed keeps a drawn preview if it is still the one to show.
+func (m *Model) historyPreviewed(msg historyPreviewMsg) {
+	if key, ok := m.historyPreviewKey(); ok && key == msg.key {
+		if tag, _ := m.chooser.Tag().(*historyTag); tag != nil {
+			tag.previewKey, tag.preview = msg.key, msg.text
+		}
 	}
-	return text
 }
 
 // listView is the chooser over the whole body, with the text of the highlighted item below.

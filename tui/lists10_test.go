@@ -131,3 +131,25 @@ func TestHistoryDeleteCanBeUndone(t *testing.T) {
 		t.Fatalf("status %q", d.m.status.Text())
 	}
 }
+
+// The highlighted history entry is drawn as DingTalk shows it in a command, not in View: moving
+// the highlight returns the render as a command and the view says it is coming until it is back.
+func TestHistoryPreviewRendersOffTheUIGoroutine(t *testing.T) {
+	d, _ := historyDriver(t)
+	d.key("ctrl+l")
+	if !strings.Contains(flat(d.view()), "本周") {
+		t.Fatalf("the first entry's preview is not shown:\n%s", d.view())
+	}
+	model, cmd := d.m.Update(keyMsg("down"))
+	d.m = model.(Model)
+	if cmd == nil {
+		t.Fatal("moving the highlight asked for no render")
+	}
+	if v := d.view(); !strings.Contains(v, "drawing the preview") {
+		t.Fatalf("before the render is back the view shows:\n%s", v)
+	}
+	d.run(cmd)
+	if v := flat(d.view()); strings.Contains(v, "drawing the preview") || !strings.Contains(v, "alert on db-1") {
+		t.Fatalf("after the render the view shows:\n%s", d.view())
+	}
+}

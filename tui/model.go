@@ -184,7 +184,7 @@ func (m *Model) currentRobot() dingtalk.Robot { return m.opts.Robots[m.robot] }
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
-		return m, m.resize(msg.Width, msg.Height)
+		return m, tea.Batch(m.resize(msg.Width, msg.Height), m.renderHistoryPreview())
 	case tea.KeyMsg:
 		if !m.loaded {
 			if key := msg.String(); key == "ctrl+c" || key == "ctrl+q" {
@@ -247,6 +247,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case historyLoadedMsg:
 		return m, m.historyLoaded(msg)
+	case historyPreviewMsg:
+		m.historyPreviewed(msg)
+		return m, nil
 	case historySavedMsg:
 		if msg.err != nil {
 			return m, m.setStatus(statusWarn, "sent, but not written to the history: "+msg.err.Error())
