@@ -193,7 +193,7 @@ func (m *Model) helpFor() helpKeys {
 	}
 	full := [][]key.Binding{
 		{ek.Next, ek.Prev, also(k.Type, "alt+t/f2"), also(k.Test, "alt+e/f7"), fullToggle, fullAdd, fullRemove},
-		{also(k.Mention, "alt+m/f3"), k.Robot, k.Send, also(k.Payload, "alt+p/f4"), k.Editor, k.History},
+		{also(k.Mention, "alt+m/f3"), k.Robot, k.Send, also(k.Payload, "alt+p/f4"), k.Editor, k.History, also(k.Gallery, "alt+g/f12")},
 		{also(k.New, "alt+n/f5"), also(k.Kept, "alt+k/f6"), joined("pgup/pgdn", "scroll preview", k.PageUp, k.PageDown),
 			also(k.Mouse, "alt+s/f9"), also(k.Device, "alt+v/f8"), k.Help, k.Quit},
 	}

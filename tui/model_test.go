@@ -685,7 +685,7 @@ func TestHelpKeys(t *testing.T) {
 	for _, w := range []int{80, 120} {
 		cards := newDriver(t, testOptions(t), w, 40)
 		cards.key("alt+t", "alt+t", "ctrl+g") // action card, focus on its title, help
-		for _, want := range []string{"enter     add a row", "ctrl+x    remove a row", "ctrl+l   history", "ctrl+q    quit",
+		for _, want := range []string{"enter     add a row", "ctrl+x    remove a row", "ctrl+l    history", "ctrl+q    quit",
 			"ctrl+a/e line start/end", "ctrl+z/y     undo/redo"} {
 			if !strings.Contains(cards.view(), want) {
 				t.Errorf("%d cells: full help on an action card lacks %q:\n%s", w, want, cards.view())
