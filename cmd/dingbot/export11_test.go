@@ -11,6 +11,7 @@ import (
 
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/export"
+	"github.com/dingbot/dingbot/dingtalk/template"
 )
 
 // withoutUUID is a received body with the msgUuid every send adds (the last field) taken out.
@@ -46,6 +47,32 @@ func TestExportedSendLineReproducesComposerSend(t *testing.T) {
 		single,
 		dingtalk.NewFeedCard(dingtalk.FeedLink{Title: "Notes", MessageURL: "https://example.com/n", PicURL: "https://example.com/n.png"},
 			dingtalk.FeedLink{Title: "迁移指南 guide", MessageURL: "https://example.com/g?x=1", PicURL: "https://example.com/g.png"}),
+	}
+	// Templates as the composer's gallery form applies them (tui's TestTemplateFilledPreviewed
+	// AppliedAndUndone checks the editor holds exactly template.Render's message), with a mention
+	// of a contact by name: the exported line reproduces them too.
+	contacts := dingtalk.Contacts{{Name: "Alice", Mobile: "13800000000"}, {Name: "Bob", UserID: "bob01"}}
+	for _, tc := range []struct {
+		name string
+		vars map[string]string
+	}{
+		{"ci-result", map[string]string{"project": "payments", "status": "failed", "url": "https://ci.example.com/payments/7", "failed_jobs": "test (linux)\nlint", "notify": "Alice"}},
+		{"approval", nil},
+		{"oncall-handover", nil},
+	} {
+		tpl, err := template.Lookup(tc.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vars := tc.vars
+		if vars == nil {
+			vars = tpl.Samples()
+		}
+		msg, err := tpl.Render(vars, contacts)
+		if err != nil {
+			t.Fatalf("template %s: %v", tc.name, err)
+		}
+		msgs = append(msgs, msg)
 	}
 	client := dingtalk.NewClient(0)
 	// The binary's own directory first on PATH, so that the line's "dingbot" is the one built.
