@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"io"
 	"strings"
 	"time"
 
@@ -51,6 +52,9 @@ type Model struct {
 	// opens the inline mention picker: an "@" inside a paste or a run of text that arrived at
 	// once never does, so a pasted line break cannot choose someone.
 	atTyped bool
+	// terminal is where the program draws (Run sets standard output): OSC 52 copies go there.
+	// Nil in tests and other hosts, which then copy nothing.
+	terminal io.Writer
 	// typedOnToggle is when text was last typed with the focus on a choice (see composeKey).
 	typedOnToggle time.Time
 	// now and after are the clock: what time it is, and a message delivered after a delay.

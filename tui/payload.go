@@ -248,7 +248,10 @@ func (m *Model) copyExport() tea.Cmd {
 	}
 	out := m.export.out
 	if out == nil {
-		out = os.Stdout
+		out = m.terminal
+	}
+	if out == nil {
+		return m.setStatus(statusWarn, "nothing copied: no terminal to pass the copy to (OSC 52)")
 	}
 	text := t.Copy
 	return tea.Batch(func() tea.Msg {

@@ -182,6 +182,7 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	m.ctx = ctx
+	m.terminal = os.Stdout
 	stop := m.startOutbox(ctx)
 	defer stop()
 	// A cancelled ctx (a signal: main cancels it on SIGINT, SIGTERM, SIGHUP and SIGQUIT) ends the
