@@ -167,19 +167,21 @@ func testSendOptions(ctx context.Context, a *app, g *globalFlags, opts *tui.Opti
 		sb := a.robots[0]
 		opts.TestSandbox = func(context.Context) (dingtalk.Robot, *dingtalk.Client, error) { return sb, nil, nil }
 	default:
-		opts.TestSandbox = lazySandbox(ctx, g.timeout)
+		opts.TestSandbox = lazySandbox(ctx, g.timeout, a.client.Posted)
 	}
 }
 
 // lazySandbox starts the built-in sandbox on loopback the first time it is asked for, serving
 // until ctx ends, and returns its robot with a client of its own: test posts to it count in no
-// robot's rate limit or month.
-func lazySandbox(ctx context.Context, timeout time.Duration) func(context.Context) (dingtalk.Robot, *dingtalk.Client, error) {
+// robot's rate limit or month. Its posts are filed in the history like every other send
+// (posted: the app client's recorder), under the robot sandbox, marked [test].
+func lazySandbox(ctx context.Context, timeout time.Duration, posted func(context.Context, string, dingtalk.Message, error)) func(context.Context) (dingtalk.Robot, *dingtalk.Client, error) {
 	var (
 		mu    sync.Mutex
 		robot *dingtalk.Robot
 	)
 	client := dingtalk.NewClient(timeout)
+	client.Posted = posted
 	return func(context.Context) (dingtalk.Robot, *dingtalk.Client, error) {
 		mu.Lock()
 		defer mu.Unlock()

@@ -67,6 +67,10 @@ func TestComposerTestSendWithoutTestRobotUsesTheBuiltInSandbox(t *testing.T) {
 	}
 	p.keys("\x11\x11")
 	p.waitExit()
+	// Filed in the shared history like every send, under the robot sandbox, marked.
+	if r := e.run("", "history"); r.code != 0 || !strings.Contains(r.stdout, "sandbox") || !strings.Contains(r.stdout, "[test] Weekly") {
+		t.Fatalf("dingbot history (exit %d):\n%s%s", r.code, r.stdout, r.stderr)
+	}
 }
 
 // A mistyped test_robot is warned about at start with the nearest name, and a test send then
