@@ -115,7 +115,7 @@ func parseTime(v string, loc *time.Location) (time.Time, error) {
 			return t, nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("cannot read %q as a time: write it like 2024-05-01T10:00:00+08:00, 2024-05-01 10:00 or as Unix seconds", v)
+	return time.Time{}, &badValue{value: v, err: fmt.Errorf("cannot read %q as a time (write it like 2024-05-01T10:00:00+08:00, 2024-05-01 10:00 or as Unix seconds)", v)}
 }
 
 // markdownInline are the characters escapeMarkdown puts a backslash before anywhere.
@@ -190,11 +190,11 @@ func (m *mentions) mention(name string) (string, error) {
 	}
 	c, err := m.contacts.Find(name)
 	if err != nil {
-		return "", fmt.Errorf("mention: %w", err)
+		return "", &badValue{value: name, err: fmt.Errorf("mention: %w", err)}
 	}
 	switch {
 	case m.typ == dingtalk.TypeActionCard && c.UserID == "":
-		return "", fmt.Errorf("mention %q: an action card notifies by userId only, and this contact has none (add user_id to the contact)", c.Name)
+		return "", &badValue{value: name, err: fmt.Errorf("mention %q: an action card notifies by userId only, and this contact has none (add user_id to the contact)", c.Name)}
 	case m.typ == dingtalk.TypeActionCard:
 		m.at.AtUserIDs = appendUnique(m.at.AtUserIDs, c.UserID)
 		return "@" + c.UserID, nil
@@ -205,7 +205,7 @@ func (m *mentions) mention(name string) (string, error) {
 		m.at.AtUserIDs = appendUnique(m.at.AtUserIDs, c.UserID)
 		return "@" + c.UserID, nil
 	}
-	return "", fmt.Errorf("mention %q: the contact has neither mobile nor user_id", c.Name)
+	return "", &badValue{value: name, err: fmt.Errorf("mention %q: the contact has neither mobile nor user_id", c.Name)}
 }
 
 func appendUnique(list []string, v string) []string {
@@ -245,3 +245,13 @@ func split(sep, s string) []string {
 	}
 	return out
 }
+
+// badValue is a helper's complaint about a value it was given (not about how the template
+// calls it): the error then names the variable the value came from.
+type badValue struct {
+	value string
+	err   error
+}
+
+func (e *badValue) Error() string { return e.err.Error() }
+func (e *badValue) Unwrap() error { return e.err }

@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
+	"text/template/parse"
 
 	"github.com/pelletier/go-toml/v2"
 )
@@ -141,4 +144,162 @@ func contains(list []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// execAtRe reads where an execution error happened: "template: KEY:LINE:COL: executing …".
+var execAtRe = regexp.MustCompile(`^template: [^:]+:(\d+):(\d+): executing `)
+
+// renderError is execError for an error of executing field f (parsed as tree) with data. When
+// a helper could not take a value and that value came from a variable feeding the helper (see
+// feeders), the error names the variable instead of quoting the action.
+func (t *Template) renderError(f field, tree *parse.Tree, data map[string]any, err error) *Error {
+	e := t.execError(f, err)
+	var bad *badValue
+	if !errors.As(err, &bad) || tree == nil {
+		return e
+	}
+	value := strings.TrimSpace(bad.value)
+	m := execAtRe.FindStringSubmatch(err.Error())
+	if m == nil || value == "" {
+		return e
+	}
+	line, _ := strconv.Atoi(m[1])
+	col, _ := strconv.Atoi(m[2])
+	for _, name := range feeders(tree.Root, offsetOf(f.text, line, col)) {
+		if s, _ := data[name].(string); strings.Contains(s, value) {
+			e.Var = name
+			e.Msg = fmt.Sprintf("variable %q: %s", name, bad.err)
+			return e
+		}
+	}
+	return e
+}
+
+// offsetOf is the byte offset of column col (0-based, in bytes) of line (1-based) in text.
+func offsetOf(text string, line, col int) parse.Pos {
+	off := 0
+	for ; line > 1; line-- {
+		i := strings.IndexByte(text[off:], '\n')
+		if i < 0 {
+			break
+		}
+		off += i + 1
+	}
+	return parse.Pos(off + col)
+}
+
+// feeders lists the variables whose values reach the function call at pos: its arguments, the
+// commands piped into it, through a range's or with's dot and through $variables, in order.
+func feeders(root *parse.ListNode, pos parse.Pos) []string {
+	// dot is what the dot stands for: the data itself, or values of these variables.
+	type dot struct {
+		data bool
+		vars []string
+	}
+	env := map[string][]string{}
+	var (
+		found []string
+		done  bool
+	)
+	var varsOf func(n parse.Node, d dot) []string
+	varsOf = func(n parse.Node, d dot) []string {
+		switch n := n.(type) {
+		case *parse.FieldNode:
+			if d.data {
+				return n.Ident[:1]
+			}
+			return d.vars
+		case *parse.DotNode:
+			if d.data {
+				return nil
+			}
+			return d.vars
+		case *parse.VariableNode:
+			if n.Ident[0] == "$" {
+				if len(n.Ident) > 1 {
+					return n.Ident[1:2]
+				}
+				return nil
+			}
+			return env[n.Ident[0]]
+		case *parse.ChainNode:
+			return varsOf(n.Node, d)
+		case *parse.PipeNode:
+			var out []string
+			for _, c := range n.Cmds {
+				out = append(out, varsOf(c, d)...)
+			}
+			return out
+		case *parse.CommandNode:
+			var out []string
+			for _, a := range n.Args {
+				out = append(out, varsOf(a, d)...)
+			}
+			return out
+		}
+		return nil
+	}
+	var pipe func(p *parse.PipeNode, d dot) []string
+	pipe = func(p *parse.PipeNode, d dot) []string {
+		if p == nil {
+			return nil
+		}
+		var fed []string // what the commands so far pass down the pipeline
+		for _, c := range p.Cmds {
+			for _, a := range c.Args {
+				if inner, ok := a.(*parse.PipeNode); ok {
+					pipe(inner, d)
+				}
+			}
+			fed = append(fed, varsOf(c, d)...)
+			if _, call := c.Args[0].(*parse.IdentifierNode); call && c.Position() == pos && !done {
+				found, done = slices.Clone(fed), true
+			}
+		}
+		for _, v := range p.Decl {
+			env[v.Ident[0]] = fed
+		}
+		return fed
+	}
+	var walk func(n parse.Node, d dot)
+	walk = func(n parse.Node, d dot) {
+		switch n := n.(type) {
+		case *parse.ListNode:
+			if n == nil {
+				return
+			}
+			for _, c := range n.Nodes {
+				walk(c, d)
+			}
+		case *parse.ActionNode:
+			pipe(n.Pipe, d)
+		case *parse.TemplateNode:
+			pipe(n.Pipe, d)
+		case *parse.IfNode:
+			pipe(n.Pipe, d)
+			walk(n.List, d)
+			walk(n.ElseList, d)
+		case *parse.RangeNode:
+			vs := pipe(n.Pipe, d)
+			walk(n.List, dot{vars: vs})
+			walk(n.ElseList, d)
+		case *parse.WithNode:
+			vs := pipe(n.Pipe, d)
+			walk(n.List, dot{vars: vs})
+			walk(n.ElseList, d)
+		}
+	}
+	walk(root, dot{data: true})
+	return dedupe(found)
+}
+
+// dedupe drops repeats from list, keeping the first of each.
+func dedupe(list []string) []string {
+	var out []string
+	for _, s := range list {
+		if !contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/dingbot/dingbot/dingtalk"
@@ -30,7 +31,7 @@ func (t *Template) Render(vars map[string]string, contacts dingtalk.Contacts) (d
 		}
 		var b strings.Builder
 		if err := tt.Execute(&b, data); err != nil {
-			errs = append(errs, t.execError(f, err))
+			errs = append(errs, t.renderError(f, tt.Tree, data, err))
 			continue
 		}
 		out[f.key] = b.String()
@@ -39,7 +40,7 @@ func (t *Template) Render(vars map[string]string, contacts dingtalk.Contacts) (d
 			out[f.key] = strings.TrimRight(out[f.key], " \t\r\n")
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
+	if err := errors.Join(once(errs)...); err != nil {
 		return dingtalk.Message{}, err
 	}
 	msg := t.assemble(out)
@@ -48,6 +49,38 @@ func (t *Template) Render(vars map[string]string, contacts dingtalk.Contacts) (d
 		msg.At = &at
 	}
 	return msg, nil
+}
+
+// once keeps the first of errors that say the same (the same variable failing in several
+// fields), noting the other lines in it.
+func once(errs []error) []error {
+	var out []error
+	also := map[*Error][]string{}
+	first := map[string]*Error{}
+	for _, err := range errs {
+		e, ok := err.(*Error)
+		if !ok {
+			out = append(out, err)
+			continue
+		}
+		k := e.Var + "\x00" + e.Msg
+		if f := first[k]; f != nil {
+			if e.Line > 0 && e.Line != f.Line {
+				also[f] = append(also[f], strconv.Itoa(e.Line))
+			}
+			continue
+		}
+		first[k] = e
+		out = append(out, e)
+	}
+	for e, lines := range also {
+		word := "line"
+		if len(lines) > 1 {
+			word = "lines"
+		}
+		e.Msg += fmt.Sprintf(" (also %s %s)", word, strings.Join(lines, ", "))
+	}
+	return out
 }
 
 // RenderSample renders t with every variable at its sample value.

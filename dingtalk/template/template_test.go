@@ -95,7 +95,7 @@ func TestRenderMentionRecordsAt(t *testing.T) {
 	}
 
 	_, err = tpl.Render(map[string]string{"service": "a", "severity": "low", "owner": "张三"}, cs)
-	if err == nil || !strings.Contains(err.Error(), `template deploy: line 8: at {{ mention .owner }}: mention: no contact named "张三"`) {
+	if err == nil || !strings.Contains(err.Error(), `template deploy: line 8: variable "owner": mention: no contact named "张三"`) {
 		t.Errorf("unknown contact: %v", err)
 	}
 }
