@@ -13,6 +13,7 @@ import (
 
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/config"
+	"github.com/dingbot/dingbot/dingtalk/export"
 	"github.com/dingbot/dingbot/dingtalk/template"
 )
 
@@ -283,7 +284,7 @@ func showTemplate(g *globalFlags, s streams, tpl *template.Template, given map[s
 			return werr
 		}
 	} else {
-		writeTemplateHuman(s.out, out, tpl)
+		writeTemplateHuman(s.out, out, tpl, vars)
 	}
 	if err != nil {
 		if !asJSON {
@@ -294,7 +295,9 @@ func showTemplate(g *globalFlags, s streams, tpl *template.Template, given map[s
 	return nil
 }
 
-func writeTemplateHuman(w io.Writer, t templateJSON, tpl *template.Template) {
+// writeTemplateHuman prints t for a person; vars are what it was rendered with, so that the
+// "Send it:" line sends the very message shown.
+func writeTemplateHuman(w io.Writer, t templateJSON, tpl *template.Template, vars map[string]string) {
 	fmt.Fprintf(w, "%s: %s (%s", t.Name, t.Description, dingtalk.MsgType(t.Type).Name())
 	if t.Path != "" {
 		fmt.Fprintf(w, ", %s", t.Path)
@@ -321,24 +324,14 @@ func writeTemplateHuman(w io.Writer, t templateJSON, tpl *template.Template) {
 			fmt.Fprintln(w, "warning:", warn)
 		}
 	}
-	var example []string
+	line := []string{"dingbot", "send", "--template", export.Quote(t.Name)}
 	for _, v := range tpl.Vars() {
-		if v.Required {
-			example = append(example, fmt.Sprintf("--var %s=%s", v.Name, shellQuote(oneLine(v.Sample))))
+		if val := vars[v.Name]; val != "" {
+			line = append(line, "--var", v.Name+"="+export.Quote(val))
 		}
 	}
-	fmt.Fprintf(w, "\nSend it: dingbot send --template %s %s\n", t.Name, strings.Join(example, " "))
+	fmt.Fprintf(w, "\nSend it: %s\n", strings.Join(line, " "))
 }
 
 // oneLine shows a multi-line value on one line, its breaks as ⏎.
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ⏎ ") }
-
-// shellQuote quotes s for a POSIX shell when it needs it.
-func shellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r == '-' || r == '_' || r == '.' || r == '/' || r == ':' || (r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z'))
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
