@@ -147,7 +147,13 @@ type Pane struct {
 	maxNotes int
 	st       *styles.Styles
 	md       Markdown
+	// label, when set, follows the title: what the preview is of (a template's state).
+	label string
 }
+
+// SetLabel has the title say label after the device (e.g. that the preview is stale); ""
+// removes it.
+func (p *Pane) SetLabel(label string) { p.label = label }
 
 // NewPane returns an empty pane; SetSize gives it room.
 func NewPane(st *styles.Styles, md Markdown) Pane {
@@ -362,6 +368,9 @@ func (p *Pane) titleLine(w int) string {
 		title = "Preview on a phone without the new renderer"
 	default:
 		title, more = "Preview on PC", " as DingTalk shows it"
+	}
+	if p.label != "" {
+		title, more = title+" · "+p.label, ""
 	}
 	if p.ready && p.drawn != p.Device() {
 		more = " (rendering…)"
