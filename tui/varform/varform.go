@@ -8,10 +8,13 @@ package varform
 import (
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dingbot/dingbot/dingtalk/template"
 	"github.com/dingbot/dingbot/tui/cell"
@@ -123,20 +126,83 @@ func (f *Model) SetValue(name, value string) bool {
 }
 
 // SetErrors shows err (Render's, nil when it rendered) under the fields its *template.Error
-// values name; the rest above the fields.
+// values concern (VarOf), each once; the rest above the fields.
 func (f *Model) SetErrors(err error) {
 	f.errs, f.other = nil, nil
+	seen := map[string]bool{}
+	values := f.Values()
 	for _, e := range flatten(err) {
 		var te *template.Error
 		if errors.As(e, &te) {
+			v := VarOf(te, f.vars, values)
+			// The same problem met in several fields (a variable used twice) shows once.
+			if k := v + "\x00" + te.Msg; seen[k] {
+				continue
+			} else {
+				seen[k] = true
+			}
 			if f.errs == nil {
 				f.errs = map[string][]*template.Error{}
 			}
-			f.errs[te.Var] = append(f.errs[te.Var], te)
+			f.errs[v] = append(f.errs[v], te)
 			continue
 		}
-		f.other = append(f.other, e.Error())
+		if !seen[e.Error()] {
+			seen[e.Error()] = true
+			f.other = append(f.other, e.Error())
+		}
 	}
+}
+
+var (
+	quotedVar = regexp.MustCompile(`variable "([A-Za-z][A-Za-z0-9_]*)"`)
+	dottedVar = regexp.MustCompile(`\$?\.([A-Za-z][A-Za-z0-9_]*)\b`)
+)
+
+// VarOf is the variable of vars an error concerns, "" when none is found: its Var; else a
+// variable the message names (variable "x"); else the variable whose value (of values) the
+// message quotes, as helpers quote what they cannot read; else the first .name in the message.
+func VarOf(e *template.Error, vars []template.Var, values map[string]string) string {
+	declared := func(name string) bool {
+		for _, v := range vars {
+			if v.Name == name {
+				return true
+			}
+		}
+		return false
+	}
+	if e.Var != "" {
+		if declared(e.Var) {
+			return e.Var
+		}
+		return ""
+	}
+	for _, m := range quotedVar.FindAllStringSubmatch(e.Msg, -1) {
+		if declared(m[1]) {
+			return m[1]
+		}
+	}
+	best, at := "", -1
+	for _, v := range vars {
+		val := values[v.Name]
+		for _, s := range []string{val, strings.TrimSpace(val)} {
+			if strings.TrimSpace(s) == "" {
+				continue
+			}
+			if i := strings.Index(e.Msg, strconv.Quote(s)); i >= 0 && (at < 0 || i < at) {
+				best, at = v.Name, i
+			}
+		}
+	}
+	if best != "" {
+		return best
+	}
+	for _, m := range dottedVar.FindAllStringSubmatch(e.Msg, -1) {
+		if declared(m[1]) {
+			return m[1]
+		}
+	}
+	return ""
 }
 
 // Try marks that applying was tried: every error shows, missing values too.
@@ -257,14 +323,32 @@ func (f *Model) apply() Action {
 	return Applied{Values: f.Values()}
 }
 
-// View draws the form in width cells, at most height lines, the focused field in view.
+// View draws the form in width cells, at most height lines, the focused field and its
+// errors in view. Errors are wrapped, never cut.
 func (f *Model) View(width, height int) string {
 	e := f.st.Editor
+	bad := f.st.Status.MsgBad
 	var lines []string
-	focusLine := 0
+	// errLines are msg's lines in width, after the prefix ("✗ ", indented).
+	errLines := func(indent, msg string) []string {
+		w := max(1, width-len(indent)-2)
+		var out []string
+		for i, l := range strings.Split(ansi.Wrap(cell.OneLine(msg), w, ""), "\n") {
+			mark := "✗ "
+			if i > 0 {
+				mark = "  "
+			}
+			out = append(out, bad.Render(indent+mark+l))
+		}
+		return out
+	}
+	focusLine, focusEnd := 0, 0
 	lines = append(lines, cell.Fit(e.Hint.Render("Template "+f.name+" · enter on the last field or ctrl+s applies · esc cancels"), width))
 	for _, o := range f.other {
-		lines = append(lines, cell.Fit(f.st.Status.MsgBad.Render("✗ "+cell.OneLine(o)), width))
+		lines = append(lines, errLines("", o)...)
+	}
+	for _, msg := range f.Errors("") {
+		lines = append(lines, errLines("", msg)...)
 	}
 	if len(f.vars) == 0 {
 		lines = append(lines, "", cell.Fit(e.Hint.Render("this template has no variables: enter applies it"), width))
@@ -301,17 +385,20 @@ func (f *Model) View(width, height int) string {
 		fl.SetSize(max(1, width-2), 1)
 		lines = append(lines, cell.Fit("  "+fl.View(), width))
 		for _, msg := range f.Errors(v.Name) {
-			lines = append(lines, cell.Fit(f.st.Status.MsgBad.Render("  ✗ "+cell.OneLine(msg)), width))
+			lines = append(lines, errLines("  ", msg)...)
+		}
+		if i == f.focus {
+			focusEnd = len(lines) - 1
 		}
 	}
-	for _, msg := range f.Errors("") {
-		lines = append(lines, "", cell.Fit(f.st.Status.MsgBad.Render("✗ "+cell.OneLine(msg)), width))
-	}
-	// Keep the focused field (label and input) in view.
+	// Keep the focused field (label, input and errors) in view, the title line on top.
 	start := 0
-	if height > 0 && focusLine+2 > height {
-		start = min(focusLine+2-height, len(lines)-1)
-		lines[start] = lines[0]
+	if height > 0 && focusEnd+1 > height {
+		start = min(focusEnd+1-height, focusLine-1)
+		start = max(0, min(start, len(lines)-1))
+		if start > 0 {
+			lines[start] = lines[0]
+		}
 	}
 	lines = lines[start:]
 	if height > 0 {
@@ -327,3 +414,6 @@ func (f *Model) View(width, height int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// Index is the position of variable name in the form, -1 if it has none.
+func (f *Model) Index(name string) int { return f.index(name) }

@@ -1,6 +1,7 @@
 package varform
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -98,5 +99,40 @@ func TestViewKeepsFocusInView(t *testing.T) {
 	v := ansi.Strip(f.View(40, 6))
 	if !strings.Contains(v, "six") || strings.Count(v, "\n") != 5 {
 		t.Fatalf("the focused field is out of view:\n%s", v)
+	}
+}
+
+// VarOf finds the variable an error concerns: Var, a named variable, a quoted value, a .name.
+func TestVarOf(t *testing.T) {
+	vars := []template.Var{{Name: "due"}, {Name: "tz"}, {Name: "owner"}}
+	vals := map[string]string{"due": "not a date", "tz": "UTC", "owner": "Bobby"}
+	for _, c := range []struct {
+		e    template.Error
+		want string
+	}{
+		{template.Error{Var: "owner", Msg: "x"}, "owner"},
+		{template.Error{Var: "nope", Msg: `.due`}, ""},
+		{template.Error{Msg: `variable "tz" is bad`}, "tz"},
+		{template.Error{Msg: `at {{ time .tz "datetime" }}: cannot read "not a date" as a time`}, "due"},
+		{template.Error{Msg: `at {{ mention .owner }}: no contact named "Bobby"`}, "owner"},
+		{template.Error{Msg: `at {{ .tz | x }}: broken`}, "tz"},
+		{template.Error{Msg: `something else`}, ""},
+	} {
+		if got := VarOf(&c.e, vars, vals); got != c.want {
+			t.Errorf("VarOf(%q, Var %q) = %q, want %q", c.e.Msg, c.e.Var, got, c.want)
+		}
+	}
+}
+
+// Errors are wrapped under their field, never cut, and the same problem shows once.
+func TestErrorsWrappedOnce(t *testing.T) {
+	f := newForm()
+	typeIn(f, "zz")
+	long := `cannot read "zz" as a time: write it like 2024-05-01T10:00:00+08:00, 2024-05-01 10:00 or as Unix seconds`
+	f.SetErrors(errors.Join(&template.Error{Template: "t", Line: 3, Msg: long}, &template.Error{Template: "t", Line: 7, Msg: long}))
+	v := ansi.Strip(f.View(40, 0))
+	_, errs, _ := strings.Cut(v, "✗")
+	if strings.Contains(errs, "…") || strings.Count(v, "✗") != 1 || !strings.Contains(errs, "Unix seconds") {
+		t.Fatalf("the error:\n%s", v)
 	}
 }
