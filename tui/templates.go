@@ -1,8 +1,10 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"maps"
+	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -20,6 +22,29 @@ type filling struct {
 	form *varform.Model
 	// msg is the message the values render to, for the preview; nil before the first render.
 	msg *dingtalk.Message
+	// stale says the values typed since do not render: msg is of the last ones that did.
+	stale bool
+	// samples says msg fills required variables still empty with their samples.
+	samples bool
+}
+
+// Labels of the preview's title while a template is filled.
+const (
+	labelSamples = "required fields still empty use their samples"
+	labelStale   = "stale: as of the last valid values"
+)
+
+// label is what the preview's title says of msg.
+func (f *filling) label() string {
+	switch {
+	case f.stale && f.samples:
+		return labelStale + "; " + labelSamples
+	case f.stale:
+		return labelStale
+	case f.samples:
+		return labelSamples
+	}
+	return ""
 }
 
 const templatesTitle = "Templates · type to filter, enter fills one in"
@@ -70,25 +95,70 @@ func (m *Model) chooseTemplate(picked []int) tea.Cmd {
 	return tea.Batch(m.renderFilling(), m.setStatus(statusInfo, "template "+t.Name()+": fill its variables; the preview shows what they render to"))
 }
 
-// renderFilling renders the form's values and has the preview show them. A value missing or
-// wrong shows under its field; the preview then fills what is missing with the samples.
+// renderFilling renders the form's values and has the preview show them: what applying
+// would give, but with required variables still empty at their samples (the title says so).
+// Values that do not render leave the last render that did, marked stale. Every error shows
+// under the field it concerns.
 func (m *Model) renderFilling() tea.Cmd {
 	f := m.filling
-	vals := f.form.Values()
-	msg, err := f.tmpl.Render(vals, m.opts.Contacts)
+	msg, samples, ok, err := previewRender(f.tmpl, f.form.Values(), m.opts.Contacts)
 	f.form.SetErrors(err)
-	if err != nil {
-		withSamples := f.tmpl.Samples()
-		maps.Copy(withSamples, vals)
-		if sm, serr := f.tmpl.Render(withSamples, m.opts.Contacts); serr == nil {
-			msg, err = sm, nil
-		}
+	if ok {
+		f.msg, f.stale, f.samples = &msg, false, samples
+	} else {
+		f.stale = true
 	}
-	if err == nil {
-		f.msg = &msg
-	}
+	m.preview.SetLabel(f.label())
 	m.preview.Track()
 	return m.renderNow()
+}
+
+// previewRender renders vals for the preview, the required variables still empty (and with
+// no default) at their samples; samples says some were. ok says msg rendered. err is every
+// error of vals themselves: Render's of vals (a missing variable stops it before the fields
+// run) joined with those of the render with samples that concern no sample.
+func previewRender(t *template.Template, vals map[string]string, contacts dingtalk.Contacts) (msg dingtalk.Message, samples, ok bool, err error) {
+	msg, err = t.Render(vals, contacts)
+	if err == nil {
+		return msg, false, true, nil
+	}
+	withSamples := maps.Clone(vals)
+	filled := map[string]bool{}
+	vars := t.Vars()
+	for _, v := range vars {
+		if v.Required && v.Default == "" && v.Sample != "" && strings.TrimSpace(vals[v.Name]) == "" {
+			withSamples[v.Name] = v.Sample
+			filled[v.Name] = true
+		}
+	}
+	if len(filled) == 0 {
+		return msg, false, false, err
+	}
+	msg, serr := t.Render(withSamples, contacts)
+	errs := []error{err}
+	for _, e := range flattenErr(serr) {
+		var te *template.Error
+		if errors.As(e, &te) && filled[varform.VarOf(te, vars, withSamples)] {
+			continue // a sample's, or the missing value already named
+		}
+		errs = append(errs, e)
+	}
+	return msg, true, serr == nil, errors.Join(errs...)
+}
+
+// flattenErr unjoins errors.Join'ed errors.
+func flattenErr(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, flattenErr(e)...)
+		}
+		return out
+	}
+	return []error{err}
 }
 
 // varsKey gives a key (or a pasted text) to the template's form.
@@ -99,6 +169,7 @@ func (m *Model) varsKey(msg tea.Msg) tea.Cmd {
 	case varform.Canceled:
 		m.filling = nil
 		m.state = stateCompose
+		m.preview.SetLabel("")
 		return tea.Batch(cmd, m.renderNow(), m.setStatus(statusInfo, "template left: the message is as it was"))
 	case varform.Changed:
 		return tea.Batch(cmd, m.renderFilling())
@@ -115,10 +186,17 @@ func (m *Model) applyTemplate(vals map[string]string) tea.Cmd {
 	f := m.filling
 	msg, err := f.tmpl.Render(vals, m.opts.Contacts)
 	f.form.Try()
-	f.form.SetErrors(err)
 	if err != nil {
+		// The preview's render names the problems Render stops before (a helper's, while a
+		// required value is missing) too.
+		_, _, _, all := previewRender(f.tmpl, vals, m.opts.Contacts)
+		f.form.SetErrors(all)
+		if n := len(flattenErr(all)); n > 1 {
+			return m.setStatus(statusBad, fmt.Sprintf("not applied: %d problems, each shown under its variable", n))
+		}
 		return m.setStatus(statusBad, "not applied: "+firstError(err))
 	}
+	f.form.SetErrors(nil)
 	name := f.tmpl.Name()
 	return m.keepThen("replaced by the template "+name, keptMsg{apply: func(m *Model) tea.Cmd { return m.templateApplied(msg, name) }})
 }
@@ -131,6 +209,7 @@ func (m *Model) templateApplied(msg dingtalk.Message, name string) tea.Cmd {
 	m.unsent = !m.form.Empty()
 	m.filling = nil
 	m.state = stateCompose
+	m.preview.SetLabel("")
 	m.preview.Track()
 	m.layout()
 	return tea.Batch(m.contentChanged(), m.renderNow(),
