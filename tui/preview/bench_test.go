@@ -1,6 +1,7 @@
 package preview
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -46,6 +47,20 @@ func tableMarkdownOf(n int) string {
 	}
 	b.WriteString(strings.Repeat("x", n-b.Len()))
 	return b.String()
+}
+
+// manyBlocksMarkdownOf returns about n bytes of markdown made of many small sections, each a
+// heading, a 3-column table, a fenced code block and a list item with a link, cut at n bytes
+// as QA made it (a loop of sections, then head -c): some 110 tables and 110 code blocks in 20 KB.
+func manyBlocksMarkdownOf(n int) string {
+	var b strings.Builder
+	for i := 0; b.Len() < n; i++ {
+		fmt.Fprintf(&b, "## Section %d\n\n", i)
+		fmt.Fprintf(&b, "| key | value | note |\n|---|---|---|\n| a%d | %d | ok |\n\n", i, i*7)
+		fmt.Fprintf(&b, "```\nfmt.Println(%d)\n```\n\n", i)
+		fmt.Fprintf(&b, "- item %d [link](https://example.com/%d)\n\n", i, i)
+	}
+	return b.String()[:n]
 }
 
 // benchProfiles are the colour profiles a terminal can have: TrueColor (COLORTERM=truecolor),
@@ -126,6 +141,22 @@ func BenchmarkPreviewRender20KBTableBoth(b *testing.B) {
 	benchmarkRenderOn(b, tableMarkdownOf(20000), DeviceAuto)
 }
 
+// BenchmarkPreviewRender20KBManyBlocks is one preview render of 20 KB of many small
+// sections, each with a table and a code block, on each colour profile.
+func BenchmarkPreviewRender20KBManyBlocks(b *testing.B) {
+	benchmarkRender(b, manyBlocksMarkdownOf(20000))
+}
+
+// BenchmarkPreviewRender20KBManyBlocksPhone is the same on a phone.
+func BenchmarkPreviewRender20KBManyBlocksPhone(b *testing.B) {
+	benchmarkRenderOn(b, manyBlocksMarkdownOf(20000), DevicePhone)
+}
+
+// BenchmarkPreviewRender20KBManyBlocksBoth is PC and phone side by side.
+func BenchmarkPreviewRender20KBManyBlocksBoth(b *testing.B) {
+	benchmarkRenderOn(b, manyBlocksMarkdownOf(20000), DeviceAuto)
+}
+
 // TestPreviewRender20KBBound fails when a preview of 20 000 bytes takes more than 250 ms on
 // any colour profile, at best of three: ten times what it takes on a 2-core development
 // machine, so that a busy CI machine passes and a regression of the kind the benchmarks
@@ -137,7 +168,12 @@ func TestPreviewRender20KBBound(t *testing.T) {
 		t.Skip("the race detector makes rendering ten times slower")
 	}
 	const bound = 250 * time.Millisecond
-	for what, text := range map[string]string{"report": markdownOf(20000), "tables": tableMarkdownOf(20000), "tables on a phone": tableMarkdownOf(20000)} {
+	for what, text := range map[string]string{
+		"report": markdownOf(20000), "tables": tableMarkdownOf(20000), "tables on a phone": tableMarkdownOf(20000),
+		// A hundred small tables and untagged code blocks: 0.5 s in colour when chroma looked
+		// up the missing language of each block by every lexer's file names.
+		"many blocks": manyBlocksMarkdownOf(20000), "many blocks on a phone": manyBlocksMarkdownOf(20000),
+	} {
 		for _, p := range benchProfiles {
 			t.Run(what+"/"+p.Name(), func(t *testing.T) {
 				withProfile(t, p)

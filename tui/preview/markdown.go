@@ -80,6 +80,7 @@ func newMarkdownStyle(opts MarkdownOptions, profile termenv.Profile) (markdownSt
 		}
 	}
 	ms.config = styleForProfile(ms.config, ms.profile)
+	registerUntaggedLexer()
 	ms.fast = newFastStyle(ms.config, ms.profile)
 	return ms, nil
 }
@@ -242,6 +243,7 @@ func glamourWith(text string, width int, config gansi.StyleConfig, profile terme
 		glamour.WithStyles(config),
 		glamour.WithWordWrap(max(10, width)),
 		glamour.WithColorProfile(profile),
+		glamour.WithChromaFormatter(codeFormatter),
 	)
 	if err != nil {
 		return "", err
