@@ -213,7 +213,7 @@ func (m *Model) templateApplied(msg dingtalk.Message, name string) tea.Cmd {
 	m.preview.Track()
 	m.layout()
 	return tea.Batch(m.contentChanged(), m.renderNow(),
-		m.setStatus(statusInfo, fmt.Sprintf("template %s applied: a %s — ctrl+z brings the earlier message back", name, msg.Type.Name())))
+		m.setStatus(statusInfo, fmt.Sprintf("template %s applied (%s) — ctrl+z brings the earlier message back", name, msg.Type.Name())))
 }
 
 // firstError is the first line of an error, for the status line.
