@@ -864,7 +864,7 @@ func writeHumanResult(s streams, o sendOutcome) {
 			fmt.Fprintf(s.err, "  note: DingTalk refused a resend; the first request got no answer and may have posted the message (msgUuid %s)\n", o.msgUUID)
 		}
 	default:
-		fmt.Fprintln(s.err, "dingbot:", o.err)
+		fmt.Fprintln(s.err, prefixed("dingbot: ", o.err))
 		if exitCode(o.err) != exitUsage || errorKind(o.err) != "usage" {
 			fmt.Fprintln(s.err, "  hint:", localHint(o.err, o.msgUUID))
 		}

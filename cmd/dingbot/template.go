@@ -288,7 +288,7 @@ func showTemplate(g *globalFlags, s streams, tpl *template.Template, given map[s
 	}
 	if err != nil {
 		if !asJSON {
-			fmt.Fprintln(s.err, "dingbot:", err)
+			fmt.Fprintln(s.err, prefixed("dingbot: ", err))
 		}
 		return exitError{code: exitUsage}
 	}
@@ -335,3 +335,25 @@ func writeTemplateHuman(w io.Writer, t templateJSON, tpl *template.Template, var
 
 // oneLine shows a multi-line value on one line, its breaks as ⏎.
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ⏎ ") }
+
+// prefixed is err written after prefix: joined errors (a template's several problems) one a
+// line, each with the prefix, when nothing wraps the join with more words.
+func prefixed(prefix string, err error) string {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		j, ok := e.(interface{ Unwrap() []error })
+		if !ok {
+			continue
+		}
+		if e.Error() != err.Error() {
+			break
+		}
+		var lines []string
+		for _, x := range j.Unwrap() {
+			if x != nil {
+				lines = append(lines, prefixed(prefix, x))
+			}
+		}
+		return strings.Join(lines, "\n")
+	}
+	return prefix + err.Error()
+}
