@@ -82,6 +82,10 @@ func (m *Model) resize(w, h int) tea.Cmd {
 	if widthChanged && m.state == statePayload {
 		cmds = append(cmds, m.openPayload()) // wrapped for the old width
 	}
+	if m.preview.Both() && strings.HasSuffix(m.status.Text(), m.keys.Device.Help().Key+" switches back") {
+		// Said when one device was shown; wide enough now for both, it is no longer true.
+		cmds = append(cmds, m.setStatus(statusInfo, "the preview shows PC and phone side by side"))
+	}
 	return tea.Batch(cmds...)
 }
 

@@ -365,7 +365,8 @@ func (p *Pane) titleLine(w int) string {
 	case DeviceAuto:
 		title, more = "Preview on PC and phone", " as DingTalk shows them"
 	case DevicePhone:
-		title = "Preview on a phone without the new renderer"
+		// The renderer goes first when the title is short of room, so the switching key stays.
+		title, more = "Preview on a phone", " without the new renderer"
 	default:
 		title, more = "Preview on PC", " as DingTalk shows it"
 	}
