@@ -143,15 +143,18 @@ func actionCard(req renderRequest, a *dingtalk.ActionCard, w int) string {
 		return buttonLines(st, t, width)
 	}
 	if a.BtnOrientation == dingtalk.ButtonsHorizontal {
+		// Side by side the buttons share the width equally, as DingTalk draws them: the cells
+		// that do not divide evenly go one each to the first buttons.
 		n := len(a.Buttons)
-		colW := (inner + 3 - 3*(n-1)) / n
+		free := inner - 3*(n-1)
+		colW, extra := free/n, free%n
 		var cells [][]string
 		var widths, cols []int
 		pos, height := 0, 1
 		for i, b := range a.Buttons {
 			cw := colW
-			if i == n-1 {
-				cw = inner - pos
+			if i < extra {
+				cw++
 			}
 			cw = max(1, cw)
 			cells = append(cells, btn(b, cw))
