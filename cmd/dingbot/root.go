@@ -70,6 +70,8 @@ func newRootCmd(s streams) *cobra.Command {
   dingbot --mcp        serves the sending tools to AI agents over MCP (stdio)
   dingbot --mcp --http 127.0.0.1:8787   serves them over HTTP to several agents at once
   dingbot send …       sends one message from a script or a shell
+  dingbot template ls  lists the message templates (dingbot send --template NAME --var k=v)
+  dingbot history      lists what was sent, from every face, with what became of it
   dingbot sandbox      runs a local stand-in for DingTalk that checks requests as DingTalk does
   dingbot skill        prints an Agent Skill that teaches an agent to use dingbot send
 
