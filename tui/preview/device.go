@@ -77,6 +77,9 @@ func renderBoth(req renderRequest) renderResult {
 	pc, phone := req, req
 	pc.device, pc.width = DevicePC, PCBubble
 	phone.device, phone.width = DevicePhone, PhoneBubble
+	// The notes (Prepare's warnings, the split into parts) are the same for both devices and
+	// only the PC result's are kept: the phone skips working them out again.
+	phone.empty = true
 	var ph renderResult
 	var wg sync.WaitGroup
 	wg.Add(1)
