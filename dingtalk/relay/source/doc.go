@@ -12,6 +12,7 @@
 //
 // (dingtalk/template renders from string variables today; giving it a value
 // as "." is part of the relay's work.)
+//
 // The sources so far:
 //
 //   - Alertmanager: Alertmanager's webhook payload, version 4 (webhook_config).
