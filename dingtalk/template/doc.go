@@ -22,11 +22,32 @@
 // A variable the template declares but the caller leaves out is "" (or its default), never
 // "<no value>"; a variable the template uses but does not declare is an error when it is parsed.
 //
+// # Data templates
+//
+// The relay (dingbot serve) renders a typed value instead of variables: a payload parsed by
+// dingtalk/relay/source is "." and its fields are read by their Go names:
+//
+//	data = "alertmanager"            # what "." is; such a file declares no [[vars]]
+//	msgtype = "markdown"
+//	title = "{{ .CommonLabels.alertname }}"
+//	text = '''
+//	{{ range .Firing }}- {{ .Annotations.summary | md }} since {{ .StartsAt | time "Asia/Shanghai" "datetime" }}
+//	{{ end }}'''
+//
+//	msg, err := t.RenderData(payload, contacts) // payload is "."; t.Data() is "alertmanager"
+//
+// Variables play no part in RenderData: a template's [[vars]] are neither required nor filled,
+// and .name reads the data's field or map key of that name. Since what "." holds is known only
+// when rendering, Parse does not check a data template's fields against [[vars]]; a field the
+// data lacks is an *Error of RenderData with the template and line. Render refuses a data
+// template with an *Error that says so, rather than failing at its first field.
+//
 // # File format
 //
 // One TOML file per template; the name is the file's name without .toml unless name is given:
 //
 //	name = "deploy"                  # optional: [a-z0-9._-], defaults to the file name
+//	# data = "alertmanager"          # a data template (see above): no [[vars]]
 //	description = "A deploy started" # one line, shown by dingbot template ls
 //	msgtype = "markdown"             # text | markdown | link | actionCard | feedCard
 //	title = "Deploy {{ .service }}"  # markdown, link, actionCard
@@ -53,9 +74,13 @@
 // # Helpers
 //
 //	time TZ LAYOUT      a time ("2024-05-01T10:00:00Z", "2024-05-01 10:00", Unix seconds or
-//	                    milliseconds) shown in time zone TZ ("Asia/Shanghai", "UTC", "Local",
-//	                    "+08:00") with a Go layout or one of "datetime" (2006-01-02 15:04),
-//	                    "date", "clock" (15:04), "rfc3339"; "" stays ""
+//	                    milliseconds, a time.Time or *time.Time) shown in time zone TZ
+//	                    ("Asia/Shanghai", "UTC", "Local", "+08:00") with a Go layout or one of
+//	                    "datetime" (2006-01-02 15:04), "date", "clock" (15:04), "rfc3339";
+//	                    "", a zero time and a nil *time.Time write ""
+//	duration D          a time.Duration (or "90s") by its two largest units: "1h 5m", "1d 2h",
+//	                    "1m 30s"; duration T1 T2 is the time from T1 to T2, "" if either is zero
+//	since T             the time from T to now, as duration writes it; a zero T writes ""
 //	md                  escapes markdown: the text shows as typed, not as bold, links or HTML
 //	truncbytes N        at most N bytes, never cutting a character; a cut text ends with "…"
 //	mention NAME        writes @mobile (or @userId) of the contact NAME and mentions them, so

@@ -1,6 +1,7 @@
 package template
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -24,6 +25,8 @@ type mentions struct {
 func helpers(m *mentions) texttmpl.FuncMap {
 	return texttmpl.FuncMap{
 		"time":       timeIn,
+		"since":      since,
+		"duration":   duration,
 		"md":         escapeMarkdown,
 		"truncbytes": truncBytes,
 		"mention":    m.mention,
@@ -62,25 +65,128 @@ var inputLayouts = []string{
 	"2006-01-02",
 }
 
-// timeIn writes v, a time, in zone tz with layout. A time written without a zone is taken to
-// be in tz already.
-func timeIn(tz, layout, v string) (string, error) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return "", nil
+// timeIn writes v, a time, in zone tz with layout. v is a time.Time or *time.Time (zero or nil
+// writes ""), Unix seconds or milliseconds as a number, or a string (see inputLayouts); a
+// time written without a zone is taken to be in tz already.
+func timeIn(tz, layout string, v any) (string, error) {
+	if t, err := toTime(v, time.UTC); err == nil && t.IsZero() {
+		return "", nil // nothing to write, whatever tz says
 	}
 	loc, err := location(tz)
 	if err != nil {
 		return "", err
 	}
+	t, err := toTime(v, loc)
+	if err != nil || t.IsZero() {
+		return "", err
+	}
 	if l, ok := namedLayouts[layout]; ok {
 		layout = l
 	}
-	t, err := parseTime(v, loc)
-	if err != nil {
+	return t.In(loc).Format(layout), nil
+}
+
+// toTime reads v as a time; "", a zero time and a nil pointer are the zero time.
+func toTime(v any, loc *time.Location) (time.Time, error) {
+	switch v := v.(type) {
+	case time.Time:
+		return v, nil
+	case *time.Time:
+		if v == nil {
+			return time.Time{}, nil
+		}
+		return *v, nil
+	case string:
+		if v = strings.TrimSpace(v); v == "" {
+			return time.Time{}, nil
+		}
+		return parseTime(v, loc)
+	case json.Number:
+		return parseTime(v.String(), loc)
+	case int:
+		return parseTime(strconv.Itoa(v), loc)
+	case int64:
+		return parseTime(strconv.FormatInt(v, 10), loc)
+	case nil:
+		return time.Time{}, nil
+	}
+	return time.Time{}, fmt.Errorf("cannot read a %T as a time", v)
+}
+
+// now is the clock since reads; tests set it.
+var now = time.Now
+
+// since is how long ago t was, as duration writes it; a zero time is "".
+func since(v any) (string, error) {
+	t, err := toTime(v, time.UTC)
+	if err != nil || t.IsZero() {
 		return "", err
 	}
-	return t.In(loc).Format(layout), nil
+	return formatDuration(now().Sub(t)), nil
+}
+
+// duration writes a time.Duration (or a string time.ParseDuration reads, like "90s") as
+// "1h 5m"; given two times, the time from the first to the second, "" when either is zero.
+func duration(args ...any) (string, error) {
+	switch len(args) {
+	case 1:
+		switch d := args[0].(type) {
+		case time.Duration:
+			return formatDuration(d), nil
+		case string:
+			if strings.TrimSpace(d) == "" {
+				return "", nil
+			}
+			pd, err := time.ParseDuration(strings.TrimSpace(d))
+			if err != nil {
+				return "", &badValue{value: d, err: fmt.Errorf("cannot read %q as a duration (write it like 90s or 1h5m)", d)}
+			}
+			return formatDuration(pd), nil
+		}
+		return "", fmt.Errorf("duration: cannot read a %T as a duration", args[0])
+	case 2:
+		from, err := toTime(args[0], time.UTC)
+		if err != nil {
+			return "", err
+		}
+		to, err := toTime(args[1], time.UTC)
+		if err != nil || from.IsZero() || to.IsZero() {
+			return "", err
+		}
+		return formatDuration(to.Sub(from)), nil
+	}
+	return "", fmt.Errorf("duration: takes a duration or two times, not %d values", len(args))
+}
+
+// formatDuration writes d by its two largest units, rounded down: "2d 3h", "1h 5m", "1m 30s",
+// "45s"; a zero part is left out ("1h"), and under a second is "0s".
+func formatDuration(d time.Duration) string {
+	sign := ""
+	if d < 0 {
+		sign, d = "-", -d
+	}
+	units := []struct {
+		name string
+		size time.Duration
+	}{{"d", 24 * time.Hour}, {"h", time.Hour}, {"m", time.Minute}, {"s", time.Second}}
+	var parts []string
+	for i, u := range units {
+		n := d / u.size
+		if n == 0 {
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%d%s", n, u.name))
+		if i+1 < len(units) {
+			if next := (d - n*u.size) / units[i+1].size; next > 0 {
+				parts = append(parts, fmt.Sprintf("%d%s", next, units[i+1].name))
+			}
+		}
+		break
+	}
+	if len(parts) == 0 {
+		return "0s"
+	}
+	return sign + strings.Join(parts, " ")
 }
 
 func location(tz string) (*time.Location, error) {

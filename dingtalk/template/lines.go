@@ -92,7 +92,7 @@ func tomlError(name string, err error) error {
 		var errs []error
 		for _, e := range strict.Errors {
 			row, _ := e.Position()
-			errs = append(errs, &Error{Template: name, Line: row, Msg: fmt.Sprintf("unknown field %q (fields: name, description, msgtype, title, text, url, pic, single_title, single_url, btn_orientation, hide_avatar, [[buttons]], [[links]], [[vars]])", strings.Join(e.Key(), "."))})
+			errs = append(errs, &Error{Template: name, Line: row, Msg: fmt.Sprintf("unknown field %q (fields: name, description, data, msgtype, title, text, url, pic, single_title, single_url, btn_orientation, hide_avatar, [[buttons]], [[links]], [[vars]])", strings.Join(e.Key(), "."))})
 		}
 		return errors.Join(errs...)
 	}

@@ -15,10 +15,28 @@ import (
 // A declared variable left out is its default, or ""; a required one left out, a variable t
 // does not declare, or a value outside a variable's choices is an *Error (all of them joined).
 func (t *Template) Render(vars map[string]string, contacts dingtalk.Contacts) (dingtalk.Message, error) {
+	if t.spec.Data != "" {
+		return dingtalk.Message{}, &Error{Template: t.info.Name, Line: scanKeys(t.src).at("", "data"), Msg: fmt.Sprintf("it renders %s data (data = %q), not variables: the relay renders it with a payload", t.spec.Data, t.spec.Data)}
+	}
 	data, err := t.data(vars)
 	if err != nil {
 		return dingtalk.Message{}, err
 	}
+	return t.render(data, data, contacts)
+}
+
+// RenderData renders t with data as ".": {{ .Status }}, {{ range .Alerts }} of a
+// source.AlertmanagerPayload, say. It is how the relay renders a payload. Variables play no
+// part: t's [[vars]] are neither required nor set (a template with a data key declares none),
+// so a field that reads a variable reads data's field or key of that name instead. Errors are
+// *Error values naming the template and the line, as Render's; a field data lacks is one.
+func (t *Template) RenderData(data any, contacts dingtalk.Contacts) (dingtalk.Message, error) {
+	return t.render(data, nil, contacts)
+}
+
+// render executes t's fields with dot as "."; vars, when rendering variables, lets errors name
+// the variable a bad value came from.
+func (t *Template) render(dot any, vars map[string]any, contacts dingtalk.Contacts) (dingtalk.Message, error) {
 	m := &mentions{contacts: contacts, typ: t.info.Type}
 	funcs := helpers(m)
 	out := map[string]string{}
@@ -30,8 +48,8 @@ func (t *Template) Render(vars map[string]string, contacts dingtalk.Contacts) (d
 			continue
 		}
 		var b strings.Builder
-		if err := tt.Execute(&b, data); err != nil {
-			errs = append(errs, t.renderError(f, tt.Tree, data, err))
+		if err := tt.Execute(&b, dot); err != nil {
+			errs = append(errs, t.renderError(f, tt.Tree, vars, err))
 			continue
 		}
 		out[f.key] = b.String()

@@ -85,6 +85,10 @@ func (t *Template) Samples() map[string]string {
 	return m
 }
 
+// Data names what a data template renders as "." (the file's data key, "alertmanager" for
+// instance); "" for a template of variables. See RenderData.
+func (t *Template) Data() string { return t.spec.Data }
+
 // Source is the template file as it was read.
 func (t *Template) Source() []byte { return bytes.Clone(t.src) }
 
@@ -92,6 +96,7 @@ func (t *Template) Source() []byte { return bytes.Clone(t.src) }
 type spec struct {
 	Name           string     `toml:"name"`
 	Description    string     `toml:"description"`
+	Data           string     `toml:"data"`
 	MsgType        string     `toml:"msgtype"`
 	Title          string     `toml:"title"`
 	Text           string     `toml:"text"`
@@ -180,6 +185,14 @@ func Parse(name string, src []byte) (*Template, error) {
 	t := &Template{info: Info{Name: name, Description: strings.TrimSpace(s.Description), Type: typ}, spec: s, src: bytes.Clone(src)}
 
 	var errs []error
+	if s.Data != "" {
+		if !validName.MatchString(s.Data) {
+			errs = append(errs, errf(lines.at("", "data"), "", "data %q: name what \".\" is with lower-case letters, digits, '.', '_' and '-' (alertmanager, grafana, generic)", s.Data))
+		}
+		if len(s.Vars) > 0 {
+			errs = append(errs, errf(lines.table("vars[0]"), "", "a template with data = %q takes no [[vars]]: its \".\" is the data", s.Data))
+		}
+	}
 	declared := map[string]int{}
 	for i, v := range s.Vars {
 		line := lines.at(fmt.Sprintf("vars[%d]", i), "name")
@@ -275,11 +288,15 @@ func Parse(name string, src []byte) (*Template, error) {
 		add(table, "pic", l.Pic)
 	}
 
-	// Every field must parse, and use only declared variables.
+	// Every field must parse, and use only declared variables (a data template's "." is the
+	// data: its fields are checked when it renders).
 	for _, f := range t.fields {
 		tree, err := f.parse(nil)
 		if err != nil {
 			errs = append(errs, t.execError(f, err))
+			continue
+		}
+		if s.Data != "" {
 			continue
 		}
 		for _, u := range usedVars(tree.Tree.Root, f.text) {
