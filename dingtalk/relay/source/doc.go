@@ -10,8 +10,8 @@
 //	// then the route's template, executed with am as ".":
 //	// {{ .Status }}: {{ range .Alerts }}{{ .Labels.instance }} {{ end }}
 //
-// (dingtalk/template renders from string variables today; giving it a value
-// as "." is part of the relay's work.)
+// A template declares the data it renders (data = "alertmanager" in its file) and
+// Template.RenderData executes it with the parsed payload as ".".
 //
 // The sources so far:
 //
