@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dingbot/dingbot/dingtalk/sandbox"
 )
@@ -65,7 +66,12 @@ mobile = "13900000000"
 			if strings.HasPrefix(m[1], "cat ") {
 				continue // the shell after the composer: the sandbox is checked below
 			}
-			p.keys(m[1])
+			// One key at a time, as VHS types (TypingSpeed): text that arrives in one read is
+			// a paste to the composer, and an "@" inside a paste opens no mention picker.
+			for _, r := range m[1] {
+				p.keys(string(r))
+				time.Sleep(3 * time.Millisecond)
+			}
 		case strings.HasPrefix(line, "Alt+"):
 			p.keys("\x1b" + strings.TrimPrefix(line, "Alt+"))
 		case keys[line] != "":
