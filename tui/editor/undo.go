@@ -238,30 +238,22 @@ func (f *Form) apply(s step) step {
 // Undo takes back the last change: a run of typing, a kill, a paste, a row removed, a type
 // switched, a mention added. The text, mentions, focus and cursor are as they were. It reports
 // whether there was anything to undo.
-func (f *Form) Undo() bool {
-	h := &f.hist
-	if len(h.undo) == 0 {
-		return false
-	}
-	s := h.undo[len(h.undo)-1]
-	h.undo = h.undo[:len(h.undo)-1]
-	h.redo = append(h.redo, f.apply(s))
-	h.run = run{}
-	f.lastEdit = textedit.NoEdit
-	return true
-}
+func (f *Form) Undo() bool { return f.travel(&f.hist.undo, &f.hist.redo) }
 
 // Redo does again what Undo took back, until a new change is made. It reports whether there
 // was anything to redo.
-func (f *Form) Redo() bool {
-	h := &f.hist
-	if len(h.redo) == 0 {
+func (f *Form) Redo() bool { return f.travel(&f.hist.redo, &f.hist.undo) }
+
+// travel applies the last step of from and keeps, on to, the step that goes back: Undo takes
+// from the undo list and gives to redo, Redo the other way round.
+func (f *Form) travel(from, to *[]step) bool {
+	if len(*from) == 0 {
 		return false
 	}
-	s := h.redo[len(h.redo)-1]
-	h.redo = h.redo[:len(h.redo)-1]
-	h.undo = append(h.undo, f.apply(s))
-	h.run = run{}
+	s := (*from)[len(*from)-1]
+	*from = (*from)[:len(*from)-1]
+	*to = append(*to, f.apply(s))
+	f.hist.run = run{}
 	f.lastEdit = textedit.NoEdit
 	return true
 }
