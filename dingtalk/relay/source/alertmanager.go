@@ -23,10 +23,12 @@ func (a AlertmanagerPayload) Firing() []Alert { return byStatus(a.Alerts, Status
 // Resolved returns the group's alerts that are resolved.
 func (a AlertmanagerPayload) Resolved() []Alert { return byStatus(a.Alerts, StatusResolved) }
 
-func byStatus(alerts []Alert, status string) []Alert {
-	var out []Alert
+// byStatus returns the alerts with the status, for any alert type built on Alert (Grafana's
+// embeds it).
+func byStatus[A interface{ status() string }](alerts []A, status string) []A {
+	var out []A
 	for _, a := range alerts {
-		if a.Status == status {
+		if a.status() == status {
 			out = append(out, a)
 		}
 	}
@@ -65,3 +67,6 @@ func Alertmanager(body []byte) (AlertmanagerPayload, error) {
 	}
 	return out, nil
 }
+
+// status is the alert's status, for byStatus.
+func (a Alert) status() string { return a.Status }

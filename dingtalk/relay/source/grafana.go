@@ -35,20 +35,10 @@ type GrafanaAlert struct {
 }
 
 // Firing returns the alerts that are firing.
-func (g GrafanaPayload) Firing() []GrafanaAlert { return grafanaByStatus(g.Alerts, StatusFiring) }
+func (g GrafanaPayload) Firing() []GrafanaAlert { return byStatus(g.Alerts, StatusFiring) }
 
 // Resolved returns the alerts that are resolved.
-func (g GrafanaPayload) Resolved() []GrafanaAlert { return grafanaByStatus(g.Alerts, StatusResolved) }
-
-func grafanaByStatus(alerts []GrafanaAlert, status string) []GrafanaAlert {
-	var out []GrafanaAlert
-	for _, a := range alerts {
-		if a.Status == status {
-			out = append(out, a)
-		}
-	}
-	return out
-}
+func (g GrafanaPayload) Resolved() []GrafanaAlert { return byStatus(g.Alerts, StatusResolved) }
 
 var grafanaRequired = []string{"receiver", "status", "orgId", "alerts"}
 
