@@ -12,7 +12,7 @@ import (
 // components import leaves and widgets (never each other, never the root), the root imports
 // them all. Arrows point down only.
 var tiers = map[string]int{
-	"cell": leaf, "styles": leaf, "store": leaf, "extedit": leaf,
+	"cell": leaf, "styles": leaf, "store": leaf, "extedit": leaf, "internal/profiletest": leaf,
 	"textedit": widget,
 	"picker":   component, "dialog": component, "status": component, "preview": component, "editor": component, "varform": component,
 	"": root,

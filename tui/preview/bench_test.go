@@ -7,26 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/lipgloss"
-	"github.com/muesli/termenv"
-
 	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/tui/internal/profiletest"
 )
-
-// markdownOf returns realistic markdown of about n bytes.
-func markdownOf(n int) string {
-	const chunk = "## Deploy report\n\n" +
-		"- **service**: api-gateway, [dashboard](https://example.com/d/1)\n" +
-		"- status: healthy, latency p99 *120 ms*\n\n" +
-		"> all checks passed; @13800000000 please review the rollout notes\n\n" +
-		"1. build\n2. canary\n3. full rollout\n\n"
-	var b strings.Builder
-	for b.Len()+len(chunk) <= n {
-		b.WriteString(chunk)
-	}
-	b.WriteString(strings.Repeat("x", n-b.Len()))
-	return b.String()
-}
 
 // tableMarkdownOf returns realistic markdown of about n bytes with a table in every section,
 // and code, quotes and lists around it, as a release or on-call report has.
@@ -61,20 +44,6 @@ func manyBlocksMarkdownOf(n int) string {
 		fmt.Fprintf(&b, "- item %d [link](https://example.com/%d)\n\n", i, i)
 	}
 	return b.String()[:n]
-}
-
-// benchProfiles are the colour profiles a terminal can have: TrueColor (COLORTERM=truecolor),
-// ANSI256 (TERM=xterm-256color), ANSI (TERM=xterm) and Ascii (TERM=dumb, or not a terminal).
-var benchProfiles = []termenv.Profile{termenv.TrueColor, termenv.ANSI256, termenv.ANSI, termenv.Ascii}
-
-// withProfile gives lipgloss's default renderer the profile, as the terminal's TERM and
-// COLORTERM give it when the composer runs, until the benchmark or test ends: looksFor then
-// builds the glamour style and every lipgloss style for it, as tui.New does.
-func withProfile(tb testing.TB, p termenv.Profile) {
-	tb.Helper()
-	was := lipgloss.ColorProfile()
-	lipgloss.SetColorProfile(p)
-	tb.Cleanup(func() { lipgloss.SetColorProfile(was) })
 }
 
 // renderRequestOf is a preview render of text as markdown, by the styles the composer builds for
@@ -197,3 +166,10 @@ func TestPreviewRender20KBBound(t *testing.T) {
 		}
 	}
 }
+
+// The shared helpers of tui/internal/profiletest, under the names this package's tests use.
+var (
+	markdownOf    = profiletest.Markdown
+	benchProfiles = profiletest.Profiles
+	withProfile   = profiletest.With
+)
