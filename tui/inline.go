@@ -28,7 +28,7 @@ import (
 // Wiring (keys.go, layout.go):
 //   - composeKey, first (after quit): if cmd, ok := m.inlineKey(msg); ok { return m, cmd }
 //   - after every key the body took (typed text, backspace, a move, a kill; not only inserts):
-//     m.inlineMention(). It opens the picker only after an insert (LastEdit), and refilters or
+//     m.inlineMention(atTyped). It opens the picker only after an insert (LastEdit), and refilters or
 //     closes it after anything else.
 //   - View, in place of composeView while m.inlineOpen(): m.inlineView(g).
 
@@ -78,8 +78,10 @@ func (m *Model) closeInline() {
 // inlineMention is called after every key the body took (typed text, a delete, a move): an "@"
 // just typed at a word start opens the mention picker; while it is open, the text after the "@"
 // filters it, and it closes once the cursor is no longer in such a word (a space typed, the "@"
-// deleted, the cursor moved away).
-func (m *Model) inlineMention() tea.Cmd {
+// deleted, the cursor moved away). atTyped says the key was typed text ending in "@", the only
+// key that opens the picker: an "@" inside a paste or a run of text that arrived at once never
+// does, so a pasted line break cannot choose someone.
+func (m *Model) inlineMention(atTyped bool) tea.Cmd {
 	if m.state != stateCompose || !m.form.HasBody() || !m.form.CanMention() || m.form.Focused().Field != editor.FieldBody {
 		m.closeInline()
 		return nil
@@ -101,7 +103,7 @@ func (m *Model) inlineMention() tea.Cmd {
 	case open:
 		m.chooser.SetQuery(q)
 	default:
-		if field, edit := m.form.LastEdit(); field == editor.FieldBody && edit == textedit.Insert && m.atTyped {
+		if field, edit := m.form.LastEdit(); field == editor.FieldBody && edit == textedit.Insert && atTyped {
 			m.chooser = m.mentionPicker(q)
 		}
 	}

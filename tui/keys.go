@@ -436,8 +436,6 @@ func (m Model) composeKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 // inline mention picker opens (an "@" typed at a word start), follows the typing or closes.
 func (m *Model) edit(msg tea.Msg) tea.Cmd {
 	before := m.form.Focused()
-	m.atTyped = endsWithTypedAt(msg)
-	defer func() { m.atTyped = false }()
 	changed, cmd := m.form.Update(msg)
 	moved := m.form.Focused() != before
 	if moved {
@@ -452,7 +450,7 @@ func (m *Model) edit(msg tea.Msg) tea.Cmd {
 		cmds = append(cmds, cmd)
 	}
 	if before.Field == editor.FieldBody || moved {
-		cmds = append(cmds, m.inlineMention())
+		cmds = append(cmds, m.inlineMention(endsWithTypedAt(msg)))
 	}
 	return tea.Batch(cmds...)
 }
@@ -488,7 +486,7 @@ func (m *Model) undo(redo bool) tea.Cmd {
 		done = "redone"
 	}
 	// Said, so that a status about the change just taken back ("row removed") does not stay.
-	return tea.Batch(m.contentChanged(), m.renderNow(), m.inlineMention(), m.setStatus(statusInfo, done))
+	return tea.Batch(m.contentChanged(), m.renderNow(), m.inlineMention(false), m.setStatus(statusInfo, done))
 }
 
 // contentChanged marks the message unsent and schedules the preview and the draft save.

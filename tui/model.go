@@ -48,10 +48,6 @@ const (
 type Model struct {
 	opts Options
 	ctx  context.Context
-	// atTyped says the key the body just took was typed text ending in "@", the only key that
-	// opens the inline mention picker: an "@" inside a paste or a run of text that arrived at
-	// once never does, so a pasted line break cannot choose someone.
-	atTyped bool
 	// terminal is where the program draws (Run sets standard output): OSC 52 copies go there.
 	// Nil in tests and other hosts, which then copy nothing.
 	terminal io.Writer
