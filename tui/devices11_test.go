@@ -32,7 +32,8 @@ func TestFlowDeviceSwitch(t *testing.T) {
 	tm.Send(keyMsg("alt+v"))
 	waitForAll(t, tm, "Preview on a phone without the new renderer", "| api | 120 ms |")
 	tm.Send(tea.KeyMsg{Type: tea.KeyF8})
-	waitFor(t, tm, "preview on PC; alt+v switches back")
+	// The PC preview renders off the UI goroutine: wait for its text, not only the status.
+	waitForAll(t, tm, "preview on PC; alt+v switches back", "see the board")
 	m := finalScreen(t, tm)
 	view := ansi.Strip(m.preview.View(m.preview.Width(), 30))
 	if strings.Contains(view, "| api | 120 ms |") || !strings.Contains(view, "the board") {

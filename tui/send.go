@@ -376,7 +376,7 @@ func (m *Model) send(p *posting) tea.Cmd {
 	ctx, cancel := context.WithCancel(m.ctx)
 	p.ctx, m.cancel = ctx, cancel
 	m.posting = p
-	return tea.Batch(m.postNext(), m.sending.Tick)
+	return tea.Batch(m.postNext(), m.sending.Tick())
 }
 
 // postNext posts the first part of the send under way that has no answer yet.

@@ -71,7 +71,7 @@ func (m *Model) testSend() tea.Cmd {
 		t.result, t.err = postTest(ctx, client, r, msg)
 		return t
 	}
-	return tea.Batch(post, m.sending.Tick)
+	return tea.Batch(post, m.sending.Tick())
 }
 
 // postTest checks msg as a real send to r would be checked (valid, within the size, holding one

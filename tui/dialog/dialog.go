@@ -179,8 +179,9 @@ func NewSending(st *styles.Styles) *Sending {
 	return &Sending{KeyMap: DefaultKeyMap(), spinner: sp, st: st}
 }
 
-// Tick starts the spinner.
-func (s *Sending) Tick() tea.Msg { return s.spinner.Tick() }
+// Tick returns the command that starts the spinner. The spinner is copied here, on the
+// caller's goroutine, so that the command (run on another) never reads the box.
+func (s *Sending) Tick() tea.Cmd { return s.spinner.Tick }
 
 // Spin moves the spinner on one of its ticks.
 func (s *Sending) Spin(msg spinner.TickMsg) tea.Cmd {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
@@ -66,5 +67,19 @@ func TestFailureOffersQueueAndForceOnlyWhenSet(t *testing.T) {
 	}
 	if v := ansi.Strip(g.View(80)); !strings.Contains(v, "Not sent") || !strings.Contains(v, "boom") || !strings.Contains(v, "Your message is unchanged.") {
 		t.Fatalf("view:\n%s", v)
+	}
+}
+
+// TestSendingTickRunsOffTheBox runs the spinner's start command on another goroutine while
+// the box spins, as Bubble Tea does; under -race it fails if the command reads the box.
+func TestSendingTickRunsOffTheBox(t *testing.T) {
+	st := styles.New(true, true)
+	s := NewSending(&st)
+	tick := s.Tick()
+	done := make(chan tea.Msg)
+	go func() { done <- tick() }()
+	s.Spin(spinner.TickMsg{})
+	if _, ok := (<-done).(spinner.TickMsg); !ok {
+		t.Fatal("Tick's command should produce a spinner tick")
 	}
 }
