@@ -73,10 +73,17 @@ type File struct {
 	MCP             MCPConfig              `toml:"mcp"`
 	Robots          map[string]RobotConfig `toml:"robots"`
 	Contacts        []ContactConfig        `toml:"contacts"`
+	Serve           ServeConfig            `toml:"serve"`
+	Routes          []RouteConfig          `toml:"routes"`
 
 	// Unknown keys inside one robot's table or one contact: they disable only that part.
 	robotProblems   map[string]error
 	contactProblems map[int]error
+	// Unknown keys inside a route or [serve]: they stop only dingbot serve.
+	routeProblems map[int]error
+	serveProblem  error
+	// lines are where the routes' and [serve]'s keys are written.
+	lines keyLines
 }
 
 // Config is the validated configuration: the file plus the environment.
@@ -102,6 +109,11 @@ type Config struct {
 	// Warnings are problems worth telling the user that do not stop dingbot, such as a secret in
 	// a file other users can read.
 	Warnings []string
+	// Serve is the [serve] table: the relay's defaults.
+	Serve ServeConfig
+	// Routes are the relay's [[routes]] that are valid here, in file order, with their secrets
+	// read from the environment. Routes with a problem are left out and explained by ServeErr.
+	Routes []Route
 	// Unavailable holds the robots that are configured correctly but cannot be used in this
 	// environment (their secret_env variable is not set), with the reason. They are not in Robots;
 	// asking for one by name returns its reason, so the other robots keep working.
@@ -113,6 +125,9 @@ type Config struct {
 	badTest error
 	// leftOut explains each contact left out of Contacts, by its lower-case name.
 	leftOut map[string]error
+	// serveProblems are what is wrong with [serve] and [[routes]], each with the file and line:
+	// dingbot serve refuses to start with any, the other commands do not use them.
+	serveProblems []error
 }
 
 // ErrNoRobots is returned when a robot is asked for and none is configured.

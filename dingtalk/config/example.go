@@ -62,4 +62,28 @@ const ExampleConfig = `# dingbot configuration.
 # a password makes this file a secret too.
 # [state]
 # redis = "redis://127.0.0.1:6379/0"
+
+# 'dingbot serve' relays webhooks into robots: Alertmanager, Grafana, GitHub, GitLab, Gitea
+# or any JSON. Where it listens (--addr overrides it; an address other machines can reach
+# needs secret_env on every route):
+# [serve]
+# addr = "127.0.0.1:8080"
+
+# One [[routes]] table per URL path that senders POST to.
+# [[routes]]
+# path = "/alertmanager"
+# The payload's kind: alertmanager, grafana, github, gitlab, gitea or generic.
+# source = "alertmanager"
+# The robots that post each message:
+# robots = ["ops"]
+# The template that writes the message (unset: the source's own, see 'dingbot template ls'):
+# template = "alert"
+# A label or field whose value names a contact to @mention:
+# mention_label = "owner"
+# The environment variable holding the secret senders prove themselves with (a bearer token,
+# GitHub's or Gitea's webhook secret, GitLab's secret token). Unset: only senders on this
+# machine are accepted.
+# secret_env = "DINGBOT_RELAY_TOKEN"
+# Gather a burst into one summary message per robot per interval instead of one each:
+# digest = "60s"
 `

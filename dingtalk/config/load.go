@@ -108,6 +108,8 @@ func (c *Config) build(f *File) error {
 	if err := c.applyEnv(f); err != nil {
 		errs = append(errs, err)
 	}
+	// The relay's routes name robots: checked once every robot is known.
+	c.buildServe(f)
 	if f.OrgMonthlyQuota < 0 {
 		errs = append(errs, fileErr(fmt.Errorf("org_monthly_quota %d: give a number of sends a month, or 0 for no cap", f.OrgMonthlyQuota)))
 	}

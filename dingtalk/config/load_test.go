@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dingbot/dingbot/dingtalk"
 )
@@ -427,6 +428,25 @@ func TestExampleConfigLoads(t *testing.T) {
 	}
 	if !c.MCP.Confirm || !c.MCP.QueueWhenLimited {
 		t.Errorf("filled-in example: [mcp] %+v", c.MCP)
+	}
+	// The relay's route needs its secret in the environment; with it, the route loads.
+	if err := c.ServeErr(); err == nil || !strings.Contains(err.Error(), "DINGBOT_RELAY_TOKEN is not set") {
+		t.Errorf("filled-in example without the relay's secret: ServeErr %v", err)
+	}
+	t.Setenv("DINGBOT_RELAY_TOKEN", "relay-example-token")
+	c, err = Load(writeConfig(t, filled))
+	if err != nil || c.ServeErr() != nil {
+		t.Fatalf("filled-in example: %v, %v", err, c.ServeErr())
+	}
+	want := Route{Path: "/alertmanager", Source: "alertmanager", Robots: []string{"ops"}, Template: "alert", MentionLabel: "owner",
+		Secret: "relay-example-token", SecretEnv: "DINGBOT_RELAY_TOKEN", Digest: time.Minute}
+	if len(c.Routes) != 1 || c.Serve.Addr != "127.0.0.1:8080" {
+		t.Fatalf("filled-in example: routes %v, [serve] %+v", c.Routes, c.Serve)
+	}
+	got := c.Routes[0]
+	got.Line = 0
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("filled-in example: route %#v (secret from $%s), want %#v", got, got.SecretEnv, want)
 	}
 	if len(c.Warnings) != 0 {
 		t.Errorf("filled-in example: warnings %q", c.Warnings)

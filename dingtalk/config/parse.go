@@ -26,13 +26,13 @@ func Parse(name string, data []byte) (*File, error) {
 	}
 	var f File
 	dec := toml.NewDecoder(bytes.NewReader(data))
-	if len(keys.robots)+len(keys.contacts) == 0 {
-		// Strict as a second line of defence; with unknown keys inside robots or contacts it
-		// would refuse the whole file, and those keys disable only their part.
+	if len(keys.robots)+len(keys.contacts)+len(keys.routes)+len(keys.serve) == 0 {
+		// Strict as a second line of defence; with unknown keys inside robots, contacts, routes
+		// or [serve] it would refuse the whole file, and those keys disable only their part.
 		dec = dec.DisallowUnknownFields()
 	}
 	if err := dec.Decode(&f); err != nil {
-		return nil, decodeError(name, err)
+		return nil, decodeError(name, data, err)
 	}
 	for robot, errs := range keys.robots {
 		if f.robotProblems == nil {
@@ -46,11 +46,21 @@ func Parse(name string, data []byte) (*File, error) {
 		}
 		f.contactProblems[i] = partErrors(errs)
 	}
+	for i, errs := range keys.routes {
+		if f.routeProblems == nil {
+			f.routeProblems = map[int]error{}
+		}
+		f.routeProblems[i] = partErrors(errs)
+	}
+	if len(keys.serve) > 0 {
+		f.serveProblem = partErrors(keys.serve)
+	}
+	f.lines = keys.lines
 	return &f, nil
 }
 
 // decodeError turns go-toml's errors into "name:line:col: message" lines.
-func decodeError(name string, err error) error {
+func decodeError(name string, data []byte, err error) error {
 	var missing *toml.StrictMissingError
 	if errors.As(err, &missing) {
 		errs := make([]error, 0, len(missing.Errors))
@@ -63,9 +73,35 @@ func decodeError(name string, err error) error {
 	var de *toml.DecodeError
 	if errors.As(err, &de) {
 		line, col := de.Position()
-		return fmt.Errorf("%s:%d:%d: %s", name, line, col, dingtalk.MaskSecretLike(message(de)))
+		msg := message(de)
+		if t := singleTable(data, line); t != "" && strings.HasSuffix(de.Error(), "cannot store a table in a slice") {
+			// [routes] where [[routes]] is meant: go-toml names neither.
+			msg = fmt.Sprintf("[%s] must be written [[%s]] (double brackets), one for each entry", t, t)
+		}
+		return fmt.Errorf("%s:%d:%d: %s", name, line, col, dingtalk.MaskSecretLike(msg))
 	}
 	return fmt.Errorf("%s: %s", name, dingtalk.MaskSecretLike(message(err)))
+}
+
+// singleTable returns NAME when line (1-based) of data is the header [NAME] of a table that
+// is one of the config's arrays of tables, else "".
+func singleTable(data []byte, line int) string {
+	lines := strings.Split(string(data), "\n")
+	if line < 1 || line > len(lines) {
+		return ""
+	}
+	h := strings.TrimSpace(lines[line-1])
+	if i := strings.Index(h, "#"); i >= 0 {
+		h = strings.TrimSpace(h[:i])
+	}
+	if !strings.HasPrefix(h, "[") || strings.HasPrefix(h, "[[") || !strings.HasSuffix(h, "]") {
+		return ""
+	}
+	t := strings.TrimSpace(h[1 : len(h)-1])
+	if !slices.Contains(arrayTables, t) {
+		return ""
+	}
+	return t
 }
 
 // message is err's text without go-toml's prefix, with type mismatches in the file's terms
@@ -116,9 +152,17 @@ var fieldKeys = func() map[string]fieldKey {
 		"name":               "a string",
 		"mobile":             `a string like "13800000000"`,
 		"user_id":            "a string",
+		"serve":              "a [serve] table",
+		"addr":               `a string like "127.0.0.1:8080"`,
+		"routes":             "[[routes]] tables",
+		"path":               `a string like "/alertmanager"`,
+		"source":             `a string naming a source, like "alertmanager"`,
+		"template":           "a string naming a template",
+		"mention_label":      "a string naming a label or field",
+		"digest":             `a string like "60s"`,
 	}
 	keys := map[string]fieldKey{}
-	for _, v := range []any{File{}, RobotConfig{}, ContactConfig{}, StateConfig{}, MCPConfig{}} {
+	for _, v := range []any{File{}, RobotConfig{}, ContactConfig{}, StateConfig{}, MCPConfig{}, ServeConfig{}, RouteConfig{}} {
 		t := reflect.TypeOf(v)
 		for i := range t.NumField() {
 			f := t.Field(i)
@@ -126,6 +170,8 @@ var fieldKeys = func() map[string]fieldKey {
 			keys[t.Name()+"."+f.Name] = fieldKey{key: k, want: want[k]}
 		}
 	}
+	// A route's robots are names, not tables.
+	keys["RouteConfig.Robots"] = fieldKey{key: "robots", want: `a list of robot names like ["ops"]`}
 	return keys
 }()
 
@@ -153,11 +199,13 @@ var bareKey = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
 // Keys the file may hold, by where they appear.
 var (
-	topKeys     = []string{"default_robot", "test_robot", "org_monthly_quota", "state", "mcp", "robots", "contacts"}
+	topKeys     = []string{"default_robot", "test_robot", "org_monthly_quota", "state", "mcp", "robots", "contacts", "serve", "routes"}
 	robotKeys   = []string{"webhook", "secret", "secret_env", "keywords", "allow_custom_host", "monthly_quota"}
 	stateKeys   = []string{"redis"}
 	mcpKeys     = []string{"confirm", "queue_when_limited"}
 	contactKeys = []string{"name", "mobile", "user_id"}
+	serveKeys   = []string{"addr"}
+	routeKeys   = []string{"path", "source", "robots", "template", "mention_label", "secret_env", "digest"}
 )
 
 // suggest returns ` (did you mean "x"?)` for an unknown key close to a known one.
@@ -170,6 +218,8 @@ func suggest(key []string) string {
 	case len(key) == 1 && slices.Contains(mcpKeys, key[0]):
 		// The MCP server's settings live in their own table.
 		return fmt.Sprintf(" (did you mean %q under [mcp]?)", key[0])
+	case len(key) == 1 && slices.Contains(serveKeys, key[0]):
+		return fmt.Sprintf(" (did you mean %q under [serve]?)", key[0])
 	case !slices.Contains(topKeys, key[0]):
 		known, part = topKeys, key[0]
 	case key[0] == "robots" && len(key) == 3:
@@ -180,6 +230,10 @@ func suggest(key []string) string {
 		known, part = stateKeys, key[1]
 	case key[0] == "mcp" && len(key) == 2:
 		known, part = mcpKeys, key[1]
+	case key[0] == "routes" && len(key) == 2:
+		known, part = routeKeys, key[1]
+	case key[0] == "serve" && len(key) == 2:
+		known, part = serveKeys, key[1]
 	default:
 		return ""
 	}

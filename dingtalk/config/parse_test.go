@@ -187,7 +187,7 @@ func TestExampleConfigParses(t *testing.T) {
 		t.Fatalf("ExampleConfig does not parse: %v", err)
 	}
 	// Everything is commented out: an untouched file keeps dingbot on its sandbox.
-	if len(f.Robots) != 0 || f.DefaultRobot != "" || len(f.Contacts) != 0 || f.OrgMonthlyQuota != 0 || f.State != (StateConfig{}) || f.MCP != (MCPConfig{}) {
+	if len(f.Robots) != 0 || f.DefaultRobot != "" || len(f.Contacts) != 0 || f.OrgMonthlyQuota != 0 || f.State != (StateConfig{}) || f.MCP != (MCPConfig{}) || f.Serve != (ServeConfig{}) || len(f.Routes) != 0 {
 		t.Errorf("ExampleConfig should configure nothing until edited: %+v", f)
 	}
 }
@@ -199,7 +199,7 @@ func uncommentExample() string {
 		if s, ok := strings.CutPrefix(line, "# "); ok && (strings.Contains(s, " = ") || strings.HasPrefix(s, "[")) {
 			line = s
 		}
-		if strings.HasPrefix(line, "secret_env") {
+		if strings.HasPrefix(line, "secret_env = \"DINGBOT_OPS_SECRET\"") {
 			continue // one of secret and secret_env
 		}
 		lines = append(lines, line)
@@ -303,5 +303,8 @@ func (f *File) partProblems() error {
 	for _, e := range f.contactProblems {
 		errs = append(errs, e)
 	}
-	return errors.Join(errs...)
+	for _, e := range f.routeProblems {
+		errs = append(errs, e)
+	}
+	return errors.Join(append(errs, f.serveProblem)...)
 }
