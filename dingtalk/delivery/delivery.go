@@ -3,6 +3,10 @@
 // once: each message keeps the msgUuid it was given at Submit through every retry, so a resend
 // after a crash or a timeout is posted once.
 //
+// A message can also be held for a digest (Outbox.Hold, used by package
+// dingtalk/relay/digest): it is stored Held, outside its robot's queue, and goes out only
+// inside the summary of its Window, after which it is Digested.
+//
 // The outbox keeps its jobs in a Store. Two implement it: spool (files under the state
 // directory, the default) and redisstore (robots shared across hosts). Both pass storetest.Run.
 package delivery
@@ -31,10 +35,22 @@ const (
 	// Unknown may have been posted, and its retries are spent: it is never resent blindly.
 	// `dingbot outbox retry` resends it with the same msgUuid.
 	Unknown State = "unknown"
+	// Held is stored for a digest: it is delivered only inside the summary of its Window, never
+	// on its own. It is not in its robot's queue (Next never returns it, Pending does not count
+	// it), and it is not finished (Prune keeps it) until its summary is queued.
+	Held State = "held"
+	// Digested is finished: its content went out in the summary job Digest names.
+	Digested State = "digested"
 )
 
-// Finished reports whether s is final: the job no longer holds up its robot's queue.
-func (s State) Finished() bool { return s == Sent || s == Failed || s == Unknown }
+// Finished reports whether s is final: Sent, Failed, Unknown or Digested. A finished job no
+// longer holds up its robot's queue, and Prune may delete it.
+func (s State) Finished() bool { return s == Sent || s == Failed || s == Unknown || s == Digested }
+
+// InQueue reports whether s is in its robot's delivery queue: Queued or Sending, what Next
+// returns and Pending counts. A job is in exactly one of three places: its queue, finished, or
+// Held (neither).
+func (s State) InQueue() bool { return s == Queued || s == Sending }
 
 // Job is one message in the outbox. It names its robot, never the robot's webhook or secret.
 type Job struct {
@@ -70,6 +86,22 @@ type Job struct {
 	Hint  string `json:"hint,omitempty"`
 	// Seq orders the jobs of one Key: the store sets it at Add, increasing.
 	Seq int64 `json:"seq"`
+
+	// Window is the digest a Held job waits for (and a Digested one went out in).
+	Window *Window `json:"window,omitempty"`
+	// Digest names a digest's summary job. On a Digested job it is the summary that carried its
+	// content: that job's ID or, when the summary was split, its parts' Group (IDs Digest-1, …).
+	// On a Held job it is the summary being built that has claimed it, "" until then.
+	Digest string `json:"digest,omitempty"`
+}
+
+// Window is a digest's window: what a route posts for one robot from Start to End goes out in
+// one summary (see package dingtalk/relay/digest).
+type Window struct {
+	// Route is the relay route the message came in by ("/alertmanager").
+	Route string    `json:"route"`
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
 }
 
 // Filter selects jobs for List. Zero fields select everything.
@@ -97,10 +129,12 @@ func (f Filter) Match(j Job) bool {
 
 // Errors of a Store.
 var (
-	// ErrEmpty: the robot has no unfinished job.
+	// ErrEmpty: the robot has no job in its queue.
 	ErrEmpty = errors.New("delivery: no unfinished job")
 	// ErrNotFound: no job has that ID.
 	ErrNotFound = errors.New("delivery: no such job")
+	// ErrExists: Add was given the ID of a job already stored.
+	ErrExists = errors.New("delivery: a job with that ID is stored already")
 )
 
 // Store keeps the outbox's jobs where every dingbot process sharing a robot sees them. All
@@ -109,15 +143,17 @@ var (
 type Store interface {
 	// Add stores new jobs, all or none, setting each one's Seq (increasing, in argument order,
 	// above every Seq the store holds for the same Key). It returns them as stored. A job
-	// without an ID or a Key, or whose ID is given twice or is already stored, fails the whole
-	// Add. A job added in a finished State is stored finished (Next skips it).
+	// without an ID or a Key, or whose ID is given twice or is already stored (an error
+	// matching ErrExists), fails the whole Add. A job added finished or Held is stored so
+	// (Next skips it).
 	Add(ctx context.Context, jobs ...Job) ([]Job, error)
 	// Lock makes the caller the only drainer of key, across processes and hosts, until unlock
 	// is called or the holder dies (its lock is then released, at once or after a lease). ok is
 	// false, with no error, when another drainer holds it. The returned context ends when the
 	// lock is lost (a lease that could not be renewed): stop draining then.
 	Lock(ctx context.Context, key string) (held context.Context, unlock func(), ok bool, err error)
-	// Next returns key's unfinished job (Queued or Sending) with the lowest Seq, or ErrEmpty.
+	// Next returns key's job in the queue (Queued or Sending, never Held) with the lowest Seq,
+	// or ErrEmpty.
 	Next(ctx context.Context, key string) (Job, error)
 	// Update replaces the stored job with j's ID (ErrNotFound if there is none). The store
 	// keeps the job's Key and Seq: those of j are ignored, so an Update never reorders a queue.
@@ -128,9 +164,10 @@ type Store interface {
 	List(ctx context.Context, f Filter) ([]Job, error)
 	// Delete removes a job (ErrNotFound if there is none).
 	Delete(ctx context.Context, id string) error
-	// Pending lists the keys that have unfinished jobs.
+	// Pending lists the keys that have jobs in their queue (Queued or Sending).
 	Pending(ctx context.Context) ([]string, error)
-	// Prune deletes finished jobs last updated before t and returns how many it deleted.
+	// Prune deletes finished jobs last updated before t and returns how many it deleted. Held
+	// jobs are not finished: it keeps them.
 	Prune(ctx context.Context, before time.Time) (int, error)
 	// Close releases the store's resources, the drainer locks it holds among them (their held
 	// contexts end), as the death of its process would.

@@ -50,6 +50,11 @@ type SubmitOptions struct {
 	// Split cuts a message over 20 000 bytes into parts (see dingtalk.Split) instead of
 	// refusing it.
 	Split bool
+	// ID is the job's ID, chosen by the caller so that a retried Submit finds its job stored:
+	// the parts of a split message get ID-1, ID-2, … and share ID as their Group. Submit fails
+	// with an error matching ErrExists when a job with that ID is stored already. "" means a
+	// fresh ID. IDs are letters, digits, '.', '_' and '-', at most 120 bytes.
+	ID string
 }
 
 // Outbox accepts messages into a Store and delivers them. Its methods are safe for concurrent
@@ -95,28 +100,18 @@ func (ob *Outbox) Store() Store { return ob.store }
 // when asked and needed, fixes each part's msgUuid, and stores the jobs. It returns them once
 // they are safely stored: from then on they are delivered even if this process dies.
 func (ob *Outbox) Submit(ctx context.Context, robot string, m dingtalk.Message, so SubmitOptions) ([]Job, error) {
-	r, err := ob.o.Robot(robot)
+	r, key, parts, err := ob.check(robot, m, so)
 	if err != nil {
 		return nil, err
 	}
-	key, err := dingtalk.RobotKey(r)
-	if err != nil {
-		return nil, fmt.Errorf("robot %s: %w", r.Name, err)
-	}
 	popts := dingtalk.PrepareOptions{AppendKeyword: so.AppendKeyword}
-	parts := []dingtalk.Message{m}
-	if _, err := dingtalk.Prepare(r, m, popts); err != nil {
-		if !so.Split || !onlyTooLarge(err) {
-			return nil, err
-		}
-		if parts, err = dingtalk.Split(r, m, dingtalk.SplitOptions{Prepare: popts}); err != nil {
-			return nil, err
-		}
-	}
 	now := ob.o.Now()
 	group := ""
 	if len(parts) > 1 {
 		group = newID("g")
+		if so.ID != "" {
+			group = so.ID
+		}
 	}
 	jobs := make([]Job, len(parts))
 	for i, part := range parts {
@@ -132,6 +127,12 @@ func (ob *Outbox) Submit(ctx context.Context, robot string, m dingtalk.Message, 
 			AppendKeyword: so.AppendKeyword, Force: so.Force, State: Queued,
 			Created: now, Updated: now, Due: now,
 		}
+		switch {
+		case so.ID != "" && group != "":
+			j.ID = fmt.Sprintf("%s-%d", so.ID, i+1)
+		case so.ID != "":
+			j.ID = so.ID
+		}
 		if group != "" {
 			j.Group, j.Part, j.Parts = group, i+1, len(parts)
 		}
@@ -146,6 +147,85 @@ func (ob *Outbox) Submit(ctx context.Context, robot string, m dingtalk.Message, 
 	}
 	ob.Wake()
 	return stored, nil
+}
+
+// check resolves robot and checks m for it as Submit does, returning the parts to queue: m
+// alone, or its split when so.Split allows it and m is too large for one request.
+func (ob *Outbox) check(robot string, m dingtalk.Message, so SubmitOptions) (r dingtalk.Robot, key string, parts []dingtalk.Message, err error) {
+	if so.ID != "" && !validID(so.ID) {
+		return r, "", nil, fmt.Errorf("job id %q: want 1 to %d letters, digits, '.', '_' or '-', not starting with '.' or '-'", so.ID, maxIDLen)
+	}
+	if r, err = ob.o.Robot(robot); err != nil {
+		return r, "", nil, err
+	}
+	if key, err = dingtalk.RobotKey(r); err != nil {
+		return r, "", nil, fmt.Errorf("robot %s: %w", r.Name, err)
+	}
+	popts := dingtalk.PrepareOptions{AppendKeyword: so.AppendKeyword}
+	parts = []dingtalk.Message{m}
+	if _, err := dingtalk.Prepare(r, m, popts); err != nil {
+		if !so.Split || !onlyTooLarge(err) {
+			return r, "", nil, err
+		}
+		if parts, err = dingtalk.Split(r, m, dingtalk.SplitOptions{Prepare: popts}); err != nil {
+			return r, "", nil, err
+		}
+	}
+	return r, key, parts, nil
+}
+
+// maxIDLen bounds SubmitOptions.ID, leaving room for a part's "-N" within what stores accept.
+const maxIDLen = 120
+
+// validID reports whether id is a job ID every store accepts.
+func validID(id string) bool {
+	if id == "" || len(id) > maxIDLen || id[0] == '.' || id[0] == '-' {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// Hold checks m for robot as Submit does (one too large for a request passes when so.Split is
+// set: whatever carries it is split), fixes its msgUuid, and stores it Held for the digest
+// window w, with due (its Job.Due) the time that window's summary is to be queued. It returns
+// the job once it is safely stored. A Held job is never delivered on its own: package
+// dingtalk/relay/digest puts it into its window's summary and marks it Digested.
+func (ob *Outbox) Hold(ctx context.Context, robot string, m dingtalk.Message, so SubmitOptions, w Window, due time.Time) (Job, error) {
+	r, key, parts, err := ob.check(robot, m, so)
+	if err != nil {
+		return Job{}, err
+	}
+	if w.Route == "" || !w.End.After(w.Start) {
+		return Job{}, fmt.Errorf("hold for robot %s: the digest window needs a route and an end after its start", r.Name)
+	}
+	if m.MsgUUID == "" && len(parts) == 1 {
+		p, err := dingtalk.Prepare(r, m, dingtalk.PrepareOptions{AppendKeyword: so.AppendKeyword})
+		if err != nil {
+			return Job{}, err
+		}
+		m.MsgUUID = dingtalk.NewMsgUUID(p.Bytes)
+	}
+	now := ob.o.Now()
+	j := Job{
+		ID: so.ID, Robot: r.Name, Key: key, MsgUUID: m.MsgUUID, Msg: m,
+		AppendKeyword: so.AppendKeyword, Force: so.Force, State: Held,
+		Created: now, Updated: now, Due: due, Window: &w,
+	}
+	if j.ID == "" {
+		j.ID = newID("d")
+	}
+	stored, err := ob.store.Add(ctx, j)
+	if err != nil {
+		return Job{}, err
+	}
+	ob.publish(stored[0])
+	return stored[0], nil
 }
 
 // onlyTooLarge reports whether err says nothing but that the body is over DingTalk's limit.
@@ -400,7 +480,7 @@ func (ob *Outbox) Retry(ctx context.Context, id string) (Job, error) {
 	if err != nil {
 		return Job{}, err
 	}
-	if !j.State.Finished() || j.State == Sent {
+	if j.State != Failed && j.State != Unknown {
 		return j, fmt.Errorf("job %s is %s: only failed or unknown jobs can be retried", id, j.State)
 	}
 	j.State, j.Attempts, j.Due, j.Updated, j.Error, j.Hint = Queued, 0, ob.o.Now(), ob.o.Now(), "", ""

@@ -353,3 +353,83 @@ func BenchmarkBurst500Over25Robots(b *testing.B) {
 	runtime.ReadMemStats(&ms)
 	b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "heap-MiB")
 }
+
+// TestHeldJobsWaitForTheirDigest: a held message is checked and stored like a submitted one,
+// but no drain sends it, retry refuses it, and once digested it is finished for good.
+func TestHeldJobsWaitForTheirDigest(t *testing.T) {
+	w := newWorld(t, sandbox.Options{})
+	ctx := context.Background()
+	now := w.clock.Now()
+	win := delivery.Window{Route: "/alerts", Start: now.Truncate(time.Minute), End: now.Truncate(time.Minute).Add(time.Minute)}
+	due := win.End.Add(time.Second)
+	j, err := w.ob.Hold(ctx, "r0", dingtalk.NewText("disk full"), delivery.SubmitOptions{}, win, due)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.State != delivery.Held || j.MsgUUID == "" || j.Msg.MsgUUID != j.MsgUUID || !j.Due.Equal(due) || j.Window == nil || *j.Window != win {
+		t.Fatalf("Hold returned %+v", j)
+	}
+	if _, err := w.ob.Hold(ctx, "r0", dingtalk.NewText(""), delivery.SubmitOptions{}, win, due); err == nil {
+		t.Fatal("Hold took an empty message")
+	}
+	if _, err := w.ob.Hold(ctx, "r0", dingtalk.NewText("x"), delivery.SubmitOptions{}, delivery.Window{}, due); err == nil {
+		t.Fatal("Hold took a message without a window")
+	}
+	w.clock.Advance(time.Hour)
+	if next := w.drain(); !next.IsZero() {
+		t.Fatalf("a drain waits for %v: a held job is not in the queue", next)
+	}
+	if n := len(w.sb.Accepted()); n != 0 {
+		t.Fatalf("%d messages were posted; a held one goes only inside its summary", n)
+	}
+	if _, err := w.ob.Retry(ctx, j.ID); err == nil {
+		t.Fatal("Retry queued a held job")
+	}
+	j.State, j.Digest = delivery.Digested, "s-1"
+	if err := w.store.Update(ctx, j); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.ob.Retry(ctx, j.ID); err == nil {
+		t.Fatal("Retry queued a digested job: its content went out in its summary")
+	}
+	if n, _ := w.store.Prune(ctx, w.clock.Now().Add(time.Hour)); n != 1 {
+		t.Fatalf("Prune deleted %d jobs, want the digested one", n)
+	}
+}
+
+// TestSubmitWithID: a caller-chosen ID makes a retried Submit find its job stored.
+func TestSubmitWithID(t *testing.T) {
+	w := newWorld(t, sandbox.Options{})
+	ctx := context.Background()
+	jobs, err := w.ob.Submit(ctx, "r0", dingtalk.NewText("summary"), delivery.SubmitOptions{ID: "dg-1"})
+	if err != nil || len(jobs) != 1 || jobs[0].ID != "dg-1" || jobs[0].Group != "" {
+		t.Fatalf("Submit with an ID = %+v, %v", jobs, err)
+	}
+	if _, err := w.ob.Submit(ctx, "r0", dingtalk.NewText("summary again"), delivery.SubmitOptions{ID: "dg-1"}); !errors.Is(err, delivery.ErrExists) {
+		t.Fatalf("Submit of a stored ID: %v, want ErrExists", err)
+	}
+	long := strings.Repeat("a line of the summary that goes on\n\n", 800)
+	parts, err := w.ob.Submit(ctx, "r0", dingtalk.NewMarkdown("big", long), delivery.SubmitOptions{ID: "dg-2", Split: true})
+	if err != nil || len(parts) < 2 {
+		t.Fatalf("split Submit with an ID = %d parts, %v", len(parts), err)
+	}
+	for i, p := range parts {
+		if p.ID != fmt.Sprintf("dg-2-%d", i+1) || p.Group != "dg-2" || p.Part != i+1 {
+			t.Fatalf("part %d: id %s group %s part %d", i+1, p.ID, p.Group, p.Part)
+		}
+	}
+	if _, err := w.ob.Submit(ctx, "r0", dingtalk.NewMarkdown("big", long), delivery.SubmitOptions{ID: "dg-2", Split: true}); !errors.Is(err, delivery.ErrExists) {
+		t.Fatalf("split Submit of a stored ID: %v, want ErrExists", err)
+	}
+	for _, bad := range []string{"a/b", "-x", strings.Repeat("x", 121)} {
+		if _, err := w.ob.Submit(ctx, "r0", dingtalk.NewText("x"), delivery.SubmitOptions{ID: bad}); err == nil {
+			t.Fatalf("Submit took the ID %q", bad)
+		}
+	}
+	if next := w.drain(); !next.IsZero() {
+		t.Fatalf("something waits until %v", next)
+	}
+	if n := len(w.sb.Accepted()); n != 1+len(parts) {
+		t.Fatalf("%d messages posted, want %d", n, 1+len(parts))
+	}
+}

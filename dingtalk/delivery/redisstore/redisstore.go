@@ -17,7 +17,8 @@
 //	<prefix>job:<id>               hash: json (the job), key, seq, done (its member of <prefix>done)
 //	<prefix>jobs                   set: every job id (List)
 //	<prefix>seq:<key>              counter: the last Seq given to the key's jobs
-//	<prefix>queue:<key>            sorted set: the key's unfinished job ids by Seq (Next)
+//	<prefix>queue:<key>            sorted set: the key's queued (and sending) job ids by Seq (Next)
+//	<prefix>held                   set: the ids of Held jobs (List of Held jobs)
 //	<prefix>pending                set: the keys with unfinished jobs (Pending)
 //	<prefix>done                   sorted set by name: "<updated, ns, 20 digits>:<id>" of finished jobs (Prune)
 //	<prefix>lock:<key>             string: the drainer's lock token, with a lease (Lock)

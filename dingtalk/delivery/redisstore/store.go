@@ -38,8 +38,8 @@ func (s *Store) queueKey(key string) string { return s.prefix + "queue:" + key }
 func (s *Store) seqKey(key string) string   { return s.prefix + "seq:" + key }
 
 // doneMember is a finished job's member of the done set: the time it was last updated, in
-// nanoseconds, zero-padded so that the set's lexical order is time order, then its ID. An
-// unfinished job has none.
+// nanoseconds, zero-padded so that the set's lexical order is time order, then its ID. A job
+// in the queue or Held has none.
 func doneMember(j delivery.Job) string {
 	if !j.State.Finished() {
 		return ""
@@ -47,28 +47,39 @@ func doneMember(j delivery.Job) string {
 	return fmt.Sprintf("%020d:%s", max(j.Updated.UnixNano(), 0), j.ID)
 }
 
-// addScript stores ARGV[2] jobs, all or none: per job i, KEYS from 5+3(i-1) are its hash, its
-// key's Seq counter and its key's queue; ARGV from 3+4(i-1) its id, key, JSON and done member.
-// It returns the Seqs given, comma-separated.
+// heldFlag is "1" for a Held job: it goes in the held set, neither its queue nor the done set.
+func heldFlag(j delivery.Job) string {
+	if j.State == delivery.Held {
+		return "1"
+	}
+	return ""
+}
+
+// addScript stores ARGV[2] jobs, all or none: KEYS[2..5] are all jobs, the pending keys, the
+// done set and the held set; per job i, KEYS from 6+3(i-1) are its hash, its key's Seq counter
+// and its key's queue; ARGV from 3+5(i-1) its id, key, JSON, done member and held flag. It
+// returns the Seqs given, comma-separated.
 var addScript = once(`
 local n = tonumber(ARGV[2])
 for i = 1, n do
-	if redis.call('EXISTS', KEYS[5 + 3*(i-1)]) == 1 then
-		return redis.error_reply('EXISTS ' .. ARGV[3 + 4*(i-1)])
+	if redis.call('EXISTS', KEYS[6 + 3*(i-1)]) == 1 then
+		return redis.error_reply('EXISTS ' .. ARGV[3 + 5*(i-1)])
 	end
 end
 local seqs = {}
 for i = 1, n do
-	local k, a = 5 + 3*(i-1), 3 + 4*(i-1)
-	local id, key, doc, done = ARGV[a], ARGV[a+1], ARGV[a+2], ARGV[a+3]
+	local k, a = 6 + 3*(i-1), 3 + 5*(i-1)
+	local id, key, doc, done, held = ARGV[a], ARGV[a+1], ARGV[a+2], ARGV[a+3], ARGV[a+4]
 	local seq = redis.call('INCR', KEYS[k+1])
 	redis.call('HSET', KEYS[k], 'json', doc, 'key', key, 'seq', seq, 'done', done)
 	redis.call('SADD', KEYS[2], id)
-	if done == '' then
+	if done ~= '' then
+		redis.call('ZADD', KEYS[4], 0, done)
+	elseif held == '1' then
+		redis.call('SADD', KEYS[5], id)
+	else
 		redis.call('ZADD', KEYS[k+2], seq, id)
 		redis.call('SADD', KEYS[3], key)
-	else
-		redis.call('ZADD', KEYS[4], 0, done)
 	end
 	seqs[i] = seq
 end
@@ -80,7 +91,7 @@ func (s *Store) Add(ctx context.Context, jobs ...delivery.Job) ([]delivery.Job, 
 	if len(jobs) == 0 {
 		return nil, nil
 	}
-	keys := []string{s.prefix + "jobs", s.prefix + "pending", s.prefix + "done"}
+	keys := []string{s.prefix + "jobs", s.prefix + "pending", s.prefix + "done", s.prefix + "held"}
 	args := []any{len(jobs)}
 	seen := make(map[string]bool, len(jobs))
 	for _, j := range jobs {
@@ -96,11 +107,11 @@ func (s *Store) Add(ctx context.Context, jobs ...delivery.Job) ([]delivery.Job, 
 			return nil, fmt.Errorf("redisstore: encode job %s: %w", j.ID, err)
 		}
 		keys = append(keys, s.jobKey(j.ID), s.seqKey(j.Key), s.queueKey(j.Key))
-		args = append(args, j.ID, j.Key, doc, doneMember(j))
+		args = append(args, j.ID, j.Key, doc, doneMember(j), heldFlag(j))
 	}
 	reply, err := s.runOnce(ctx, addScript, keys, args...)
 	if id, ok := scriptError(err, "EXISTS "); ok {
-		return nil, fmt.Errorf("redisstore: job %s is already stored", id)
+		return nil, fmt.Errorf("redisstore: job %s: %w", id, delivery.ErrExists)
 	}
 	if err != nil {
 		return nil, s.fail(ctx, "add to the outbox", err)
@@ -166,21 +177,28 @@ func (s *Store) Next(ctx context.Context, key string) (delivery.Job, error) {
 }
 
 // updateScript replaces job ARGV[1] (KEYS[1]) and moves it between its key's queue (with
-// KEYS[2] the pending keys) and the done set (KEYS[3]) as its state says. ARGV: id, JSON, done
-// member ("" while unfinished), the prefix. The stored key and seq stay.
+// KEYS[2] the pending keys), the done set (KEYS[3]) and the held set (KEYS[4]) as its state
+// says. ARGV: id, JSON, done member ("" unless finished), the prefix, held flag ("1" if Held).
+// The stored key and seq stay.
 var updateScript = redis.NewScript(`
 local cur = redis.call('HMGET', KEYS[1], 'key', 'seq', 'done')
 if not cur[1] then return redis.error_reply('NOTFOUND') end
 local q = ARGV[4] .. 'queue:' .. cur[1]
 redis.call('HSET', KEYS[1], 'json', ARGV[2], 'done', ARGV[3])
 if cur[3] and cur[3] ~= '' then redis.call('ZREM', KEYS[3], cur[3]) end
-if ARGV[3] == '' then
+if ARGV[3] == '' and ARGV[5] ~= '1' then
 	redis.call('ZADD', q, cur[2], ARGV[1])
 	redis.call('SADD', KEYS[2], cur[1])
+	redis.call('SREM', KEYS[4], ARGV[1])
 else
 	redis.call('ZREM', q, ARGV[1])
 	if redis.call('ZCARD', q) == 0 then redis.call('SREM', KEYS[2], cur[1]) end
-	redis.call('ZADD', KEYS[3], 0, ARGV[3])
+	if ARGV[5] == '1' then
+		redis.call('SADD', KEYS[4], ARGV[1])
+	else
+		redis.call('SREM', KEYS[4], ARGV[1])
+		redis.call('ZADD', KEYS[3], 0, ARGV[3])
+	end
 end
 return 1
 `)
@@ -192,8 +210,8 @@ func (s *Store) Update(ctx context.Context, j delivery.Job) error {
 		return fmt.Errorf("redisstore: encode job %s: %w", j.ID, err)
 	}
 	err = updateScript.Run(ctx, s.client,
-		[]string{s.jobKey(j.ID), s.prefix + "pending", s.prefix + "done"},
-		j.ID, doc, doneMember(j), s.prefix).Err()
+		[]string{s.jobKey(j.ID), s.prefix + "pending", s.prefix + "done", s.prefix + "held"},
+		j.ID, doc, doneMember(j), s.prefix, heldFlag(j)).Err()
 	switch {
 	case isNotFound(err):
 		return fmt.Errorf("job %s: %w", j.ID, delivery.ErrNotFound)
@@ -224,9 +242,14 @@ func (s *Store) Get(ctx context.Context, id string) (delivery.Job, error) {
 	return j, nil
 }
 
-// List returns the jobs f selects, oldest first (by Created, then Seq).
+// List returns the jobs f selects, oldest first (by Created, then Seq). A filter of Held jobs
+// only reads those (the held set), not every job.
 func (s *Store) List(ctx context.Context, f delivery.Filter) ([]delivery.Job, error) {
-	ids, err := s.client.SMembers(ctx, s.prefix+"jobs").Result()
+	set := s.prefix + "jobs"
+	if len(f.States) > 0 && !slices.ContainsFunc(f.States, func(st delivery.State) bool { return st != delivery.Held }) {
+		set = s.prefix + "held"
+	}
+	ids, err := s.client.SMembers(ctx, set).Result()
 	if err != nil {
 		return nil, s.fail(ctx, "list the outbox", err)
 	}
@@ -271,14 +294,15 @@ func (s *Store) List(ctx context.Context, f delivery.Filter) ([]delivery.Job, er
 	return jobs, nil
 }
 
-// deleteScript removes job ARGV[2] (KEYS[2]) from every index. KEYS[3..5]: all jobs, the
-// pending keys, the done set; ARGV[3] the prefix.
+// deleteScript removes job ARGV[2] (KEYS[2]) from every index. KEYS[3..6]: all jobs, the
+// pending keys, the done set, the held set; ARGV[3] the prefix.
 var deleteScript = once(`
 local cur = redis.call('HMGET', KEYS[2], 'key', 'done')
 if not cur[1] then return redis.error_reply('NOTFOUND') end
 local q = ARGV[3] .. 'queue:' .. cur[1]
 redis.call('DEL', KEYS[2])
 redis.call('SREM', KEYS[3], ARGV[2])
+redis.call('SREM', KEYS[6], ARGV[2])
 redis.call('ZREM', q, ARGV[2])
 if redis.call('ZCARD', q) == 0 then redis.call('SREM', KEYS[4], cur[1]) end
 if cur[2] and cur[2] ~= '' then redis.call('ZREM', KEYS[5], cur[2]) end
@@ -288,7 +312,7 @@ return '1'
 // Delete removes a job, or returns delivery.ErrNotFound.
 func (s *Store) Delete(ctx context.Context, id string) error {
 	_, err := s.runOnce(ctx, deleteScript,
-		[]string{s.jobKey(id), s.prefix + "jobs", s.prefix + "pending", s.prefix + "done"}, id, s.prefix)
+		[]string{s.jobKey(id), s.prefix + "jobs", s.prefix + "pending", s.prefix + "done", s.prefix + "held"}, id, s.prefix)
 	if isNotFound(err) {
 		return fmt.Errorf("job %s: %w", id, delivery.ErrNotFound)
 	}
@@ -298,7 +322,7 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 	return nil
 }
 
-// Pending lists the keys that have unfinished jobs.
+// Pending lists the keys that have jobs in their queue.
 func (s *Store) Pending(ctx context.Context) ([]string, error) {
 	keys, err := s.client.SMembers(ctx, s.prefix+"pending").Result()
 	if err != nil {

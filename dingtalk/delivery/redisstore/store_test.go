@@ -57,8 +57,8 @@ func TestRetriedScriptsRunOnce(t *testing.T) {
 	ctx := t.Context()
 	op := s.prefix + "op:" + newID()
 	j := newJob("d-1", "k")
-	keys := []string{op, s.prefix + "jobs", s.prefix + "pending", s.prefix + "done", s.jobKey(j.ID), s.seqKey(j.Key), s.queueKey(j.Key)}
-	args := []any{onceTTL.Milliseconds(), 1, j.ID, j.Key, `{"id":"d-1"}`, ""}
+	keys := []string{op, s.prefix + "jobs", s.prefix + "pending", s.prefix + "done", s.prefix + "held", s.jobKey(j.ID), s.seqKey(j.Key), s.queueKey(j.Key)}
+	args := []any{onceTTL.Milliseconds(), 1, j.ID, j.Key, `{"id":"d-1"}`, "", ""}
 	var replies []string
 	for range 2 {
 		r, err := addScript.Run(ctx, rc, keys, args...).Text()
@@ -84,7 +84,7 @@ func TestRetriedScriptsRunOnce(t *testing.T) {
 		t.Fatalf("a retried Count counted %d, %d (%v), want 1, 1", r, o, err)
 	}
 
-	delKeys := []string{s.prefix + "op:" + newID(), s.jobKey("d-1"), s.prefix + "jobs", s.prefix + "pending", s.prefix + "done"}
+	delKeys := []string{s.prefix + "op:" + newID(), s.jobKey("d-1"), s.prefix + "jobs", s.prefix + "pending", s.prefix + "done", s.prefix + "held"}
 	for i := range 2 {
 		if err := deleteScript.Run(ctx, rc, delKeys, onceTTL.Milliseconds(), "d-1", s.prefix).Err(); err != nil {
 			t.Fatalf("Delete run %d: %v (a retry must not say the job it deleted is not found)", i+1, err)

@@ -71,7 +71,7 @@ func consistent(t *testing.T, s *Spool) []delivery.Job {
 		if err != nil || got.State != j.State || got.Seq != j.Seq || !got.Updated.Equal(j.Updated) {
 			t.Fatalf("Get(%s) = %s %d, %v; List says %s %d", j.ID, got.State, got.Seq, err, j.State, j.Seq)
 		}
-		if l, ok := lowest[j.Key]; !j.State.Finished() && (!ok || j.Seq < l.Seq) {
+		if l, ok := lowest[j.Key]; j.State.InQueue() && (!ok || j.Seq < l.Seq) {
 			lowest[j.Key] = j
 		}
 	}
@@ -236,6 +236,58 @@ func TestCrashPoints(t *testing.T) {
 			t.Fatalf("Next after the retry = %s %s, %v", j.ID, j.State, err)
 		}
 	})
+
+	// held/ ranks between the queue and done/: each move writes the new place first, and a crash
+	// before the old copy is removed leaves a state every reader resolves the same way.
+	heldJob := func(id string) delivery.Job {
+		j := testJob(id, testKey)
+		j.State = delivery.Held
+		j.Window = &delivery.Window{Route: "/alerts", Start: j.Created.Truncate(time.Minute), End: j.Created.Truncate(time.Minute).Add(time.Minute)}
+		return j
+	}
+	for _, c := range []struct {
+		name  string
+		from  delivery.Job // as added
+		to    delivery.State
+		point string
+		want  delivery.State // what the job is after the crash
+	}{
+		{"hold between held and queue", testJob("d-1", testKey), delivery.Held, "update.held", delivery.Held},
+		{"digest between done and held", heldJob("d-1"), delivery.Digested, "update.finished-held", delivery.Digested},
+		{"queue a held job between queue and held", heldJob("d-1"), delivery.Queued, "update.requeued", delivery.Held},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			s := openT(t, dir)
+			jobs, err := s.Add(ctx, c.from, testJob("d-2", testKey))
+			if err != nil {
+				t.Fatal(err)
+			}
+			j := jobs[0]
+			j.State, j.Updated, j.Digest = c.to, j.Updated.Add(time.Second), "s-1"
+			crash(t, dir, crashOp{Op: "update", Point: c.point, Jobs: []delivery.Job{j}})
+			consistent(t, s)
+			if st := stateOf(t, s, "d-1"); st != c.want {
+				t.Fatalf("job is %s, want %s", st, c.want)
+			}
+			held, err := s.List(ctx, delivery.Filter{States: []delivery.State{delivery.Held}})
+			if err != nil || (len(held) == 1) != (c.want == delivery.Held) {
+				t.Fatalf("List of held jobs = %v, %v", held, err)
+			}
+			if n, err := s.Next(ctx, testKey); err != nil || n.ID != "d-2" {
+				t.Fatalf("Next = %s, %v; want d-2", n.ID, err)
+			}
+			// The change made again completes it.
+			if err := s.Update(ctx, j); err != nil {
+				t.Fatal(err)
+			}
+			consistent(t, s)
+			if st := stateOf(t, s, "d-1"); st != c.to {
+				t.Fatalf("after the Update again the job is %s, want %s", st, c.to)
+			}
+			consistent(t, openT(t, dir))
+		})
+	}
 
 	t.Run("delete of a job with a stale copy", func(t *testing.T) {
 		dir := t.TempDir()

@@ -26,6 +26,8 @@ func (s *Spool) queueRoot() string             { return filepath.Join(s.dir, "pe
 func (s *Spool) queueDir(key string) string    { return filepath.Join(s.dir, "pending", key) }
 func (s *Spool) doneDir() string               { return filepath.Join(s.dir, "done") }
 func (s *Spool) donePath(id string) string     { return filepath.Join(s.dir, "done", id+".json") }
+func (s *Spool) heldDir() string               { return filepath.Join(s.dir, "held") }
+func (s *Spool) heldPath(id string) string     { return filepath.Join(s.dir, "held", id+".json") }
 func (s *Spool) journalDir() string            { return filepath.Join(s.dir, "journal") }
 func (s *Spool) keyLockPath(key string) string { return filepath.Join(s.dir, "locks", key+".lock") }
 
@@ -80,12 +82,31 @@ func readJob(path string) (delivery.Job, error) {
 	return j, nil
 }
 
-// place is where j's file goes: done/<id>.json when finished, else its queue directory.
+// place is where j's file goes: its queue directory while in the queue, held/<id>.json while
+// Held, done/<id>.json when finished.
 func (s *Spool) place(j delivery.Job) (dir, name string) {
-	if j.State.Finished() {
-		return s.doneDir(), j.ID + ".json"
+	switch {
+	case j.State.InQueue():
+		return s.queueDir(j.Key), jobName(j.Seq, j.ID)
+	case j.State == delivery.Held:
+		return s.heldDir(), j.ID + ".json"
 	}
-	return s.queueDir(j.Key), jobName(j.Seq, j.ID)
+	return s.doneDir(), j.ID + ".json"
+}
+
+// outOfQueue reports whether job id has a copy in done/ or held/, either of which overrides a
+// copy in its queue directory.
+func (s *Spool) outOfQueue(id string) (bool, error) {
+	for _, p := range []string{s.donePath(id), s.heldPath(id)} {
+		ok, err := exists(p)
+		if err != nil {
+			return false, stateErr(filepath.Dir(p), "read the outbox", err)
+		}
+		if ok {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // queueEntries parses a pending directory's job names, in no order.
@@ -156,7 +177,8 @@ func unmark(qd, id string) { _ = os.Remove(filepath.Join(qd, markerName(id))) }
 
 // Add stores jobs, all or none, each with the next Seq of its Key. A job without a valid ID or
 // Key, an ID given twice, or an ID already stored (finished, or queued for the same Key) fails
-// the whole Add. A job added in a finished state is stored as finished.
+// the whole Add (an ID already stored with an error matching delivery.ErrExists). A job added
+// finished or Held is stored so.
 func (s *Spool) Add(ctx context.Context, jobs ...delivery.Job) ([]delivery.Job, error) {
 	if err := s.check(ctx); err != nil {
 		return nil, err
@@ -204,12 +226,12 @@ func (s *Spool) Add(ctx context.Context, jobs ...delivery.Job) ([]delivery.Job, 
 		states[k] = st
 	}
 	for _, j := range out {
-		done, err := exists(s.donePath(j.ID))
+		stored, err := s.outOfQueue(j.ID)
 		if err != nil {
-			return nil, stateErr(s.doneDir(), "read the outbox", err)
+			return nil, err
 		}
-		if done {
-			return nil, fmt.Errorf("spool: add: job %s is already stored", j.ID)
+		if stored {
+			return nil, fmt.Errorf("spool: add: job %s: %w", j.ID, delivery.ErrExists)
 		}
 	}
 	for i := range out {
@@ -246,7 +268,7 @@ func (s *Spool) Add(ctx context.Context, jobs ...delivery.Job) ([]delivery.Job, 
 		temps = append(temps, filepath.Join(dir, tmp))
 		rel, _ := filepath.Rel(s.dir, dir)
 		moves = append(moves, move{Dir: filepath.ToSlash(rel), Tmp: tmp, Name: name})
-		if j.State.Finished() {
+		if !j.State.InQueue() {
 			continue
 		}
 		marked, err := states[j.Key].mark(j.ID, tmp)
@@ -276,7 +298,7 @@ func (s *Spool) Add(ctx context.Context, jobs ...delivery.Job) ([]delivery.Job, 
 		if err := syncDir(dir); err != nil {
 			return nil, stateErr(dir, "write the outbox", err)
 		}
-		if qd := states[out[0].Key].dir; qd != dir { // the seq- file of a job added finished
+		if qd := states[out[0].Key].dir; qd != dir { // the seq- file of a job added finished or held
 			if err := syncDir(qd); err != nil {
 				return nil, stateErr(qd, "write the outbox", err)
 			}
@@ -358,7 +380,7 @@ func (st *keyState) mark(id, tmp string) (marked bool, err error) {
 		return false, err
 	}
 	if queuedIn(st.names, id) {
-		return false, fmt.Errorf("spool: add: job %s is already stored", id)
+		return false, fmt.Errorf("spool: add: job %s: %w", id, delivery.ErrExists)
 	}
 	if !errors.Is(err, fs.ErrExist) {
 		return false, nil
@@ -463,7 +485,7 @@ func (s *Spool) addBatch(jl journal, committed *bool) error {
 	if err := s.apply(jl); err != nil {
 		return err
 	}
-	for _, k := range jl.Keys { // the seq- files of keys whose jobs all went to done/
+	for _, k := range jl.Keys { // the seq- files of keys whose jobs all went to done/ or held/
 		if !slices.ContainsFunc(jl.Moves, func(m move) bool { return m.Dir == "pending/"+k }) {
 			if err := syncDir(s.queueDir(k)); err != nil {
 				return stateErr(s.queueDir(k), "write the outbox", err)
@@ -476,10 +498,13 @@ func (s *Spool) addBatch(jl journal, committed *bool) error {
 	return nil
 }
 
-// moveDir resolves a move's Dir, refusing anything but done and a queue directory.
+// moveDir resolves a move's Dir, refusing anything but done, held and a queue directory.
 func (s *Spool) moveDir(rel string) (string, bool) {
-	if rel == "done" {
+	switch rel {
+	case "done":
 		return s.doneDir(), true
+	case "held":
+		return s.heldDir(), true
 	}
 	key, ok := strings.CutPrefix(rel, "pending/")
 	if !ok || !validKey(key) {
@@ -683,12 +708,12 @@ func (s *Spool) Next(ctx context.Context, key string) (delivery.Job, error) {
 // nextAt reads the job named e in key's pending directory; ok is false when it is no longer
 // an unfinished job there.
 func (s *Spool) nextAt(ctx context.Context, key string, e entry) (j delivery.Job, ok bool, err error) {
-	stale, err := exists(s.donePath(e.id))
+	stale, err := s.outOfQueue(e.id)
 	if err != nil {
-		return delivery.Job{}, false, stateErr(s.doneDir(), "read the outbox", err)
+		return delivery.Job{}, false, err
 	}
 	if stale {
-		// Finished (or being retried right now): settle it under the key's lock.
+		// Finished or held (or being queued again right now): settle it under the key's lock.
 		if stale, err = s.dropStale(ctx, key, e); err != nil || stale {
 			return delivery.Job{}, false, err
 		}
@@ -700,24 +725,22 @@ func (s *Spool) nextAt(ctx context.Context, key string, e entry) (j delivery.Job
 	if err != nil {
 		return delivery.Job{}, false, err
 	}
-	// A finished state is never written there; skipped rather than sent again.
-	return j, !j.State.Finished(), nil
+	// Any other state is never written there; skipped rather than sent again.
+	return j, j.State.InQueue(), nil
 }
 
-// dropStale removes a queue copy that done/<id>.json overrides, under key's lock. stale is
-// false when, by the time the lock was held, the done copy was gone (a retry completed).
+// dropStale removes a queue copy that done/<id>.json or held/<id>.json overrides, under key's
+// lock. stale is false when, by the time the lock was held, that copy was gone (a retry
+// completed).
 func (s *Spool) dropStale(ctx context.Context, key string, e entry) (stale bool, err error) {
 	unlock, err := s.lockKeys(ctx, key)
 	if err != nil {
 		return false, err
 	}
 	defer unlock()
-	done, err := exists(s.donePath(e.id))
-	if err != nil {
-		return false, stateErr(s.doneDir(), "read the outbox", err)
-	}
-	if !done {
-		return false, nil
+	out, err := s.outOfQueue(e.id)
+	if err != nil || !out {
+		return false, err
 	}
 	if err := removeIfExists(filepath.Join(s.queueDir(key), e.name)); err != nil {
 		return true, stateErr(s.queueDir(key), "write the outbox", err)
@@ -731,12 +754,16 @@ type location struct {
 	key    string
 	seq    int64
 	done   bool // done/<id>.json exists: it is the job
-	queued bool // pending/<key>/<seq>-<id>.json exists (stale when done)
+	held   bool // held/<id>.json exists: it is the job unless done
+	queued bool // pending/<key>/<seq>-<id>.json exists (stale when done or held)
 }
 
 func (s *Spool) livePath(id string, l location) string {
-	if l.done {
+	switch {
+	case l.done:
 		return s.donePath(id)
+	case l.held:
+		return s.heldPath(id)
 	}
 	return filepath.Join(s.queueDir(l.key), jobName(l.seq, id))
 }
@@ -745,18 +772,10 @@ func (s *Spool) livePath(id string, l location) string {
 // every queue directory.
 func (s *Spool) locate(id, key string, seq int64) (location, error) {
 	for range 3 {
-		j, err := readJob(s.donePath(id))
-		if err == nil {
-			l := location{key: j.Key, seq: j.Seq, done: true}
-			if validKey(j.Key) {
-				if l.queued, err = exists(filepath.Join(s.queueDir(j.Key), jobName(j.Seq, id))); err != nil {
-					return location{}, stateErr(s.queueDir(j.Key), "read the outbox", err)
-				}
-			}
-			return l, nil
-		}
-		if !errors.Is(err, fs.ErrNotExist) {
-			return location{}, err
+		// done/ overrides held/, which overrides the queue: look in that order.
+		l, found, err := s.locateOut(id)
+		if err != nil || found {
+			return l, err
 		}
 		if validKey(key) && seq > 0 {
 			ok, err := exists(filepath.Join(s.queueDir(key), jobName(seq, id)))
@@ -767,19 +786,49 @@ func (s *Spool) locate(id, key string, seq int64) (location, error) {
 				return location{key: key, seq: seq, queued: true}, nil
 			}
 		}
-		l, found, err := s.scan(id)
+		l, found, err = s.scan(id)
 		if err != nil || found {
 			return l, err
 		}
-		// Not queued: finished since done/ was looked at, or not there at all.
-		if ok, err := exists(s.donePath(id)); err != nil || !ok {
+		// Not queued: finished or held since done/ and held/ were looked at, or not there at all.
+		if out, err := s.outOfQueue(id); err != nil || !out {
 			if err != nil {
-				return location{}, stateErr(s.doneDir(), "read the outbox", err)
+				return location{}, err
 			}
 			return location{}, fmt.Errorf("spool: job %s: %w", id, delivery.ErrNotFound)
 		}
 	}
 	return location{}, fmt.Errorf("spool: job %s keeps moving: %w", id, delivery.ErrNotFound)
+}
+
+// locateOut finds job id in done/ or else held/, noting the copies it has below that one.
+func (s *Spool) locateOut(id string) (l location, found bool, err error) {
+	for _, held := range []bool{false, true} {
+		path := s.donePath(id)
+		if held {
+			path = s.heldPath(id)
+		}
+		j, err := readJob(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return location{}, false, err
+		}
+		l := location{key: j.Key, seq: j.Seq, done: !held, held: held}
+		if !held {
+			if l.held, err = exists(s.heldPath(id)); err != nil {
+				return location{}, false, stateErr(s.heldDir(), "read the outbox", err)
+			}
+		}
+		if validKey(j.Key) {
+			if l.queued, err = exists(filepath.Join(s.queueDir(j.Key), jobName(j.Seq, id))); err != nil {
+				return location{}, false, stateErr(s.queueDir(j.Key), "read the outbox", err)
+			}
+		}
+		return l, true, nil
+	}
+	return location{}, false, nil
 }
 
 // scan looks for id in every queue directory.
@@ -861,7 +910,8 @@ func (s *Spool) Update(ctx context.Context, j delivery.Job) error {
 		return err
 	}
 	qd, qname := s.queueDir(l.key), jobName(l.seq, j.ID)
-	if j.State.Finished() {
+	switch {
+	case j.State.Finished():
 		// done/<id>.json first: from its rename on, it is the job.
 		if err := writeFile(s.doneDir(), j.ID+".json", data); err != nil {
 			return stateErr(s.doneDir(), "write the outbox", err)
@@ -876,9 +926,41 @@ func (s *Spool) Update(ctx context.Context, j delivery.Job) error {
 			}
 			unmark(qd, j.ID)
 		}
+		if l.held {
+			at("update.finished-held")
+			if err := removeIfExists(s.heldPath(j.ID)); err != nil {
+				return stateErr(s.heldDir(), "write the outbox", err)
+			}
+		}
+		return nil
+	case j.State == delivery.Held:
+		// held/<id>.json first: from its rename on, it overrides a queue copy; a done copy keeps
+		// overriding it until it is removed, last.
+		if err := writeFile(s.heldDir(), j.ID+".json", data); err != nil {
+			return stateErr(s.heldDir(), "write the outbox", err)
+		}
+		if err := syncDir(s.heldDir()); err != nil {
+			return stateErr(s.heldDir(), "write the outbox", err)
+		}
+		if l.queued {
+			at("update.held")
+			if err := removeIfExists(filepath.Join(qd, qname)); err != nil {
+				return stateErr(qd, "write the outbox", err)
+			}
+			unmark(qd, j.ID)
+		}
+		if l.done {
+			if err := os.Remove(s.donePath(j.ID)); err != nil {
+				return stateErr(s.doneDir(), "write the outbox", err)
+			}
+			if err := syncDir(s.doneDir()); err != nil {
+				return stateErr(s.doneDir(), "write the outbox", err)
+			}
+		}
 		return nil
 	}
-	// Unfinished: the queue file first; a done copy keeps overriding it until it is removed.
+	// In the queue: the queue file first; a held or done copy keeps overriding it until it is
+	// removed (held before done, so that a stale held copy never outlives a done one).
 	if err := s.ensureQueueDir(qd); err != nil {
 		return err
 	}
@@ -891,16 +973,24 @@ func (s *Spool) Update(ctx context.Context, j delivery.Job) error {
 	if err := syncDir(qd); err != nil {
 		return stateErr(qd, "write the outbox", err)
 	}
-	if l.done {
+	if l.done || l.held {
 		at("update.requeued")
 		if err := rewind(qd); err != nil {
 			return err
 		}
-		if err := os.Remove(s.donePath(j.ID)); err != nil {
-			return stateErr(s.doneDir(), "write the outbox", err)
+	}
+	for _, c := range []struct {
+		there bool
+		path  string
+	}{{l.held, s.heldPath(j.ID)}, {l.done, s.donePath(j.ID)}} {
+		if !c.there {
+			continue
 		}
-		if err := syncDir(s.doneDir()); err != nil {
-			return stateErr(s.doneDir(), "write the outbox", err)
+		if err := os.Remove(c.path); err != nil {
+			return stateErr(filepath.Dir(c.path), "write the outbox", err)
+		}
+		if err := syncDir(filepath.Dir(c.path)); err != nil {
+			return stateErr(filepath.Dir(c.path), "write the outbox", err)
 		}
 	}
 	return nil
@@ -929,8 +1019,8 @@ func (s *Spool) Delete(ctx context.Context, id string) error {
 	return s.remove(id, l)
 }
 
-// remove deletes a located job (its key locked): the queue copy first, so that a crash never
-// leaves an older unfinished copy as the job.
+// remove deletes a located job (its key locked): the queue copy first, then the held one, then
+// the done one, so that a crash never leaves an older copy as the job.
 func (s *Spool) remove(id string, l location) error {
 	if l.queued {
 		qd := s.queueDir(l.key)
@@ -942,6 +1032,15 @@ func (s *Spool) remove(id string, l location) error {
 		}
 		unmark(qd, id)
 		at("delete.queue")
+	}
+	if l.held {
+		if err := removeIfExists(s.heldPath(id)); err != nil {
+			return stateErr(s.heldDir(), "write the outbox", err)
+		}
+		if err := syncDir(s.heldDir()); err != nil {
+			return stateErr(s.heldDir(), "write the outbox", err)
+		}
+		at("delete.held")
 	}
 	if l.done {
 		if err := removeIfExists(s.donePath(id)); err != nil {
@@ -965,7 +1064,7 @@ func (s *Spool) queueKeys() ([]string, error) {
 	return keys, nil
 }
 
-// Pending lists, sorted, the keys that have unfinished jobs.
+// Pending lists, sorted, the keys that have jobs in their queue.
 func (s *Spool) Pending(ctx context.Context) ([]string, error) {
 	if err := s.check(ctx); err != nil {
 		return nil, err
@@ -984,9 +1083,9 @@ func (s *Spool) Pending(ctx context.Context) ([]string, error) {
 			return nil, stateErr(s.queueDir(k), "read the outbox", err)
 		}
 		for _, e := range queueEntries(names) {
-			stale, err := exists(s.donePath(e.id))
+			stale, err := s.outOfQueue(e.id)
 			if err != nil {
-				return nil, stateErr(s.doneDir(), "read the outbox", err)
+				return nil, err
 			}
 			if !stale {
 				out = append(out, k)
@@ -998,7 +1097,8 @@ func (s *Spool) Pending(ctx context.Context) ([]string, error) {
 }
 
 // List returns the jobs f selects, oldest first (Created, then Seq), the newest f.Limit of
-// them when f.Limit > 0.
+// them when f.Limit > 0. Jobs Held only are read from held/, jobs in the queue only from the
+// queue directories: neither reads a finished job's file.
 func (s *Spool) List(ctx context.Context, f delivery.Filter) ([]delivery.Job, error) {
 	if err := s.check(ctx); err != nil {
 		return nil, err
@@ -1006,10 +1106,12 @@ func (s *Spool) List(ctx context.Context, f delivery.Filter) ([]delivery.Job, er
 	if err := s.recover(ctx); err != nil {
 		return nil, err
 	}
-	wantQueued, wantDone := len(f.States) == 0, len(f.States) == 0
+	all := len(f.States) == 0
+	wantQueued, wantHeld, wantDone := all, all, all
 	for _, st := range f.States {
+		wantQueued = wantQueued || st.InQueue()
+		wantHeld = wantHeld || st == delivery.Held
 		wantDone = wantDone || st.Finished()
-		wantQueued = wantQueued || !st.Finished()
 	}
 	var keys []string
 	if f.Key != "" {
@@ -1022,8 +1124,9 @@ func (s *Spool) List(ctx context.Context, f delivery.Filter) ([]delivery.Job, er
 			return nil, err
 		}
 	}
-	// Queue first, then done, then the queue again: a job finishing meanwhile is seen in done
-	// (and its queue copy overridden), a job retried meanwhile is seen in the second look.
+	// A job is in done/, else held/, else its queue. Each place is read after the places it
+	// overrides and before them again (queue, held, done, held, queue): a job moving meanwhile
+	// is seen where it went, and where it was is overridden.
 	queued := map[string]delivery.Job{}
 	readQueues := func() error {
 		for _, k := range keys {
@@ -1048,44 +1151,66 @@ func (s *Spool) List(ctx context.Context, f delivery.Filter) ([]delivery.Job, er
 		}
 		return nil
 	}
+	// readOut reads done/ or held/: every name, and the jobs when want.
+	readOut := func(dir string, want bool, ids map[string]bool, jobs map[string]delivery.Job) error {
+		names, err := readNames(dir)
+		if err != nil {
+			return stateErr(dir, "read the outbox", err)
+		}
+		for _, n := range names {
+			id, ok := strings.CutSuffix(n, ".json")
+			if !ok || !validID(id) {
+				continue
+			}
+			ids[id] = true
+			if _, ok := jobs[id]; !want || ok {
+				continue
+			}
+			j, err := readJob(filepath.Join(dir, n))
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			jobs[id] = j
+		}
+		return nil
+	}
 	if wantQueued {
 		if err := readQueues(); err != nil {
 			return nil, err
 		}
 	}
-	names, err := readNames(s.doneDir())
-	if err != nil {
-		return nil, stateErr(s.doneDir(), "read the outbox", err)
+	heldIDs, held := map[string]bool{}, map[string]delivery.Job{}
+	doneIDs, done := map[string]bool{}, map[string]delivery.Job{}
+	if err := readOut(s.heldDir(), wantHeld, heldIDs, held); err != nil {
+		return nil, err
 	}
-	done := map[string]bool{}
-	var out []delivery.Job
-	for _, n := range names {
-		id, ok := strings.CutSuffix(n, ".json")
-		if !ok || !validID(id) {
-			continue
-		}
-		done[id] = true
-		if !wantDone {
-			continue
-		}
-		j, err := readJob(filepath.Join(s.doneDir(), n))
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
+	if err := readOut(s.doneDir(), wantDone, doneIDs, done); err != nil {
+		return nil, err
+	}
+	if err := readOut(s.heldDir(), wantHeld, heldIDs, held); err != nil {
+		return nil, err
+	}
+	if wantQueued {
+		if err := readQueues(); err != nil {
 			return nil, err
 		}
+	}
+	var out []delivery.Job
+	for _, j := range done {
 		if f.Match(j) {
 			out = append(out, j)
 		}
 	}
-	if wantQueued {
-		if err := readQueues(); err != nil {
-			return nil, err
+	for id, j := range held {
+		if !doneIDs[id] && f.Match(j) {
+			out = append(out, j)
 		}
 	}
 	for id, j := range queued {
-		if !done[id] && f.Match(j) {
+		if !doneIDs[id] && !heldIDs[id] && f.Match(j) {
 			out = append(out, j)
 		}
 	}
@@ -1208,7 +1333,7 @@ func (s *Spool) pruneOne(ctx context.Context, id, key string, before time.Time) 
 
 // sweep removes temporary files older than tmpMaxAge: no live process writes one that long.
 func (s *Spool) sweep() {
-	dirs := []string{s.doneDir(), s.journalDir(), filepath.Join(s.dir, "meter"), filepath.Join(s.dir, "pauses")}
+	dirs := []string{s.doneDir(), s.heldDir(), s.journalDir(), filepath.Join(s.dir, "meter"), filepath.Join(s.dir, "pauses")}
 	if keys, err := s.queueKeys(); err == nil {
 		for _, k := range keys {
 			dirs = append(dirs, s.queueDir(k))

@@ -17,7 +17,8 @@
 //	pending/<key>/seq                         holds that file's name (a hint)
 //	pending/<key>/id-<id>                     a hard link marking job <id> queued (a hint)
 //	pending/<key>/rewound                     grows a byte when a job goes back below others
-//	done/<id>.json                            a finished job (Sent, Failed, Unknown)
+//	held/<id>.json                            a Held job (kept for a digest, out of its queue)
+//	done/<id>.json                            a finished job (Sent, Failed, Unknown, Digested)
 //	journal/<batch>.json                      an Add of several jobs being applied
 //	locks/<key>.lock                          held while a key's jobs change (milliseconds)
 //	locks/<key>.drain                         held by the key's drainer for as long as it drains
@@ -39,7 +40,9 @@
 // higher Seqs, so it reads the directory again only when its names run out or the rewound file
 // has grown (a retried job, or a dead process's Add completed late, went back below them).
 // Update finds a job with a stat or two when given its Key and Seq, as a job read from the store
-// has; Get and Delete, given only an ID, look in done/ and then at the pending names.
+// has; Get and Delete, given only an ID, look in done/, held/ and then at the pending names.
+// Held jobs have a directory of their own so that listing them (a digester does, often) reads
+// neither the queues nor the finished jobs, and Next and Pending never read them.
 // A month's counts are one file, so a Count is one atomic rewrite and the organisation's total
 // (the sum) is exact after any crash.
 //
@@ -67,8 +70,14 @@
 //     stale pending copy, and Next, Update, Delete and Prune remove it. (The order of the
 //     writes decides, not Updated: that is the caller's clock, which may stand still or step
 //     back.)
-//   - Delete removes the pending copy before the done one, so a cut-short Delete never brings
-//     an old unfinished version back.
+//   - held/<id>.json sits between the two: done/ overrides it, it overrides the pending copy.
+//     A change writes the job's new place first and then removes its other copies, those of
+//     lower rank first (pending, held, done), so a crash between two steps leaves either the
+//     new version or the old one as the job, never an older one: holding a queued job writes
+//     held/ and then removes the pending copy; digesting a held one writes done/ and then
+//     removes held/; queueing a held one writes the pending copy, then removes held/.
+//   - Delete removes the pending copy before the held one and that before the done one, so a
+//     cut-short Delete never brings an old version back.
 //   - Add of one job is one rename. Add of several jobs writes them all to temporary files, then
 //     commits with one rename of a journal listing their final names, then renames them into
 //     place and removes the journal. A journal left by a dead process is completed by the next
@@ -121,7 +130,7 @@ func Open(dir string) (*Spool, error) {
 		return nil, &dingtalk.StateError{Dir: dir, Op: "open the outbox", Err: err}
 	}
 	s := &Spool{dir: abs, drains: map[*drain]struct{}{}, heads: map[string]head{}}
-	for _, sub := range []string{"pending", "done", "journal", "locks", "meter", "pauses"} {
+	for _, sub := range []string{"pending", "held", "done", "journal", "locks", "meter", "pauses"} {
 		if err := os.MkdirAll(filepath.Join(abs, sub), 0o700); err != nil {
 			return nil, stateErr(abs, "create the outbox", err)
 		}

@@ -55,6 +55,9 @@ func Run(t *testing.T, newStore func(t *testing.T) (open func() delivery.Store))
 		{"LockReleasedOnClose", testLockReleasedOnClose},
 		{"ConcurrentAdd", testConcurrentAdd},
 		{"RoundTrip", testRoundTrip},
+		{"Held", testHeld},
+		{"HeldPrune", testHeldPrune},
+		{"AddExists", testAddExists},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -213,6 +216,11 @@ func (e *env) wantIDs(what string, got []delivery.Job, want ...delivery.Job) {
 // reading (a store keeps the instant, not the zone).
 func normal(j delivery.Job) delivery.Job {
 	j.Created, j.Updated, j.Due = j.Created.UTC(), j.Updated.UTC(), j.Due.UTC()
+	if j.Window != nil {
+		w := *j.Window
+		w.Start, w.End = w.Start.UTC(), w.End.UTC()
+		j.Window = &w
+	}
 	return j
 }
 
@@ -818,6 +826,121 @@ func testRoundTrip(e *env) {
 			e.t.Fatalf("errcode 0 came back as %v", got.Errcode)
 		}
 	}
+}
+
+// held returns a fresh Held job for key, waiting for the digest window of route that ends at
+// base+end.
+func (e *env) held(key, route string, created, end time.Duration) delivery.Job {
+	j := e.job(key, created)
+	j.State = delivery.Held
+	j.Window = &delivery.Window{Route: route, Start: base.Add(end - time.Minute), End: base.Add(end)}
+	j.Due = base.Add(end + time.Second)
+	return j
+}
+
+// testHeld: a Held job is out of its robot's queue (Next and Pending skip it, whatever its
+// Seq), listed by its state from every handle, and moves to Digested (finished) or back into
+// the queue at its Seq.
+func testHeld(e *env) {
+	h1, h2 := e.h(), e.h()
+	first := e.add(h1, e.held(keyA, "/alerts", 0, time.Minute))[0]
+	e.wantEmpty(h2, keyA)
+	e.wantPending(h2)
+	jobs := e.add(h2, e.job(keyA, 1), e.held(keyA, "/alerts", 2, time.Minute), e.job(keyA, 3))
+	queued, second, last := jobs[0], jobs[1], jobs[2]
+	other := e.add(h1, e.held(keyB, "/git", 4, 2*time.Minute))[0]
+	if !(first.Seq < queued.Seq && queued.Seq < second.Seq && second.Seq < last.Seq) {
+		e.t.Fatalf("Seqs %d, %d, %d, %d: held jobs take Seqs as queued ones do", first.Seq, queued.Seq, second.Seq, last.Seq)
+	}
+	e.wantPending(h1, keyA)
+	sameJob(e.t, "Next with a held job first", e.next(h1, keyA), queued)
+	sameJob(e.t, "Get of a held job", e.get(h2, first.ID), first)
+
+	e.wantIDs("List of held jobs", e.list(h1, delivery.Filter{States: []delivery.State{delivery.Held}}), first, second, other)
+	e.wantIDs("List of a robot's held jobs", e.list(h2, delivery.Filter{Key: keyA, States: []delivery.State{delivery.Held}}), first, second)
+	e.wantIDs("List of queued jobs", e.list(h2, delivery.Filter{States: []delivery.State{delivery.Queued}}), queued, last)
+	e.wantIDs("List of everything", e.list(h2, delivery.Filter{}), first, queued, second, last, other)
+	for i, j := range e.list(h2, delivery.Filter{States: []delivery.State{delivery.Held}}) {
+		sameJob(e.t, fmt.Sprintf("List of held jobs [%d]", i), j, []delivery.Job{first, second, other}[i])
+	}
+
+	// Claimed by a summary, still held.
+	first.Digest, first.Updated = "s-1", first.Updated.Add(time.Second)
+	e.update(h2, first)
+	sameJob(e.t, "Get of a claimed held job", e.get(h1, first.ID), first)
+	e.setState(h1, queued, delivery.Sent)
+	sameJob(e.t, "Next after the queued one was sent", e.next(h2, keyA), last)
+	e.setState(h2, last, delivery.Sent)
+	e.wantEmpty(h1, keyA)
+	e.wantPending(h2)
+
+	// Digested: finished, out of the held list.
+	first = e.setState(h1, first, delivery.Digested)
+	sameJob(e.t, "Get of a digested job", e.get(h2, first.ID), first)
+	e.wantIDs("List of held jobs after one was digested", e.list(h2, delivery.Filter{States: []delivery.State{delivery.Held}}), second, other)
+	e.wantIDs("List of digested jobs", e.list(h1, delivery.Filter{States: []delivery.State{delivery.Digested}}), first)
+	e.wantEmpty(h2, keyA)
+
+	// Back into the queue (its summary could not carry it): at its own Seq, first.
+	later := e.add(h1, e.job(keyA, 5))[0]
+	requeued := e.setState(h2, second, delivery.Queued)
+	sameJob(e.t, "Next after a held job was queued", e.next(h1, keyA), requeued)
+	e.wantPending(h1, keyA)
+	// And held again from the queue.
+	held := e.setState(h1, requeued, delivery.Held)
+	sameJob(e.t, "Next after a queued job was held", e.next(h2, keyA), later)
+	sameJob(e.t, "Get of a job held again", e.get(h2, held.ID), held)
+	e.wantIDs("List of held jobs", e.list(h2, delivery.Filter{States: []delivery.State{delivery.Held}}), held, other)
+
+	// Deleted (dropped from its digest).
+	if err := h2.Delete(e.ctx, other.ID); err != nil {
+		e.t.Fatalf("Delete of a held job: %v", err)
+	}
+	e.wantNotFound(h1, other.ID)
+	e.wantIDs("List of held jobs after a Delete", e.list(h1, delivery.Filter{States: []delivery.State{delivery.Held}}), held)
+}
+
+// testHeldPrune: Prune never deletes a Held job, however old; once Digested it is finished.
+func testHeldPrune(e *env) {
+	h1, h2 := e.h(), e.h()
+	old, cut := base.Add(-time.Hour), base
+	j := e.add(h1, e.held(keyA, "/alerts", 0, time.Minute))[0]
+	j.Updated = old
+	e.update(h1, j)
+	sent := e.add(h1, e.job(keyA, 1))[0]
+	sent.State, sent.Updated = delivery.Sent, old
+	e.update(h2, sent)
+	if n, err := h2.Prune(e.ctx, cut); err != nil || n != 1 {
+		e.t.Fatalf("Prune = %d, %v; want 1 (the sent job, not the held one)", n, err)
+	}
+	sameJob(e.t, "a held job after Prune", e.get(h1, j.ID), j)
+	e.wantIDs("List of held jobs after Prune", e.list(h2, delivery.Filter{States: []delivery.State{delivery.Held}}), j)
+	j.State, j.Digest = delivery.Digested, "s-1"
+	e.update(h2, j)
+	if n, err := h1.Prune(e.ctx, cut); err != nil || n != 1 {
+		e.t.Fatalf("Prune after it was digested = %d, %v; want 1", n, err)
+	}
+	e.wantNotFound(h2, j.ID)
+}
+
+// testAddExists: an Add of an ID already stored, in any state, fails with ErrExists.
+func testAddExists(e *env) {
+	h1, h2 := e.h(), e.h()
+	queued := e.add(h1, e.job(keyA, 0))[0]
+	held := e.add(h1, e.held(keyA, "/alerts", 1, time.Minute))[0]
+	sent := e.add(h1, e.job(keyB, 2))[0]
+	e.setState(h1, sent, delivery.Sent)
+	for _, j := range []delivery.Job{queued, held, sent} {
+		again := j
+		again.Seq = 0
+		if _, err := h2.Add(e.ctx, again); !errors.Is(err, delivery.ErrExists) {
+			e.t.Fatalf("Add of %s job %s again: %v, want ErrExists", j.State, j.ID, err)
+		}
+		if _, err := h2.Add(e.ctx, e.job(keyC, 3), again); !errors.Is(err, delivery.ErrExists) {
+			e.t.Fatalf("Add of %s job %s again in a batch: %v, want ErrExists", j.State, j.ID, err)
+		}
+	}
+	e.wantIDs("List after refused Adds", e.list(h2, delivery.Filter{}), queued, held, sent)
 }
 
 // RunMeter checks a dingtalk.Meter the same way: newMeter is called once per subtest and
