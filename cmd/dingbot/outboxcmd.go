@@ -251,9 +251,10 @@ func listOutbox(ctx context.Context, g *globalFlags, of *outboxFlags, s streams,
 	return tw.Flush()
 }
 
-// jobWhen says when a queued job is due, or when a finished one ended.
+// jobWhen says when a queued job is due (a held one: when its digest's summary is queued), or
+// when a finished one ended.
 func jobWhen(j delivery.Job, now time.Time) string {
-	if j.State == delivery.Queued {
+	if j.State == delivery.Queued || j.State == delivery.Held {
 		if !j.Due.After(now) {
 			return "now"
 		}
