@@ -91,5 +91,28 @@
 //	default DEF V       DEF when V is empty
 //	upper, lower, trim  as in package strings
 //
+// For payloads, whose shape a template cannot always know:
+//
+//	get PATH V          V's value at PATH, keys separated by dots ("alert.owner"), through
+//	                    maps; "" when absent or null (never an error): {{ or (get "title" .) "Webhook" }}
+//	oneline V           V on one line: line breaks and runs of spaces as one space (a
+//	                    payload's text inside a heading, a list item or a quote)
+//	keys M              a map's keys, sorted
+//	kind V              what V is as JSON: object, array, string, number, bool or null
+//	json V              V as compact JSON
+//	head N LIST         the first N items of a list; skip N LIST, the items after them:
+//	                    {{ range head 8 .Firing }}…{{ end }}{{ with skip 8 .Firing }}and {{ len . }} more{{ end }}
+//	except ARG… M       the map M without the keys named (strings) and without the entries
+//	                    another map holds with the same value: {{ .Labels | except $.CommonLabels "alertname" }}
+//	pairs SEP M         a map as key=value items in key order: "env=prod, team=web"
+//	links T1 U1 T2 U2…  markdown links [T1](U1) · [T2](U2), leaving out those whose URL is
+//	                    empty, not http(s) or over 1000 bytes; the texts are escaped
+//	fits N              whether N more bytes keep the field being written within 16 000 bytes
+//	                    as JSON (DingTalk takes 20 000 in all): ask it before each item of a
+//	                    long list and stop there, then say how many are left out:
+//	                    {{ $n := 10 }}{{ range $i, $a := head $n .Firing }}{{ if and (lt $i $n) (fits 3000) }}
+//	                    - …{{ else if lt $i $n }}{{ $n = $i }}{{ end }}{{ end }}
+//	                    {{ with skip $n .Firing }}- and {{ len . }} more{{ end }}
+//
 // Helpers take the piped value last: {{ .startsAt | time "UTC" "clock" }}.
 package template

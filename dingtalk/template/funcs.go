@@ -1,9 +1,12 @@
 package template
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	texttmpl "text/template"
@@ -14,11 +17,14 @@ import (
 	"github.com/dingbot/dingbot/dingtalk"
 )
 
-// mentions collects who a render mentions.
+// mentions collects who a render mentions, and knows the field being written (for fits).
 type mentions struct {
 	contacts dingtalk.Contacts
 	typ      dingtalk.MsgType
 	at       dingtalk.At
+	// out is the field being written: text/template writes as it goes, so its length is what
+	// the field holds so far.
+	out *strings.Builder
 }
 
 // helpers is the template function map; m records mentions (nil while only parsing).
@@ -34,6 +40,17 @@ func helpers(m *mentions) texttmpl.FuncMap {
 		"split":      split,
 		"lines":      func(s string) []string { return split("\n", s) },
 		"default":    func(def, v string) string { return cond(strings.TrimSpace(v) == "", def, v) },
+		"get":        get,
+		"json":       toJSON,
+		"kind":       kind,
+		"head":       head,
+		"skip":       skip,
+		"except":     except,
+		"pairs":      pairs,
+		"links":      links,
+		"keys":       keys,
+		"oneline":    oneline,
+		"fits":       m.fits,
 		"upper":      strings.ToUpper,
 		"lower":      strings.ToLower,
 		"trim":       strings.TrimSpace,
@@ -361,3 +378,274 @@ type badValue struct {
 
 func (e *badValue) Error() string { return e.err.Error() }
 func (e *badValue) Unwrap() error { return e.err }
+
+// get is v's value at path, keys separated by dots ("alert.owner"), read through maps; "" when
+// a key is missing, v is no map there or the value is null (never "<no value>"). It never
+// fails, so that a template can ask a payload of any shape: {{ or (get "title" .) "Webhook" }}.
+func get(path string, v any) any {
+	for _, k := range strings.Split(path, ".") {
+		rv := reflect.ValueOf(v)
+		for rv.Kind() == reflect.Interface || rv.Kind() == reflect.Pointer {
+			if rv.IsNil() {
+				return ""
+			}
+			rv = rv.Elem()
+		}
+		if rv.Kind() != reflect.Map || rv.Type().Key().Kind() != reflect.String {
+			return ""
+		}
+		e := rv.MapIndex(reflect.ValueOf(k).Convert(rv.Type().Key()))
+		if !e.IsValid() {
+			return ""
+		}
+		v = e.Interface()
+	}
+	if v == nil {
+		return ""
+	}
+	return v
+}
+
+// toJSON writes v as compact JSON, <, > and & as they are.
+func toJSON(v any) (string, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return "", fmt.Errorf("json: %w", err)
+	}
+	return strings.TrimSuffix(b.String(), "\n"), nil
+}
+
+// kind names what v is as JSON: object, array, string, number, bool or null.
+func kind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case json.Number:
+		return "number"
+	case string:
+		return "string"
+	case bool:
+		return "bool"
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Map, reflect.Struct:
+		return "object"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	case reflect.String:
+		return "string"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return "number"
+	case reflect.Bool:
+		return "bool"
+	case reflect.Pointer, reflect.Interface:
+		if rv.IsNil() {
+			return "null"
+		}
+		return kind(rv.Elem().Interface())
+	}
+	return "object"
+}
+
+// list is v as a slice (or array) value, for head and skip.
+func list(name string, v any) (reflect.Value, error) {
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Slice, reflect.Array, reflect.String:
+		return rv, nil
+	case reflect.Invalid:
+		return reflect.ValueOf([]any{}), nil
+	}
+	return rv, fmt.Errorf("%s: cannot take items of a %T", name, v)
+}
+
+// head is the first n items of a list (all of them when it has fewer).
+func head(n int, v any) (any, error) {
+	rv, err := list("head", v)
+	if err != nil {
+		return nil, err
+	}
+	return rv.Slice(0, min(max(n, 0), rv.Len())).Interface(), nil
+}
+
+// skip is a list without its first n items (empty when it has no more).
+func skip(n int, v any) (any, error) {
+	rv, err := list("skip", v)
+	if err != nil {
+		return nil, err
+	}
+	return rv.Slice(min(max(n, 0), rv.Len()), rv.Len()).Interface(), nil
+}
+
+// except is the map m (the last argument) without the keys the other arguments name: a string
+// names a key; a map drops each key it holds with the same value. {{ .Labels | except
+// $.CommonLabels "alertname" }} are an alert's own labels.
+func except(args ...any) (map[string]any, error) {
+	if len(args) == 0 {
+		return nil, errors.New("except: give a map")
+	}
+	m, err := stringMap("except", args[len(args)-1])
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range args[:len(args)-1] {
+		if k, ok := a.(string); ok {
+			delete(m, k)
+			continue
+		}
+		drop, err := stringMap("except", a)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range drop {
+			if w, ok := m[k]; ok && reflect.DeepEqual(w, v) {
+				delete(m, k)
+			}
+		}
+	}
+	return m, nil
+}
+
+// pairs writes a map as key=value items in key order, joined by sep: "env=prod, team=web".
+func pairs(sep string, v any) (string, error) {
+	m, err := stringMap("pairs", v)
+	if err != nil {
+		return "", err
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	items := make([]string, len(keys))
+	for i, k := range keys {
+		items[i] = k + "=" + fmt.Sprint(m[k])
+	}
+	return strings.Join(items, sep), nil
+}
+
+// stringMap copies a map with string keys (labels, a JSON object, query values) into a
+// map[string]any; nil is an empty map.
+func stringMap(name string, v any) (map[string]any, error) {
+	rv := reflect.ValueOf(v)
+	if !rv.IsValid() || (rv.Kind() == reflect.Map && rv.IsNil()) {
+		return map[string]any{}, nil
+	}
+	if rv.Kind() != reflect.Map || rv.Type().Key().Kind() != reflect.String {
+		return nil, fmt.Errorf("%s: want a map, not a %T", name, v)
+	}
+	out := make(map[string]any, rv.Len())
+	for it := rv.MapRange(); it.Next(); {
+		out[it.Key().String()] = it.Value().Interface()
+	}
+	return out, nil
+}
+
+// maxLinkURL is the longest URL links writes: a longer one is left out rather than cut, since
+// a cut URL leads nowhere (and one URL must not eat DingTalk's 20 000 bytes).
+const maxLinkURL = 1000
+
+// links writes markdown links, "[Dashboard](https://…) · [Silence](https://…)", from pairs of
+// text and URL. A link whose URL is empty, not http(s) or over maxLinkURL bytes is left out; the
+// text is put on one line and escaped, and characters that would end the link early are
+// percent-encoded.
+func links(args ...any) (string, error) {
+	if len(args)%2 != 0 {
+		return "", fmt.Errorf("links: give pairs of text and URL, not %d values", len(args))
+	}
+	var out []string
+	for i := 0; i < len(args); i += 2 {
+		text, u := fmt.Sprint(args[i]), strings.TrimSpace(fmt.Sprint(args[i+1]))
+		if args[i+1] == nil || len(u) > maxLinkURL {
+			continue
+		}
+		lower := strings.ToLower(u)
+		if !strings.HasPrefix(lower, "https://") && !strings.HasPrefix(lower, "http://") {
+			continue
+		}
+		u = linkURL.Replace(u)
+		out = append(out, "["+escapeMarkdown(oneline(text))+"]("+u+")")
+	}
+	return strings.Join(out, " · "), nil
+}
+
+// linkURL percent-encodes what would end a markdown link's destination early.
+var linkURL = strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", "<", "%3C", ">", "%3E", "\n", "%0A")
+
+// keys are a map's keys, sorted; nil (or anything but a map) has none.
+func keys(v any) []string {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Map || rv.Type().Key().Kind() != reflect.String {
+		return nil
+	}
+	out := make([]string, 0, rv.Len())
+	for it := rv.MapRange(); it.Next(); {
+		out = append(out, it.Key().String())
+	}
+	slices.Sort(out)
+	return out
+}
+
+// oneline is v (a string, or anything as fmt prints it) on one line: runs of spaces and line
+// breaks become one space, and it is trimmed.
+func oneline(v any) string {
+	s, ok := v.(string)
+	if !ok {
+		if v == nil {
+			return ""
+		}
+		s = fmt.Sprint(v)
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// fitsBudget is the most a field may hold, as JSON encodes it, for fits: DingTalk takes 20 000
+// bytes, and the rest (the title, the mentions and keyword a send adds, the JSON around the
+// text) is given 4 000.
+const fitsBudget = 16000
+
+// fits reports whether n more bytes keep the field being written within fitsBudget, counting
+// what it holds so far as JSON encodes it: a template asks it before each item of a long list
+// and stops the list when the answer is no. While only parsing it is true.
+func (m *mentions) fits(n int) bool {
+	if m == nil || m.out == nil {
+		return true
+	}
+	return jsonLen(m.out.String())+n <= fitsBudget
+}
+
+// jsonLen is the length of s as a JSON string's content (without HTML escaping), as
+// dingtalk.Message bodies are encoded.
+func jsonLen(s string) int {
+	n := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t':
+			n += 2
+		case c < 0x20:
+			n += 6
+		case c < utf8.RuneSelf:
+			n++
+		default:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			switch {
+			case r == utf8.RuneError && size == 1:
+				n += 6 // \ufffd
+			case r == '\u2028' || r == '\u2029':
+				n += 6
+			default:
+				n += size
+			}
+			i += size
+			continue
+		}
+		i++
+	}
+	return n
+}

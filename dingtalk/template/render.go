@@ -48,6 +48,7 @@ func (t *Template) render(dot any, vars map[string]any, contacts dingtalk.Contac
 			continue
 		}
 		var b strings.Builder
+		m.out = &b
 		if err := tt.Execute(&b, dot); err != nil {
 			errs = append(errs, t.renderError(f, tt.Tree, vars, err))
 			continue
