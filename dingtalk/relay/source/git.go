@@ -55,7 +55,7 @@ type GitEvent struct {
 	Before       string      `json:"before"`      // the ref's commit before the push (all zeros when created)
 	After        string      `json:"after"`       // after it (all zeros when deleted)
 	CompareURL   string      `json:"compare_url"` // the diff between Before and After
-	Commits      []GitCommit `json:"commits"`     // oldest first, as the host sent them (GitHub and GitLab cap the list at 20)
+	Commits      []GitCommit `json:"commits"`     // oldest first; the hosts send at most 20 (GitLab the newest 20), CommitsTotal counts all
 	CommitsTotal int         `json:"commits_total"`
 	Forced       bool        `json:"forced"`
 	Created      bool        `json:"created"` // the branch or tag is new
@@ -135,7 +135,7 @@ type GitRelease struct {
 // pipeline.
 type GitWorkflow struct {
 	ID     int64  `json:"id"`
-	Name   string `json:"name"`   // the workflow's name; a GitLab pipeline's name, else "pipeline"
+	Name   string `json:"name"`   // the workflow's name; a GitLab pipeline's name, else "Pipeline"
 	Number int    `json:"number"` // the run number (GitLab: the pipeline's iid)
 	Event  string `json:"event"`  // what triggered it: "push", "pull_request", "schedule"…
 	// Status is "queued", "in_progress", "waiting" or "completed".
@@ -229,7 +229,9 @@ func (e GitEvent) URL() string {
 	case KindWorkflow:
 		candidates = []string{e.Workflow.URL}
 	case KindPush, KindTag:
-		candidates = []string{e.CompareURL, e.HeadCommit().URL}
+		if !e.Deleted {
+			candidates = []string{e.CompareURL, e.HeadCommit().URL}
+		}
 	}
 	for _, u := range append(candidates, e.Repo.URL) {
 		if u != "" {
@@ -241,9 +243,13 @@ func (e GitEvent) URL() string {
 
 // Summary is a one-line description of the event, for titles and digests:
 // "lina pushed 3 commits to dingbot/dingbot main",
-// "zhangwei merged pull request #42 in dingbot/dingbot: Add serve".
+// "zhangwei merged pull request #42 in dingbot/dingbot: Add serve",
+// "CI failed on dingbot/dingbot main: Fix flaky test".
 func (e GitEvent) Summary() string {
 	who := e.Sender.Display()
+	if who == "" {
+		who = "someone"
+	}
 	repo := e.Repo.FullName
 	switch e.Kind {
 	case KindPush:
@@ -281,15 +287,53 @@ func (e GitEvent) Summary() string {
 		if name == "" {
 			name = e.Release.Tag
 		}
+		if e.Sender.Display() == "" { // GitLab does not say who
+			return fmt.Sprintf("Release %s of %s %s", name, repo, actionVerb(e.Action))
+		}
 		return fmt.Sprintf("%s %s release %s of %s", who, actionVerb(e.Action), name, repo)
 	case KindWorkflow:
-		state := e.Workflow.Status
-		if e.Workflow.Status == "completed" {
-			state = e.Workflow.Conclusion
+		w := e.Workflow
+		where := repo
+		if w.Branch != "" {
+			where += " " + w.Branch
 		}
-		return fmt.Sprintf("%s %s on %s %s: %s", e.Workflow.Name, strings.ReplaceAll(state, "_", " "), repo, e.Workflow.Branch, e.Workflow.Title)
+		s := fmt.Sprintf("%s %s on %s", w.Name, runVerb(w), where)
+		if w.Title != "" {
+			s += ": " + w.Title
+		}
+		return s
 	}
 	return fmt.Sprintf("%s: %s %s", repo, e.Event, e.Action)
+}
+
+// runVerb says how a workflow run stands, for Summary.
+func runVerb(w GitWorkflow) string {
+	if w.Status == "completed" {
+		switch w.Conclusion {
+		case ConclusionSuccess:
+			return "succeeded"
+		case ConclusionFailure:
+			return "failed"
+		case ConclusionCancelled:
+			return "was cancelled"
+		case ConclusionSkipped:
+			return "was skipped"
+		case ConclusionTimedOut:
+			return "timed out"
+		case ConclusionActionReq:
+			return "needs action"
+		}
+		return "completed"
+	}
+	switch w.Status {
+	case "queued":
+		return "is queued"
+	case "in_progress":
+		return "is running"
+	case "waiting":
+		return "is waiting"
+	}
+	return strings.ReplaceAll(w.Status, "_", " ")
 }
 
 // prNoun is what the host calls a pull request.

@@ -31,6 +31,21 @@ var parsers = map[string]struct {
 	SourceAlertmanager: {func(_ http.Header, b []byte) (any, error) { return Alertmanager(b) }, "alertmanager"},
 	SourceGrafana:      {func(_ http.Header, b []byte) (any, error) { return Grafana(b) }, "grafana"},
 	SourceGeneric:      {func(_ http.Header, b []byte) (any, error) { return Generic(b) }, "generic"},
+	SourceGitHub:       {gitParser(GitHub), "git"},
+	SourceGitLab:       {gitParser(GitLab), "git"},
+	SourceGitea:        {gitParser(Gitea), "git"},
+}
+
+// gitParser adapts a Git host's parser: a failed parse returns a nil value, not a zero
+// GitEvent.
+func gitParser(parse func(http.Header, []byte) (GitEvent, error)) parser {
+	return func(h http.Header, b []byte) (any, error) {
+		e, err := parse(h, b)
+		if err != nil {
+			return nil, err
+		}
+		return e, nil
+	}
 }
 
 // ErrUnknownSource is wrapped by Parse and DataKind for a source name they do not know.

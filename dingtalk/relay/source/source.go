@@ -34,7 +34,7 @@ func Read(r io.Reader) ([]byte, error) {
 
 // SyntaxError is a body that is not JSON.
 type SyntaxError struct {
-	Source string // "alertmanager", "grafana", "generic"
+	Source string // "alertmanager", "grafana", "github", "gitlab", "gitea", "generic"
 	Offset int64  // 0-based offset of the byte at fault (the body's length when it ends too early)
 	Line   int    // 1-based line of Offset
 	Column int    // 1-based column, in bytes, of Offset
@@ -73,6 +73,9 @@ func (e *ShapeError) Error() string {
 var sourceNames = map[string]string{
 	"alertmanager": "an Alertmanager webhook, version 4",
 	"grafana":      "a Grafana alerting webhook",
+	"github":       "a GitHub webhook",
+	"gitlab":       "a GitLab webhook",
+	"gitea":        "a Gitea webhook",
 }
 
 // topLevel reports whether a path names a field of the document itself, not
