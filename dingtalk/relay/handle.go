@@ -65,7 +65,7 @@ func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, rt *route) {
 	msg, err := rt.tmpl.RenderData(data, s.o.Contacts)
 	if err != nil {
 		s.fail(w, r, http.StatusUnprocessableEntity, oneLine(err),
-			fmt.Sprintf("fix template %s for this payload; dingbot template render --source %s --sample shows what it renders", rt.Template, rt.Source))
+			fmt.Sprintf("fix template %s for this payload: dingbot template render --source %s --template %s --file <payload> shows what it renders", rt.Template, rt.Source, rt.Template))
 		return
 	}
 	s.mention(r, rt, data, &msg)

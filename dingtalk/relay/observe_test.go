@@ -150,7 +150,10 @@ func TestNoSecretsInLogsOrAnswers(t *testing.T) {
 	w := newWorld(t, []relay.Route{
 		amRoute("ops", "oncall"),
 		{Path: "/json", Source: "generic", Robots: []string{"ops"}, Template: "generic", Secret: routeSecret, MentionLabel: "Authorization"},
+		{Path: "/github", Source: "github", Robots: []string{"ops"}, Template: "git-t", Secret: routeSecret, MentionLabel: "X-Hub-Signature-256"},
 	})
+	ghHeaders, gh := sample(t, "github", "pull_request")
+	goodSig, badSig := hubSignature(routeSecret, gh), hubSignature(routeSecret+"x", gh)
 	am := readTestdata(t, "alertmanager-firing.json")
 	generic := readTestdata(t, "generic-firing.json")
 	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte("user:"+routeSecret))
@@ -167,6 +170,8 @@ func TestNoSecretsInLogsOrAnswers(t *testing.T) {
 		{"/alertmanager", am, []string{"Authorization", "Token " + routeSecret}},
 		{"/alertmanager", []byte(`{"version":"4",`), bearer(routeSecret)},
 		{"/json", generic, bearer(routeSecret)}, // the mention label reads the Authorization header
+		{"/github", gh, append(slices.Clone(ghHeaders), "X-Hub-Signature-256", goodSig)},
+		{"/github", gh, append(slices.Clone(ghHeaders), "X-Hub-Signature-256", badSig)},
 		{"/" + routeSecret, am, nil},
 	} {
 		a := w.post(tc.path, tc.body, tc.headers...)
@@ -174,8 +179,8 @@ func TestNoSecretsInLogsOrAnswers(t *testing.T) {
 			stored = append(stored, d.ID)
 		}
 	}
-	if len(stored) != 5 {
-		t.Fatalf("stored %d jobs, want 5", len(stored))
+	if len(stored) != 6 {
+		t.Fatalf("stored %d jobs, want 6", len(stored))
 	}
 	for _, id := range stored {
 		if j := w.waitJob(id); j.State != delivery.Sent {
@@ -187,7 +192,8 @@ func TestNoSecretsInLogsOrAnswers(t *testing.T) {
 		t.Fatalf("the requests were not logged: %s", logs)
 	}
 	for _, text := range append([]string{logs}, w.responses...) {
-		for _, secret := range []string{routeSecret, opsToken, opsSecret, oncallToken, "sign=", "access_token", base64.StdEncoding.EncodeToString([]byte("user:" + routeSecret))} {
+		for _, secret := range []string{routeSecret, opsToken, opsSecret, oncallToken, "sign=", "access_token", base64.StdEncoding.EncodeToString([]byte("user:" + routeSecret)),
+			strings.TrimPrefix(goodSig, "sha256="), strings.TrimPrefix(badSig, "sha256=")} {
 			if strings.Contains(text, secret) {
 				t.Fatalf("%q appears in %s", secret, text)
 			}

@@ -18,6 +18,7 @@ import (
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/delivery"
 	"github.com/dingbot/dingbot/dingtalk/relay"
+	"github.com/dingbot/dingbot/dingtalk/relay/digest"
 )
 
 func amRoute(robots ...string) relay.Route {
@@ -567,5 +568,60 @@ func TestPanicIsRecovered(t *testing.T) {
 	}
 	if a := w.do("GET", "/healthz", nil); a.Status != 200 {
 		t.Fatalf("after the panic: %d", a.Status)
+	}
+}
+
+// A digest route with the real digester: a burst to one robot is answered 202 per request,
+// held, and goes out as one summary once its window ends, mentions merged.
+func TestDigestBurstIsOneSummary(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 12, 1, 10, 0, 5, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	var d *digest.Digester
+	r := amRoute("ops")
+	r.Digest = time.Minute
+	w := newWorld(t, []relay.Route{r}, func(w *world) {
+		d = digest.New(w.ob, digest.Options{Now: clock, Grace: time.Second})
+		w.opts.Digester = d
+	})
+	body := readTestdata(t, "alertmanager-firing.json")
+	for range 5 {
+		a := w.post("/alertmanager", body, bearer(routeSecret)...)
+		if a.Status != 202 || a.Digest != "1m0s" || len(a.Deliveries) != 1 || a.Deliveries[0].Due == nil ||
+			!a.Deliveries[0].Due.Equal(time.Date(2026, 12, 1, 10, 1, 1, 0, time.UTC)) {
+			t.Fatalf("%d %s", a.Status, a.Raw)
+		}
+	}
+	if _, err := d.FlushOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(w.sb.Arrivals()); n != 0 {
+		t.Fatalf("%d arrivals before the window ended", n)
+	}
+	mu.Lock()
+	now = now.Add(time.Minute)
+	mu.Unlock()
+	if _, err := d.FlushOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	arr := w.waitAccepted(1)[0]
+	text := arr.Message["markdown"].(map[string]any)["text"].(string)
+	if !strings.Contains(text, "5 messages from /alertmanager") || !slices.Equal(arr.Notified, []string{"13800000001"}) || !strings.Contains(text, keyword) {
+		t.Fatalf("summary %q, notified %v", text, arr.Notified)
+	}
+	sum := w.waitJob(digest.SummaryID("/alertmanager", "ops", time.Date(2026, 12, 1, 10, 1, 0, 0, time.UTC)))
+	jobs, err := w.spool.List(context.Background(), delivery.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := map[delivery.State]int{}
+	for _, j := range jobs {
+		states[j.State]++
+	}
+	if sum.State != delivery.Sent || states[delivery.Digested] != 5 || states[delivery.Sent] != 1 || len(jobs) != 6 {
+		t.Fatalf("summary %s, jobs by state %v", sum.State, states)
+	}
+	if n := w.sb.Stats().Arrivals; n != 1 {
+		t.Fatalf("%d arrivals, want the one summary", n)
 	}
 }
