@@ -12,6 +12,7 @@ import (
 
 	"github.com/dingbot/dingbot/dingtalk/delivery"
 	"github.com/dingbot/dingbot/dingtalk/relay"
+	"github.com/dingbot/dingbot/dingtalk/relay/digest"
 )
 
 // scrape returns /metrics once it has every line of want (the delivery counters follow the
@@ -66,17 +67,23 @@ func TestMetrics(t *testing.T) {
 	)
 }
 
-// The outbox depth counts what waits in the store, whoever queued it.
+// The outbox depth counts what waits in the store, queued or held for a digest.
 func TestMetricsOutboxDepth(t *testing.T) {
-	w := newWorld(t, []relay.Route{amRoute("ops", "oncall")}, noDrain)
+	w := newWorld(t, []relay.Route{
+		amRoute("ops", "oncall"),
+		{Path: "/digest", Source: "generic", Robots: []string{"ops"}, Template: "generic", Digest: time.Hour},
+	}, noDrain, func(w *world) { w.opts.Digester = digest.New(w.ob, digest.Options{}) })
 	body := readTestdata(t, "alertmanager-firing.json")
 	for range 3 {
 		if a := w.post("/alertmanager", body, bearer(routeSecret)...); a.Status != 202 {
 			t.Fatalf("%d %s", a.Status, a.Raw)
 		}
 	}
-	w.scrape(`dingbot_outbox_depth{robot="ops"} 3`, `dingbot_outbox_depth{robot="oncall"} 3`, `dingbot_outbox_depth{robot="gone"} 0`,
-		`dingbot_messages_queued_total{robot="ops"} 3`)
+	if a := w.post("/digest", readTestdata(t, "generic-firing.json")); a.Status != 202 {
+		t.Fatalf("%d %s", a.Status, a.Raw)
+	}
+	w.scrape(`dingbot_outbox_depth{robot="ops"} 4`, `dingbot_outbox_depth{robot="oncall"} 3`, `dingbot_outbox_depth{robot="gone"} 0`,
+		`dingbot_messages_queued_total{robot="ops"} 4`)
 }
 
 // Mentions come from the payload's label and from the request header of the same name; a

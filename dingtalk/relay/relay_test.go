@@ -625,3 +625,70 @@ func TestDigestBurstIsOneSummary(t *testing.T) {
 		t.Fatalf("%d arrivals, want the one summary", n)
 	}
 }
+
+// A burst of concurrent posts: every one is acknowledged with its own jobs, and every job
+// reaches DingTalk once.
+func TestConcurrentBurst(t *testing.T) {
+	w := newWorld(t, []relay.Route{
+		amRoute("ops", "oncall"),
+		{Path: "/open", Source: "generic", Robots: []string{"oncall"}, Template: "generic"},
+	})
+	am := readTestdata(t, "alertmanager-firing.json")
+	generic := readTestdata(t, "generic-firing.json")
+	const n = 60
+	var (
+		mu  sync.Mutex
+		ids = map[string]bool{}
+		wg  sync.WaitGroup
+	)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			path, body, headers := "/alertmanager", am, bearer(routeSecret)
+			if i%3 == 0 {
+				path, body, headers = "/open", generic, nil
+			}
+			req, _ := http.NewRequest(http.MethodPost, w.url+path, bytes.NewReader(body))
+			for k := 0; k+1 < len(headers); k += 2 {
+				req.Header.Set(headers[k], headers[k+1])
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer resp.Body.Close()
+			var ans struct{ Deliveries []relay.Delivery }
+			if err := json.NewDecoder(resp.Body).Decode(&ans); err != nil || resp.StatusCode != 202 {
+				t.Errorf("%s: %d %v", path, resp.StatusCode, err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, d := range ans.Deliveries {
+				if ids[d.ID] {
+					t.Errorf("delivery %s answered twice", d.ID)
+				}
+				ids[d.ID] = true
+			}
+		}()
+	}
+	wg.Wait()
+	want := n/3 + 2*(n-n/3)
+	if len(ids) != want {
+		t.Fatalf("%d deliveries, want %d", len(ids), want)
+	}
+	for id := range ids {
+		if j := w.waitJob(id); j.State != delivery.Sent {
+			t.Fatalf("job %+v", j)
+		}
+	}
+	uuids := map[string]bool{}
+	for _, a := range w.waitAccepted(want) {
+		uuids[a.Message["msgUuid"].(string)] = true
+	}
+	if st := w.sb.Stats(); st.Posted != want || st.Duplicates != 0 || len(uuids) != want {
+		t.Fatalf("sandbox %+v, %d msgUuids; want %d posted once each", st, len(uuids), want)
+	}
+}
