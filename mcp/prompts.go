@@ -13,9 +13,11 @@ import (
 	"github.com/dingbot/dingbot/dingtalk/template"
 )
 
-// prompts offers every message template as an MCP prompt: its variables are the prompt's
-// arguments, and the prompt gives the agent the rendered message and the exact tool call that
-// sends it. Prompts are not tools, so they cost nothing in tools/list.
+// prompts offers every message template of variables as an MCP prompt: its variables are the
+// prompt's arguments, and the prompt gives the agent the rendered message and the exact tool
+// call that sends it. Prompts are not tools, so they cost nothing in tools/list. The relay's
+// templates of payloads (data = "alertmanager"…) take no arguments an agent could give, and
+// are left out.
 func prompts(opts Options) []server.ServerPrompt {
 	set := opts.Templates
 	if set == nil {
@@ -23,6 +25,9 @@ func prompts(opts Options) []server.ServerPrompt {
 	}
 	var out []server.ServerPrompt
 	for _, tpl := range set.Templates() {
+		if tpl.Data() != "" {
+			continue
+		}
 		out = append(out, server.ServerPrompt{Prompt: promptOf(tpl), Handler: promptHandler(opts, tpl)})
 	}
 	return out

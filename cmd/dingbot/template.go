@@ -12,8 +12,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dingbot/dingbot/dingtalk"
-	"github.com/dingbot/dingbot/dingtalk/config"
 	"github.com/dingbot/dingbot/dingtalk/export"
+	"github.com/dingbot/dingbot/dingtalk/relay/source"
 	"github.com/dingbot/dingbot/dingtalk/template"
 )
 
@@ -135,8 +135,11 @@ func sendTemplate(cmd *cobra.Command, g *globalFlags, f *sendFlags, s streams) e
 func newTemplateCmd(g *globalFlags, s streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "template",
-		Short: "List and show message templates (dingbot send --template NAME)",
+		Short: "List, show and render message templates (dingbot send --template NAME, dingbot serve)",
 		Long: `Templates turn a few variables into a whole message: an alert, a CI result, an approval card.
+Templates of payloads (data = "alertmanager", …) turn what Alertmanager, Grafana, GitHub, GitLab,
+Gitea or any JSON webhook posts to dingbot serve into a message: alert, grafana, git and generic
+are the relay's defaults, and dingbot template render previews one on a sample payload or yours.
 
 dingbot has a built-in gallery; your own templates go in the templates directory beside the
 config file (dingbot config path shows it), one NAME.toml each. One with the name of a built-in
@@ -144,7 +147,8 @@ replaces it; a broken one is left out with a warning naming its file and line.
 Send one with: dingbot send --template NAME --var key=value …`,
 		Example: `  dingbot template ls
   dingbot template show alert-firing
-  dingbot send --template alert-firing --var alertname=DiskFull --var severity=critical --var summary="db1 at 97%"`,
+  dingbot send --template alert-firing --var alertname=DiskFull --var severity=critical --var summary="db1 at 97%"
+  dingbot template render --source alertmanager --sample`,
 		Args: subcommandArgs,
 	}
 	var lsJSON bool
@@ -165,22 +169,22 @@ Send one with: dingbot send --template NAME --var key=value …`,
 				}
 				return writeJSON(s.out, out)
 			}
-			rows := [][]string{{"NAME", "TYPE", "SOURCE", "DESCRIPTION"}}
+			rows := [][]string{{"NAME", "TYPE", "RENDERS", "SOURCE", "DESCRIPTION"}}
 			for _, i := range infos {
 				src := i.Source
 				if i.Overrides {
 					src += " (replaces the built-in)"
 				}
-				rows = append(rows, []string{i.Name, string(i.Type), src, i.Description})
+				rows = append(rows, []string{i.Name, string(i.Type), rendersColumn(i), src, i.Description})
 			}
 			if _, err := io.WriteString(s.out, table(rows)); err != nil {
 				return err
 			}
-			fmt.Fprintf(s.err, "your templates: %s (NAME.toml); dingbot template show NAME shows one\n", dir)
+			fmt.Fprintf(s.err, "your templates: %s (NAME.toml); dingbot template show NAME shows one; those that render payloads are dingbot serve's (dingbot template render --template NAME --sample)\n", dir)
 			return nil
 		},
 	}
-	ls.Flags().BoolVar(&lsJSON, "json", false, "print a JSON array: name, type, source, description, path")
+	ls.Flags().BoolVar(&lsJSON, "json", false, "print a JSON array: name, type, source, description, path; data and sources for a template of payloads")
 
 	var (
 		showJSON bool
@@ -213,19 +217,26 @@ a sample, to try a value; --json prints it all as one object.`,
 	}
 	show.Flags().BoolVar(&showJSON, "json", false, "print one JSON object: the template, its variables, the body or the error")
 	show.Flags().StringArrayVar(&showVars, "var", nil, "name=value: render with this value instead of the sample (repeatable)")
-	cmd.AddCommand(ls, show)
+	cmd.AddCommand(ls, show, newTemplateRenderCmd(g, s))
 	return cmd
 }
 
 // templateJSON is one template in --json output.
 type templateJSON struct {
-	Name        string    `json:"name"`
-	Type        string    `json:"type"`
-	Source      string    `json:"source"`
-	Description string    `json:"description"`
-	Path        string    `json:"path,omitempty"`
-	Overrides   bool      `json:"overrides_builtin,omitempty"`
-	Variables   []varJSON `json:"variables,omitempty"`
+	Name        string `json:"name"`
+	Type        string `json:"type"`
+	Source      string `json:"source"`
+	Description string `json:"description"`
+	Path        string `json:"path,omitempty"`
+	Overrides   bool   `json:"overrides_builtin,omitempty"`
+	// Data and Sources: what a template of payloads renders (data = "git") and the relay
+	// sources whose payloads those are (github, gitlab, gitea).
+	Data      string    `json:"data,omitempty"`
+	Sources   []string  `json:"sources,omitempty"`
+	Variables []varJSON `json:"variables,omitempty"`
+	// SampleSource and SampleEvent name the sample payload a template of payloads is shown with.
+	SampleSource string `json:"sample_source,omitempty"`
+	SampleEvent  string `json:"sample_event,omitempty"`
 	// The sample, rendered: the exact body, its size, DingTalk's warnings, or why it failed.
 	Body     json.RawMessage `json:"body,omitempty"`
 	Bytes    int             `json:"bytes,omitempty"`
@@ -243,20 +254,33 @@ type varJSON struct {
 }
 
 func infoJSON(i template.Info) templateJSON {
-	return templateJSON{Name: i.Name, Type: string(i.Type), Source: i.Source, Description: i.Description, Path: i.Path, Overrides: i.Overrides}
+	return templateJSON{Name: i.Name, Type: string(i.Type), Source: i.Source, Description: i.Description, Path: i.Path, Overrides: i.Overrides,
+		Data: i.Data, Sources: template.Sources(i.Data)}
+}
+
+// rendersColumn is what template ls says a template renders: "variables", or the sources
+// whose payloads it renders ("alertmanager payloads", "github, gitlab, gitea payloads").
+func rendersColumn(i template.Info) string {
+	switch srcs := template.Sources(i.Data); {
+	case i.Data == "":
+		return "variables"
+	case len(srcs) == 0:
+		return fmt.Sprintf("%s data (no source)", i.Data)
+	default:
+		return strings.Join(srcs, ", ") + " payloads"
+	}
 }
 
 // showTemplate prints tpl's variables and its sample rendered, prepared for a robot without
 // keywords: the body dingbot send --template would post.
 func showTemplate(g *globalFlags, s streams, tpl *template.Template, given map[string]string, asJSON bool) error {
-	var contacts dingtalk.Contacts
-	if path, err := configPath(g); err == nil {
-		if cfg, err := config.Load(path); err == nil {
-			contacts = cfg.Contacts
-		} else {
-			fmt.Fprintln(s.err, "dingbot: warning: the config cannot be read, so mentions know no contacts:", err)
+	if tpl.Data() != "" {
+		if len(given) > 0 {
+			return usageError{templateError{fmt.Errorf("template %s takes no --var: %s (dingbot template render --template %s --file PAYLOAD renders one of yours)", tpl.Name(), dataOf(tpl), tpl.Name())}}
 		}
+		return showDataTemplate(g, s, tpl, asJSON)
 	}
+	contacts := renderContacts(g, s)
 	vars := tpl.Samples()
 	for k, v := range given {
 		vars[k] = v
@@ -356,4 +380,75 @@ func prefixed(prefix string, err error) string {
 		return strings.Join(lines, "\n")
 	}
 	return prefix + err.Error()
+}
+
+// showDataTemplate prints a template of payloads: what it renders, for which sources it is the
+// relay's default, and its sample (the first source's first sample payload) as it would be sent.
+func showDataTemplate(g *globalFlags, s streams, tpl *template.Template, asJSON bool) error {
+	out := infoJSON(tpl.Info())
+	out.SampleSource = tpl.SampleSource()
+	if events := source.SampleEvents(out.SampleSource); len(events) > 0 {
+		out.SampleEvent = events[0]
+	}
+	msg, err := tpl.RenderSample(renderContacts(g, s))
+	if err == nil {
+		var p *dingtalk.Prepared
+		p, err = dingtalk.Prepare(dingtalk.Robot{Name: "sample"}, msg, dingtalk.PrepareOptions{})
+		if p != nil {
+			out.Body, out.Bytes = p.Body, p.Bytes
+			for _, w := range p.Warnings {
+				out.Warnings = append(out.Warnings, w.String())
+			}
+		}
+	}
+	if err != nil {
+		out.Error = err.Error()
+	}
+	if asJSON {
+		if werr := writeJSON(s.out, out); werr != nil {
+			return werr
+		}
+	} else {
+		w := s.out
+		where := out.Source
+		if out.Path != "" {
+			where = out.Path
+		}
+		fmt.Fprintf(w, "%s: %s (%s, %s)\n", out.Name, out.Description, tpl.Type().Name(), where)
+		fmt.Fprintf(w, "\nIt renders %s: dingbot serve posts what it renders for each payload a route with its template receives.\n", rendersColumn(tpl.Info()))
+		var defaultFor []string
+		for _, src := range out.Sources {
+			if name, err := template.ForSource(src); err == nil && name == tpl.Name() {
+				defaultFor = append(defaultFor, src)
+			}
+		}
+		if len(defaultFor) > 0 {
+			fmt.Fprintf(w, "It is the template of routes of source %s that name none.\n", strings.Join(defaultFor, ", "))
+		}
+		if out.Body != nil {
+			fmt.Fprintf(w, "\nThe %s %s sample as it would be sent (%d of %d bytes):\n%s\n", out.SampleSource, out.SampleEvent, out.Bytes, dingtalk.MaxBodyBytes, dingtalk.Indent(out.Body))
+			for _, warn := range out.Warnings {
+				fmt.Fprintln(w, "warning:", warn)
+			}
+		}
+		fmt.Fprintf(w, "\nPreview it: dingbot template render --template %s --sample", export.Quote(tpl.Name()))
+		if events := source.SampleEvents(out.SampleSource); len(events) > 1 {
+			fmt.Fprintf(w, " [--event %s]", strings.Join(events, "|"))
+		}
+		yours := "dingbot template render --template " + export.Quote(tpl.Name())
+		if len(out.Sources) > 1 {
+			yours += " --source " + strings.Join(out.Sources, "|")
+		}
+		if out.Data == "git" {
+			yours += " --event EVENT" // a Git host names its event in a header
+		}
+		fmt.Fprintf(w, "\nA payload of yours: %s --file PAYLOAD.json\n", yours)
+	}
+	if err != nil {
+		if !asJSON {
+			fmt.Fprintln(s.err, prefixed("dingbot: ", err))
+		}
+		return exitError{code: exitUsage}
+	}
+	return nil
 }

@@ -70,6 +70,9 @@ func TestTemplateShowSendLineSendsTheSample(t *testing.T) {
 	}
 	multiLine := false
 	for _, info := range list {
+		if info.Data != "" {
+			continue // no send line: see TestTemplateShowPayloadTemplate
+		}
 		r := e.run("", "template", "show", info.Name)
 		if r.code != 0 {
 			t.Fatalf("show %s: exit %d: %s", info.Name, r.code, r.stderr)

@@ -175,8 +175,8 @@ func TestTemplateShow(t *testing.T) {
 	if r.code != 2 || !strings.Contains(show.Error, `variable "severity" is "bad"`) || show.Body != nil {
 		t.Errorf("a bad --var: exit %d %+v", r.code, show)
 	}
-	r = e.run("", "template", "show", "alert")
-	if r.code != 2 || !strings.Contains(r.stderr, `no template named "alert" (did you mean "alert-firing"?)`) {
+	r = e.run("", "template", "show", "alert-fring")
+	if r.code != 2 || !strings.Contains(r.stderr, `no template named "alert-fring" (did you mean "alert-firing"?)`) {
 		t.Errorf("unknown name: exit %d %s", r.code, r.stderr)
 	}
 }

@@ -40,7 +40,21 @@
 // and .name reads the data's field or map key of that name. Since what "." holds is known only
 // when rendering, Parse does not check a data template's fields against [[vars]]; a field the
 // data lacks is an *Error of RenderData with the template and line. Render refuses a data
-// template with an *Error that says so, rather than failing at its first field.
+// template with an *Error that says so, rather than failing at its first field. A label or
+// annotation that may be absent is read with index ({{ index .CommonLabels "severity" }}):
+// .CommonLabels.severity fails on a payload without it.
+//
+// The gallery has one data template for each kind of payload, the relay's default for its
+// sources (ForSource): alert (Alertmanager), grafana, git (GitHub, GitLab and Gitea) and
+// generic (any JSON). Each renders markdown that PC and phones show alike and stays well under
+// DingTalk's 20 000 bytes however big the payload: lists stop at a few items and say how many
+// more there are. Their samples are the sources' sample payloads (source.Sample):
+//
+//	name, err := template.ForSource("github")    // "git"
+//	template.Sources("git")                      // [github gitlab gitea]
+//	err = t.CheckSource("grafana")               // nil if t renders grafana payloads, else why not
+//	msg, err := t.RenderSample(contacts)         // a data template: the sample of t.SampleSource()
+//	data, err := template.SamplePayload("gitlab", "workflow") // any sample, parsed: RenderData it
 //
 // # File format
 //
@@ -81,7 +95,8 @@
 //	duration D          a time.Duration (or "90s") by its two largest units: "1h 5m", "1d 2h",
 //	                    "1m 30s"; duration T1 T2 is the time from T1 to T2, "" if either is zero
 //	since T             the time from T to now, as duration writes it; a zero T writes ""
-//	md                  escapes markdown: the text shows as typed, not as bold, links or HTML
+//	md                  escapes markdown: the text shows as typed, not as bold, links or HTML;
+//	                    nor as an @mention (an invisible word joiner follows its @)
 //	truncbytes N        at most N bytes, never cutting a character; a cut text ends with "…"
 //	mention NAME        writes @mobile (or @userId) of the contact NAME and mentions them, so
 //	                    DingTalk notifies them; "" writes nothing. Action cards need a userId;

@@ -244,14 +244,24 @@ func parseTime(v string, loc *time.Location) (time.Time, error) {
 // markdownInline are the characters escapeMarkdown puts a backslash before anywhere.
 const markdownInline = "\\`*_[]<>|~"
 
+// wordJoiner is the invisible character md puts after an @ that would read as a mention.
+const wordJoiner = "\u2060"
+
 // escapeMarkdown makes s show as typed in markdown: no bold, links, code, HTML or tables, and
-// no heading, list or quote started by a line's first character. Line breaks stay.
+// no heading, list or quote started by a line's first character. Line breaks stay. An @ that
+// DingTalk would take for a mention (@13800000000, @lina: not inside a word, as in an e-mail
+// address) is followed by an invisible word joiner: a payload's "@lina" is a GitHub login,
+// nobody in the group, and only the mention helper mentions.
 func escapeMarkdown(s string) string {
 	var b strings.Builder
 	lineStart := true
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
+		case r == '@' && (i == 0 || !isWordByte(s[i-1])) && i+1 < len(s) && (isWordByte(s[i+1]) || s[i+1] == '+'):
+			b.WriteString("@" + wordJoiner)
+			i, lineStart = i+1, false
+			continue
 		case r < utf8.RuneSelf && strings.ContainsRune(markdownInline, r):
 			b.WriteByte('\\')
 		case lineStart && (r == '#' || r == '-' || r == '+' || r == '='):
@@ -648,4 +658,9 @@ func jsonLen(s string) int {
 		i++
 	}
 	return n
+}
+
+// isWordByte reports whether b is an ASCII letter, digit or '_', as DingTalk reads mentions.
+func isWordByte(b byte) bool {
+	return b == '_' || (b >= '0' && b <= '9') || (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z')
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/dingtalk/relay/source"
 )
 
 // Render fills t with vars and returns the message, everyone mentioned with mention in its At.
@@ -102,9 +103,21 @@ func once(errs []error) []error {
 	return out
 }
 
-// RenderSample renders t with every variable at its sample value.
+// RenderSample renders t with every variable at its sample value; a data template renders the
+// sample payload of its SampleSource.
 func (t *Template) RenderSample(contacts dingtalk.Contacts) (dingtalk.Message, error) {
-	return t.Render(t.Samples(), contacts)
+	if t.spec.Data == "" {
+		return t.Render(t.Samples(), contacts)
+	}
+	src := t.SampleSource()
+	if src == "" {
+		return dingtalk.Message{}, &Error{Template: t.info.Name, Line: scanKeys(t.src).at("", "data"), Msg: fmt.Sprintf("no source's payloads are %s data, so it has no sample (the sources: %s)", t.spec.Data, strings.Join(source.Names(), ", "))}
+	}
+	data, err := SamplePayload(src, "")
+	if err != nil {
+		return dingtalk.Message{}, err
+	}
+	return t.RenderData(data, contacts)
 }
 
 // data checks vars against t's declarations and returns what the template sees.

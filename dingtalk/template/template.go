@@ -31,6 +31,9 @@ type Info struct {
 	Path string
 	// Overrides says a user template replaces the built-in of the same name.
 	Overrides bool
+	// Data is what a data template renders as "." (its data key, "alertmanager" for instance);
+	// "" for a template of variables.
+	Data string
 }
 
 // Var is one variable a template takes.
@@ -182,7 +185,7 @@ func Parse(name string, src []byte) (*Template, error) {
 	if err != nil {
 		return nil, errf(lines.at("", "msgtype"), "", "%v", err)
 	}
-	t := &Template{info: Info{Name: name, Description: strings.TrimSpace(s.Description), Type: typ}, spec: s, src: bytes.Clone(src)}
+	t := &Template{info: Info{Name: name, Description: strings.TrimSpace(s.Description), Type: typ, Data: s.Data}, spec: s, src: bytes.Clone(src)}
 
 	var errs []error
 	if s.Data != "" {

@@ -149,6 +149,7 @@ func TestHelpers(t *testing.T) {
 		{`time "UTC" "date"`, "", ""},
 		{`md`, "**a** [b](c) <i> 1. x", `\*\*a\*\* \[b\](c) \<i\> 1. x`},
 		{`md`, "# h\n- item\n3. third", "\\# h\n\\- item\n3\\. third"},
+		{`md`, "by @wangfang, @13800000000 and @+852-1234; mail a@b.com; @ alone", "by @\u2060wangfang, @\u206013800000000 and @\u2060+852-1234; mail a@b.com; @ alone"},
 		{`truncbytes 7`, "日本語テキスト", "日…"},
 		{`truncbytes 9`, "日本語", "日本語"},
 		{`truncbytes 2`, "日本", ""},
