@@ -9,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/dingbot/dingbot/dingtalk"
+	"github.com/dingbot/dingbot/dingtalk/relay/source"
 	"github.com/dingbot/dingbot/dingtalk/template"
 	"github.com/dingbot/dingbot/tui/picker"
 	"github.com/dingbot/dingbot/tui/store"
@@ -60,6 +61,9 @@ func (m *Model) openTemplates() tea.Cmd {
 		if info.Overrides {
 			detail += " (over the built-in)"
 		}
+		if srcs := template.Sources(info.Data); len(srcs) > 0 {
+			detail += " · renders " + strings.Join(srcs, ", ") + " payloads"
+		}
 		if info.Description != "" {
 			detail += " · " + info.Description
 		}
@@ -90,9 +94,31 @@ func (m *Model) chooseTemplate(picked []int) tea.Cmd {
 		m.state = stateCompose
 		return m.setStatus(statusBad, err.Error())
 	}
+	if t.Data() != "" {
+		return m.openSample(t)
+	}
 	m.filling = &filling{tmpl: t, form: varform.New(m.st, t.Name(), t.Vars())}
 	m.state = stateVars
 	return tea.Batch(m.renderFilling(), m.setStatus(statusInfo, "template "+t.Name()+": fill its variables; the preview shows what they render to"))
+}
+
+// openSample puts what a template of payloads (data = "alertmanager"…) renders for its
+// source's sample payload into the editor, to edit: such a template has no variables to fill,
+// and the relay renders each payload it receives the same way. Like applying a template, it is
+// one undo step, after keeping an unsent draft it replaces.
+func (m *Model) openSample(t *template.Template) tea.Cmd {
+	m.state = stateCompose
+	src := t.SampleSource()
+	msg, err := t.RenderSample(m.opts.Contacts)
+	if err != nil {
+		return m.setStatus(statusBad, "template "+t.Name()+": no sample to open: "+firstError(err))
+	}
+	event := ""
+	if events := source.SampleEvents(src); len(events) > 0 {
+		event = " (" + events[0] + ")"
+	}
+	status := fmt.Sprintf("template %s: the sample %s payload%s, rendered into the draft to edit — ctrl+z brings the earlier message back", t.Name(), src, event)
+	return m.keepThen("replaced by the sample of the template "+t.Name(), keptMsg{apply: func(m *Model) tea.Cmd { return m.templateApplied(msg, status) }})
 }
 
 // renderFilling renders the form's values and has the preview show them: what applying
@@ -198,11 +224,12 @@ func (m *Model) applyTemplate(vals map[string]string) tea.Cmd {
 	}
 	f.form.SetErrors(nil)
 	name := f.tmpl.Name()
-	return m.keepThen("replaced by the template "+name, keptMsg{apply: func(m *Model) tea.Cmd { return m.templateApplied(msg, name) }})
+	status := fmt.Sprintf("template %s applied (%s) — ctrl+z brings the earlier message back", name, msg.Type.Name())
+	return m.keepThen("replaced by the template "+name, keptMsg{apply: func(m *Model) tea.Cmd { return m.templateApplied(msg, status) }})
 }
 
-// templateApplied replaces the editor's message with a rendered template.
-func (m *Model) templateApplied(msg dingtalk.Message, name string) tea.Cmd {
+// templateApplied replaces the editor's message with a rendered template and says status.
+func (m *Model) templateApplied(msg dingtalk.Message, status string) tea.Cmd {
 	d := store.FromMessage(msg, m.opts.Contacts)
 	d.Robot = m.currentRobot().Name
 	m.form.Replace(d)
@@ -212,8 +239,7 @@ func (m *Model) templateApplied(msg dingtalk.Message, name string) tea.Cmd {
 	m.preview.SetLabel("")
 	m.preview.Track()
 	m.layout()
-	return tea.Batch(m.contentChanged(), m.renderNow(),
-		m.setStatus(statusInfo, fmt.Sprintf("template %s applied (%s) — ctrl+z brings the earlier message back", name, msg.Type.Name())))
+	return tea.Batch(m.contentChanged(), m.renderNow(), m.setStatus(statusInfo, status))
 }
 
 // firstError is the first line of an error, for the status line.
