@@ -77,20 +77,11 @@ const storeTimeout = 30 * time.Second
 var submitOptions = delivery.SubmitOptions{AppendKeyword: true, Split: true}
 
 // DefaultTemplate is the built-in template a route of source renders with when it names
-// none: "alert" for Alertmanager, "grafana", "git" for GitHub, GitLab and Gitea, "generic"
-// for any JSON; "" for an unknown source.
+// none (template.ForSource): "alert" for Alertmanager, "grafana", "git" for GitHub, GitLab
+// and Gitea, "generic" for any JSON; "" for an unknown source.
 func DefaultTemplate(src string) string {
-	switch src {
-	case source.SourceAlertmanager:
-		return "alert"
-	case source.SourceGrafana:
-		return "grafana"
-	case source.SourceGitHub, source.SourceGitLab, source.SourceGitea:
-		return "git"
-	case source.SourceGeneric:
-		return "generic"
-	}
-	return ""
+	name, _ := template.ForSource(src)
+	return name
 }
 
 // Server is the relay. It is safe for concurrent use.
