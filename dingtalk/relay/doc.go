@@ -23,7 +23,7 @@
 // within the rate limit and quota, each message exactly once by its msgUuid.
 // The answer lists what was stored:
 //
-//	{"deliveries": [{"id": "d-…", "robot": "ops", "msgUuid": "dingbot-…", "part": 1, "parts": 1}]}
+//	{"deliveries": [{"id": "r-20261201T101500-3f9a1c2b7d6e", "robot": "ops", "msgUuid": "dingbot-…", "part": 1, "parts": 1}]}
 //
 // A held message (a route with a digest) has its "due", the time its summary
 // is queued, and the answer says "digest": the interval.
@@ -106,6 +106,8 @@
 //	dingbot_quota_used{robot}, dingbot_quota_limit{robot}  the month's sends (Options.Quota)
 //
 // The route label is the route's path, the endpoint's path, or "unmatched".
+// The three endpoints take no credentials: they show route paths and robot
+// names, never a secret.
 // Logs are JSON lines (log/slog), one per request, with the route, status,
 // delivery ids, duration, peer and error; never a secret, a header's value, a
 // webhook or a body.

@@ -194,7 +194,7 @@ func (s *Server) check(r Route) (*route, error) {
 	return &route{Route: r, tmpl: t}, nil
 }
 
-// Routes are the routes served, by path.
+// Routes are the routes served, by path, their secrets left out.
 func (s *Server) Routes() []Route {
 	out := make([]Route, 0, len(s.routes))
 	for _, rt := range s.routes {
