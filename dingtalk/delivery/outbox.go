@@ -427,6 +427,12 @@ func (ob *Outbox) outcome(ctx context.Context, j Job, res *dingtalk.Result, err 
 		}
 		return ob.retry(ctx, j, tr.Error(), "")
 	}
+	if ctx.Err() != nil {
+		// The drainer was stopped before the request went out (while the client checked the
+		// robot's pauses or quota): nothing was posted; leave it queued for the next one.
+		j.Attempts--
+		return ob.requeue(context.WithoutCancel(ctx), j, now, "", "")
+	}
 	// Invalid for the robot as it is configured now (a keyword removed, say): it will not pass.
 	return ob.finish(ctx, j, Failed, nil, err.Error(), "fix the message or the robot, then dingbot outbox retry "+j.ID)
 }

@@ -433,3 +433,38 @@ func TestSubmitWithID(t *testing.T) {
 		t.Fatalf("%d messages posted, want %d", n, 1+len(parts))
 	}
 }
+
+// stoppingMeter is a Meter whose pause check is where the drainer is stopped: it ends the
+// drainer's context (SIGTERM to dingbot serve, outbox drain's --max-wait) and fails with it.
+type stoppingMeter struct {
+	dingtalk.Meter
+	stop func()
+}
+
+func (m stoppingMeter) Paused(ctx context.Context, key string, now time.Time) (dingtalk.Pause, error) {
+	m.stop()
+	return dingtalk.Pause{}, ctx.Err()
+}
+
+// TestStoppedDrainerLeavesTheJobQueued: a drainer stopped before its request went out (while
+// the client checks the robot's pauses and quota) leaves the job queued with its msgUuid, for
+// the next drainer; it was not failed as if DingTalk had refused it.
+func TestStoppedDrainerLeavesTheJobQueued(t *testing.T) {
+	w := newWorld(t, sandbox.Options{})
+	j := w.submit("r0", "stopped before posting")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w.client.Meter = stoppingMeter{Meter: w.store, stop: cancel}
+	_, _ = w.ob.DrainOnce(ctx)
+	if got := w.job(j.ID); got.State != delivery.Queued || got.Attempts != 0 || got.MsgUUID != j.MsgUUID {
+		t.Fatalf("after the drainer stopped: %s (attempts %d): %s", got.State, got.Attempts, got.Error)
+	}
+	if n := len(w.sb.Arrivals()); n != 0 {
+		t.Fatalf("%d requests went out", n)
+	}
+	w.client.Meter = w.store
+	w.drain()
+	if got := w.job(j.ID); got.State != delivery.Sent {
+		t.Fatalf("the next drainer left it %s: %s", got.State, got.Error)
+	}
+}
