@@ -73,6 +73,7 @@ func newRootCmd(s streams) *cobra.Command {
   dingbot template ls  lists the message templates (dingbot send --template NAME --var k=v)
   dingbot history      lists what was sent, from every face, with what became of it
   dingbot sandbox      runs a local stand-in for DingTalk that checks requests as DingTalk does
+  dingbot serve        relays webhooks (Alertmanager, Grafana, GitHub, GitLab, any JSON) into robots
   dingbot skill        prints an Agent Skill that teaches an agent to use dingbot send
 
 With no robot configured, the composer and the MCP server use a built-in sandbox, and
@@ -129,6 +130,7 @@ with 'dingbot config init'.`,
 		newSendCmd(g, s),
 		newOutboxCmd(g, s),
 		newSandboxCmd(s),
+		newServeCmd(g, s),
 		newConfigCmd(g, s),
 		newRobotsCmd(g, s),
 		newContactsCmd(g, s),
