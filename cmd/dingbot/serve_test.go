@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,6 +26,9 @@ import (
 	"testing"
 	"time"
 
+	"go.yaml.in/yaml/v2"
+
+	"github.com/dingbot/dingbot/dingtalk/config"
 	"github.com/dingbot/dingbot/dingtalk/delivery/redisstore/redistest"
 	"github.com/dingbot/dingbot/dingtalk/relay"
 	"github.com/dingbot/dingbot/dingtalk/relay/source"
@@ -809,6 +813,10 @@ func TestServeRefusesToStart(t *testing.T) {
 			[]string{"--addr", "127.0.0.1:0"},
 			[]string{"the relay's config has problems:", `:5: route "hooks": path "hooks" must start with "/"`, `:6: route "hooks": source "generik" is not a source dingbot relays (did you mean "generic"?)`,
 				`:7: route "hooks": robots: "nobody" is not a configured robot`, `:8: route "hooks": secret_env: environment variable DINGBOT_TEST_UNSET_RELAY is not set`}},
+		{"a path used twice", open + "[[routes]]\npath = \"/hooks\"\nsource = \"grafana\"\nrobots = [\"ops\"]\n", []string{"--addr", "127.0.0.1:0"},
+			[]string{`:10: route "/hooks": path "/hooks" is also the path of the route at line 5: each route needs its own path`}},
+		{"an unavailable robot", "[robots.off]\nwebhook = \"" + testToken + "\"\nsecret_env = \"DINGBOT_TEST_UNSET_ROBOT\"\n\n[[routes]]\npath = \"/hooks\"\nsource = \"generic\"\nrobots = [\"off\"]\n", []string{"--addr", "127.0.0.1:0"},
+			[]string{`:11: route "/hooks": robot off is unavailable: $DINGBOT_TEST_UNSET_ROBOT (its secret_env) is not set`}},
 		{"no routes", "", []string{"--addr", "127.0.0.1:0"},
 			[]string{"no [[routes]] in ", `path = "/alertmanager"`, "dingbot serve --help"}},
 		{"a template that does not exist", "[[routes]]\npath = \"/am\"\nsource = \"alertmanager\"\nrobots = [\"ops\"]\ntemplate = \"alret\"\n",
@@ -839,6 +847,59 @@ func TestServeRefusesToStart(t *testing.T) {
 				t.Errorf("it listened:\n%s", r.stderr)
 			}
 		})
+	}
+}
+
+// TestServeMentionLabelNamesContacts: mention_label picks names from the payload, a dotted
+// path into generic JSON or a Git event's people, and each value names a contact by name,
+// mobile or userId: DingTalk notifies them.
+func TestServeMentionLabelNamesContacts(t *testing.T) {
+	h, pr, err := source.Sample(source.SourceGitHub, "pull_request")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := source.Parse(source.SourceGitHub, h, pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reviewers := source.Values(data, "reviewers")
+	if len(reviewers) == 0 {
+		t.Fatal("the pull request sample has no reviewers")
+	}
+	contacts := "[[contacts]]\nname = \"Alice\"\nmobile = \"13800000000\"\n\n[[contacts]]\nname = \"Bob\"\nuser_id = \"bob01\"\n\n"
+	var reviewerIDs []string
+	for i, r := range reviewers {
+		id := fmt.Sprintf("reviewer%02d", i)
+		reviewerIDs = append(reviewerIDs, id)
+		contacts += fmt.Sprintf("[[contacts]]\nname = %q\nuser_id = %q\n\n", r, id)
+	}
+	e := oneRobotRelay(t, sandbox.Options{}, contacts+
+		"[[routes]]\npath = \"/hooks\"\nsource = \"generic\"\nrobots = [\"ops\"]\nmention_label = \"alert.owner\"\n\n"+
+		"[[routes]]\npath = \"/github\"\nsource = \"github\"\nrobots = [\"ops\"]\nmention_label = \"reviewers\"\nsecret_env = \"GH_SECRET\"\n")
+	p := e.startRelay([]string{"GH_SECRET=gh-secret-for-mentions"})
+	notified := func(what string, ans answer, err error) []string {
+		t.Helper()
+		if err != nil || ans.status != http.StatusAccepted {
+			t.Fatalf("%s: %v %d %s", what, err, ans.status, ans.raw)
+		}
+		a, ok := arrival(t, e.sb, ans.Deliveries[0].MsgUUID, 10*time.Second)
+		if !ok {
+			t.Fatalf("%s never arrived", what)
+		}
+		return a.Notified
+	}
+	for owner, want := range map[string]string{"Alice": "13800000000", "13800000000": "13800000000", "bob01": "bob01", "bob": "bob01"} {
+		ans, err := post(p.url+"/hooks", http.Header{}, []byte(`{"title":"disk full","alert":{"owner":"`+owner+`"}}`))
+		if got := notified("owner "+owner, ans, err); !slices.Equal(got, []string{want}) {
+			t.Errorf("alert.owner %q notified %v, want %s", owner, got, want)
+		}
+	}
+	sign(source.SourceGitHub, "gh-secret-for-mentions", h, pr)
+	ans, err := post(p.url+"/github", h, pr)
+	got := notified("pull request", ans, err)
+	slices.Sort(got)
+	if !slices.Equal(got, reviewerIDs) {
+		t.Errorf("the pull request's reviewers %v: notified %v, want %v", reviewers, got, reviewerIDs)
 	}
 }
 
@@ -1172,4 +1233,395 @@ func TestServeLoadWithDigestAndSIGKILL(t *testing.T) {
 		}
 	}
 	t.Logf("%d acknowledged posts went out in %d messages", len(acked), messages)
+}
+
+// postLarge posts a body the relay refuses before reading it, as a sender that streams its
+// body does: the answer comes while the body is still being written, and the relay then
+// closes the connection (which may reset the sender's write, never the answer it read).
+func postLarge(t *testing.T, rawURL string, h http.Header, body []byte) (int, string) {
+	t.Helper()
+	u, _ := url.Parse(rawURL)
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	go func() {
+		var req bytes.Buffer
+		fmt.Fprintf(&req, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n", u.Path, u.Host, len(body))
+		for k, vs := range h {
+			for _, v := range vs {
+				fmt.Fprintf(&req, "%s: %s\r\n", k, v)
+			}
+		}
+		req.WriteString("\r\n")
+		req.Write(body)
+		_, _ = conn.Write(req.Bytes()) // the relay stops reading: an error here is expected
+	}()
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer to a large post: %v", err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+// fencedBlocks returns the fenced code blocks of markdown text, with their info strings.
+func fencedBlocks(text string) (langs, bodies []string) {
+	for {
+		_, rest, ok := strings.Cut(text, "\n```")
+		if !ok {
+			return langs, bodies
+		}
+		lang, rest, _ := strings.Cut(rest, "\n")
+		body, after, _ := strings.Cut(rest, "\n```")
+		langs, bodies = append(langs, strings.TrimSpace(lang)), append(bodies, body+"\n")
+		text = after
+	}
+}
+
+// readmeSection is the README's section headed title, up to the next section.
+func readmeSection(t *testing.T, title string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sec, ok := strings.Cut(string(data), "\n## "+title+"\n")
+	if !ok {
+		t.Fatalf("README has no section %q", title)
+	}
+	sec, _, _ = strings.Cut(sec, "\n## ")
+	return sec
+}
+
+// TestReadmeRelaySnippetsWork runs the README's relay section as written: its exports make
+// the secrets, its routes load (with robots on the sandbox), and the Alertmanager, Grafana,
+// GitHub and GitLab set-ups and the curl line, each parsed from the README, post with what
+// they configure and are answered 202 (GitHub's ping 200) and delivered. The status codes it
+// lists are what senders get, and every metric it lists, with its labels, is served.
+func TestReadmeRelaySnippetsWork(t *testing.T) {
+	sec := readmeSection(t, "Relay: dingbot serve")
+	langs, bodies := fencedBlocks(sec)
+	block := func(lang, contains string) string {
+		t.Helper()
+		for i := range langs {
+			if langs[i] == lang && strings.Contains(bodies[i], contains) {
+				return bodies[i]
+			}
+		}
+		t.Fatalf("the README's relay section has no %s block with %q", lang, contains)
+		return ""
+	}
+
+	// The exports, run as written, make the secrets.
+	exports := block("sh", "export ")
+	var names []string
+	for _, m := range regexp.MustCompile(`(?m)^export (\w+)=`).FindAllStringSubmatch(exports, -1) {
+		names = append(names, m[1])
+	}
+	script := regexp.MustCompile(`(?m)^dingbot .*$`).ReplaceAllString(exports, "")
+	for _, n := range names {
+		script += fmt.Sprintf("printf '%%s=%%s\\n' %s \"$%s\"\n", n, n)
+	}
+	out, err := exec.Command("bash", "-c", "set -eu\n"+script).Output()
+	if err != nil || len(names) < 3 || !strings.Contains(exports, "\ndingbot serve") {
+		t.Fatalf("the exports (%v) do not run: %v\n%s", names, err, exports)
+	}
+	secrets := map[string]string{}
+	var envs []string
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		k, v, _ := strings.Cut(l, "=")
+		if len(v) != 64 {
+			t.Fatalf("%s is %q after the README's export", k, v)
+		}
+		secrets[k] = v
+		envs = append(envs, l)
+	}
+
+	// The routes, with robots of those names on the sandbox, a robot DingTalk refuses (for
+	// the failure metric) and a template that cannot render (for 422).
+	routesTOML := block("toml", "[[routes]]")
+	f, err := config.Parse("README", []byte(routesTOML))
+	if err != nil {
+		t.Fatalf("the README's routes do not parse: %v", err)
+	}
+	var robotNames []string
+	for _, r := range f.Routes {
+		for _, n := range r.Robots {
+			if !slices.Contains(robotNames, n) {
+				robotNames = append(robotNames, n)
+			}
+		}
+		if r.SecretEnv == "" || secrets[r.SecretEnv] == "" {
+			t.Errorf("route %s: secret_env %q is not one the README exports", r.Path, r.SecretEnv)
+		}
+	}
+	var sbRobots []sandbox.Robot
+	for i := range robotNames {
+		sbRobots = append(sbRobots, sandbox.Robot{Token: fmt.Sprintf("%064x", i+1), Secret: testSecret})
+	}
+	extra := "\n[[routes]]\npath = \"/broken\"\nsource = \"generic\"\nrobots = [\"broken\"]\n" +
+		"\n[[routes]]\npath = \"/strict\"\nsource = \"generic\"\nrobots = [\"ops\"]\ntemplate = \"strict\"\n"
+	e := newRelayEnv(t, sandbox.Options{}, sbRobots, robotNames, "")
+	base, _ := os.ReadFile(e.config)
+	e.writeConfig(string(base) + fmt.Sprintf("monthly_quota = 1000\n[robots.broken]\nwebhook = %q\nallow_custom_host = true\n", e.webhook("unknowntoken0001")) + routesTOML + extra)
+	os.MkdirAll(filepath.Join(e.dir, "templates"), 0o700)
+	os.WriteFile(filepath.Join(e.dir, "templates", "strict.toml"), []byte("description = \"needs six items\"\ndata = \"generic\"\nmsgtype = \"text\"\ntext = '''{{ index .items 5 }}'''\n"), 0o600)
+	p := e.startRelay(envs)
+	sent := 0
+	expect := func(what string, ans answer, err error, status int) {
+		t.Helper()
+		if err != nil || ans.status != status {
+			t.Errorf("%s: %v %d %s; want %d", what, err, ans.status, ans.raw, status)
+			return
+		}
+		for _, d := range ans.Deliveries {
+			sent++
+			if _, ok := arrival(t, e.sb, d.MsgUUID, 10*time.Second); !ok {
+				t.Errorf("%s: delivery %s to %s never reached DingTalk", what, d.ID, d.Robot)
+			}
+		}
+	}
+	routeOf := func(what, rawURL, src string) string {
+		t.Helper()
+		u, err := url.Parse(rawURL)
+		if err != nil {
+			t.Fatalf("%s: URL %q: %v", what, rawURL, err)
+		}
+		for _, r := range f.Routes {
+			if r.Path == u.Path {
+				if r.Source != src {
+					t.Errorf("%s posts to %s, a %s route", what, u.Path, r.Source)
+				}
+				return r.Path
+			}
+		}
+		t.Fatalf("%s posts to %s, which is none of the README's routes", what, u.Path)
+		return ""
+	}
+	testdata := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join("..", "..", "dingtalk", "relay", "source", "testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+
+	// Alertmanager: webhook_configs with a bearer token read from credentials_file, which
+	// the README's printf line writes.
+	var am struct {
+		Route struct {
+			Receiver string `yaml:"receiver"`
+		} `yaml:"route"`
+		Receivers []struct {
+			Name           string `yaml:"name"`
+			WebhookConfigs []struct {
+				URL          string `yaml:"url"`
+				SendResolved bool   `yaml:"send_resolved"`
+				HTTPConfig   struct {
+					Authorization struct {
+						Type            string `yaml:"type"`
+						CredentialsFile string `yaml:"credentials_file"`
+					} `yaml:"authorization"`
+				} `yaml:"http_config"`
+			} `yaml:"webhook_configs"`
+		} `yaml:"receivers"`
+	}
+	if err := yaml.UnmarshalStrict([]byte(block("yaml", "webhook_configs")), &am); err != nil {
+		t.Fatalf("the Alertmanager snippet: %v", err)
+	}
+	if len(am.Receivers) != 1 || am.Route.Receiver != am.Receivers[0].Name || len(am.Receivers[0].WebhookConfigs) != 1 {
+		t.Fatalf("the Alertmanager snippet routes to no webhook: %+v", am)
+	}
+	wc := am.Receivers[0].WebhookConfigs[0]
+	printf := regexp.MustCompile(`printf %s "\$(\w+)" >\s+(\S+)` + "`").FindStringSubmatch(strings.ReplaceAll(sec, "\n", " "))
+	if printf == nil || printf[2] != wc.HTTPConfig.Authorization.CredentialsFile || wc.HTTPConfig.Authorization.Type != "Bearer" || !wc.SendResolved {
+		t.Fatalf("the Alertmanager credentials: printf %q, config %+v", printf, wc)
+	}
+	tokenFile := filepath.Join(e.dir, "relay-token")
+	cmd := exec.Command("bash", "-c", fmt.Sprintf(`printf %%s "$%s" > %s`, printf[1], tokenFile))
+	cmd.Env = append(os.Environ(), envs...)
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	amToken, _ := os.ReadFile(tokenFile)
+	path := routeOf("Alertmanager", wc.URL, source.SourceAlertmanager)
+	for _, name := range []string{"alertmanager-firing.json", "alertmanager-resolved.json"} {
+		ans, err := post(p.url+path, http.Header{"Authorization": {wc.HTTPConfig.Authorization.Type + " " + string(amToken)}}, testdata(name))
+		expect("Alertmanager "+name, ans, err, http.StatusAccepted)
+	}
+
+	// Grafana: a webhook contact point whose Authorization header carries the token, provisioned
+	// with $RELAY_TOKEN from Grafana's environment.
+	var gr struct {
+		APIVersion    int `yaml:"apiVersion"`
+		ContactPoints []struct {
+			OrgID     int    `yaml:"orgId"`
+			Name      string `yaml:"name"`
+			Receivers []struct {
+				UID      string `yaml:"uid"`
+				Type     string `yaml:"type"`
+				Settings struct {
+					URL                      string `yaml:"url"`
+					HTTPMethod               string `yaml:"httpMethod"`
+					AuthorizationScheme      string `yaml:"authorization_scheme"`
+					AuthorizationCredentials string `yaml:"authorization_credentials"`
+				} `yaml:"settings"`
+			} `yaml:"receivers"`
+		} `yaml:"contactPoints"`
+	}
+	if err := yaml.UnmarshalStrict([]byte(block("yaml", "contactPoints")), &gr); err != nil {
+		t.Fatalf("the Grafana snippet: %v", err)
+	}
+	if gr.APIVersion != 1 || len(gr.ContactPoints) != 1 || len(gr.ContactPoints[0].Receivers) != 1 || gr.ContactPoints[0].Receivers[0].Type != "webhook" {
+		t.Fatalf("the Grafana snippet: %+v", gr)
+	}
+	gs := gr.ContactPoints[0].Receivers[0].Settings
+	cred := os.Expand(gs.AuthorizationCredentials, func(k string) string { return secrets[k] })
+	if gs.HTTPMethod != http.MethodPost || gs.AuthorizationScheme != "Bearer" || cred == "" || cred == gs.AuthorizationCredentials {
+		t.Fatalf("the Grafana settings: %+v", gs)
+	}
+	for _, name := range []string{"grafana-firing.json", "grafana-resolved.json"} {
+		ans, err := post(p.url+routeOf("Grafana", gs.URL, source.SourceGrafana), http.Header{"Authorization": {gs.AuthorizationScheme + " " + cred}}, testdata(name))
+		expect("Grafana "+name, ans, err, http.StatusAccepted)
+	}
+
+	// GitHub and GitLab: the webhook form's fields as the README lists them.
+	field := func(name string) string {
+		t.Helper()
+		m := regexp.MustCompile(`(?m)^- \*\*` + regexp.QuoteMeta(name) + `\*\*: (?:the value of )?` + "`([^`]+)`").FindStringSubmatch(sec)
+		if m == nil {
+			t.Fatalf("the README does not give the webhook's %s", name)
+		}
+		return m[1]
+	}
+	if ct := field("Content type"); ct != "application/json" {
+		t.Errorf("the README has GitHub post %s; the relay's routes read application/json", ct)
+	}
+	ghPath := routeOf("GitHub", field("Payload URL"), source.SourceGitHub)
+	ghSecret := secrets[strings.TrimPrefix(field("Secret"), "$")]
+	for _, ev := range source.SampleEvents(source.SourceGitHub) {
+		h, body, _ := source.Sample(source.SourceGitHub, ev)
+		h.Set("Content-Type", field("Content type"))
+		sign(source.SourceGitHub, ghSecret, h, body)
+		ans, err := post(p.url+ghPath, h, body)
+		expect("GitHub "+ev, ans, err, http.StatusAccepted)
+	}
+	ping := http.Header{"X-Github-Event": {"ping"}, "Content-Type": {field("Content type")}}
+	sign(source.SourceGitHub, ghSecret, ping, testdata("github-ping.json"))
+	if ans, err := post(p.url+ghPath, ping, testdata("github-ping.json")); err != nil || ans.status != http.StatusOK || ans.Ignored == "" {
+		t.Errorf("GitHub's ping: %v %d %s", err, ans.status, ans.raw)
+	}
+	glPath := routeOf("GitLab", field("URL"), source.SourceGitLab)
+	for _, ev := range source.SampleEvents(source.SourceGitLab) {
+		h, body, _ := source.Sample(source.SourceGitLab, ev)
+		h.Set("X-Gitlab-Token", secrets[strings.TrimPrefix(field("Secret token"), "$")])
+		ans, err := post(p.url+glPath, h, body)
+		expect("GitLab "+ev, ans, err, http.StatusAccepted)
+	}
+
+	// The curl line, run as written against this relay.
+	curl := strings.ReplaceAll(block("sh", "curl "), "http://127.0.0.1:8080", p.url)
+	cmd = exec.Command("bash", "-c", strings.TrimSpace(curl)+` -s -o /dev/stderr -w '%{http_code}'`)
+	cmd.Env = append(e.environ(), envs...)
+	var cout, cerr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &cout, &cerr
+	if err := cmd.Run(); err != nil || cout.String() != "202" {
+		t.Errorf("the README's curl: %v %s %s", err, cout.String(), cerr.String())
+	}
+
+	// The preview it names, as written.
+	preview := regexp.MustCompile("`(dingbot template render [^`]+)`").FindStringSubmatch(strings.ReplaceAll(sec, "\n", " "))
+	if preview == nil {
+		t.Fatal("the README's relay section names no dingbot template render")
+	}
+	if r := e.run("", strings.Fields(preview[1])[1:]...); r.code != 0 || !strings.Contains(r.stdout, "pull request") || !strings.Contains(r.stderr, "nothing was sent") {
+		t.Errorf("%s: exit %d:\n%s%s", preview[1], r.code, r.stdout, r.stderr)
+	}
+
+	// The status codes the README lists.
+	bearer := http.Header{"Authorization": {"Bearer " + secrets["RELAY_TOKEN"]}}
+	ans, err := post(p.url+"/hooks", bearer, []byte("{\"title\": \"x\",\n  oops}"))
+	if err != nil || ans.status != http.StatusBadRequest || !strings.Contains(ans.Error, "line 2") {
+		t.Errorf("bad JSON: %v %d %s", err, ans.status, ans.raw)
+	}
+	basic, _ := http.NewRequest(http.MethodPost, p.url+"/hooks", nil)
+	basic.SetBasicAuth("any-user", secrets["RELAY_TOKEN"])
+	ans, err = post(p.url+"/hooks", basic.Header, []byte(`{"title":"posted with basic auth"}`))
+	expect("basic auth", ans, err, http.StatusAccepted)
+	ans, err = post(p.url+"/hooks", http.Header{"Authorization": {"Bearer nope"}}, []byte(`{}`))
+	if err != nil || ans.status != http.StatusUnauthorized || !strings.Contains(ans.Hint, "Authorization") {
+		t.Errorf("a wrong token: %v %d %s", err, ans.status, ans.raw)
+	}
+	if status, raw := postLarge(t, p.url+"/hooks", bearer, append([]byte(`{"title":"big","text":"`), append(bytes.Repeat([]byte("x"), 1<<20), '"', '}')...)); status != http.StatusRequestEntityTooLarge {
+		t.Errorf("over 1 MiB: %d %.300s", status, raw)
+	}
+	ans, err = post(p.url+"/strict", http.Header{}, []byte(`{"items":[1]}`))
+	if err != nil || ans.status != http.StatusUnprocessableEntity || !strings.Contains(ans.Error, "strict") {
+		t.Errorf("a template that cannot render the payload: %v %d %s", err, ans.status, ans.raw)
+	}
+	ans, err = post(p.url+"/broken", http.Header{}, []byte(`{"title":"to a robot DingTalk does not know"}`))
+	if err != nil || ans.status != http.StatusAccepted {
+		t.Errorf("/broken: %v %d %s", err, ans.status, ans.raw)
+	}
+	for _, ep := range []string{"/healthz", "/readyz"} {
+		res, err := relayClient.Get(p.url + ep)
+		if err != nil || res.StatusCode != http.StatusOK {
+			t.Errorf("GET %s: %v %v", ep, err, res)
+		} else {
+			res.Body.Close()
+		}
+	}
+	if sent < 20 {
+		t.Errorf("only %d messages went out", sent)
+	}
+
+	// Every metric the README lists, with its labels, once the failure is counted.
+	metricRE := regexp.MustCompile("`(dingbot_[a-z_]+)\\{([a-z_,]+)\\}`")
+	listed := metricRE.FindAllStringSubmatch(sec, -1)
+	if len(listed) < 8 {
+		t.Fatalf("the README lists %d metrics", len(listed))
+	}
+	var metrics string
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		res, err := relayClient.Get(p.url + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		metrics = string(b)
+		if strings.Contains(metrics, `dingbot_messages_failed_total{errcode="300001",robot="broken"}`) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, m := range listed {
+		found := false
+		for _, line := range strings.Split(metrics, "\n") {
+			name, labels, ok := strings.Cut(line, "{")
+			if !ok || (name != m[1] && name != m[1]+"_bucket" && name != m[1]+"_count") {
+				continue
+			}
+			all := true
+			for _, l := range strings.Split(m[2], ",") {
+				all = all && strings.Contains(labels, l+`="`)
+			}
+			found = found || all
+		}
+		if !found {
+			t.Errorf("/metrics serves no %s{%s}:\n%s", m[1], m[2], metrics)
+		}
+	}
+	if code := p.stop(syscall.SIGTERM); code != 0 {
+		t.Errorf("SIGTERM: exit %d", code)
+	}
+	for _, v := range secrets {
+		if strings.Contains(p.log(), v) {
+			t.Error("the relay logged a secret the README's exports made")
+		}
+	}
 }
