@@ -15,6 +15,7 @@ func TestMaskSecretLike(t *testing.T) {
 		"unknown key " + token,
 		`secret="` + "SECshort12345" + `"`,
 		"until " + token[:31] + " is set",
+		"dingbot-" + token,
 	} {
 		out := MaskSecretLike(in)
 		for _, leak := range []string{secret, token, secret[3:20], token[:20], "abc%2Bdef", "SECshort"} {
@@ -26,7 +27,8 @@ func TestMaskSecretLike(t *testing.T) {
 			t.Errorf("LooksSecret(%q) = false", in)
 		}
 	}
-	for _, keep := range []string{"DINGBOT_OPS_SECRET", "robot ops", "SECURITY_TOKEN", "deploy 42 done", "abc123"} {
+	for _, keep := range []string{"DINGBOT_OPS_SECRET", "robot ops", "SECURITY_TOKEN", "deploy 42 done", "abc123",
+		"r-1 sent (msgUuid dingbot-0123456789abcdef0123456789abcdef)"} {
 		if got := MaskSecretLike(keep); got != keep {
 			t.Errorf("MaskSecretLike(%q) = %q, want it unchanged", keep, got)
 		}
