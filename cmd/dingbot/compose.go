@@ -48,7 +48,7 @@ func runComposer(ctx context.Context, g *globalFlags, file string, s streams) er
 	// a pause refuses. Not for the built-in sandbox: it ends with this process, and a message
 	// queued for it could never be delivered.
 	if a.stateErr == nil && a.sandbox == nil {
-		if ob, err := a.outbox(nil); err == nil {
+		if ob, err := a.outbox(delivery.Options{}); err == nil {
 			opts.Outbox = ob
 		}
 	}

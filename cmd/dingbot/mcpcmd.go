@@ -98,7 +98,7 @@ func serveOutbox(ctx context.Context, a *app, rf *rootFlags, logger *slog.Logger
 	if a.stateErr != nil || a.sandbox != nil || rf.dryRun {
 		return nil, nil
 	}
-	ob, err := a.outbox(func(format string, args ...any) { logger.Info(fmt.Sprintf(format, args...)) })
+	ob, err := a.outbox(delivery.Options{Logger: logger})
 	if err != nil {
 		logger.Warn("outbox", "err", err)
 		return nil, nil

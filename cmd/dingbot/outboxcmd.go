@@ -149,7 +149,7 @@ func openOutbox(ctx context.Context, g *globalFlags, logf func(string, ...any)) 
 		return nil, nil, err
 	}
 	a.face = history.FaceOutbox
-	ob, err := a.outbox(logf)
+	ob, err := a.outbox(delivery.Options{Logf: logf})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -899,7 +899,7 @@ func queueMessage(ctx context.Context, g *globalFlags, a *app, f *sendFlags, s s
 	if out.err != nil {
 		return reportSend(s, f, out)
 	}
-	ob, err := a.outbox(nil)
+	ob, err := a.outbox(delivery.Options{})
 	if err != nil {
 		out.err = err
 		return reportSend(s, f, out)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/config"
+	"github.com/dingbot/dingbot/dingtalk/delivery"
 	"github.com/dingbot/dingbot/dingtalk/history"
 	"github.com/dingbot/dingbot/dingtalk/relay"
 	"github.com/dingbot/dingbot/dingtalk/relay/digest"
@@ -159,7 +160,7 @@ func runServe(ctx context.Context, g *globalFlags, flagAddr string, s streams) e
 	}
 	logger := slog.New(slog.NewJSONHandler(mask, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
-	ob, err := a.outbox(func(format string, args ...any) { logger.Info(fmt.Sprintf(format, args...)) })
+	ob, err := a.outbox(delivery.Options{Logger: logger})
 	if err != nil {
 		return err
 	}
@@ -231,7 +232,7 @@ func runServe(ctx context.Context, g *globalFlags, flagAddr string, s streams) e
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBG()
 	var wg sync.WaitGroup
-	for name, run := range map[string]func(context.Context) error{"outbox": ob.Run, "digest": dg.Run, "metrics": srv.Run} {
+	for name, run := range map[string]func(context.Context) error{"outbox": ob.Run, "digest": dg.Run} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -78,8 +78,9 @@ func (b brokenState) Used(context.Context, string, string) (int, int, error) {
 }
 
 // outbox returns the app's outbox over its shared state, delivering with a client that does
-// not wait for rate-limit slots (the outbox waits itself).
-func (a *app) outbox(logf func(string, ...any)) (*delivery.Outbox, error) {
+// not wait for rate-limit slots (the outbox waits itself). o gives the logging (Logf or
+// Logger); the senders and the robots are the app's.
+func (a *app) outbox(o delivery.Options) (*delivery.Outbox, error) {
 	if a.stateErr != nil {
 		return nil, a.stateErr
 	}
@@ -87,13 +88,17 @@ func (a *app) outbox(logf func(string, ...any)) (*delivery.Outbox, error) {
 	send.WaitForSlot, send.OnWait = false, nil
 	force := send
 	force.IgnoreQuota = true
-	return delivery.New(a.state.store, delivery.Options{
-		Sender:      &send,
-		ForceSender: &force,
-		Robot:       a.robot,
-		Logf:        logf,
-	}), nil
+	o.Sender, o.ForceSender, o.Robot = &send, &force, a.robot
+	if o.KeepFinished == 0 {
+		o.KeepFinished = keepFinished
+	}
+	return delivery.New(a.state.store, o), nil
 }
+
+// keepFinished is how long the outbox keeps a finished job (sent, failed, unknown) for
+// `dingbot outbox` to show and retry: a drainer that runs (dingbot serve, --mcp, the composer)
+// deletes older ones. The history keeps its own record.
+const keepFinished = 30 * 24 * time.Hour
 
 // describeState is a line for people saying where the shared state lives.
 func (a *app) describeState() string {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"time"
@@ -39,6 +40,14 @@ type Options struct {
 	Concurrency int
 	// Logf, if set, is told what the outbox does (never a secret: jobs hold robot names only).
 	Logf func(format string, args ...any)
+	// KeepFinished, if positive, is how long Run keeps finished jobs (sent, failed, unknown,
+	// digested) after their last update: it deletes older ones when it starts and hourly, so
+	// that a long-running drainer's store does not grow without end. Held and queued jobs are
+	// never deleted. 0 keeps everything.
+	KeepFinished time.Duration
+	// Logger, if set, is told the same as structured records instead of Logf: a job's end as
+	// "delivery" with its id, robot, state, msgUuid and errcode, for logs read by machines.
+	Logger *slog.Logger
 }
 
 // SubmitOptions say how to send a submitted message.
@@ -66,8 +75,9 @@ type Outbox struct {
 
 	wake chan struct{}
 
-	mu   sync.Mutex
-	subs map[chan Job]struct{}
+	mu       sync.Mutex
+	subs     map[chan Job]struct{}
+	onFinish []func(Job)
 }
 
 // New returns an Outbox over store.
@@ -253,10 +263,19 @@ func (ob *Outbox) Wake() {
 // Run delivers until ctx ends: what this process submits at once, what others queue within
 // Options.Poll. It returns ctx's error.
 func (ob *Outbox) Run(ctx context.Context) error {
+	var pruned time.Time
 	for {
+		if ob.o.KeepFinished > 0 && ob.o.Now().Sub(pruned) >= pruneEvery {
+			pruned = ob.o.Now()
+			if n, err := ob.store.Prune(ctx, pruned.Add(-ob.o.KeepFinished)); err != nil && ctx.Err() == nil {
+				ob.logError(fmt.Errorf("delete finished jobs: %w", err))
+			} else if n > 0 {
+				ob.logPruned(n)
+			}
+		}
 		next, err := ob.DrainOnce(ctx)
-		if err != nil && ctx.Err() == nil && ob.o.Logf != nil {
-			ob.o.Logf("outbox: %v", err)
+		if err != nil && ctx.Err() == nil {
+			ob.logError(err)
 		}
 		wait := ob.o.Poll
 		if !next.IsZero() {
@@ -466,18 +485,77 @@ func (ob *Outbox) finish(ctx context.Context, j Job, s State, errcode *int, why,
 	if err := ob.store.Update(context.WithoutCancel(ctx), j); err != nil {
 		return err
 	}
-	if ob.o.Logf != nil {
-		line := fmt.Sprintf("outbox: %s %s to robot %s (msgUuid %s)", j.ID, s, j.Robot, j.MsgUUID)
-		if why != "" {
-			line += ": " + why
-		}
-		if hint != "" {
-			line += " (" + hint + ")"
-		}
-		ob.o.Logf("%s", line)
+	ob.logFinish(j)
+	ob.mu.Lock()
+	observers := ob.onFinish
+	ob.mu.Unlock()
+	for _, fn := range observers {
+		fn(j)
 	}
 	ob.publish(j)
 	return nil
+}
+
+// OnFinish registers fn to be called with every job this Outbox finishes (Sent, Failed,
+// Unknown), once its state is stored, on the drainer's goroutine: unlike Subscribe it never
+// misses one, so fn must return quickly (count it, log it).
+func (ob *Outbox) OnFinish(fn func(Job)) {
+	ob.mu.Lock()
+	defer ob.mu.Unlock()
+	ob.onFinish = append(ob.onFinish, fn)
+}
+
+// logFinish tells Options.Logger (or Logf) how a job ended.
+func (ob *Outbox) logFinish(j Job) {
+	if l := ob.o.Logger; l != nil {
+		attrs := []any{"delivery", j.ID, "robot", j.Robot, "state", string(j.State), "msgUuid", j.MsgUUID, "attempts", j.Attempts}
+		if j.Errcode != nil {
+			attrs = append(attrs, "errcode", *j.Errcode)
+		}
+		if j.Error != "" {
+			attrs = append(attrs, "error", j.Error)
+		}
+		if j.Hint != "" {
+			attrs = append(attrs, "hint", j.Hint)
+		}
+		level := slog.LevelInfo
+		if j.State != Sent {
+			level = slog.LevelWarn
+		}
+		l.Log(context.Background(), level, "delivery", attrs...)
+		return
+	}
+	if ob.o.Logf != nil {
+		line := fmt.Sprintf("outbox: %s %s to robot %s (msgUuid %s)", j.ID, j.State, j.Robot, j.MsgUUID)
+		if j.Error != "" {
+			line += ": " + j.Error
+		}
+		if j.Hint != "" {
+			line += " (" + j.Hint + ")"
+		}
+		ob.o.Logf("%s", line)
+	}
+}
+
+// pruneEvery is how often Run deletes finished jobs older than Options.KeepFinished.
+const pruneEvery = time.Hour
+
+// logPruned tells Options.Logger (or Logf) how many finished jobs Run deleted.
+func (ob *Outbox) logPruned(n int) {
+	if l := ob.o.Logger; l != nil {
+		l.Info("outbox: deleted finished jobs", "jobs", n, "older_than", ob.o.KeepFinished.String())
+	} else if ob.o.Logf != nil {
+		ob.o.Logf("outbox: deleted %d finished jobs older than %s", n, ob.o.KeepFinished)
+	}
+}
+
+// logError tells Options.Logger (or Logf) of a drain that went wrong.
+func (ob *Outbox) logError(err error) {
+	if l := ob.o.Logger; l != nil {
+		l.Warn("outbox", "err", err.Error())
+	} else if ob.o.Logf != nil {
+		ob.o.Logf("outbox: %v", err)
+	}
 }
 
 // Retry queues a Failed or Unknown job again, with its msgUuid, due now.

@@ -1,9 +1,12 @@
 package delivery_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
 	"runtime"
@@ -466,5 +469,89 @@ func TestStoppedDrainerLeavesTheJobQueued(t *testing.T) {
 	w.drain()
 	if got := w.job(j.ID); got.State != delivery.Sent {
 		t.Fatalf("the next drainer left it %s: %s", got.State, got.Error)
+	}
+}
+
+// OnFinish sees every job the outbox ends, sent or refused, none dropped however many; a
+// Logger gets one structured "delivery" record for each, with its id, state and errcode.
+func TestOnFinishAndLoggerSeeEveryEnd(t *testing.T) {
+	w := newWorld(t, sandbox.Options{Robots: []sandbox.Robot{{Token: "tok0000000000000", Keywords: []string{"deploy"}}}},
+		dingtalk.Robot{Name: "r0", Webhook: "SANDBOX/robot/send?access_token=tok0000000000000", AllowCustomHost: true})
+	var logs bytes.Buffer
+	ob := delivery.New(w.store, delivery.Options{Sender: w.client, Robot: w.robot, Now: w.clock.Now,
+		Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	var ended []delivery.Job
+	ob.OnFinish(func(j delivery.Job) { ended = append(ended, j) })
+	var want []string
+	for i := range 15 {
+		text := fmt.Sprintf("deploy %d", i)
+		if i == 3 {
+			text = "no keyword" // refused by DingTalk: 310000
+		}
+		jobs, err := ob.Submit(context.Background(), "r0", dingtalk.NewText(text), delivery.SubmitOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, jobs[0].ID)
+	}
+	if _, err := ob.DrainOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(ended) != len(want) {
+		t.Fatalf("OnFinish saw %d of %d jobs", len(ended), len(want))
+	}
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("%d log lines for %d jobs:\n%s", len(lines), len(want), logs.String())
+	}
+	for i, line := range lines {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatal(err)
+		}
+		if rec["msg"] != "delivery" || rec["delivery"] != want[i] || rec["robot"] != "r0" || !strings.HasPrefix(rec["msgUuid"].(string), "dingbot-") {
+			t.Fatalf("record %d: %s", i, line)
+		}
+		if i == 3 && (rec["state"] != "failed" || rec["errcode"] != float64(310000) || rec["level"] != "WARN") {
+			t.Fatalf("the refused job's record: %s", line)
+		}
+		if i != 3 && rec["state"] != "sent" {
+			t.Fatalf("record %d: %s", i, line)
+		}
+	}
+}
+
+// A long-running drainer with KeepFinished deletes finished jobs older than that when it
+// starts, and keeps newer ones (storetest checks that Prune never takes an unfinished job).
+func TestRunDeletesOldFinishedJobs(t *testing.T) {
+	w := newWorld(t, sandbox.Options{})
+	old := w.submit("r0", "last month")
+	w.drain()
+	w.clock.Advance(31 * 24 * time.Hour)
+	recent := w.submit("r0", "today")
+	w.drain()
+	var logs bytes.Buffer
+	ob := delivery.New(w.store, delivery.Options{Sender: w.client, Robot: w.robot, Now: w.clock.Now,
+		KeepFinished: 30 * 24 * time.Hour, Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = ob.Run(ctx) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, err := w.store.Get(context.Background(), old.ID); errors.Is(err, delivery.ErrNotFound) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the month-old sent job was not deleted")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	if j := w.job(recent.ID); j.State != delivery.Sent {
+		t.Fatalf("today's job: %+v", j)
+	}
+	if !strings.Contains(logs.String(), `"jobs":1`) {
+		t.Fatalf("the deletion is not logged: %s", logs.String())
 	}
 }

@@ -100,7 +100,7 @@
 //	dingbot_relay_requests_total{route,code}         requests answered
 //	dingbot_relay_request_duration_seconds{route}    how long they took
 //	dingbot_messages_queued_total{robot}             messages the relay stored (held ones included)
-//	dingbot_messages_delivered_total{robot}          sent by this process's outbox (Run)
+//	dingbot_messages_delivered_total{robot}          sent by this process's outbox
 //	dingbot_messages_failed_total{robot,errcode}     failed or unknown (errcode "none" without one)
 //	dingbot_outbox_depth{robot}                      queued, sending and held jobs, read at scrape
 //	dingbot_quota_used{robot}, dingbot_quota_limit{robot}  the month's sends (Options.Quota)

@@ -136,6 +136,8 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s.metrics = newMetrics(s)
+	// Every job the outbox finishes is counted, none missed (Subscribe may drop some).
+	o.Outbox.OnFinish(s.metrics.job)
 	s.handler = s.recoverer(s.logger(s.auth(http.HandlerFunc(s.mux))))
 	return s, nil
 }
@@ -209,24 +211,6 @@ func (s *Server) Routes() []Route {
 // ServeHTTP answers one request: a route's POST, /healthz, /readyz or /metrics.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handler.ServeHTTP(w, r)
-}
-
-// Run keeps the delivery metrics (delivered and failed by robot) from the outbox's job changes
-// until ctx ends, and returns ctx's error. It sees the jobs this process's Outbox delivers;
-// running the outbox (Outbox.Run) and the digester is the caller's.
-func (s *Server) Run(ctx context.Context) error {
-	jobs := s.o.Outbox.Subscribe(ctx)
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case j, ok := <-jobs:
-			if !ok {
-				return ctx.Err()
-			}
-			s.metrics.job(j)
-		}
-	}
 }
 
 // mux dispatches a request that passed auth.

@@ -203,8 +203,6 @@ func newWorld(t testing.TB, routes []relay.Route, opts ...worldOption) *world {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); _ = w.relay.Run(ctx) }()
 	if !w.noDrain {
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = w.ob.Run(ctx) }()
