@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -690,5 +691,41 @@ func TestConcurrentBurst(t *testing.T) {
 	}
 	if st := w.sb.Stats(); st.Posted != want || st.Duplicates != 0 || len(uuids) != want {
 		t.Fatalf("sandbox %+v, %d msgUuids; want %d posted once each", st, len(uuids), want)
+	}
+}
+
+// A sender posting a body over the limit with an ordinary HTTP client gets the 413 and its
+// reason, every time: the relay reads the rest of the body before answering, so the sender is
+// not cut off mid-write with a connection reset.
+func TestTooLargeIsAnsweredNotReset(t *testing.T) {
+	w := newWorld(t, []relay.Route{{Path: "/open", Source: "generic", Robots: []string{"oncall"}, Template: "generic"}},
+		withOptions(func(o *relay.Options) { o.MaxBody = 64 << 10 }))
+	big := append([]byte(`{"pad":"`), append(bytes.Repeat([]byte("x"), 4<<20), '"', '}')...)
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for i := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var body io.Reader = bytes.NewReader(big)
+			if i%2 == 1 {
+				body = io.MultiReader(body) // no Content-Length: chunked
+			}
+			resp, err := http.Post(w.url+"/open", "application/json", body)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(b), "over 65536 bytes") {
+				errs <- fmt.Errorf("%d %s", resp.StatusCode, b)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }
