@@ -31,7 +31,9 @@ func (s recordingStore) Add(ctx context.Context, jobs ...delivery.Job) ([]delive
 		return stored, err
 	}
 	for _, j := range stored {
-		if j.State.Finished() || j.MsgUUID == "" {
+		// A message held for a relay's digest is never posted alone: the history files the
+		// summary that carries it, when the summary is queued.
+		if j.State.Finished() || j.State == delivery.Held || j.MsgUUID == "" {
 			continue
 		}
 		m := j.Msg

@@ -1035,6 +1035,30 @@ func TestServeDigestGathersABurst(t *testing.T) {
 			t.Errorf("%s arrived %d times", m, c)
 		}
 	}
+	// The history files what was posted (the summary), delivered: not each held post as
+	// queued forever.
+	var entries []historyJSON
+	deadline = time.Now().Add(5 * time.Second)
+	for {
+		r := e.run("", "history", "--json")
+		entries = nil
+		if err := json.Unmarshal([]byte(r.stdout), &entries); err != nil {
+			t.Fatalf("history --json: %v\n%s%s", err, r.stdout, r.stderr)
+		}
+		delivered := 0
+		for _, h := range entries {
+			if h.Status == "delivered" {
+				delivered++
+			}
+		}
+		if delivered == posted && len(entries) == posted {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the history after %d posted messages: %+v", posted, entries)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // TestServeHelpTeaches: serve --help holds a config that loads as written, the endpoints, and
