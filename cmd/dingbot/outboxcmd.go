@@ -30,8 +30,8 @@ func newOutboxCmd(g *globalFlags, s streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "outbox",
 		Short: "See and steer the messages waiting for delivery (send --queue)",
-		Long: `The outbox holds messages accepted with 'dingbot send --queue' (and by the MCP server and the
-composer) until DingTalk can take them: a free rate-limit slot (20 a minute per robot), the end of
+		Long: `The outbox holds messages accepted with 'dingbot send --queue' (and by the MCP server, the
+composer and the relay, 'dingbot serve') until DingTalk can take them: a free rate-limit slot (20 a minute per robot), the end of
 a pause (DingTalk throttles a robot that sent too fast for 10 minutes), a new month when a quota
 is used up. Each keeps the msgUuid it was given when queued, so a resend after a crash or a
 timeout is posted once.
@@ -42,7 +42,10 @@ robot at a time, across processes (and hosts, with Redis).
 
 States: queued (waiting its turn, Due says when), sending, sent, failed (DingTalk refused it;
 the reason and hint say why), unknown (it may have been posted and its retries are spent: it is
-never resent blindly; 'outbox retry ID' resends it with its msgUuid).`,
+never resent blindly; 'outbox retry ID' resends it with its msgUuid). A relay route with a
+digest adds two: held (kept for the route's digest, Due says when its summary is queued) and
+digested (it went out inside that summary; show names the summary's job). Finished messages
+are kept 30 days.`,
 		Args: subcommandArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return listOutbox(cmd.Context(), g, of, s, "", false)
@@ -173,6 +176,7 @@ type outboxJSON struct {
 	Updated        time.Time `json:"updated"`
 	Due            time.Time `json:"due,omitzero"`
 	Errcode        *int      `json:"errcode,omitempty"`
+	Digest         string    `json:"digest,omitempty"`
 	Reason         string    `json:"reason,omitempty"`
 	Hint           string    `json:"hint,omitempty"`
 	Message        any       `json:"message,omitempty"`
@@ -183,9 +187,9 @@ func jobJSON(j delivery.Job, withBody bool) outboxJSON {
 		ID: j.ID, Robot: j.Robot, State: string(j.State), MsgUUID: j.MsgUUID, Msgtype: string(j.Msg.Type),
 		Title: jobTitle(j), Part: j.Part, Parts: j.Parts, Group: j.Group, Attempts: j.Attempts,
 		MaybeDelivered: j.MaybeDelivered, Created: j.Created, Updated: j.Updated, Errcode: j.Errcode,
-		Reason: j.Error, Hint: j.Hint,
+		Reason: j.Error, Hint: j.Hint, Digest: j.Digest,
 	}
-	if j.State == delivery.Queued {
+	if j.State == delivery.Queued || j.State == delivery.Held {
 		o.Due = j.Due
 	}
 	if withBody {
@@ -298,8 +302,14 @@ func writeJob(w io.Writer, j delivery.Job) {
 		fmt.Fprintf(w, "part:      %d of %d (group %s)\n", j.Part, j.Parts, j.Group)
 	}
 	fmt.Fprintf(w, "attempts:  %d\nqueued:    %s\nupdated:   %s\n", j.Attempts, j.Created.Local().Format(time.RFC3339), j.Updated.Local().Format(time.RFC3339))
-	if j.State == delivery.Queued {
+	switch j.State {
+	case delivery.Queued:
 		fmt.Fprintf(w, "due:       %s\n", j.Due.Local().Format(time.RFC3339))
+	case delivery.Held:
+		fmt.Fprintf(w, "digest at: %s (held for its route's digest summary)\n", j.Due.Local().Format(time.RFC3339))
+	}
+	if j.Digest != "" && j.State == delivery.Digested {
+		fmt.Fprintf(w, "digest:    went out in the summary %s\n", j.Digest)
 	}
 	if j.Errcode != nil {
 		fmt.Fprintf(w, "errcode:   %d\n", *j.Errcode)

@@ -1059,6 +1059,23 @@ func TestServeDigestGathersABurst(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	// The outbox says where each post went: digested, into which summary.
+	var jobs []outboxJSON
+	if r := e.run("", "outbox", "ls", "--all", "--json"); json.Unmarshal([]byte(r.stdout), &jobs) != nil {
+		t.Fatalf("outbox ls --all --json: %s%s", r.stdout, r.stderr)
+	}
+	digested := 0
+	for _, j := range jobs {
+		if j.State == "digested" && j.Digest != "" {
+			digested++
+			if r := e.run("", "outbox", "show", j.ID); !strings.Contains(r.stdout, "went out in the summary "+j.Digest) {
+				t.Fatalf("outbox show %s:\n%s%s", j.ID, r.stdout, r.stderr)
+			}
+		}
+	}
+	if posted == 1 && digested != n {
+		t.Fatalf("%d of %d posts are listed digested: %+v", digested, n, jobs)
+	}
 }
 
 // TestServeHelpTeaches: serve --help holds a config that loads as written, the endpoints, and
