@@ -287,7 +287,7 @@ func renderContacts(g *globalFlags, s streams) dingtalk.Contacts {
 // shows what its built-in sandbox received: it is posted to an in-process sandbox (no network)
 // and its arrival drawn.
 func previewBody(w io.Writer, body []byte) (string, error) {
-	const token = "preview"
+	const token = sandbox.DefaultToken // named as it is, "sandbox", in the preview's head
 	sb := sandbox.New(sandbox.Options{Robots: []sandbox.Robot{{Token: token}}})
 	req := httptest.NewRequest(http.MethodPost, sandbox.Path+"?access_token="+token, bytes.NewReader(body))
 	req.Header.Set("Content-Type", dingtalk.ContentType)
