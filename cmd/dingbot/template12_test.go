@@ -173,6 +173,18 @@ text = "{{ .Status | upper }}: {{ index .CommonLabels \"alertname\" }} ({{ len .
 		t.Errorf("user template: exit %d %+v %s", r.code, out, out.Body)
 	}
 
+	// The README's example fields of a Git event, from any of the three hosts.
+	os.WriteFile(filepath.Join(dir, "repo-line.toml"), []byte(`data = "git"
+msgtype = "text"
+text = "{{ .Repo.FullName }}: {{ .Kind }}"
+`), 0o600)
+	for _, src := range []string{"github", "gitlab", "gitea"} {
+		out, r := e.renderJSON("", "--template", "repo-line", "--source", src, "--sample")
+		if r.code != 0 || !regexp.MustCompile(`^\{"msgtype":"text","text":\{"content":"[\w.-]+/[\w.-]+: push"\}\}$`).Match(out.Body) {
+			t.Errorf("%s: exit %d %+v %s", src, r.code, out, out.Body)
+		}
+	}
+
 	r = e.run("", "template", "ls")
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`(?m)^NAME +TYPE +RENDERS +SOURCE +DESCRIPTION$`),
