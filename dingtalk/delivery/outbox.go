@@ -473,6 +473,9 @@ func (ob *Outbox) requeue(ctx context.Context, j Job, due time.Time, why, hint s
 	if err := ob.store.Update(ctx, j); err != nil {
 		return err
 	}
+	if why != "" {
+		ob.logWait(j)
+	}
 	ob.publish(j)
 	return nil
 }
@@ -546,6 +549,26 @@ func (ob *Outbox) logPruned(n int) {
 		l.Info("outbox: deleted finished jobs", "jobs", n, "older_than", ob.o.KeepFinished.String())
 	} else if ob.o.Logf != nil {
 		ob.o.Logf("outbox: deleted %d finished jobs older than %s", n, ob.o.KeepFinished)
+	}
+}
+
+// logWait tells Options.Logger (or Logf) that a job is back in the queue for a reason worth
+// knowing: DingTalk paused the robot, a failed attempt to retry, a quota, the state store.
+func (ob *Outbox) logWait(j Job) {
+	if l := ob.o.Logger; l != nil {
+		attrs := []any{"delivery", j.ID, "robot", j.Robot, "state", string(j.State), "msgUuid", j.MsgUUID,
+			"attempts", j.Attempts, "due", j.Due.UTC().Format(time.RFC3339), "error", j.Error}
+		if j.Errcode != nil {
+			attrs = append(attrs, "errcode", *j.Errcode)
+		}
+		if j.Hint != "" {
+			attrs = append(attrs, "hint", j.Hint)
+		}
+		l.Warn("delivery waiting", attrs...)
+		return
+	}
+	if ob.o.Logf != nil {
+		ob.o.Logf("outbox: %s to robot %s waits until %s: %s", j.ID, j.Robot, j.Due.Local().Format("15:04:05"), j.Error)
 	}
 }
 

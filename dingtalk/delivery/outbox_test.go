@@ -555,3 +555,30 @@ func TestRunDeletesOldFinishedJobs(t *testing.T) {
 		t.Fatalf("the deletion is not logged: %s", logs.String())
 	}
 }
+
+// DingTalk throttling a robot (410100) is logged as a warning with the job, the errcode and
+// when it is tried again: a relay's log must say why its outbox stopped moving.
+func TestThrottleIsLogged(t *testing.T) {
+	w := newWorld(t, sandbox.Options{Limit: 1, Window: time.Hour})
+	var logs bytes.Buffer
+	ob := delivery.New(w.store, delivery.Options{Sender: w.client, Robot: w.robot, Now: w.clock.Now,
+		Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	for _, text := range []string{"first", "second"} {
+		if _, err := ob.Submit(context.Background(), "r0", dingtalk.NewText(text), delivery.SubmitOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := ob.DrainOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var rec map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var r map[string]any
+		if json.Unmarshal([]byte(line), &r) == nil && r["msg"] == "delivery waiting" {
+			rec = r
+		}
+	}
+	if rec == nil || rec["level"] != "WARN" || rec["errcode"] != float64(410100) || rec["robot"] != "r0" || rec["due"] == "" {
+		t.Fatalf("no warning about the throttle:\n%s", logs.String())
+	}
+}
