@@ -120,7 +120,10 @@ func runServe(ctx context.Context, g *globalFlags, flagAddr string, s streams) e
 	}
 	a.face = history.FaceOutbox
 	cfg := a.cfg
-	if err := cfg.ServeErr(); err != nil {
+	// Broken user templates are left out, and said after the first line.
+	templates, templateWarnings := template.Load(template.Dir(a.configPath))
+	// Every problem at once: the routes' own, and the templates of the routes that have none.
+	if err := errors.Join(cfg.ServeErr(), routeTemplateErrors(cfg, templates)); err != nil {
 		return usageError{configError{fmt.Errorf("the relay's config has problems:\n%w", err)}}
 	}
 	if len(cfg.Routes) == 0 {
@@ -165,8 +168,6 @@ func runServe(ctx context.Context, g *globalFlags, flagAddr string, s streams) e
 		return err
 	}
 	dg := digest.New(ob, digest.Options{Logf: func(format string, args ...any) { logger.Info(fmt.Sprintf(format, args...)) }})
-	// Broken user templates are left out, and said after the first line.
-	templates, templateWarnings := template.Load(template.Dir(a.configPath))
 	routes := make([]relay.Route, len(cfg.Routes))
 	for i, r := range cfg.Routes {
 		routes[i] = relay.Route{Path: r.Path, Source: r.Source, Robots: r.Robots, Template: r.Template,
@@ -272,6 +273,25 @@ const routeExample = `  [[routes]]
   source = "alertmanager"     # alertmanager, grafana, github, gitlab, gitea or generic
   robots = ["ops"]
   secret_env = "RELAY_TOKEN"  # export RELAY_TOKEN=$(openssl rand -hex 32)`
+
+// routeTemplateErrors says which routes name a template that does not exist or renders
+// another source's payloads, each with its line in the config.
+func routeTemplateErrors(cfg *config.Config, templates *template.Set) error {
+	var errs []error
+	for _, r := range cfg.Routes {
+		name := r.Template
+		if name == "" {
+			name = relay.DefaultTemplate(r.Source)
+		}
+		t, err := templates.Lookup(name)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s:%d: route %q: template: %w", cfg.Path, r.Line, r.Path, err))
+		} else if err := t.CheckSource(r.Source); err != nil {
+			errs = append(errs, fmt.Errorf("%s:%d: route %q: %w", cfg.Path, r.Line, r.Path, err))
+		}
+	}
+	return errors.Join(errs...)
+}
 
 // routeErrors says what relay.New refuses in each route (a template that does not exist or
 // renders other data), with the route's line in the config.

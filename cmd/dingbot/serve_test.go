@@ -821,10 +821,14 @@ func TestServeRefusesToStart(t *testing.T) {
 			[]string{"no [[routes]] in ", `path = "/alertmanager"`, "dingbot serve --help"}},
 		{"a template that does not exist", "[[routes]]\npath = \"/am\"\nsource = \"alertmanager\"\nrobots = [\"ops\"]\ntemplate = \"alret\"\n",
 			[]string{"--addr", "127.0.0.1:0"},
-			[]string{"the relay's config has problems:", `:4: route /am: template: `, "alret"}},
+			[]string{"the relay's config has problems:", `:4: route "/am": template: `, "alret"}},
 		{"a template of other data", "[[routes]]\npath = \"/am\"\nsource = \"alertmanager\"\nrobots = [\"ops\"]\ntemplate = \"grafana\"\n",
 			[]string{"--addr", "127.0.0.1:0"},
-			[]string{`:4: route /am: template grafana renders grafana data; a alertmanager route needs one with data = "alertmanager"`}},
+			[]string{`:4: route "/am": template grafana: it renders grafana payloads (data = "grafana"), not alertmanager payloads (data = "alertmanager"); alert renders alertmanager payloads`}},
+		{"every problem at once: a template's and another route's", "[[routes]]\npath = \"/am\"\nsource = \"alertmanager\"\nrobots = [\"ops\"]\ntemplate = \"alret\"\n\n" +
+			"[[routes]]\npath = \"/z\"\nsource = \"generic\"\nrobots = [\"ops\"]\ndigest = \"-5s\"\n",
+			[]string{"--addr", "127.0.0.1:0"},
+			[]string{`:4: route "/am": template: `, "alret", `:14: route "/z": digest`}},
 		{"port taken", open, []string{"--addr", busy.Addr().String()},
 			[]string{"listen on " + busy.Addr().String() + ": ", "address already in use"}},
 	}
