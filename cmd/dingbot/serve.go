@@ -150,6 +150,12 @@ func runServe(ctx context.Context, g *globalFlags, flagAddr string, s streams) e
 				from, addr, strings.Join(open, ", "), has, them)
 		}
 	}
+	var stateDown error // Redis was down at start: serve anyway, not ready until it answers
+	if a.stateErr != nil && cfg.Redis != "" {
+		if down := a.stateErr; a.dialRedisState() == nil {
+			stateDown = down
+		}
+	}
 	if a.stateErr != nil {
 		return a.stateErr
 	}
@@ -212,6 +218,9 @@ func runServe(ctx context.Context, g *globalFlags, flagAddr string, s streams) e
 		"routes", describeRoutes(cfg.Routes),
 		"state", a.describeState(),
 		"version", buildVersion())
+	if stateDown != nil {
+		logger.Warn("the shared state does not answer: /readyz says 503 and posts are refused with 503 until it does", "err", stateDown.Error())
+	}
 	for _, w := range cfg.Warnings {
 		logger.Warn(w)
 	}

@@ -1670,3 +1670,40 @@ func TestReadmeRelaySnippetsWork(t *testing.T) {
 		}
 	}
 }
+
+// A relay whose Redis is down when it starts serves anyway, as it does when Redis goes away
+// later: /healthz 200, /readyz 503 with the reason, posts 503 (senders retry), a warning in
+// the log; it does not exit into its supervisor's restart loop.
+func TestServeStartsWhileRedisIsDown(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := "redis://:pw-not-shown@" + ln.Addr().String() + "/0"
+	ln.Close() // nothing listens there now
+	e := oneRobotRelay(t, sandbox.Options{}, "[[routes]]\npath = \"/hooks\"\nsource = \"generic\"\nrobots = [\"ops\"]\n")
+	p := e.startRelay([]string{"DINGBOT_REDIS_URL=" + down})
+	get := func(path string) (int, string) {
+		resp, err := http.Get(p.url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, _ := get("/healthz"); code != http.StatusOK {
+		t.Fatalf("/healthz %d", code)
+	}
+	if code, body := get("/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "error") {
+		t.Fatalf("/readyz %d %s", code, body)
+	}
+	ans, err := post(p.url+"/hooks", http.Header{}, []byte(`{"title":"t","text":"x"}`))
+	if err != nil || ans.status != http.StatusServiceUnavailable {
+		t.Fatalf("post while Redis is down: %v %d %s", err, ans.status, ans.raw)
+	}
+	log := p.log()
+	if !strings.Contains(log, "the shared state does not answer") || strings.Contains(log, "pw-not-shown") || strings.Contains(string(ans.raw), "pw-not-shown") {
+		t.Fatalf("log:\n%s\nanswer %s", log, ans.raw)
+	}
+}

@@ -39,11 +39,7 @@ func openState(ctx context.Context, cfg *config.Config, stateDir string) (*share
 		if err != nil {
 			return nil, err
 		}
-		return &sharedState{
-			limiter: rs.Limiter(), meter: rs, store: rs,
-			where: "Redis at " + config.RedactURL(cfg.Redis),
-			close: func() { _ = rs.Close() },
-		}, nil
+		return redisState(rs, cfg.Redis), nil
 	}
 	sp, err := spool.Open(filepath.Join(stateDir, "outbox"))
 	if err != nil {
@@ -54,6 +50,30 @@ func openState(ctx context.Context, cfg *config.Config, stateDir string) (*share
 		where: "files under " + stateDir,
 		close: func() { _ = sp.Close() },
 	}, nil
+}
+
+// redisState is the shared state kept in Redis by rs (url names it, without its password).
+func redisState(rs *redisstore.Store, url string) *sharedState {
+	return &sharedState{
+		limiter: rs.Limiter(), meter: rs, store: rs,
+		where: "Redis at " + config.RedactURL(url),
+		close: func() { _ = rs.Close() },
+	}
+}
+
+// dialRedisState replaces a Redis state that could not be opened (the server is down) with one
+// that connects when Redis answers: for dingbot serve, which starts anyway and reports not
+// ready, as it does when Redis goes away later, instead of exiting into a restart loop.
+func (a *app) dialRedisState() error {
+	rs, err := redisstore.Dial(a.cfg.Redis, redisstore.DefaultPrefix)
+	if err != nil {
+		return err
+	}
+	st := redisState(rs, a.cfg.Redis)
+	st.store = recordingStore{Store: st.store, h: a.history, face: a.currentFace}
+	a.state, a.stateErr = st, nil
+	a.client.Limiter, a.client.Meter = st.limiter, st.meter
+	return nil
 }
 
 // brokenState stands in for a state that could not be opened: every use fails with its error,

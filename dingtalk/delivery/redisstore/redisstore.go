@@ -118,6 +118,19 @@ func Open(ctx context.Context, rawURL, prefix string) (*Store, error) {
 	return s, nil
 }
 
+// Dial returns a Store over the server at rawURL without waiting for it to answer, for a
+// process that must start while Redis is down (a relay reporting not ready): every operation
+// fails, as when Redis goes away later, until the server answers. Open checks it first.
+func Dial(rawURL, prefix string) (*Store, error) {
+	opt, addr, err := ParseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	s := newStore(redis.NewClient(opt), prefix, addr)
+	s.owned = true
+	return s, nil
+}
+
 // ParseURL reads a redis:// or rediss:// URL into client options, and returns how to name the
 // server in messages: the URL without user, password or query. Its errors never contain the
 // password.
