@@ -187,17 +187,22 @@ Send one with: dingbot send --template NAME --var key=value …`,
 	ls.Flags().BoolVar(&lsJSON, "json", false, "print a JSON array: name, type, source, description, path; data and sources for a template of payloads")
 
 	var (
-		showJSON bool
-		showVars []string
+		showJSON, showTOML bool
+		showVars           []string
 	)
 	show := &cobra.Command{
 		Use:   "show NAME",
 		Short: "Show a template's variables and its sample, rendered as it would be sent",
 		Long: `Show a template's variables (required or not, description, default, sample) and the
 request body its samples render to, as dingbot send --template would send it. --var replaces
-a sample, to try a value; --json prints it all as one object.`,
+a sample, to try a value; --json prints it all as one object.
+
+--toml prints the template's file: copy it into the templates directory beside the config
+(dingbot config path) as NAME.toml and edit it to make a template of your own. The fields a
+template of payloads reads: dingbot template fields --source SOURCE.`,
 		Example: `  dingbot template show ci-result
-  dingbot template show ci-result --var status=passed --json`,
+  dingbot template show ci-result --var status=passed --json
+  dingbot template show alert --toml > ~/.config/dingbot/templates/my-alert.toml`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			set, _, err := loadTemplates(g, s.err)
@@ -208,6 +213,13 @@ a sample, to try a value; --json prints it all as one object.`,
 			if err != nil {
 				return usageError{err}
 			}
+			if showTOML {
+				if showJSON || len(showVars) > 0 {
+					return usagef("--toml prints the file alone: leave out --json and --var")
+				}
+				_, err := s.out.Write(tpl.Source())
+				return err
+			}
 			given, err := templateVars("", showVars)
 			if err != nil {
 				return err
@@ -216,8 +228,9 @@ a sample, to try a value; --json prints it all as one object.`,
 		},
 	}
 	show.Flags().BoolVar(&showJSON, "json", false, "print one JSON object: the template, its variables, the body or the error")
+	show.Flags().BoolVar(&showTOML, "toml", false, "print the template's file (TOML) alone, to copy into your templates directory and edit")
 	show.Flags().StringArrayVar(&showVars, "var", nil, "name=value: render with this value instead of the sample (repeatable)")
-	cmd.AddCommand(ls, show, newTemplateRenderCmd(g, s))
+	cmd.AddCommand(ls, show, newTemplateRenderCmd(g, s), newTemplateFieldsCmd(g, s))
 	return cmd
 }
 
@@ -443,6 +456,8 @@ func showDataTemplate(g *globalFlags, s streams, tpl *template.Template, asJSON 
 			yours += " --event EVENT" // a Git host names its event in a header
 		}
 		fmt.Fprintf(w, "\nA payload of yours: %s --file PAYLOAD.json\n", yours)
+		fmt.Fprintf(w, "Its fields: dingbot template fields --source %s\n", out.SampleSource)
+		fmt.Fprintf(w, "Its file, to make your own: %s\n", copyLine(tpl.Name(), templatesDir(g)))
 	}
 	if err != nil {
 		if !asJSON {
@@ -451,4 +466,14 @@ func showDataTemplate(g *globalFlags, s streams, tpl *template.Template, asJSON 
 		return exitError{code: exitUsage}
 	}
 	return nil
+}
+
+// templatesDir is the directory of the user's templates, for hints; "TEMPLATES" when the
+// config's path is unknown.
+func templatesDir(g *globalFlags) string {
+	path, err := configPath(g)
+	if err != nil {
+		return "TEMPLATES"
+	}
+	return template.Dir(path)
 }

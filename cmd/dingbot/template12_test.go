@@ -98,8 +98,13 @@ func TestTemplateRenderPayloads(t *testing.T) {
 			t.Errorf("gitlab --event %q: exit %d %+v %s", ev, r.code, out, out.Body)
 		}
 	}
-	r = e.run(string(body), "template", "render", "--source", "gitlab", "--file", "-")
-	if want := "dingbot: --event: gitlab names its event in a header, not in the payload: give one of push, tag, pull_request"; r.code != 2 || !strings.Contains(r.stderr, want) {
+	// GitHub's body does not say which event it is (GitLab's object_kind does).
+	gh, err := os.ReadFile(testdata("github-pull_request-opened.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = e.run(string(gh), "template", "render", "--source", "github", "--file", "-")
+	if want := "dingbot: --event: github names its event in a header, not in the payload: give one of push, tag, pull_request"; r.code != 2 || !strings.Contains(r.stderr, want) {
 		t.Errorf("no --event: exit %d %s", r.code, r.stderr)
 	}
 

@@ -114,7 +114,11 @@ func renderPayload(g *globalFlags, s streams, f *renderFlags) error {
 		if f.json {
 			return writeJSON(s.out, out)
 		}
-		fmt.Fprintf(s.err, "dingbot: the relay ignores this %s request (%s): it answers 200 and posts nothing\n", src, ignored.Reason)
+		hint := ""
+		if near := dingtalk.Nearest(event, source.SampleEvents(src)); !f.sample && near != "" && near != event {
+			hint = fmt.Sprintf(" (did you mean --event %s?)", near)
+		}
+		fmt.Fprintf(s.err, "dingbot: the relay ignores this %s request (%s): it answers 200 and posts nothing%s\n", src, ignored.Reason, hint)
 		return nil
 	case err != nil:
 		from := "the sample"
@@ -146,12 +150,17 @@ func renderPayload(g *globalFlags, s streams, f *renderFlags) error {
 		return fail(err)
 	}
 	fmt.Fprintln(s.out, preview)
+	fmt.Fprintln(s.err) // a blank line: the preview ends, what follows is dingbot's
 	for _, w := range out.Warnings {
 		fmt.Fprintln(s.err, "dingbot: warning:", w)
 	}
 	what := "payload"
 	if f.sample {
-		what = fmt.Sprintf("%s sample", event)
+		// generic's samples are two documents, not events of the sender's.
+		what = "sample"
+		if events := source.SampleEvents(src); src != source.SourceGeneric || (len(events) > 0 && event != events[0]) {
+			what = fmt.Sprintf("%s sample", event)
+		}
 	}
 	fmt.Fprintf(s.err, "dingbot: %s %s rendered with template %s: %s message of %d bytes (DingTalk takes %d); nothing was sent\n",
 		src, what, tpl.Name(), msg.Type, p.Bytes, dingtalk.MaxBodyBytes)
@@ -209,7 +218,7 @@ func renderInput(s streams, f *renderFlags, src string) (http.Header, []byte, st
 		}
 		h, body, err := source.Sample(src, event)
 		if err != nil {
-			return nil, nil, "", usagef("--event: %v", err)
+			return nil, nil, "", usagef("--event: %v", sampleEventHint(err, event, events))
 		}
 		return h, body, event, nil
 	case f.file == "":
@@ -233,8 +242,33 @@ func renderInput(s streams, f *renderFlags, src string) (http.Header, []byte, st
 	if err != nil {
 		return nil, nil, "", usageError{fmt.Errorf("read --file %s: %w (the relay refuses it too: 413)", f.file, err)}
 	}
-	h, err := eventHeaders(src, f.event)
-	return h, body, f.event, err
+	event := f.event
+	if event == "" && src == source.SourceGitLab {
+		event = gitlabEvent(body)
+	}
+	h, err := eventHeaders(src, event)
+	return h, body, event, err
+}
+
+// gitlabHooks are X-Gitlab-Event's values by the object_kind of the payload.
+var gitlabHooks = map[string]string{
+	"push": "Push Hook", "tag_push": "Tag Push Hook", "merge_request": "Merge Request Hook",
+	"pipeline": "Pipeline Hook", "issue": "Issue Hook", "note": "Note Hook", "release": "Release Hook",
+	"build": "Job Hook", "wiki_page": "Wiki Page Hook", "deployment": "Deployment Hook",
+	"feature_flag": "Feature Flag Hook", "emoji": "Emoji Hook",
+}
+
+// gitlabEvent is the X-Gitlab-Event a GitLab payload is sent with, read from its object_kind
+// (a confidential issue or note's header differs only in the word "Confidential"); "" when
+// the body names none.
+func gitlabEvent(body []byte) string {
+	var kind struct {
+		ObjectKind string `json:"object_kind"`
+	}
+	if json.Unmarshal(body, &kind) != nil {
+		return ""
+	}
+	return gitlabHooks[kind.ObjectKind]
 }
 
 // eventHeaders are the headers a payload of src is sent with for --file: a Git host names its

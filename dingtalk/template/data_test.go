@@ -91,7 +91,7 @@ func TestRenderDataErrorsNameTemplateAndLine(t *testing.T) {
 	src := "data = \"alertmanager\"\nmsgtype = \"text\"\ntext = '''\n{{ .Status }}\n{{ range .Alerts }}{{ .StartAt }}{{ end }}\n'''\n"
 	tpl := mustParse(t, "am", src)
 	_, err := tpl.RenderData(am, nil)
-	if err == nil || !strings.Contains(err.Error(), "template am: line 5: at {{ .StartAt }}: can't evaluate field StartAt") {
+	if err == nil || !strings.Contains(err.Error(), "template am: line 5: at {{ .StartAt }}: an alert has no field StartAt (did you mean .StartsAt?)") {
 		t.Errorf("unknown field: %v", err)
 	}
 	src = "data = \"alertmanager\"\nmsgtype = \"text\"\ntext = '''\n{{ .Status }}\n{{ .CommonLabels.team | time \"UTC\" \"date\" }}\n'''\n"
@@ -178,6 +178,26 @@ func TestDurationAndSince(t *testing.T) {
 		}
 		if msg.Text.Content != c.want+"|" {
 			t.Errorf("%s on %v = %q, want %q", c.text, c.data, msg.Text.Content, c.want+"|")
+		}
+	}
+}
+
+// A field the data lacks is named in words, with the fields there are and the nearest one.
+func TestRenderDataFieldErrorTeaches(t *testing.T) {
+	am := alertmanagerPayload(t, "alertmanager-firing.json")
+	cases := []struct{ text, want string }{
+		{"{{ .status }}", `line 4: at {{ .status }}: the alertmanager payload has no field status (did you mean .Status?); its fields: Version, GroupKey, TruncatedAlerts, Status, Receiver, GroupLabels (a map: index it, .GroupLabels.KEY), CommonLabels (a map: index it, .CommonLabels.KEY), CommonAnnotations (a map: index it, .CommonAnnotations.KEY), ExternalURL, Alerts, Firing, Resolved`},
+		{"{{ range .Alerts }}{{ .Lables.x }}{{ end }}", `at {{ .Lables.x }}: an alert has no field Lables (did you mean .Labels?); its fields: Status, Labels (a map: index it, .Labels.KEY), Annotations (a map: index it, .Annotations.KEY), StartsAt, EndsAt, GeneratorURL, Fingerprint, Firing`},
+		{"{{ .Status.x }}", `text has no fields: .x reads a field of text`},
+	}
+	for _, c := range cases {
+		tpl, err := template.Parse("mine", []byte("data = \"alertmanager\"\nmsgtype = \"text\"\ntext = '''\n"+c.text+"\n'''\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = tpl.RenderData(am, nil)
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "source.") {
+			t.Errorf("%s:\n got %v\nwant %s", c.text, err, c.want)
 		}
 	}
 }

@@ -51,7 +51,11 @@ func (t *Template) render(dot any, vars map[string]any, contacts dingtalk.Contac
 		var b strings.Builder
 		m.out = &b
 		if err := tt.Execute(&b, dot); err != nil {
-			errs = append(errs, t.renderError(f, tt.Tree, vars, err))
+			e := t.renderError(f, tt.Tree, vars, err)
+			if vars == nil {
+				explainField(e, dot, t.SampleSource())
+			}
+			errs = append(errs, e)
 			continue
 		}
 		out[f.key] = b.String()
