@@ -238,13 +238,19 @@ func glamourRender(text string, width int, md markdownStyle) (string, error) {
 }
 
 // glamourWith renders with a fresh renderer: a TermRenderer is not safe for concurrent use.
+// Lines break where DingTalk breaks them: at "two spaces + \n", not at a "\n" alone.
 func glamourWith(text string, width int, config gansi.StyleConfig, profile termenv.Profile) (string, error) {
-	r, err := glamour.NewTermRenderer(
+	text, hard := dingtalk.SoftBreaksJoined(text)
+	opts := []glamour.TermRendererOption{
 		glamour.WithStyles(config),
 		glamour.WithWordWrap(max(10, width)),
 		glamour.WithColorProfile(profile),
 		glamour.WithChromaFormatter(codeFormatter),
-	)
+	}
+	if hard {
+		opts = append(opts, glamour.WithPreservedNewLines())
+	}
+	r, err := glamour.NewTermRenderer(opts...)
 	if err != nil {
 		return "", err
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/muesli/termenv"
 	"golang.org/x/term"
 
+	"github.com/dingbot/dingbot/dingtalk"
 	"github.com/dingbot/dingbot/dingtalk/sandbox"
 )
 
@@ -214,8 +215,14 @@ func (d drawing) markdown(md string, width int) (out string) {
 	if d.Style == Plain {
 		style, profile = styles.AsciiStyle, termenv.Ascii
 	}
-	r, err := glamour.NewTermRenderer(glamour.WithStandardStyle(style), glamour.WithColorProfile(profile),
-		glamour.WithWordWrap(width))
+	// DingTalk breaks a line at "two spaces + \n" only: keep those, join the rest.
+	md, hard := dingtalk.SoftBreaksJoined(md)
+	opts := []glamour.TermRendererOption{glamour.WithStandardStyle(style), glamour.WithColorProfile(profile),
+		glamour.WithWordWrap(width)}
+	if hard {
+		opts = append(opts, glamour.WithPreservedNewLines())
+	}
+	r, err := glamour.NewTermRenderer(opts...)
 	if err != nil {
 		return md
 	}

@@ -124,3 +124,24 @@ func TestRenderPlainWhenPiped(t *testing.T) {
 		t.Fatalf("content missing: %s", out)
 	}
 }
+
+// DingTalk breaks a markdown line at "two spaces + \n" and joins one at a "\n" alone: so does
+// the preview, in paragraphs, quotes and lists (QA F7: it joined them all).
+func TestRenderKeepsHardLineBreaks(t *testing.T) {
+	body := `{"msgtype":"markdown","markdown":{"title":"t","text":"**wangfang** opened pull request #482  \nLabels: payment,\nbug  \nReviewers: zhangwei\n\n> first line  \n> second line\n\n- item  \n  more"}}`
+	for _, st := range []sandboxview.Style{sandboxview.Plain, colored} {
+		out := ansi.Strip(sandboxview.Render(arrival(t, body), 80, st))
+		var lines []string
+		for _, l := range strings.Split(out, "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				lines = append(lines, l)
+			}
+		}
+		got := strings.Join(lines, "\n")
+		for _, want := range []string{"wangfang opened pull request #482\nLabels: payment, bug\nReviewers: zhangwei\n", "first line\n", "second line\n", "item\nmore"} {
+			if !strings.Contains(strings.ReplaceAll(got, "*", ""), want) {
+				t.Errorf("lacks %q:\n%s", want, got)
+			}
+		}
+	}
+}
