@@ -86,4 +86,9 @@ const ExampleConfig = `# dingbot configuration.
 # secret_env = "DINGBOT_RELAY_TOKEN"
 # Gather a burst into one summary message per robot per interval instead of one each:
 # digest = "60s"
+# The events the route posts: "firing" leaves out resolved alerts; a Git route names a kind
+# ("push") or kind.action ("pull_request.merged", "workflow.failure"), "*" for everything or
+# "default" for its default (finished workflows, pull requests opened, merged, closed, ready
+# or approved, issues opened or closed, pushes, tags, published releases; no comments):
+# events = ["firing"]
 `

@@ -439,7 +439,7 @@ func TestExampleConfigLoads(t *testing.T) {
 		t.Fatalf("filled-in example: %v, %v", err, c.ServeErr())
 	}
 	want := Route{Path: "/alertmanager", Source: "alertmanager", Robots: []string{"ops"}, Template: "alert", MentionLabel: "owner",
-		Secret: "relay-example-token", SecretEnv: "DINGBOT_RELAY_TOKEN", Digest: time.Minute}
+		Secret: "relay-example-token", SecretEnv: "DINGBOT_RELAY_TOKEN", Digest: time.Minute, Events: []string{"firing"}}
 	if len(c.Routes) != 1 || c.Serve.Addr != "127.0.0.1:8080" {
 		t.Fatalf("filled-in example: routes %v, [serve] %+v", c.Routes, c.Serve)
 	}

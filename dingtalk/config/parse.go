@@ -160,6 +160,7 @@ var fieldKeys = func() map[string]fieldKey {
 		"template":           "a string naming a template",
 		"mention_label":      "a string naming a label or field",
 		"digest":             `a string like "60s"`,
+		"events":             `a list of strings like ["push", "pull_request.merged"]`,
 	}
 	keys := map[string]fieldKey{}
 	for _, v := range []any{File{}, RobotConfig{}, ContactConfig{}, StateConfig{}, MCPConfig{}, ServeConfig{}, RouteConfig{}} {
@@ -205,7 +206,7 @@ var (
 	mcpKeys     = []string{"confirm", "queue_when_limited"}
 	contactKeys = []string{"name", "mobile", "user_id"}
 	serveKeys   = []string{"addr"}
-	routeKeys   = []string{"path", "source", "robots", "template", "mention_label", "secret_env", "digest"}
+	routeKeys   = []string{"path", "source", "robots", "template", "mention_label", "secret_env", "digest", "events"}
 )
 
 // suggest returns ` (did you mean "x"?)` for an unknown key close to a known one.

@@ -31,6 +31,7 @@ type RouteConfig struct {
 	MentionLabel string   `toml:"mention_label"`
 	SecretEnv    string   `toml:"secret_env"`
 	Digest       string   `toml:"digest"`
+	Events       []string `toml:"events"`
 }
 
 // Route is one validated [[routes]] entry of the relay (dingbot serve): senders POST payloads
@@ -53,6 +54,9 @@ type Route struct {
 	SecretEnv string
 	// Digest gathers a robot's payloads into one summary message per interval (0: none).
 	Digest time.Duration
+	// Events are the events the route posts ("push", "pull_request.merged", "workflow",
+	// "firing", "*", "default"); none means source.DefaultEvents.
+	Events []string
 	// Line is where the route is written in the config file.
 	Line int
 }
@@ -211,6 +215,15 @@ func (c *Config) route(rc RouteConfig, lines *partLines, paths map[string]int) (
 		r.Secret = strings.TrimSpace(os.Getenv(env))
 		if r.Secret == "" {
 			fail("secret_env", "secret_env: environment variable %s is not set (or is empty): export it with the secret senders use (e.g. export %s=$(openssl rand -hex 32)), or remove secret_env to accept unauthenticated posts from this machine only", env, env)
+		}
+	}
+
+	if slices.Contains(source.Names(), r.Source) {
+		for _, e := range rc.Events {
+			r.Events = append(r.Events, strings.TrimSpace(e))
+		}
+		for _, err := range source.CheckEvents(r.Source, r.Events) {
+			fail("events", "%s", SafeName(err.Error()))
 		}
 	}
 

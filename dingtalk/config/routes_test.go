@@ -37,6 +37,7 @@ template = "alert"
 mention_label = "owner"
 secret_env = "RELAY_TOKEN"
 digest = "90s"
+events = ["firing"]
 
 [[routes]]
 path = "/hooks/any"
@@ -52,8 +53,8 @@ robots = ["ops"]
 	}
 	want := []Route{
 		{Path: "/alertmanager", Source: "alertmanager", Robots: []string{"ops", "oncall"}, Template: "alert", MentionLabel: "owner",
-			Secret: relayToken, SecretEnv: "RELAY_TOKEN", Digest: 90 * time.Second, Line: 12},
-		{Path: "/hooks/any", Source: "generic", Robots: []string{"ops"}, Line: 21},
+			Secret: relayToken, SecretEnv: "RELAY_TOKEN", Digest: 90 * time.Second, Events: []string{"firing"}, Line: 12},
+		{Path: "/hooks/any", Source: "generic", Robots: []string{"ops"}, Line: 22},
 	}
 	if len(c.Routes) != len(want) {
 		t.Fatalf("routes %v, want %v", c.Routes, want)
@@ -154,6 +155,14 @@ func TestRouteProblemsNameTheLine(t *testing.T) {
 			nil, []string{`:12: route "/x": digest "60" is not a duration: write it like "60s" or "5m"`}},
 		{"digest too short", "[[routes]]\npath = \"/x\"\nsource = \"generic\"\nrobots = [\"ops\"]\ndigest = \"500ms\"\n",
 			nil, []string{`:12: route "/x": digest "500ms" is too short: give at least 1s`}},
+		{"unknown event kind", "[[routes]]\npath = \"/x\"\nsource = \"github\"\nrobots = [\"ops\"]\nevents = [\"push\", \"pullrequest\"]\n",
+			nil, []string{`:12: route "/x": events: "pullrequest" is not an event kind of github (did you mean "pull_request"?); kinds: push, tag, pull_request, release, workflow, issue, comment`}},
+		{"unknown event action", "[[routes]]\npath = \"/x\"\nsource = \"gitlab\"\nrobots = [\"ops\"]\nevents = [\"workflow.failed\", \"workflow.sucess\"]\n",
+			nil, []string{`:12: route "/x": events: "workflow.sucess" is not an action of workflow (did you mean "workflow.success"?); workflow actions: requested, in_progress`}},
+		{"alert events", "[[routes]]\npath = \"/x\"\nsource = \"grafana\"\nrobots = [\"ops\"]\nevents = [\"push\"]\n",
+			nil, []string{`:12: route "/x": events: "push" is not an event kind of grafana; kinds: firing, resolved`}},
+		{"generic events", "[[routes]]\npath = \"/x\"\nsource = \"generic\"\nrobots = [\"ops\"]\nevents = [\"*\"]\n",
+			nil, []string{`:12: route "/x": events: a generic route has no event kinds to choose from`}},
 		{"unknown key", "[[routes]]\npath = \"/x\"\nsource = \"generic\"\nrobots = [\"ops\"]\nsecret_evn = \"X\"\n",
 			nil, []string{`:12: unknown key "routes.secret_evn" (did you mean "secret_env"?)`}},
 		{"bad addr", "[serve]\naddr = \"localhost\"\n",
