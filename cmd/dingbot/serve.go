@@ -177,7 +177,7 @@ func runServe(ctx context.Context, g *globalFlags, flagAddr string, s streams) e
 	routes := make([]relay.Route, len(cfg.Routes))
 	for i, r := range cfg.Routes {
 		routes[i] = relay.Route{Path: r.Path, Source: r.Source, Robots: r.Robots, Template: r.Template,
-			MentionLabel: r.MentionLabel, Secret: r.Secret, SecretEnv: r.SecretEnv, Digest: r.Digest}
+			MentionLabel: r.MentionLabel, Secret: r.Secret, SecretEnv: r.SecretEnv, Digest: r.Digest, Events: r.Events}
 	}
 	store := a.state.store
 	opts := relay.Options{

@@ -343,7 +343,11 @@ func TestServeRelaysEverySource(t *testing.T) {
 			if src == source.SourceAlertmanager || src == source.SourceGeneric {
 				robotsList += `, "kw"`
 			}
-			fmt.Fprintf(&routes, "[[routes]]\npath = %q\nsource = %q\nrobots = [%s]\nmention_label = \"owner\"\nsecret_env = %q\n\n", path, src, robotsList, variable)
+			events := ""
+			if source.EventKinds(src) != nil {
+				events = "events = [\"*\"]\n" // every payload, comments and running pipelines too
+			}
+			fmt.Fprintf(&routes, "[[routes]]\npath = %q\nsource = %q\nrobots = [%s]\nmention_label = \"owner\"\nsecret_env = %q\n%s\n", path, src, robotsList, variable, events)
 		}
 	}
 	contacts := "[[contacts]]\nname = \"zhangwei\"\nmobile = \"13800000000\"\n\n[[contacts]]\nname = \"lina\"\nuser_id = \"lina01\"\n\n"
@@ -1565,7 +1569,26 @@ func TestReadmeRelaySnippetsWork(t *testing.T) {
 		h, body, _ := source.Sample(source.SourceGitLab, ev)
 		h.Set("X-Gitlab-Token", secrets[strings.TrimPrefix(field("Secret token"), "$")])
 		ans, err := post(p.url+glPath, h, body)
+		if ev == "comment" {
+			// The README's /gitlab route names no events: comments are not posted by default,
+			// and the answer says which events line would post them.
+			if err != nil || ans.status != http.StatusOK || !strings.Contains(ans.Ignored, `events = ["default", "comment"]`) {
+				t.Errorf("GitLab comment on a route with the default events: %v %d %s", err, ans.status, ans.raw)
+			}
+			continue
+		}
 		expect("GitLab "+ev, ans, err, http.StatusAccepted)
+	}
+	// GitLab resends an event with the same Idempotency-Key: answered with the first deliveries,
+	// posted once.
+	h, body, _ := source.Sample(source.SourceGitLab, "push")
+	h.Set("X-Gitlab-Token", secrets[strings.TrimPrefix(field("Secret token"), "$")])
+	h.Set("Idempotency-Key", "5c1d0c1e-8d5f-4f71-a5a3-0a7e1e3b9b11")
+	first, err1 := post(p.url+glPath, h, body)
+	again, err2 := post(p.url+glPath, h, body)
+	expect("GitLab push with an Idempotency-Key", first, err1, http.StatusAccepted)
+	if err2 != nil || again.status != http.StatusAccepted || len(again.Deliveries) != 1 || len(first.Deliveries) != 1 || again.Deliveries[0] != first.Deliveries[0] {
+		t.Errorf("GitLab's resend: %v %d %s; want the first answer %s", err2, again.status, again.raw, first.raw)
 	}
 
 	// The curl line, run as written against this relay.

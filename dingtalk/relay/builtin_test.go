@@ -17,7 +17,11 @@ import (
 func TestBuiltinTemplates(t *testing.T) {
 	var routes []relay.Route
 	for _, src := range source.Names() {
-		routes = append(routes, relay.Route{Path: "/" + src, Source: src, Robots: []string{"ops"}, MentionLabel: "X-Owner"})
+		r := relay.Route{Path: "/" + src, Source: src, Robots: []string{"ops"}, MentionLabel: "X-Owner"}
+		if source.EventKinds(src) != nil {
+			r.Events = []string{"*"} // every sample, comments too
+		}
+		routes = append(routes, r)
 	}
 	w := newWorld(t, routes, withOptions(func(o *relay.Options) { o.Templates = nil }))
 	want := 0

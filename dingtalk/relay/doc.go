@@ -13,7 +13,35 @@
 //
 //	recover → log → auth → mux
 //	auth:  loopback check or credentials, then the body (at most MaxBody)
-//	mux:   parse (source.Parse) → render (Template.RenderData) → mentions → one Submit per robot
+//	mux:   parse (source.Parse) → the route's events → render (Template.RenderData) → mentions → one Submit per robot
+//
+// # Events
+//
+// A route posts only the events its Events name (source.MatchEvents): a kind
+// ("push"), a kind and action ("pull_request.merged"; a finished workflow's
+// conclusion counts as an action: "workflow.failure"), "*" or "default". A
+// route that names none posts source.DefaultEvents: for the Git hosts what a
+// team reads in its group, not every step of a CI run or every push to a pull
+// request:
+//
+//	push, tag                  every push and tag
+//	pull_request               opened, reopened, closed, merged, ready_for_review,
+//	                           review_requested, approved, changes_requested
+//	release                    published
+//	workflow                   finished: success, failure, cancelled, timed_out, action_required
+//	                           (not requested, in_progress, waiting, nor skipped)
+//	issue                      opened, closed, reopened
+//	comment                    none (bots comment on every push)
+//
+// Alertmanager and Grafana routes post everything unless their events say
+// "firing" (or "resolved"). Another event is answered 200 {"ignored": "…"}
+// saying which events line would post it:
+//
+//	{"ignored": "workflow.in_progress is not among the events route /github posts by default (…); to post it, give the route events = [\"default\", \"workflow.in_progress\"]"}
+//
+// A template can filter too: a message whose text renders blank (all of it
+// inside {{ if … }}) is answered 200 {"ignored": "template X rendered nothing"}
+// and stores nothing.
 //
 // # The guarantee
 //
@@ -33,7 +61,8 @@
 // Every error is JSON {"error": "…", "hint": "…"}; the hint says what to change.
 //
 //	202  stored, see above
-//	200  {"ignored": "…"}: the sender's request carries nothing to post (a GitHub ping)
+//	200  {"ignored": "…"}: the sender's request carries nothing to post (a GitHub ping, an
+//	     event the route's Events leave out, a template that rendered nothing)
 //	400  the body is not JSON, or not the route's source's payload (line, column, missing fields)
 //	401  the credential is missing or wrong; the hint names the header to set, never what was sent
 //	403  a route without a secret, posted to from a peer that is not on loopback
@@ -61,8 +90,23 @@
 // and the robot does not get the message twice. The memory is the process's:
 // after a restart, or when the retry reaches another relay behind a load
 // balancer, the robots stored before get the message again. The relay prefers
-// a duplicate to a lost alert. A 422 (DingTalk's rules) is not remembered:
+// a duplicate to a lost alert; a sender that names its deliveries is spared
+// even that (see Redeliveries). A 422 (DingTalk's rules) is not remembered:
 // sending it again fails the same way.
+//
+// # Redeliveries
+//
+// A Git host names each delivery, and names it the same when it sends it again
+// (GitHub's Redeliver, GitLab's retries): X-GitHub-Delivery, GitLab's
+// Idempotency-Key (else X-Gitlab-Event-UUID), X-Gitea-Delivery (or Forgejo's
+// and Gogs's); a generic sender may set Idempotency-Key. The relay then gives
+// each robot's job an ID derived from the route, that id and the robot
+// ("r-d-…"), so a redelivery of a request that was stored, to this relay or to
+// another on the same store, before or after a restart, finds its jobs
+// (delivery.ErrExists) and is answered 202 with the deliveries stored the first
+// time: DingTalk gets the message once. The request's log line has the id as
+// "sender_delivery" (the id the sender's "Recent deliveries" page shows), and
+// "redelivered": true when every job was found stored.
 //
 // # Authentication
 //
@@ -109,6 +153,7 @@
 // The three endpoints take no credentials: they show route paths and robot
 // names, never a secret.
 // Logs are JSON lines (log/slog), one per request, with the route, status,
-// delivery ids, duration, peer and error; never a secret, a header's value, a
+// delivery ids, duration, peer, the sender's delivery id, and the error or why
+// it was ignored; never a secret, a header's value (but the delivery id), a
 // webhook or a body.
 package relay

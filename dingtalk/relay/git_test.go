@@ -94,7 +94,7 @@ func TestGitAuth(t *testing.T) {
 // (a star) is answered 200 with the reason and sends nothing.
 func TestGitEventsReachDingTalk(t *testing.T) {
 	w := newWorld(t, []relay.Route{
-		{Path: "/github", Source: "github", Robots: []string{"ops"}, Template: "git-t", Secret: routeSecret},
+		{Path: "/github", Source: "github", Robots: []string{"ops"}, Template: "git-t", Secret: routeSecret, Events: []string{"*"}},
 	})
 	for _, event := range source.SampleEvents("github") {
 		headers, body := sample(t, "github", event)

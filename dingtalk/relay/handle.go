@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,11 +45,14 @@ type accepted struct {
 	Deliveries []Delivery `json:"deliveries"`
 	Failed     []Failure  `json:"failed,omitempty"`
 	Digest     string     `json:"digest,omitempty"`
+	// redelivered: every robot's jobs were stored by an earlier delivery of the same id.
+	redelivered bool
 }
 
 // serveRoute handles an authenticated POST to rt: parse, render, mention, fan out.
 func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, rt *route) {
 	c := callOf(r)
+	c.senderDelivery = senderDelivery(rt.Source, r.Header)
 	body, err := formPayload(r.Header, c.body)
 	if err != nil {
 		s.fail(w, r, http.StatusBadRequest, err.Error(), "post the payload as JSON (GitHub and Gitea: Content type application/json), or form-encoded with the JSON in payload=")
@@ -55,17 +61,25 @@ func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, rt *route) {
 	data, err := source.Parse(rt.Source, r.Header, body)
 	if err != nil {
 		if ig, ok := errAs[*source.IgnoredError](err); ok {
-			c.err = "ignored: " + ig.Reason
-			writeJSON(w, http.StatusOK, map[string]string{"ignored": ig.Reason})
+			ignore(w, r, ig.Reason)
 			return
 		}
 		s.fail(w, r, http.StatusBadRequest, err.Error(), rt.expects())
+		return
+	}
+	if !source.MatchEvents(rt.Source, rt.Events, data) {
+		ignore(w, r, rt.notPosted(data))
 		return
 	}
 	msg, err := rt.tmpl.RenderData(data, s.o.Contacts)
 	if err != nil {
 		s.fail(w, r, http.StatusUnprocessableEntity, oneLine(err),
 			fmt.Sprintf("fix template %s for this payload: dingbot template render --source %s --template %s --file <payload> shows what it renders", rt.Template, rt.Source, rt.Template))
+		return
+	}
+	if blank(msg) {
+		// A template may drop a payload by rendering nothing ({{ if … }}…{{ end }} around it all).
+		ignore(w, r, "template "+rt.Template+" rendered nothing")
 		return
 	}
 	s.mention(r, rt, data, &msg)
@@ -75,14 +89,90 @@ func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, rt *route) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), storeTimeout)
 	defer cancel()
 	key := retryKey(rt.Path, c.body)
-	ans, status := s.fanOut(ctx, rt, msg, key)
+	ans, status := s.fanOut(ctx, rt, msg, key, c.senderDelivery)
 	for _, d := range ans.Deliveries {
 		c.deliveries = append(c.deliveries, d.ID)
 	}
+	c.redelivered = ans.redelivered
 	if status != http.StatusAccepted {
 		c.err = ans.Error
 	}
 	writeJSON(w, status, ans)
+}
+
+// ignore answers 200 {"ignored": why}: the request is understood and posts nothing.
+func ignore(w http.ResponseWriter, r *http.Request, why string) {
+	callOf(r).ignored = why
+	writeJSON(w, http.StatusOK, map[string]string{"ignored": why})
+}
+
+// notPosted says why the route does not post data's event, and how to have it posted.
+func (rt *route) notPosted(data any) string {
+	name := source.EventName(data)
+	// A kind the route does not name at all is suggested whole ("comment", not "comment.created").
+	kind, _, _ := strings.Cut(name, ".")
+	add := name
+	effective := rt.Events
+	if len(effective) == 0 || slices.Contains(effective, source.EventsDefault) {
+		effective = append(slices.Clone(effective), source.DefaultEvents(rt.Source)...)
+	}
+	if !slices.ContainsFunc(effective, func(e string) bool { return e == kind || strings.HasPrefix(e, kind+".") }) {
+		add = kind
+	}
+	events := rt.Events
+	which := "the events route " + rt.Path + " posts"
+	if len(events) == 0 {
+		events = []string{source.EventsDefault}
+		which += " by default (" + describeEvents(source.DefaultEvents(rt.Source)) + ")"
+	} else {
+		which += " (" + strings.Join(events, ", ") + ")"
+	}
+	quoted := make([]string, 0, len(events)+1)
+	for _, e := range append(slices.Clone(events), add) {
+		quoted = append(quoted, strconv.Quote(e))
+	}
+	return fmt.Sprintf("%s is not among %s; to post it, give the route events = [%s]", name, which, strings.Join(quoted, ", "))
+}
+
+// describeEvents lists events with the actions of a kind together: "push, pull_request
+// (opened, merged), release (published)".
+func describeEvents(events []string) string {
+	var kinds []string
+	actions := map[string][]string{}
+	for _, e := range events {
+		k, a, _ := strings.Cut(e, ".")
+		if _, seen := actions[k]; !seen {
+			kinds = append(kinds, k)
+			actions[k] = nil
+		}
+		if a != "" {
+			actions[k] = append(actions[k], a)
+		}
+	}
+	for i, k := range kinds {
+		if len(actions[k]) > 0 {
+			kinds[i] += " (" + strings.Join(actions[k], ", ") + ")"
+		}
+	}
+	return strings.Join(kinds, ", ")
+}
+
+// blank reports whether a rendered message has no content: its text (a feed card: its links)
+// all blank.
+func blank(m dingtalk.Message) bool {
+	switch {
+	case m.Text != nil:
+		return strings.TrimSpace(m.Text.Content) == ""
+	case m.Markdown != nil:
+		return strings.TrimSpace(m.Markdown.Text) == ""
+	case m.Link != nil:
+		return strings.TrimSpace(m.Link.Text) == "" && strings.TrimSpace(m.Link.Title) == ""
+	case m.ActionCard != nil:
+		return strings.TrimSpace(m.ActionCard.Text) == "" && strings.TrimSpace(m.ActionCard.Title) == ""
+	case m.FeedCard != nil:
+		return len(m.FeedCard.Links) == 0
+	}
+	return false
 }
 
 // expects says what a route takes, for a 400's hint.
@@ -128,12 +218,18 @@ func formPayload(h http.Header, body []byte) ([]byte, error) {
 // sender's retry of the same body stores only the robots that failed, under the job IDs they
 // were first given: a store that kept a job although it answered an error (a Redis timeout
 // after the write) is then found holding it, and the robot does not get it twice.
-func (s *Server) fanOut(ctx context.Context, rt *route, msg dingtalk.Message, key string) (accepted, int) {
+//
+// sent is the sender's id of this delivery (senderDelivery): the jobs are then keyed by it
+// (deliveryJobID), so that the sender's redelivery of a request that was stored, to this relay
+// or another on the same store, before or after a restart, finds its jobs and is answered with
+// them instead of posting again.
+func (s *Server) fanOut(ctx context.Context, rt *route, msg dingtalk.Message, key, sent string) (accepted, int) {
 	var (
 		ans       accepted
 		retryable error // the first failure that sending again may cure
 		earlier   = s.retries.get(key, s.o.Now())
 		memo      = attempt{stored: map[string][]Delivery{}, ids: map[string]string{}}
+		found     = 0 // robots whose jobs an earlier delivery stored
 	)
 	for _, robot := range rt.Robots {
 		if ds, ok := earlier.stored[robot]; ok {
@@ -142,10 +238,14 @@ func (s *Server) fanOut(ctx context.Context, rt *route, msg dingtalk.Message, ke
 			continue
 		}
 		id := earlier.ids[robot]
-		if id == "" {
+		switch {
+		case id != "":
+		case sent != "":
+			id = deliveryJobID(rt.Path, sent, robot)
+		default:
 			id = newJobID(s.o.Now())
 		}
-		ds, err := s.store(ctx, rt, robot, msg, id)
+		ds, existed, err := s.store(ctx, rt, robot, msg, id)
 		if err != nil {
 			if !refused(err) && retryable == nil {
 				retryable = err
@@ -155,7 +255,11 @@ func (s *Server) fanOut(ctx context.Context, rt *route, msg dingtalk.Message, ke
 			s.log.Warn("store", "route", rt.Path, "robot", robot, "error", oneLine(err))
 			continue
 		}
-		s.metrics.queued.WithLabelValues(robot).Add(float64(len(ds)))
+		if existed {
+			found++
+		} else {
+			s.metrics.queued.WithLabelValues(robot).Add(float64(len(ds)))
+		}
 		ans.Deliveries = append(ans.Deliveries, ds...)
 		memo.stored[robot] = ds
 	}
@@ -165,6 +269,7 @@ func (s *Server) fanOut(ctx context.Context, rt *route, msg dingtalk.Message, ke
 	if rt.Digest > 0 {
 		ans.Digest = rt.Digest.String()
 	}
+	ans.redelivered = sent != "" && found == len(rt.Robots)
 	if len(ans.Failed) == 0 {
 		s.retries.forget(key)
 		return ans, http.StatusAccepted
@@ -204,10 +309,51 @@ func newJobID(now time.Time) string {
 	return "r-" + now.UTC().Format("20060102T150405") + "-" + hex.EncodeToString(b[:])
 }
 
-// store submits (or holds) msg for one robot under job ID id and returns what was stored.
-// When the store holds id already (an earlier attempt stored it, though it reported an
-// error), those jobs are what was stored.
-func (s *Server) store(ctx context.Context, rt *route, robot string, msg dingtalk.Message, id string) ([]Delivery, error) {
+// deliveryJobID is the job ID of robot's message for the sender's delivery sent to route:
+// the same for every redelivery, on every relay ("r-d-" and 24 hex digits).
+func deliveryJobID(route, sent, robot string) string {
+	h := sha256.New()
+	for _, s := range []string{route, sent, robot} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return "r-d-" + hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+// senderHeaders are the headers in which a source's sender names a delivery, preferred first:
+// the same id when it sends the delivery again. GitLab's Idempotency-Key stays the same across
+// its retries; any JSON sender may set one.
+var senderHeaders = map[string][]string{
+	source.SourceGitHub:  {"X-GitHub-Delivery"},
+	source.SourceGitLab:  {"Idempotency-Key", "X-Gitlab-Event-UUID"},
+	source.SourceGitea:   {"X-Gitea-Delivery", "X-Forgejo-Delivery", "X-Gogs-Delivery", "X-GitHub-Delivery"},
+	source.SourceGeneric: {"Idempotency-Key"},
+}
+
+// maxSenderDelivery bounds a sender's delivery id (GitHub's and GitLab's are 36-byte UUIDs).
+const maxSenderDelivery = 128
+
+// senderDelivery is the sender's id of the request's delivery, "" when it sends none (or one
+// that is not a short printable token).
+func senderDelivery(src string, h http.Header) string {
+	for _, name := range senderHeaders[src] {
+		v := strings.TrimSpace(h.Get(name))
+		if v == "" {
+			continue
+		}
+		if len(v) > maxSenderDelivery || strings.ContainsFunc(v, func(r rune) bool { return r <= ' ' || r > '~' }) {
+			return ""
+		}
+		return v
+	}
+	return ""
+}
+
+// store submits (or holds) msg for one robot under job ID id and returns what was stored, and
+// whether it was stored before. When the store holds id already (an earlier attempt stored
+// it, though it reported an error, or the sender delivers the same request again), those
+// jobs are what was stored.
+func (s *Server) store(ctx context.Context, rt *route, robot string, msg dingtalk.Message, id string) ([]Delivery, bool, error) {
 	so := submitOptions
 	so.ID = id
 	var jobs []delivery.Job
@@ -220,11 +366,12 @@ func (s *Server) store(ctx context.Context, rt *route, robot string, msg dingtal
 	} else {
 		jobs, err = s.o.Outbox.Submit(ctx, robot, msg.Clone(), so)
 	}
-	if errors.Is(err, delivery.ErrExists) {
+	existed := errors.Is(err, delivery.ErrExists)
+	if existed {
 		jobs, err = s.stored(ctx, id)
 	}
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	out := make([]Delivery, len(jobs))
 	for i, j := range jobs {
@@ -234,7 +381,7 @@ func (s *Server) store(ctx context.Context, rt *route, robot string, msg dingtal
 			out[i].Due = &due
 		}
 	}
-	return out, nil
+	return out, existed, nil
 }
 
 // stored reads the jobs Submit stored under id: the job id, or the parts id-1, id-2, ….

@@ -18,6 +18,11 @@ type call struct {
 	body       []byte   // the body, once auth has read it
 	deliveries []string // ids of the jobs stored
 	err        string   // why it failed; never a secret, a header value or a body
+	ignored    string   // why a request that posts nothing was answered 200
+	// senderDelivery is the sender's id of the delivery (X-GitHub-Delivery…), the id a user
+	// finds in the sender's list of recent deliveries.
+	senderDelivery string
+	redelivered    bool // every job was stored by an earlier delivery with that id
 }
 
 type callKey struct{}
@@ -123,11 +128,20 @@ func (s *Server) done(r *http.Request, c *call, status int, d time.Duration) {
 		slog.Float64("duration_ms", float64(d.Microseconds())/1000),
 		slog.String("remote", r.RemoteAddr),
 	}
+	if c.senderDelivery != "" {
+		attrs = append(attrs, slog.String("sender_delivery", c.senderDelivery))
+	}
 	if len(c.deliveries) > 0 {
 		attrs = append(attrs, slog.Any("deliveries", c.deliveries))
 	}
+	if c.redelivered {
+		attrs = append(attrs, slog.Bool("redelivered", true))
+	}
 	if c.err != "" {
 		attrs = append(attrs, slog.String("error", c.err))
+	}
+	if c.ignored != "" {
+		attrs = append(attrs, slog.String("ignored", c.ignored))
 	}
 	s.log.LogAttrs(context.Background(), level, "request", attrs...)
 }

@@ -27,6 +27,10 @@ type Route struct {
 	Secret       string        // the resolved secret ("" = unauthenticated: loopback senders only)
 	SecretEnv    string        // where Secret came from, for messages (never the value)
 	Digest       time.Duration // 0: every payload is its own message; else one summary per interval
+	// Events are the events the route posts: "push", "pull_request.merged",
+	// "workflow.failure", "firing", "*" (everything), "default"; none means
+	// source.DefaultEvents. Other payloads are answered 200 {"ignored": …}.
+	Events []string
 }
 
 // Options configure a Server.
@@ -170,6 +174,9 @@ func (s *Server) check(r Route) (*route, error) {
 	if r.Digest < 0 {
 		errs = append(errs, fmt.Errorf("digest %s is negative", r.Digest))
 	}
+	for _, err := range source.CheckEvents(r.Source, r.Events) {
+		errs = append(errs, err)
+	}
 	if r.Digest > 0 && s.o.Digester == nil {
 		errs = append(errs, errors.New("digest is set but the relay has no digester"))
 	}
@@ -193,6 +200,7 @@ func (s *Server) check(r Route) (*route, error) {
 	}
 	r.Template = name
 	r.Robots = slices.Clone(r.Robots)
+	r.Events = slices.Clone(r.Events)
 	return &route{Route: r, tmpl: t}, nil
 }
 

@@ -113,7 +113,7 @@ func TestStatusCodes(t *testing.T) {
 		amRoute("ops"),
 		{Path: "/open", Source: "generic", Robots: []string{"oncall"}, Template: "generic"},
 		{Path: "/broken", Source: "alertmanager", Robots: []string{"oncall"}, Template: "am-broken"},
-		{Path: "/empty", Source: "alertmanager", Robots: []string{"oncall"}, Template: "am-empty"},
+		{Path: "/notitle", Source: "alertmanager", Robots: []string{"oncall"}, Template: "am-notitle"},
 	}, withOptions(func(o *relay.Options) { o.MaxBody = 64 << 10 }))
 	am := readTestdata(t, "alertmanager-firing.json")
 	generic := readTestdata(t, "generic-firing.json")
@@ -138,7 +138,7 @@ func TestStatusCodes(t *testing.T) {
 		{name: "empty body", path: "/open", status: 400, err: "empty body"},
 		{name: "another source's payload", path: "/alertmanager", body: generic, headers: bearer(routeSecret), status: 400, err: "missing required fields version, groupKey, status, receiver, alerts", hint: "Alertmanager's webhook payload"},
 		{name: "template fails", path: "/broken", body: am, status: 422, err: "template am-broken: line 7: at {{ .NoSuchField }}", hint: "fix template am-broken"},
-		{name: "DingTalk would refuse", path: "/empty", body: am, status: 422, err: "invalid message", hint: "nothing was stored"},
+		{name: "DingTalk would refuse", path: "/notitle", body: am, status: 422, err: "markdown.title", hint: "nothing was stored"},
 		{name: "no credentials", path: "/alertmanager", body: am, status: 401, err: "missing credentials", hint: "$RELAY_TOKEN"},
 		{name: "wrong credentials", path: "/alertmanager", body: am, headers: bearer("nope"), status: 401, err: "wrong credentials", hint: "Alertmanager: http_config.authorization.credentials"},
 	}

@@ -76,6 +76,19 @@ data = "alertmanager"
 msgtype = "text"
 text = "{{ if false }}never{{ end }}"
 `,
+	"am-notitle": `
+data = "alertmanager"
+msgtype = "markdown"
+title = "{{ if false }}never{{ end }}"
+text = "{{ .Status }}"
+`,
+	"am-firing-only": `
+data = "alertmanager"
+msgtype = "text"
+text = '''
+{{ if eq .Status "firing" }}{{ .Status }} {{ .CommonLabels.alertname }}{{ end }}
+'''
+`,
 	"am-link": `
 data = "alertmanager"
 msgtype = "link"

@@ -1,7 +1,9 @@
 package source
 
 import (
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"slices"
@@ -68,19 +70,19 @@ func Sample(source, event string) (http.Header, []byte, error) {
 	case SourceGitHub:
 		h.Set("User-Agent", "GitHub-Hookshot/2f6b2a1")
 		h.Set("X-GitHub-Event", sampleHeaders[source][event])
-		h.Set("X-GitHub-Delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958")
+		h.Set("X-GitHub-Delivery", sampleDelivery(source, event))
 		h.Set("X-GitHub-Hook-ID", "512345678")
 	case SourceGitLab:
 		h.Set("User-Agent", "GitLab/18.6.1")
 		h.Set("X-Gitlab-Event", sampleHeaders[source][event])
-		h.Set("X-Gitlab-Event-UUID", "13792a34-cac6-4fda-95a8-c58e00a3954e")
+		h.Set("X-Gitlab-Event-UUID", sampleDelivery(source, event))
 		h.Set("X-Gitlab-Instance", "https://gitlab.example.cn")
 	case SourceGitea:
 		ev := sampleHeaders[source][event]
 		h.Set("User-Agent", "Go-http-client/1.1")
 		h.Set("X-Gitea-Event", ev)
 		h.Set("X-Gitea-Event-Type", ev)
-		h.Set("X-Gitea-Delivery", "f6266f16-1bf3-46a5-9ea4-602e06ead473")
+		h.Set("X-Gitea-Delivery", sampleDelivery(source, event))
 		h.Set("X-GitHub-Event", ev) // Gitea sets GitHub's and Gogs's headers too
 		h.Set("X-GitHub-Event-Type", ev)
 		h.Set("X-Gogs-Event", ev)
@@ -92,4 +94,12 @@ func Sample(source, event string) (http.Header, []byte, error) {
 		h.Set("User-Agent", "curl/8.5.0")
 	}
 	return h, body, nil
+}
+
+// sampleDelivery is the sender's delivery id of a sample, a UUID of its own per source and
+// event: the relay keys jobs by it, so two samples must not share one.
+func sampleDelivery(source, event string) string {
+	h := sha256.Sum256([]byte(source + "\x00" + event))
+	x := hex.EncodeToString(h[:16])
+	return x[:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:]
 }
