@@ -610,6 +610,17 @@ func TestDigestBurstIsOneSummary(t *testing.T) {
 	if !strings.Contains(text, "5 messages from /alertmanager") || !slices.Equal(arr.Notified, []string{"13800000001"}) || !strings.Contains(text, keyword) {
 		t.Fatalf("summary %q, notified %v", text, arr.Notified)
 	}
+	// F9, F10: a summary, not a concatenation: the window in China time with its date and
+	// zone (as the templates write times), a line per message, the mention once.
+	line := "[FIRING] HighErrorRate" // template am writes no link
+	want := "#### 5 messages from /alertmanager, 12-01 18:00–18:01 CST\n\n"
+	for i := range 5 {
+		want += fmt.Sprintf("%d. %s\n", i+1, line)
+	}
+	want += "\n@13800000001"
+	if !strings.HasPrefix(text, want) || strings.Count(text, "@13800000001") != 1 {
+		t.Fatalf("summary:\n%s\nwant it to start with\n%s", text, want)
+	}
 	sum := w.waitJob(digest.SummaryID("/alertmanager", "ops", time.Date(2026, 12, 1, 10, 1, 0, 0, time.UTC)))
 	jobs, err := w.spool.List(context.Background(), delivery.Filter{})
 	if err != nil {

@@ -18,11 +18,13 @@
 // [t.Truncate(every), that + every) of its route and robot, the same on every host. Grace
 // (Options.Grace) after a window ends, its summary is queued in the outbox: a window that
 // held one message queues that message as it was, with its own msgUuid; several make ONE
-// markdown message, titled "7 messages from /alertmanager", with a heading that gives the
-// window ("7 messages from /alertmanager, 14:02–14:03"), then each message's title and text
-// in the order they came, its mentions merged (at most dingtalk.MaxMentions people, the first
-// ones; the text says how many more it names), the robot's keyword appended if any message
-// asked for that, split into parts by the outbox when it is too large for one request. A
+// markdown message, titled "7 messages from /alertmanager", a summary: a heading that gives
+// the count, the route and the window with its date and zone ("7 messages from /alertmanager,
+// 12-01 14:02–14:03 CST", in Options.Location), then one numbered line per message in the
+// order they came, its title linked to its first link, then the people the messages mention,
+// once each (at most dingtalk.MaxMentions notified, the first ones; the text says how many
+// more it names), the robot's keyword appended if any message asked for that, split into
+// parts by the outbox when it is too large for one request. A
 // summary the robot's rules refuse (its keywords changed since the messages were held) fails
 // its messages, each of which `dingbot outbox retry` then sends on its own.
 //
@@ -95,7 +97,8 @@ type Options struct {
 	// held messages among them (default DefaultPoll). Windows of this process's own Holds are
 	// flushed on time whatever Poll is.
 	Poll time.Duration
-	// Location is the time zone of the times in a summary's heading; nil means time.Local.
+	// Location is the time zone of the times in a summary's heading; nil means China time
+	// (dingtalk.ChinaTime, UTC+8 "CST"), as the built-in templates write times.
 	Location *time.Location
 	// Logf, if set, is told what the digester does (robot names and routes, never a secret).
 	Logf func(format string, args ...any)
@@ -126,7 +129,7 @@ func New(ob *delivery.Outbox, o Options) *Digester {
 		o.Poll = DefaultPoll
 	}
 	if o.Location == nil {
-		o.Location = time.Local
+		o.Location = dingtalk.ChinaTime
 	}
 	return &Digester{ob: ob, store: ob.Store(), o: o, wake: make(chan struct{}, 1)}
 }

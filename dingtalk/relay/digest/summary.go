@@ -2,6 +2,7 @@ package digest
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -33,16 +34,24 @@ func (d *Digester) build(route string, items []delivery.Job) (dingtalk.Message, 
 	fmt.Fprintf(&b, "#### %s, %s\n\n", title, d.span(start, end))
 	var at dingtalk.At
 	for i, j := range items {
-		heading, body := item(j.Msg)
-		if heading == "" {
-			heading = string(j.Msg.Type)
+		heading, url := headline(j.Msg)
+		line := oneLine(heading)
+		if line == "" {
+			line = string(j.Msg.Type)
 		}
-		fmt.Fprintf(&b, "##### %d. %s\n\n", i+1, oneLine(heading))
-		if body = strings.TrimSpace(body); body != "" {
-			b.WriteString(body)
-			b.WriteString("\n\n")
+		if url != "" {
+			line = link(line, url)
 		}
+		fmt.Fprintf(&b, "%d. %s\n", i+1, line)
 		merge(&at, j.Msg.At)
+	}
+	// Whom the messages mention, once, at the end: DingTalk highlights an @ it finds in the text.
+	var names []string
+	for _, v := range slices.Concat(at.AtMobiles, at.AtUserIDs) {
+		names = append(names, "@"+v)
+	}
+	if len(names) > 0 {
+		fmt.Fprintf(&b, "\n%s\n", strings.Join(names, " "))
 	}
 	m := dingtalk.NewMarkdown(title, strings.TrimRight(b.String(), "\n"))
 	if n := at.Count(); n > dingtalk.MaxMentions {
@@ -59,19 +68,47 @@ func (d *Digester) build(route string, items []delivery.Job) (dingtalk.Message, 
 	return m, so
 }
 
-// span writes a window as "14:02–14:03", with seconds when it does not start and end on whole
-// minutes, and dates when it is longer than a day or spans midnight.
+// span writes a window as "12-01 14:02–14:03 CST": the date, the times (with seconds when
+// it does not start and end on whole minutes, the end's date when it is another day) and the
+// zone, in Options.Location: the time zone the templates write.
 func (d *Digester) span(start, end time.Time) string {
 	start, end = start.In(d.o.Location), end.In(d.o.Location)
 	layout := "15:04"
 	if start.Second() != 0 || end.Second() != 0 || start.Nanosecond() != 0 || end.Nanosecond() != 0 {
 		layout = "15:04:05"
 	}
-	if end.Sub(start) >= 24*time.Hour || start.YearDay() != end.Add(-time.Nanosecond).YearDay() {
-		layout = "Jan 2 " + layout
+	endLayout := layout
+	if last := end.Add(-time.Nanosecond); last.YearDay() != start.YearDay() || last.Year() != start.Year() {
+		endLayout = "01-02 " + layout
 	}
-	return start.Format(layout) + "–" + end.Format(layout)
+	return start.Format("01-02 "+layout) + "–" + end.Format(endLayout) + " " + end.Format("MST")
 }
+
+// headline is what a summary's line shows of one message: its title (as the chat list shows
+// it) and its first link, if any.
+func headline(m dingtalk.Message) (title, url string) {
+	heading, body := item(m)
+	switch {
+	case m.Link != nil:
+		return heading, m.Link.MessageURL
+	case m.ActionCard != nil && m.ActionCard.SingleURL != "":
+		return heading, m.ActionCard.SingleURL
+	case m.ActionCard != nil && len(m.ActionCard.Buttons) > 0:
+		return heading, m.ActionCard.Buttons[0].ActionURL
+	case m.FeedCard != nil && len(m.FeedCard.Links) > 0:
+		return heading, m.FeedCard.Links[0].MessageURL
+	}
+	text := heading + "\n" + body
+	if u := mdLink.FindStringSubmatch(text); u != nil {
+		return heading, u[1]
+	}
+	return heading, bareURL.FindString(text)
+}
+
+var (
+	mdLink  = regexp.MustCompile(`\]\((https?://[^)\s]+)\)`)
+	bareURL = regexp.MustCompile(`https?://[^\s<>()\[\]"']+`)
+)
 
 // item returns what a summary shows of one message: a heading (its title, as the chat list
 // shows it) and its content as markdown.
