@@ -188,3 +188,20 @@ func TestNewRefusesUnknownEvents(t *testing.T) {
 		}
 	}
 }
+
+// N2: a typo of a route's path is a 404 that does not tell the sender the routes, but the log
+// line names the route meant.
+func TestUnknownPathLogsTheNearestRoute(t *testing.T) {
+	w := newWorld(t, []relay.Route{amRoute("ops"), {Path: "/hooks", Source: "generic", Robots: []string{"ops"}, Template: "generic"}}, noDrain)
+	a := w.post("/hook", []byte(`{}`))
+	if a.Status != http.StatusNotFound || strings.Contains(a.Raw, "/hooks") {
+		t.Fatalf("%d %s", a.Status, a.Raw)
+	}
+	if l := w.requestLog("unmatched"); l["nearest_route"] != "/hooks" {
+		t.Fatalf("log line %v", l)
+	}
+	w.post("/zzzzzzzzzz", []byte(`{}`))
+	if l := w.requestLog("unmatched"); l["nearest_route"] != nil {
+		t.Fatalf("log line %v names a route for a path like none", l)
+	}
+}

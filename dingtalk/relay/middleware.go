@@ -22,7 +22,8 @@ type call struct {
 	// senderDelivery is the sender's id of the delivery (X-GitHub-Delivery…), the id a user
 	// finds in the sender's list of recent deliveries.
 	senderDelivery string
-	redelivered    bool // every job was stored by an earlier delivery with that id
+	redelivered    bool   // every job was stored by an earlier delivery with that id
+	nearest        string // a 404's nearest route, for the log only
 }
 
 type callKey struct{}
@@ -139,6 +140,9 @@ func (s *Server) done(r *http.Request, c *call, status int, d time.Duration) {
 	}
 	if c.err != "" {
 		attrs = append(attrs, slog.String("error", c.err))
+	}
+	if c.nearest != "" {
+		attrs = append(attrs, slog.String("nearest_route", c.nearest))
 	}
 	if c.ignored != "" {
 		attrs = append(attrs, slog.String("ignored", c.ignored))

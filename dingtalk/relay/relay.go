@@ -242,6 +242,8 @@ func (s *Server) mux(w http.ResponseWriter, r *http.Request) {
 	}
 	rt := s.routes[r.URL.Path]
 	if rt == nil {
+		// The log, not the answer (the sender may be anyone), names the route meant.
+		callOf(r).nearest = s.nearestRoute(r.URL.Path)
 		s.fail(w, r, http.StatusNotFound, "no route at this path", "POST to a path of the relay's [[routes]] (dingbot serve lists them when it starts)")
 		return
 	}
@@ -251,6 +253,19 @@ func (s *Server) mux(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.serveRoute(w, r, rt)
+}
+
+// nearestRoute is the route path closest to path ("/hooks" for "/hook"), "" when none is close.
+func (s *Server) nearestRoute(path string) string {
+	if len(path) > 200 {
+		return ""
+	}
+	paths := make([]string, 0, len(s.routes))
+	for p := range s.routes {
+		paths = append(paths, p)
+	}
+	slices.Sort(paths)
+	return dingtalk.Nearest(path, paths)
 }
 
 // ready runs Options.Ready with a short timeout.
