@@ -12,6 +12,7 @@ import (
 	texttmpl "text/template"
 	"time"
 	_ "time/tzdata" // time zones by name on systems without a zoneinfo database (Windows)
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/dingbot/dingbot/dingtalk"
@@ -241,51 +242,70 @@ func parseTime(v string, loc *time.Location) (time.Time, error) {
 	return time.Time{}, &badValue{value: v, err: fmt.Errorf("cannot read %q as a time (write it like 2024-05-01T10:00:00+08:00, 2024-05-01 10:00 or as Unix seconds)", v)}
 }
 
-// markdownInline are the characters escapeMarkdown puts a backslash before anywhere.
-const markdownInline = "\\`*_[]<>|~"
-
-// wordJoiner is the invisible character md puts after an @ that would read as a mention.
+// wordJoiner is the invisible character md puts after an @ that would read as a mention, and
+// before a line's first character that would start a heading, a list, a quote or a table.
 const wordJoiner = "\u2060"
 
+// lookalikes are what md writes for the characters that would make emphasis, code or
+// strikethrough: their full-width forms, which read the same. DingTalk documents no backslash
+// escapes, so a backslash could show.
+var lookalikes = map[rune]string{'*': "＊", '_': "＿", '`': "｀", '~': "～"}
+
 // escapeMarkdown makes s show as typed in markdown: no bold, links, code, HTML or tables, and
-// no heading, list or quote started by a line's first character. Line breaks stay. An @ that
-// DingTalk would take for a mention (@13800000000, @lina: not inside a word, as in an e-mail
-// address) is followed by an invisible word joiner: a payload's "@lina" is a GitHub login,
-// nobody in the group, and only the mention helper mentions.
+// no heading, list or quote started by a line's first character. Line breaks stay. It writes
+// no backslash (DingTalk's markdown has no escapes): '*', '`' and a '_' or '~' that could mark
+// text are written full-width (＊, ｀, ＿, ～; "pull_request" keeps its '_'), and an invisible
+// word joiner (U+2060) breaks what would start a line's block ("# ", "- ", "1. ", "> ", "|",
+// "[x]: "), a tag or an autolink ("<font"), a link ("](") and a mention: a payload's "@lina"
+// is a GitHub login, nobody in the group, and only the mention helper mentions.
 func escapeMarkdown(s string) string {
 	var b strings.Builder
 	lineStart := true
+	prev := rune(0)
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
+		next, _ := utf8.DecodeRuneInString(s[i+size:])
 		switch {
 		case r == '@' && (i == 0 || !isWordByte(s[i-1])) && i+1 < len(s) && (isWordByte(s[i+1]) || s[i+1] == '+'):
 			b.WriteString("@" + wordJoiner)
-			i, lineStart = i+1, false
+			i, lineStart, prev = i+1, false, r
 			continue
-		case r < utf8.RuneSelf && strings.ContainsRune(markdownInline, r):
-			b.WriteByte('\\')
-		case lineStart && (r == '#' || r == '-' || r == '+' || r == '='):
-			b.WriteByte('\\')
+		case lineStart && strings.ContainsRune("#-+=>[|:", r):
+			b.WriteString(wordJoiner)
 		case lineStart && r >= '0' && r <= '9':
-			// "1. item" or "1) item" would start a list: escape its dot.
+			// "1. item" or "1) item" would start a list.
 			j := i
 			for j < len(s) && s[j] >= '0' && s[j] <= '9' {
 				j++
 			}
 			if j < len(s) && (s[j] == '.' || s[j] == ')') {
-				b.WriteString(s[i:j])
-				b.WriteByte('\\')
-				b.WriteByte(s[j])
-				i, lineStart = j+1, false
-				continue
+				b.WriteString(wordJoiner)
 			}
 		}
-		b.WriteString(s[i : i+size])
+		switch {
+		case r == '*' || r == '`':
+			b.WriteString(lookalikes[r])
+		case r == '_' && !(isWordRune(prev) && isWordRune(next)):
+			b.WriteString(lookalikes[r])
+		case r == '~' && (prev == '~' || next == '~'):
+			b.WriteString(lookalikes[r])
+		case r == '<' && (next == '/' || next == '!' || next == '?' || (next < utf8.RuneSelf && isWordByte(byte(next)))):
+			b.WriteString("<" + wordJoiner)
+		case r == ']' && next == '(':
+			b.WriteString("]" + wordJoiner)
+		default:
+			b.WriteString(s[i : i+size])
+		}
 		lineStart = r == '\n' || (lineStart && (r == ' ' || r == '\t'))
+		prev = r
 		i += size
 	}
 	return b.String()
 }
+
+// isWordRune reports whether r is a letter or a digit: a '_' between two is inside a word,
+// where it marks nothing.
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 // truncBytes cuts s to at most n bytes at a character boundary; a cut text ends with "…"
 // (3 bytes), within the n.
@@ -579,10 +599,13 @@ func links(args ...any) (string, error) {
 			continue
 		}
 		u = linkURL.Replace(u)
-		out = append(out, "["+escapeMarkdown(oneline(text))+"]("+u+")")
+		out = append(out, "["+linkText.Replace(escapeMarkdown(oneline(text)))+"]("+u+")")
 	}
 	return strings.Join(out, " · "), nil
 }
+
+// linkText writes a link text's brackets full-width: one would end the text early.
+var linkText = strings.NewReplacer("[", "［", "]", "］")
 
 // linkURL percent-encodes what would end a markdown link's destination early.
 var linkURL = strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", "<", "%3C", ">", "%3E", "\n", "%0A")

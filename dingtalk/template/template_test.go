@@ -77,7 +77,7 @@ func TestRenderMentionRecordsAt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "### Deploying a\\*b\n\nSeverity HIGH\n@13800000000"
+	want := "### Deploying a＊b\n\nSeverity HIGH\n@13800000000"
 	if msg.Markdown.Text != want || msg.Markdown.Title != "Deploy a*b" {
 		t.Errorf("message = %+v, want text %q", msg.Markdown, want)
 	}
@@ -147,8 +147,10 @@ func TestHelpers(t *testing.T) {
 		{`time "+08:00" "date"`, "2024-04-30 23:00", "2024-04-30"},
 		{`time "Asia/Shanghai" "rfc3339"`, "2024-05-01 09:30", "2024-05-01T09:30:00+08:00"},
 		{`time "UTC" "date"`, "", ""},
-		{`md`, "**a** [b](c) <i> 1. x", `\*\*a\*\* \[b\](c) \<i\> 1. x`},
-		{`md`, "# h\n- item\n3. third", "\\# h\n\\- item\n3\\. third"},
+		{`md`, "**a** [b](c) <i> 1. x", "＊＊a＊＊ [b]\u2060(c) <\u2060i> 1. x"},
+		{`md`, "# h\n- item\n3. third\n> q\n|a|b|\n[x]: http://e.example.com\n  + y", "\u2060# h\n\u2060- item\n\u20603. third\n\u2060> q\n\u2060|a|b|\n\u2060[x]: http://e.example.com\n  \u2060+ y"},
+		{`md`, "pull_request _id_ snake_case_ ~~gone~~ ~/bin `code` a\\b", "pull_request ＿id＿ snake_case＿ ～～gone～～ ~/bin ｀code｀ a\\b"},
+		{`md`, "3 > 2 < 4 and a<b", "3 > 2 < 4 and a<\u2060b"},
 		{`md`, "by @wangfang, @13800000000 and @+852-1234; mail a@b.com; @ alone", "by @\u2060wangfang, @\u206013800000000 and @\u2060+852-1234; mail a@b.com; @ alone"},
 		{`truncbytes 7`, "日本語テキスト", "日…"},
 		{`truncbytes 9`, "日本語", "日本語"},
