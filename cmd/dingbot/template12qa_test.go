@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/dingbot/dingbot/dingtalk/relay/source"
 )
 
 // A template of one's own that names a field the payload lacks is told, in words, what the
@@ -118,5 +120,72 @@ func TestTemplateRenderNits(t *testing.T) {
 	out, r := e.renderJSON(string(body), "--source", "gitlab", "--file", "-")
 	if r.code != 0 || out.Event != "Merge Request Hook" || !strings.Contains(string(out.Body), "merge request !") {
 		t.Errorf("gitlab --file without --event: exit %d %+v %s", r.code, out, out.Body)
+	}
+}
+
+// The git template (QA F8, N5): a description keeps its lines in the quote, as DingTalk shows
+// "two spaces + \n"; nothing is escaped with a backslash (DingTalk's markdown has no escapes,
+// so a reader could see them); a trigger reads as words; a merge request's assignees are
+// shown; "marked pull request #N ready for review". Every sample renders without one.
+func TestTemplateRenderGitReadsWell(t *testing.T) {
+	e := newEnv(t)
+	e.standardConfig()
+	for _, src := range []string{"alertmanager", "grafana", "github", "gitlab", "gitea", "generic"} {
+		for _, ev := range source.SampleEvents(src) {
+			out, r := e.renderJSON("", "--source", src, "--event", ev, "--sample")
+			if r.code != 0 || strings.Contains(string(out.Body), `\\`) {
+				t.Errorf("%s %s: exit %d, a backslash in %s", src, ev, r.code, out.Body)
+			}
+		}
+	}
+	testdata := func(name string) map[string]any {
+		b, err := os.ReadFile(filepath.Join("..", "..", "dingtalk", "relay", "source", "testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	text := func(src, event string, payload map[string]any) string {
+		t.Helper()
+		b, _ := json.Marshal(payload)
+		out, r := e.renderJSON(string(b), "--source", src, "--event", event, "--file", "-")
+		var body struct{ Markdown struct{ Title, Text string } }
+		if r.code != 0 || json.Unmarshal(out.Body, &body) != nil || len(out.Warnings) > 0 {
+			t.Fatalf("%s %s: exit %d %+v", src, event, r.code, out)
+		}
+		if strings.Contains(body.Markdown.Text, `\`) {
+			t.Errorf("%s %s: a backslash in %q", src, event, body.Markdown.Text)
+		}
+		return body.Markdown.Title + "\n" + body.Markdown.Text
+	}
+
+	mr := testdata("gitlab-merge_request-opened.json")
+	attrs := mr["object_attributes"].(map[string]any)
+	attrs["description"] = "Fixes the viewport on **mobile**\n\n1. first\n2. second"
+	mr["assignees"] = []any{map[string]any{"username": "liuyang", "name": "Liu Yang"}}
+	got := text("gitlab", "pull_request", mr)
+	for _, want := range []string{"> Fixes the viewport on ＊＊mobile＊＊  \n> \u20601. first  \n> \u20602. second", "Assignees: liuyang"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("gitlab MR lacks %q:\n%s", want, got)
+		}
+	}
+
+	pr := testdata("github-pull_request-opened.json")
+	pr["action"] = "ready_for_review"
+	got = text("github", "pull_request", pr)
+	if !regexp.MustCompile(`(?m)^🔀 \S+ marked pull request #\d+ ready for review in `).MatchString(got) ||
+		!regexp.MustCompile(`\*\*\S+\*\* marked pull request #\d+ ready for review`).MatchString(got) {
+		t.Errorf("ready_for_review:\n%s", got)
+	}
+
+	wf := testdata("github-workflow_run.json")
+	wf["workflow_run"].(map[string]any)["event"] = "pull_request"
+	got = text("github", "workflow_run", wf)
+	if !regexp.MustCompile(`(?m)^pull request by \S+$`).MatchString(got) {
+		t.Errorf("workflow triggered by a pull request:\n%s", got)
 	}
 }
