@@ -302,3 +302,25 @@ func TestForSourceAndCheckSource(t *testing.T) {
 		t.Errorf("RenderSample of data no source parses: %v", err)
 	}
 }
+
+// A GitLab job allowed to fail is shown as such, not among the failed jobs.
+func TestGitTemplateAllowedFailures(t *testing.T) {
+	tm, err := template.Lookup("git")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := source.GitEvent{Host: source.SourceGitLab, Kind: source.KindWorkflow, Action: "completed",
+		Repo: source.GitRepo{FullName: "acme/app"},
+		Workflow: source.GitWorkflow{Name: "Pipeline #1", Status: "completed", Conclusion: source.ConclusionSuccess, Jobs: []source.GitJob{
+			{Name: "lint-experimental", Status: "completed", Conclusion: source.ConclusionFailure, AllowFailure: true},
+			{Name: "unit", Status: "completed", Conclusion: source.ConclusionSuccess},
+		}}}
+	msg, err := tm.RenderData(ev, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := msg.Markdown.Text
+	if !strings.Contains(text, "**Allowed to fail**: lint-experimental") || strings.Contains(text, "Failed jobs") {
+		t.Fatalf("allowed failure shown as:\n%s", text)
+	}
+}

@@ -161,6 +161,9 @@ type GitJob struct {
 	Status     string `json:"status"`     // as GitWorkflow.Status
 	Conclusion string `json:"conclusion"` // as GitWorkflow.Conclusion
 	URL        string `json:"url"`
+	// AllowFailure: the job may fail without failing its pipeline (GitLab's allow_failure);
+	// such a failure is a warning, not in FailedJobs.
+	AllowFailure bool `json:"allow_failure,omitempty"`
 }
 
 // GitIssue is an issue.
@@ -270,6 +273,9 @@ func (e GitEvent) Summary() string {
 		}
 		return fmt.Sprintf("%s pushed tag %s to %s", who, e.Tag, repo)
 	case KindPullRequest:
+		if e.Action == "ready_for_review" {
+			return fmt.Sprintf("%s marked %s #%d in %s ready for review: %s", who, e.prNoun(), e.PullRequest.Number, repo, e.PullRequest.Title)
+		}
 		return fmt.Sprintf("%s %s %s #%d in %s: %s", who, actionVerb(e.Action), e.prNoun(), e.PullRequest.Number, repo, e.PullRequest.Title)
 	case KindIssue:
 		return fmt.Sprintf("%s %s issue #%d in %s: %s", who, actionVerb(e.Action), e.Issue.Number, repo, e.Issue.Title)
@@ -388,11 +394,17 @@ func (w GitWorkflow) Completed() bool { return w.Status == "completed" }
 // ShortSHA is the first 7 characters of the run's commit.
 func (w GitWorkflow) ShortSHA() string { return short(w.SHA) }
 
-// FailedJobs lists the jobs that failed (GitLab pipelines only).
-func (w GitWorkflow) FailedJobs() []GitJob {
+// FailedJobs lists the jobs that failed and were not allowed to (GitLab pipelines only).
+func (w GitWorkflow) FailedJobs() []GitJob { return w.failed(false) }
+
+// AllowedFailures lists the jobs that failed but were allowed to (GitLab's allow_failure,
+// shown there as warnings).
+func (w GitWorkflow) AllowedFailures() []GitJob { return w.failed(true) }
+
+func (w GitWorkflow) failed(allowed bool) []GitJob {
 	var out []GitJob
 	for _, j := range w.Jobs {
-		if j.Conclusion == ConclusionFailure || j.Conclusion == ConclusionTimedOut {
+		if (j.Conclusion == ConclusionFailure || j.Conclusion == ConclusionTimedOut) && j.AllowFailure == allowed {
 			out = append(out, j)
 		}
 	}

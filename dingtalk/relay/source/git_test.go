@@ -1,6 +1,7 @@
 package source
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -729,4 +730,50 @@ func FuzzParseGit(f *testing.F) {
 			_ = e.URL()
 		}
 	})
+}
+
+// A GitLab job allowed to fail (allow_failure) is a warning there, not a failure: it is in
+// AllowedFailures, not FailedJobs.
+func TestGitLabAllowedFailuresAreNotFailures(t *testing.T) {
+	body, err := os.ReadFile("testdata/gitlab-pipeline-failed.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := http.Header{"X-Gitlab-Event": {"Pipeline Hook"}}
+	v, err := Parse(SourceGitLab, h, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := v.(GitEvent).Workflow.FailedJobs()
+	if len(failed) == 0 {
+		t.Fatal("the sample has no failed job")
+	}
+	// The same pipeline with its failed job allowed to fail.
+	var doc map[string]any
+	if err := json.Unmarshal(body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range doc["builds"].([]any) {
+		if b := b.(map[string]any); b["name"] == failed[0].Name {
+			b["allow_failure"] = true
+		}
+	}
+	marked, _ := json.Marshal(doc)
+	v, err = Parse(SourceGitLab, h, []byte(marked))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := v.(GitEvent).Workflow
+	if len(w.FailedJobs()) != len(failed)-1 || len(w.AllowedFailures()) != 1 || w.AllowedFailures()[0].Name != failed[0].Name {
+		t.Fatalf("failed %+v, allowed %+v", w.FailedJobs(), w.AllowedFailures())
+	}
+}
+
+// A pull request marked ready for review reads as a sentence.
+func TestSummaryReadyForReview(t *testing.T) {
+	e := GitEvent{Host: SourceGitHub, Kind: KindPullRequest, Action: "ready_for_review", Sender: GitUser{Login: "hubot"},
+		Repo: GitRepo{FullName: "acme/app"}, PullRequest: GitPullRequest{Number: 7, Title: "Speed up"}}
+	if got, want := e.Summary(), "hubot marked pull request #7 in acme/app ready for review: Speed up"; got != want {
+		t.Fatalf("Summary() = %q, want %q", got, want)
+	}
 }

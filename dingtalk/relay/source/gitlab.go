@@ -163,10 +163,11 @@ type glIssue struct {
 
 // glBuild is a job of a pipeline.
 type glBuild struct {
-	ID     int64  `json:"id"`
-	Stage  string `json:"stage"`
-	Name   string `json:"name"`
-	Status string `json:"status"`
+	ID           int64  `json:"id"`
+	Stage        string `json:"stage"`
+	Name         string `json:"name"`
+	Status       string `json:"status"`
+	AllowFailure bool   `json:"allow_failure"`
 }
 
 type glPayload struct {
@@ -423,7 +424,7 @@ func glPipeline(e *GitEvent, w glPayload, a *glAttributes) {
 	builds := slices.Clone(w.Builds)
 	slices.SortStableFunc(builds, func(x, y glBuild) int { return cmp.Compare(x.ID, y.ID) }) // GitLab lists them newest first
 	for _, b := range builds {
-		j := GitJob{Name: b.Name, Stage: b.Stage, Status: runStatus(b.Status)}
+		j := GitJob{Name: b.Name, Stage: b.Stage, Status: runStatus(b.Status), AllowFailure: b.AllowFailure}
 		if j.Status == "completed" {
 			j.Conclusion = runConclusion(b.Status)
 		}
