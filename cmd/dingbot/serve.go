@@ -357,6 +357,7 @@ type routeInfo struct {
 	Auth     string   `json:"auth"`
 	Mention  string   `json:"mention_label,omitempty"`
 	Digest   string   `json:"digest,omitempty"`
+	Events   []string `json:"events"`
 }
 
 // describeRoutes is the routes as the first log line lists them.
@@ -367,7 +368,10 @@ func describeRoutes(routes []config.Route) []routeInfo {
 		if tmpl == "" {
 			tmpl = relay.DefaultTemplate(r.Source)
 		}
-		ri := routeInfo{Path: r.Path, Source: r.Source, Robots: r.Robots, Template: tmpl, Auth: authKind(r), Mention: r.MentionLabel}
+		ri := routeInfo{Path: r.Path, Source: r.Source, Robots: r.Robots, Template: tmpl, Auth: authKind(r), Mention: r.MentionLabel, Events: r.Events}
+		if len(ri.Events) == 0 {
+			ri.Events = source.DefaultEvents(r.Source)
+		}
 		if r.Digest > 0 {
 			ri.Digest = r.Digest.String()
 		}

@@ -523,6 +523,9 @@ func TestServeRelaysEverySource(t *testing.T) {
 	if gh["path"] != "/github" || gh["source"] != "github" || fmt.Sprint(gh["robots"]) != "[github]" || gh["auth"] != "X-Hub-Signature-256 HMAC with $RELAY_SECRET_GITHUB" {
 		t.Errorf("the first line's GitHub route: %v", gh)
 	}
+	if ev, _ := gh["events"].([]any); len(ev) == 0 {
+		t.Errorf("the first line's GitHub route should list the events it posts: %v", gh)
+	}
 	requests := 0
 	for _, r := range recs {
 		if r["route"] != nil && r["status"] != nil {
