@@ -266,6 +266,26 @@ type varJSON struct {
 	Choices     []string `json:"choices,omitempty"`
 }
 
+// prepare records msg, rendered with renderErr, as a robot would send it: its body, size and
+// lint warnings, or the error (of rendering or of DingTalk's rules), which it returns.
+func (out *templateJSON) prepare(msg dingtalk.Message, renderErr error) error {
+	err := renderErr
+	if err == nil {
+		var p *dingtalk.Prepared
+		p, err = dingtalk.Prepare(dingtalk.Robot{Name: "sample"}, msg, dingtalk.PrepareOptions{})
+		if p != nil {
+			out.Body, out.Bytes = p.Body, p.Bytes
+			for _, w := range p.Warnings {
+				out.Warnings = append(out.Warnings, w.String())
+			}
+		}
+	}
+	if err != nil {
+		out.Error = err.Error()
+	}
+	return err
+}
+
 func infoJSON(i template.Info) templateJSON {
 	return templateJSON{Name: i.Name, Type: string(i.Type), Source: i.Source, Description: i.Description, Path: i.Path, Overrides: i.Overrides,
 		Data: i.Data, Sources: template.Sources(i.Data)}
@@ -303,19 +323,7 @@ func showTemplate(g *globalFlags, s streams, tpl *template.Template, given map[s
 		out.Variables = append(out.Variables, varJSON{Name: v.Name, Description: v.Desc, Required: v.Required, Sample: v.Sample, Default: v.Default, Choices: v.Choices})
 	}
 	msg, err := tpl.Render(vars, contacts)
-	var p *dingtalk.Prepared
-	if err == nil {
-		p, err = dingtalk.Prepare(dingtalk.Robot{Name: "sample"}, msg, dingtalk.PrepareOptions{})
-		if p != nil {
-			out.Body, out.Bytes = p.Body, p.Bytes
-			for _, w := range p.Warnings {
-				out.Warnings = append(out.Warnings, w.String())
-			}
-		}
-	}
-	if err != nil {
-		out.Error = err.Error()
-	}
+	err = out.prepare(msg, err)
 	if asJSON {
 		if werr := writeJSON(s.out, out); werr != nil {
 			return werr
@@ -404,19 +412,7 @@ func showDataTemplate(g *globalFlags, s streams, tpl *template.Template, asJSON 
 		out.SampleEvent = events[0]
 	}
 	msg, err := tpl.RenderSample(renderContacts(g, s))
-	if err == nil {
-		var p *dingtalk.Prepared
-		p, err = dingtalk.Prepare(dingtalk.Robot{Name: "sample"}, msg, dingtalk.PrepareOptions{})
-		if p != nil {
-			out.Body, out.Bytes = p.Body, p.Bytes
-			for _, w := range p.Warnings {
-				out.Warnings = append(out.Warnings, w.String())
-			}
-		}
-	}
-	if err != nil {
-		out.Error = err.Error()
-	}
+	err = out.prepare(msg, err)
 	if asJSON {
 		if werr := writeJSON(s.out, out); werr != nil {
 			return werr
