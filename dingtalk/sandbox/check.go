@@ -149,6 +149,11 @@ var msgtypes = []string{"text", "markdown", "link", "actionCard", "feedCard"}
 
 // checkMessage validates a decoded body the way DingTalk does.
 func checkMessage(msg map[string]any) (*message, *apiError) {
+	if v, ok := msg["msgtype"]; !ok || v == nil {
+		// DingTalk answers a body without msgtype with the errcode of an unknown token but its
+		// own errmsg, once the token and the signature have passed (dingbot doctor probes so).
+		return nil, &apiError{codeNoToken, "msgtype is null"}
+	}
 	mt, _ := msg["msgtype"].(string)
 	if !slices.Contains(msgtypes, mt) {
 		errmsg := "不支持的消息类型"

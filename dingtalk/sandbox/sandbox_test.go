@@ -159,7 +159,11 @@ func TestRejections(t *testing.T) {
 		{"trailing garbage", "", plain, jsonCT, text("hi") + "x", 40035, "缺少参数 json"},
 		{"json array", "", plain, jsonCT, `[]`, 40035, "缺少参数 json"},
 		{"json null", "", plain, jsonCT, `null`, 40035, "缺少参数 json"},
-		{"no msgtype", "", plain, jsonCT, `{"text":{"content":"hi"}}`, 400105, "不支持的消息类型"},
+		// DingTalk answers a body without msgtype with the token's errcode but its own errmsg.
+		{"no msgtype", "", plain, jsonCT, `{"text":{"content":"hi"}}`, 300001, "msgtype is null"},
+		{"empty object", "", plain, jsonCT, `{}`, 300001, "msgtype is null"},
+		{"msgtype null", "", plain, jsonCT, `{"msgtype":null}`, 300001, "msgtype is null"},
+		{"msgtype empty", "", plain, jsonCT, `{"msgtype":""}`, 400105, "不支持的消息类型"},
 		{"unknown msgtype", "", plain, jsonCT, `{"msgtype":"image","image":{}}`, 400105, "不支持的消息类型"},
 		{"msgtype wrong case", "", plain, jsonCT, `{"msgtype":"Text","text":{"content":"hi"}}`, 400105, "不支持的消息类型"},
 		{"actioncard lower case", "", plain, jsonCT, `{"msgtype":"actioncard","actioncard":{"title":"t","text":"x","singleTitle":"a","singleURL":"u"}}`, 400105, "不支持的消息类型"},
@@ -318,6 +322,26 @@ func TestSigned(t *testing.T) {
 			}
 		})
 	}
+
+	// A body without msgtype is checked after the token and the signature: "msgtype is null"
+	// says both passed (dingbot doctor's probe relies on the order).
+	t.Run("probe without msgtype", func(t *testing.T) {
+		for _, tt := range []struct {
+			name, url string
+			wantMsg   string
+		}{
+			{"good", base + "&timestamp=" + ts + "&sign=" + url.QueryEscape(good), "msgtype is null"},
+			{"bad token", webhook(srv.URL, "nope") + "&timestamp=" + ts + "&sign=" + url.QueryEscape(good), "token is not exist"},
+			{"wrong secret", base + "&timestamp=" + ts + "&sign=" + url.QueryEscape(signature("SECother", now)), "sign not match"},
+			{"unsigned request", base, "invalid timestamp"},
+			{"an hour off", at(now - 2*hour), "invalid timestamp"},
+		} {
+			_, got := post(t, tt.url, jsonCT, `{}`)
+			if !strings.Contains(got.Errmsg, tt.wantMsg) {
+				t.Errorf("%s: got %d %q, want %q", tt.name, got.Errcode, got.Errmsg, tt.wantMsg)
+			}
+		}
+	})
 
 	t.Run("unsigned robot ignores sign", func(t *testing.T) {
 		srv := httptest.NewServer(sandbox.New(sandbox.Options{}))
