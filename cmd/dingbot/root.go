@@ -138,15 +138,13 @@ with 'dingbot config init'.`,
 		newSkillCmd(s),
 		newTemplateCmd(g, s),
 		newHistoryCmd(s),
-		&cobra.Command{
-			Use:   "version",
-			Short: "Print dingbot's version",
-			Args:  cobra.NoArgs,
-			Run:   func(*cobra.Command, []string) { fmt.Fprintln(s.out, "dingbot", buildVersion()) },
-		},
+		newManCmd(s), newEnvironmentTopic(),
+		newVersionCmd(s),
 	)
 	root.SetVersionTemplate("dingbot {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	addCompletions(root, g)
+	addEnvironmentHelp(root)
 	return root
 }
 
