@@ -168,7 +168,7 @@ func TestTemplateRenderGitReadsWell(t *testing.T) {
 	attrs["description"] = "Fixes the viewport on **mobile**\n\n1. first\n2. second"
 	mr["assignees"] = []any{map[string]any{"username": "liuyang", "name": "Liu Yang"}}
 	got := text("gitlab", "pull_request", mr)
-	for _, want := range []string{"> Fixes the viewport on ＊＊mobile＊＊  \n> \u20601. first  \n> \u20602. second", "Assignees: liuyang"} {
+	for _, want := range []string{"> Fixes the viewport on **mobile**  \n> \u20601. first  \n> \u20602. second", "Assignees: liuyang"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("gitlab MR lacks %q:\n%s", want, got)
 		}

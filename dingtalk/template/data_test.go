@@ -201,3 +201,26 @@ func TestRenderDataFieldErrorTeaches(t *testing.T) {
 		}
 	}
 }
+
+// A label one alert of the group lacks, or a key a generic payload lacks, reads as nothing:
+// the message still goes (Alertmanager does not resend a group the relay refused with 422).
+func TestRenderDataMissingKeysAreEmpty(t *testing.T) {
+	am := alertmanagerPayload(t, "alertmanager-firing.json")
+	delete(am.Alerts[1].Labels, "instance")
+	tpl := mustParse(t, "am", "data = \"alertmanager\"\nmsgtype = \"text\"\ntext = '''\n{{ range .Alerts }}[{{ .Labels.instance }}]{{ end }} {{ .CommonLabels.nosuch }}.\n'''\n")
+	msg, err := tpl.RenderData(am, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := msg.Text.Content; got != "[10.0.3.17:8080][] ." {
+		t.Fatalf("got %q", got)
+	}
+	gen, err := source.Generic([]byte(`{"title":"t","nested":{"a":1}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl = mustParse(t, "g", "data = \"generic\"\nmsgtype = \"text\"\ntext = '''\n{{ .title }}|{{ .owner }}|{{ .nested.b }}|{{ if .owner }}x{{ end }}\n'''\n")
+	if msg, err = tpl.RenderData(gen, nil); err != nil || msg.Text.Content != "t|||" {
+		t.Fatalf("generic: %q %v", msg.Text.Content, err)
+	}
+}

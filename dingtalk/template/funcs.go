@@ -12,7 +12,6 @@ import (
 	texttmpl "text/template"
 	"time"
 	_ "time/tzdata" // time zones by name on systems without a zoneinfo database (Windows)
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/dingbot/dingbot/dingtalk"
@@ -246,29 +245,24 @@ func parseTime(v string, loc *time.Location) (time.Time, error) {
 // before a line's first character that would start a heading, a list, a quote or a table.
 const wordJoiner = "\u2060"
 
-// lookalikes are what md writes for the characters that would make emphasis, code or
-// strikethrough: their full-width forms, which read the same. DingTalk documents no backslash
-// escapes, so a backslash could show.
-var lookalikes = map[rune]string{'*': "＊", '_': "＿", '`': "｀", '~': "～"}
-
-// escapeMarkdown makes s show as typed in markdown: no bold, links, code, HTML or tables, and
-// no heading, list or quote started by a line's first character. Line breaks stay. It writes
-// no backslash (DingTalk's markdown has no escapes): '*', '`' and a '_' or '~' that could mark
-// text are written full-width (＊, ｀, ＿, ～; "pull_request" keeps its '_'), and an invisible
-// word joiner (U+2060) breaks what would start a line's block ("# ", "- ", "1. ", "> ", "|",
-// "[x]: "), a tag or an autolink ("<font"), a link ("](") and a mention: a payload's "@lina"
-// is a GitHub login, nobody in the group, and only the mention helper mentions.
+// escapeMarkdown keeps a payload's text from taking over the message's layout while keeping
+// every character the reader may copy as it was sent: a command, a path, a glob, a URL. An
+// invisible word joiner (U+2060) breaks what would start a line's block ("# ", "- ", "1. ",
+// "> ", "|", "[x]: "), a tag or an autolink ("<font"), a link ("](") and a mention: a
+// payload's "@lina" is a GitHub login, nobody in the group, and only the mention helper
+// mentions; and "~~" (strikethrough, shown differently on PC and phones). Emphasis characters (* _ ` ~) are left as typed: DingTalk documents no backslash
+// escapes, and a look-alike would break what is copied; a pair of them may render as
+// emphasis, which loses no character. Line breaks stay.
 func escapeMarkdown(s string) string {
 	var b strings.Builder
 	lineStart := true
-	prev := rune(0)
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		next, _ := utf8.DecodeRuneInString(s[i+size:])
 		switch {
 		case r == '@' && (i == 0 || !isWordByte(s[i-1])) && i+1 < len(s) && (isWordByte(s[i+1]) || s[i+1] == '+'):
 			b.WriteString("@" + wordJoiner)
-			i, lineStart, prev = i+1, false, r
+			i, lineStart = i+1, false
 			continue
 		case lineStart && strings.ContainsRune("#-+=>[|:", r):
 			b.WriteString(wordJoiner)
@@ -283,29 +277,21 @@ func escapeMarkdown(s string) string {
 			}
 		}
 		switch {
-		case r == '*' || r == '`':
-			b.WriteString(lookalikes[r])
-		case r == '_' && !(isWordRune(prev) && isWordRune(next)):
-			b.WriteString(lookalikes[r])
-		case r == '~' && (prev == '~' || next == '~'):
-			b.WriteString(lookalikes[r])
 		case r == '<' && (next == '/' || next == '!' || next == '?' || (next < utf8.RuneSelf && isWordByte(byte(next)))):
 			b.WriteString("<" + wordJoiner)
 		case r == ']' && next == '(':
 			b.WriteString("]" + wordJoiner)
+		case r == '~' && next == '~':
+			// Strikethrough shows differently on PC and phones: keep "~~" from making one.
+			b.WriteString("~" + wordJoiner)
 		default:
 			b.WriteString(s[i : i+size])
 		}
 		lineStart = r == '\n' || (lineStart && (r == ' ' || r == '\t'))
-		prev = r
 		i += size
 	}
 	return b.String()
 }
-
-// isWordRune reports whether r is a letter or a digit: a '_' between two is inside a word,
-// where it marks nothing.
-func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 // truncBytes cuts s to at most n bytes at a character boundary; a cut text ends with "…"
 // (3 bytes), within the n.

@@ -43,7 +43,7 @@ func (t *Template) render(dot any, vars map[string]any, contacts dingtalk.Contac
 	out := map[string]string{}
 	var errs []error
 	for _, f := range t.fields {
-		tt, err := f.parse(funcs)
+		tt, err := f.parse(funcs, vars == nil)
 		if err != nil {
 			errs = append(errs, t.execError(f, err))
 			continue
@@ -59,6 +59,11 @@ func (t *Template) render(dot any, vars map[string]any, contacts dingtalk.Contac
 			continue
 		}
 		out[f.key] = b.String()
+		if vars == nil {
+			// A key a payload lacks reads as nothing, as a label an alert lacks should:
+			// text/template would print an absent JSON value as "<no value>".
+			out[f.key] = strings.ReplaceAll(out[f.key], "<no value>", "")
+		}
 		if f.key == "text" {
 			// The file's closing ''' sits on a line of its own: no part of the message.
 			out[f.key] = strings.TrimRight(out[f.key], " \t\r\n")

@@ -294,7 +294,7 @@ func Parse(name string, src []byte) (*Template, error) {
 	// Every field must parse, and use only declared variables (a data template's "." is the
 	// data: its fields are checked when it renders).
 	for _, f := range t.fields {
-		tree, err := f.parse(nil)
+		tree, err := f.parse(nil, false)
 		if err != nil {
 			errs = append(errs, t.execError(f, err))
 			continue
@@ -354,11 +354,18 @@ func (t *Template) varNames() []string {
 }
 
 // parse parses the field's text with funcs (stand-ins when nil: parsing only checks names).
-func (f field) parse(funcs texttmpl.FuncMap) (*texttmpl.Template, error) {
+// A variable template's missing key is an error (a variable nobody set); a payload's is not
+// (missingKeyOK): one alert of a group may lack a label the others have, and the message
+// must still go.
+func (f field) parse(funcs texttmpl.FuncMap, missingKeyOK bool) (*texttmpl.Template, error) {
 	if funcs == nil {
 		funcs = helpers(nil)
 	}
-	return texttmpl.New(f.key).Option("missingkey=error").Funcs(funcs).Parse(f.text)
+	missing := "missingkey=error"
+	if missingKeyOK {
+		missing = "missingkey=zero"
+	}
+	return texttmpl.New(f.key).Option(missing).Funcs(funcs).Parse(f.text)
 }
 
 // use is a variable a field refers to, with the line (of the field) where it does.

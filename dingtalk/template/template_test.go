@@ -77,7 +77,7 @@ func TestRenderMentionRecordsAt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "### Deploying a＊b\n\nSeverity HIGH\n@13800000000"
+	want := "### Deploying a*b\n\nSeverity HIGH\n@13800000000"
 	if msg.Markdown.Text != want || msg.Markdown.Title != "Deploy a*b" {
 		t.Errorf("message = %+v, want text %q", msg.Markdown, want)
 	}
@@ -147,9 +147,9 @@ func TestHelpers(t *testing.T) {
 		{`time "+08:00" "date"`, "2024-04-30 23:00", "2024-04-30"},
 		{`time "Asia/Shanghai" "rfc3339"`, "2024-05-01 09:30", "2024-05-01T09:30:00+08:00"},
 		{`time "UTC" "date"`, "", ""},
-		{`md`, "**a** [b](c) <i> 1. x", "＊＊a＊＊ [b]\u2060(c) <\u2060i> 1. x"},
+		{`md`, "**a** [b](c) <i> 1. x", "**a** [b]\u2060(c) <\u2060i> 1. x"},
 		{`md`, "# h\n- item\n3. third\n> q\n|a|b|\n[x]: http://e.example.com\n  + y", "\u2060# h\n\u2060- item\n\u20603. third\n\u2060> q\n\u2060|a|b|\n\u2060[x]: http://e.example.com\n  \u2060+ y"},
-		{`md`, "pull_request _id_ snake_case_ ~~gone~~ ~/bin `code` a\\b", "pull_request ＿id＿ snake_case＿ ～～gone～～ ~/bin ｀code｀ a\\b"},
+		{`md`, "pull_request _id_ snake_case_ ~~gone~~ ~/bin `code` a\\b", "pull_request _id_ snake_case_ ~\u2060~gone~\u2060~ ~/bin `code` a\\b"},
 		{`md`, "3 > 2 < 4 and a<b", "3 > 2 < 4 and a<\u2060b"},
 		{`md`, "by @wangfang, @13800000000 and @+852-1234; mail a@b.com; @ alone", "by @\u2060wangfang, @\u206013800000000 and @\u2060+852-1234; mail a@b.com; @ alone"},
 		{`truncbytes 7`, "日本語テキスト", "日…"},
@@ -238,5 +238,23 @@ func TestLoadUserTemplates(t *testing.T) {
 	}
 	if s, w := template.Load(filepath.Join(dir, "absent")); len(w) != 0 || len(s.List()) != len(template.List()) {
 		t.Errorf("absent dir: %v", w)
+	}
+}
+
+// What a reader copies out of a message is what was sent: commands, globs, paths and URLs keep
+// every character (QA: full-width look-alikes broke copied commands).
+func TestMdKeepsWhatIsCopied(t *testing.T) {
+	tpl, err := template.Parse("copy", []byte("msgtype = \"markdown\"\ntitle = \"t\"\ntext = \"{{ .s | md }}\"\n\n[[vars]]\nname = \"s\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"rm -rf /var/tmp/build_*", `find . -name "*.gz"`, "*.example.cn", "__init__.py", "https://x.example.com/?q=*&a=`b`", "pull_request"} {
+		msg, err := tpl.Render(map[string]string{"s": s}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if msg.Markdown.Text != s {
+			t.Errorf("md(%q) = %q", s, msg.Markdown.Text)
+		}
 	}
 }
