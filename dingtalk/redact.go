@@ -48,16 +48,18 @@ func (r redactor) apply(s string) string {
 // (SEC, then a digit or a lowercase letter and more), a bare access token (a long hex run), or the value
 // of an access_token, sign or secret parameter.
 //
-// A msgUuid dingbot made (dingbot- and 32 hex digits) is matched first and kept: it names a
-// message, it opens nothing, and logs must show it to match a delivery with DingTalk's answer.
-var secretLike = regexp.MustCompile(`dingbot-[0-9a-f]{32}\b|SEC[0-9a-z][0-9A-Za-z+/=_-]{7,}|\b[0-9a-fA-F]{16,}\b|((?:access_token|sign|secret)=)[^&\s"']+`)
+// The names dingbot gives messages and jobs are matched first and kept: a msgUuid
+// (dingbot- and 32 hex digits), a relay job keyed by its sender's delivery id (r-d- and 24),
+// a digest summary (dg-<time>-, 16): they open nothing, and logs must show them to match a
+// delivery with the relay's answer, the outbox and DingTalk's answer.
+var secretLike = regexp.MustCompile(`dingbot-[0-9a-f]{32}\b|r-d-[0-9a-f]{24}\b|dg-[0-9]{8}T[0-9]{6}\.[0-9]{3}-[0-9a-f]{16}\b|SEC[0-9a-z][0-9A-Za-z+/=_-]{7,}|\b[0-9a-fA-F]{16,}\b|((?:access_token|sign|secret)=)[^&\s"']+`)
 
 // MaskSecretLike replaces every part of s that looks like a secret or a token with "REDACTED",
 // for messages that echo what a user typed (a config value, a variable name): a secret pasted
 // into the wrong key must not be printed back.
 func MaskSecretLike(s string) string {
 	return secretLike.ReplaceAllStringFunc(s, func(m string) string {
-		if strings.HasPrefix(m, "dingbot-") {
+		if strings.HasPrefix(m, "dingbot-") || strings.HasPrefix(m, "r-d-") || strings.HasPrefix(m, "dg-") {
 			return m
 		}
 		if k, _, ok := strings.Cut(m, "="); ok && !strings.HasPrefix(m, "SEC") && len(k) < len(m) && (k == "access_token" || k == "sign" || k == "secret") {

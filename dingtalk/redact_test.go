@@ -16,6 +16,8 @@ func TestMaskSecretLike(t *testing.T) {
 		`secret="` + "SECshort12345" + `"`,
 		"until " + token[:31] + " is set",
 		"dingbot-" + token,
+		"r-d-" + token,
+		"dg-20261202T035800.000-" + token,
 	} {
 		out := MaskSecretLike(in)
 		for _, leak := range []string{secret, token, secret[3:20], token[:20], "abc%2Bdef", "SECshort"} {
@@ -28,7 +30,8 @@ func TestMaskSecretLike(t *testing.T) {
 		}
 	}
 	for _, keep := range []string{"DINGBOT_OPS_SECRET", "robot ops", "SECURITY_TOKEN", "deploy 42 done", "abc123",
-		"r-1 sent (msgUuid dingbot-0123456789abcdef0123456789abcdef)"} {
+		"r-1 sent (msgUuid dingbot-0123456789abcdef0123456789abcdef)",
+		"delivery r-d-0123456789abcdef01234567 in dg-20261202T035800.000-0123456789abcdef"} {
 		if got := MaskSecretLike(keep); got != keep {
 			t.Errorf("MaskSecretLike(%q) = %q, want it unchanged", keep, got)
 		}

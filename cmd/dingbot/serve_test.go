@@ -526,11 +526,23 @@ func TestServeRelaysEverySource(t *testing.T) {
 	if ev, _ := gh["events"].([]any); len(ev) == 0 {
 		t.Errorf("the first line's GitHub route should list the events it posts: %v", gh)
 	}
-	requests := 0
+	requests, keyed := 0, 0
 	for _, r := range recs {
 		if r["route"] != nil && r["status"] != nil {
 			requests++
 		}
+		// Job ids, the sender's delivery-keyed ones too, are shown as answered, never masked.
+		ids, _ := r["deliveries"].([]any)
+		for _, id := range ids {
+			if id, _ := id.(string); strings.Contains(id, "REDACTED") {
+				t.Errorf("a delivery id is masked in the log: %v", r)
+			} else if strings.HasPrefix(id, "r-d-") {
+				keyed++
+			}
+		}
+	}
+	if keyed == 0 {
+		t.Errorf("no job keyed by a sender's delivery id was logged")
 	}
 	if requests < posts {
 		t.Errorf("%d request log lines for %d posts", requests, posts)
