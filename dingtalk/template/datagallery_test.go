@@ -324,3 +324,24 @@ func TestGitTemplateAllowedFailures(t *testing.T) {
 		t.Fatalf("allowed failure shown as:\n%s", text)
 	}
 }
+
+// A payload's lines stay lines: the generic text and an alert's description break where the
+// sender broke them (two spaces and a newline, which DingTalk shows as a line break).
+func TestPayloadLinesStayLines(t *testing.T) {
+	gen, err := source.Generic([]byte(`{"title":"Disk full","text":"run this\nthen that\n# not a heading"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm, _ := template.Lookup("generic")
+	msg, err := tm.RenderData(gen, nil)
+	if err != nil || !strings.Contains(msg.Markdown.Text, "run this  \nthen that  \n\u2060# not a heading") {
+		t.Fatalf("generic: %q %v", msg.Markdown.Text, err)
+	}
+	am := alertmanagerPayload(t, "alertmanager-firing.json")
+	am.CommonAnnotations["description"] = "line one\nline two"
+	tm, _ = template.Lookup("alert")
+	msg, err = tm.RenderData(am, nil)
+	if err != nil || !strings.Contains(msg.Markdown.Text, "> line one  \n> line two") {
+		t.Fatalf("alert: %q %v", msg.Markdown.Text, err)
+	}
+}
