@@ -72,7 +72,8 @@ func configPath(g *globalFlags) (string, error) {
 }
 
 func newRobotsCmd(g *globalFlags, s streams) *cobra.Command {
-	return &cobra.Command{
+	var asJSON bool
+	cmd := &cobra.Command{
 		Use:   "robots",
 		Short: "List the configured robots (secrets shown only as a fingerprint)",
 		Args:  cobra.NoArgs,
@@ -82,6 +83,9 @@ func newRobotsCmd(g *globalFlags, s streams) *cobra.Command {
 				return err
 			}
 			a.warnConfig(s.err, "")
+			if asJSON {
+				return writeJSON(s.out, robotsJSON(cmd.Context(), a))
+			}
 			if len(a.robots) == 0 && len(a.cfg.Unavailable) == 0 {
 				advice := "run 'dingbot config init'"
 				if _, err := os.Stat(a.configPath); err == nil {
@@ -142,6 +146,8 @@ func newRobotsCmd(g *globalFlags, s streams) *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array: name, default, available, signed, secret_fingerprint, keywords, host, sends_left, month (never a token or a secret)")
+	return cmd
 }
 
 func yesIf(b bool) string {

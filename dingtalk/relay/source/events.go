@@ -42,9 +42,20 @@ var gitActions = map[string][]string{
 // actionAliases are the hosts' other words for a workflow's conclusion (GitLab's).
 var actionAliases = map[string]string{"failed": ConclusionFailure, "canceled": ConclusionCancelled}
 
-// splitEvent splits an events entry into its kind and action, the action's alias resolved.
+// kindAliases are the hosts' own names for the kinds, as their webhook settings and headers
+// spell them: a user who writes GitLab's "pipeline" or GitHub's "workflow_run" means workflow.
+var kindAliases = map[string]string{
+	"pipeline": KindWorkflow, "workflow_run": KindWorkflow,
+	"merge_request": KindPullRequest, "pull_request_review": KindPullRequest,
+	"issues": KindIssue, "tag_push": KindTag, "note": KindComment, "issue_comment": KindComment,
+}
+
+// splitEvent splits an events entry into its kind and action, the aliases resolved.
 func splitEvent(e string) (kind, action string, hasAction bool) {
 	kind, action, hasAction = strings.Cut(strings.TrimSpace(e), ".")
+	if k, ok := kindAliases[kind]; ok {
+		kind = k
+	}
 	if a, ok := actionAliases[action]; ok && kind == KindWorkflow {
 		action = a
 	}
