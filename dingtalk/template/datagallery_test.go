@@ -345,3 +345,15 @@ func TestPayloadLinesStayLines(t *testing.T) {
 		t.Fatalf("alert: %q %v", msg.Markdown.Text, err)
 	}
 }
+
+// A GitLab pipeline started by a merge request says so in GitLab's words.
+func TestGitLabMergeRequestPipelineWords(t *testing.T) {
+	tm, _ := template.Lookup("git")
+	ev := source.GitEvent{Host: source.SourceGitLab, Kind: source.KindWorkflow, Action: "completed", Sender: source.GitUser{Login: "lina"},
+		Repo:     source.GitRepo{FullName: "acme/app"},
+		Workflow: source.GitWorkflow{Name: "Pipeline #9", Event: "pull_request", Status: "completed", Conclusion: source.ConclusionSuccess, Actor: source.GitUser{Login: "lina"}}}
+	msg, err := tm.RenderData(ev, nil)
+	if err != nil || !strings.Contains(msg.Markdown.Text, "merge request by lina") {
+		t.Fatalf("%q %v", msg.Markdown.Text, err)
+	}
+}
