@@ -70,6 +70,7 @@ const sendExitCodes = `Exit codes:
 
 func newSendCmd(g *globalFlags, s streams) *cobra.Command {
 	f := &sendFlags{}
+	s, quiet := newQuietSend(s)
 	cmd := &cobra.Command{
 		Use:   "send",
 		Short: "Send one message from a script or a shell",
@@ -150,6 +151,7 @@ given; --var name=value fills a variable, over the JSON object of --vars-file.
 	p.StringVar(&f.msgUUID, "msg-uuid", "", "idempotency key (default: a fresh one, printed): DingTalk posts a message with the same key once, so a resend after a timeout is safe")
 	p.BoolVar(&f.dryRun, "dry-run", false, "print the exact request (token and sign redacted) and send nothing")
 	p.BoolVar(&f.jsonOut, "json", false, "print one JSON object with ok, errcode, errmsg, hint, robot, msgtype, bytes")
+	p.BoolVarP(&quiet.on, "quiet", "q", false, "print nothing when the send succeeds (errors still go to standard error; the exit code says what happened)")
 	p.BoolVar(&f.noWait, "no-wait", false, "fail at once (exit 4) instead of waiting when the robot has sent 20 messages in the last minute")
 	p.BoolVar(&f.appendKeyword, "append-keyword", false, "append the robot's first keyword when the message contains none")
 	p.StringArrayVar(&f.keywords, "keyword", nil, "a security keyword of the robot (repeatable): checked before sending, used by --append-keyword; for --webhook robots")
@@ -201,6 +203,7 @@ given; --var name=value fills a variable, over the JSON object of --vars-file.
 			c.Flags().StringArrayVar(&f.links, "link", nil, `an item as "Title|MESSAGE_URL|PIC_URL" (repeatable)`)
 		}),
 	)
+	quiet.wrap(cmd, &f.jsonOut)
 	return cmd
 }
 
