@@ -205,7 +205,13 @@ template of payloads reads: dingbot template fields --source SOURCE.`,
   dingbot template show alert --toml > ~/.config/dingbot/templates/my-alert.toml`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			set, _, err := loadTemplates(g, s.err)
+			// --toml is redirected into the templates directory: the shell has already
+			// created the (empty) target, which must not be warned about as a broken template.
+			warnTo := s.err
+			if showTOML {
+				warnTo = io.Discard
+			}
+			set, _, err := loadTemplates(g, warnTo)
 			if err != nil {
 				return err
 			}
