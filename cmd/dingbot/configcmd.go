@@ -19,7 +19,7 @@ import (
 func newConfigCmd(g *globalFlags, s streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "config",
-		Short: "Create or locate the config file",
+		Short: "Create, locate, edit or check the config file",
 		Args:  subcommandArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return cmd.Help()
@@ -56,7 +56,7 @@ func newConfigCmd(g *globalFlags, s streams) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.AddCommand(initCmd, pathCmd)
+	cmd.AddCommand(initCmd, pathCmd, newConfigValidateCmd(g, s), newConfigEditCmd(g, s))
 	return cmd
 }
 
