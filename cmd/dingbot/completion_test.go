@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -126,5 +127,46 @@ func TestCompletionHasNoSideEffectsAndNoSecrets(t *testing.T) {
 	os.WriteFile(e.config, []byte("[robots.x\n"), 0o600)
 	if got, directive := e.complete("--robot", ""); len(got) != 0 || directive != noFileComp {
 		t.Errorf("broken config: %q %s", got, directive)
+	}
+}
+
+// TestCompletionInBash completes through the script dingbot completion bash writes, in bash
+// with bash-completion, as a user's TAB does. It is skipped where bash-completion is missing.
+func TestCompletionInBash(t *testing.T) {
+	const bashCompletion = "/usr/share/bash-completion/bash_completion"
+	if _, err := os.Stat(bashCompletion); err != nil {
+		t.Skip("bash-completion is not installed")
+	}
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash")
+	}
+	e := newEnv(t)
+	e.standardConfig()
+	os.WriteFile(filepath.Join(e.dir, "notes.md"), []byte("# hi\n"), 0o600)
+	script := `source ` + bashCompletion + `
+source <(dingbot completion bash)
+comp() { COMP_WORDS=("$@"); COMP_CWORD=$(($#-1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}; COMPREPLY=(); __start_dingbot 2>/dev/null; echo "$*|${COMPREPLY[*]}"; }
+comp dingbot send text hi --robot ""
+comp dingbot send --at-name A
+comp dingbot template show alert-f
+comp dingbot no
+comp dingbot se
+`
+	cmd := exec.Command(bash, "--norc", "--noprofile", "-c", script)
+	cmd.Env = append(e.environ(), "PATH="+filepath.Dir(binPath)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	cmd.Dir = e.dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("bash: %v\n%s", err, out)
+	}
+	want := `dingbot send text hi --robot |alerts ops
+dingbot send --at-name A|Alice
+dingbot template show alert-f|alert-firing
+dingbot no|notes.md
+dingbot se|send serve
+`
+	if string(out) != want {
+		t.Errorf("bash completes:\n%s\nwant:\n%s", out, want)
 	}
 }
