@@ -25,7 +25,9 @@ flags, and the environment variables (dingbot help environment). Read it with
 
   dingbot man | man -l -
 
-or install it: dingbot man > ~/.local/share/man/man1/dingbot.1
+or install it for man dingbot:
+
+  mkdir -p ~/.local/share/man/man1 && dingbot man > ~/.local/share/man/man1/dingbot.1
 
 With --dir DIR it writes instead one page per command into DIR (dingbot.1, dingbot-send.1, …),
 as packages install them.`,
