@@ -75,6 +75,7 @@ func newRootCmd(s streams) *cobra.Command {
   dingbot sandbox      runs a local stand-in for DingTalk that checks requests as DingTalk does
   dingbot serve        relays webhooks (Alertmanager, Grafana, GitHub, GitLab, any JSON) into robots
   dingbot skill        prints an Agent Skill that teaches an agent to use dingbot send
+  dingbot doctor       checks the config, the state, Redis and each robot's token and signature
 
 With no robot configured, the composer and the MCP server use a built-in sandbox, and
 'dingbot send --sandbox' sends to it: try everything before touching a real group. Add robots
@@ -132,6 +133,7 @@ with 'dingbot config init'.`,
 		newSandboxCmd(s),
 		newServeCmd(g, s),
 		newConfigCmd(g, s),
+		newDoctorCmd(g, s),
 		newRobotsCmd(g, s),
 		newContactsCmd(g, s),
 		newComposeCmd(g, s),
