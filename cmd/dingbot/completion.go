@@ -44,6 +44,19 @@ func addCompletions(root *cobra.Command, g *globalFlags) {
 		} else {
 			register(cmd, "template", completeTemplates(g, true))
 		}
+		registerTheRest(cmd, done)
+		if cmd.ValidArgsFunction == nil && len(cmd.ValidArgs) == 0 && cmd != root {
+			switch {
+			case cmd.Name() == "compose":
+				// compose [FILE.md]: the shell's own file completion.
+			case cmd.Name() == "contacts" && cmd.Parent() == root:
+				cmd.ValidArgsFunction = completeContacts(g, func(name, mobile, userID string) (string, string) { return name, first(mobile, userID) })
+			case cmd.Name() == "doctor" && cmd.Parent() == root:
+				cmd.ValidArgsFunction = completeRobots(g)
+			default:
+				cmd.ValidArgsFunction = cobra.NoFileCompletions
+			}
+		}
 		for _, c := range cmd.Commands() {
 			walk(c)
 		}
@@ -58,6 +71,54 @@ func addCompletions(root *cobra.Command, g *globalFlags) {
 			return templateCompletions(g, toComplete, func(template.Info) bool { return true }), cobra.ShellCompDirectiveNoFileComp
 		}
 	}
+}
+
+// fileFlags and dirFlags name the flags that take a file or a directory: the shell's own
+// completion offers them. envFlags take the name of an environment variable.
+var (
+	fileFlags = []string{"config", "file", "vars-file", "log-file"}
+	dirFlags  = []string{"dir", "install"}
+	envFlags  = []string{"secret-env", "http-token-env"}
+)
+
+// registerTheRest completes the flags of cmd that have no completion yet: directories for
+// dirFlags, variable names (never values) for envFlags, and nothing at all, rather than files,
+// for the other flags that take a value. fileFlags keep the shell's file completion.
+func registerTheRest(cmd *cobra.Command, done map[*pflag.Flag]bool) {
+	visit := func(f *pflag.Flag) {
+		if done[f] || f.Value.Type() == "bool" || slices.Contains(fileFlags, f.Name) {
+			return
+		}
+		if _, ok := cmd.GetFlagCompletionFunc(f.Name); ok {
+			return
+		}
+		done[f] = true
+		switch {
+		case slices.Contains(dirFlags, f.Name):
+			_ = cmd.RegisterFlagCompletionFunc(f.Name, func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+				return nil, cobra.ShellCompDirectiveFilterDirs
+			})
+		case slices.Contains(envFlags, f.Name):
+			_ = cmd.RegisterFlagCompletionFunc(f.Name, completeEnvNames)
+		default:
+			_ = cmd.RegisterFlagCompletionFunc(f.Name, cobra.NoFileCompletions)
+		}
+	}
+	cmd.Flags().VisitAll(visit)
+	cmd.PersistentFlags().VisitAll(visit)
+}
+
+// completeEnvNames offers the names of the environment's variables, never their values.
+func completeEnvNames(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	var out []cobra.Completion
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if name != "" && strings.HasPrefix(name, toComplete) && completable(name) {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out, cobra.ShellCompDirectiveNoFileComp
 }
 
 func first(a, b string) string {

@@ -73,6 +73,15 @@ secret_env = "DINGBOT_TEST_UNSET_SECRET"
 		{[]string{"se"}, []string{"send", "serve"}, fileComp},
 		{[]string{"notes.md", ""}, nil, noFileComp},
 		{[]string{"send", "text", "--file", ""}, nil, fileComp},
+		{[]string{"--config", ""}, nil, fileComp},
+		{[]string{"compose", ""}, nil, fileComp},
+		// Values that are no files complete no files.
+		{[]string{"send", "markdown", "--title", ""}, nil, noFileComp},
+		{[]string{"send", "text", ""}, nil, noFileComp},
+		{[]string{"send", "--timeout", ""}, nil, noFileComp},
+		{[]string{"outbox", "show", ""}, nil, noFileComp},
+		{[]string{"man", "--dir", ""}, nil, ":16"},
+		{[]string{"contacts", "B"}, []string{"Bob"}, noFileComp},
 	}
 	for _, tt := range tests {
 		got, directive := e.complete(tt.args...)
@@ -111,6 +120,12 @@ func TestCompletionHasNoSideEffectsAndNoSecrets(t *testing.T) {
 	}
 	r := e.runEnv([]string{"DINGTALK_BOT_ACCESS_TOKEN=" + testToken, "DINGTALK_BOT_SECRET=" + testSecret}, "", "__complete", "--robot", "")
 	all.WriteString(r.stdout + r.stderr)
+	// --secret-env takes a variable's name: the names are offered, never the values.
+	env := e.runEnv([]string{"DINGBOT_TEST_OPS_SECRET=" + testSecret}, "", "__complete", "send", "--secret-env", "DINGBOT_TEST_")
+	all.WriteString(env.stdout + env.stderr)
+	if !strings.HasPrefix(env.stdout, "DINGBOT_TEST_OPS_SECRET\n") {
+		t.Errorf("--secret-env: %q", env.stdout)
+	}
 	if !strings.Contains(r.stdout, "default\t") {
 		t.Errorf("the robot of DINGTALK_BOT_ACCESS_TOKEN is not offered:\n%s", r.stdout)
 	}
