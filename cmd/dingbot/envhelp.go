@@ -28,15 +28,17 @@ type envVar struct {
 // Command groups of the table.
 var (
 	// envConfigCmds find the config file (or the templates beside it).
-	envConfigCmds = []string{"dingbot", "dingbot compose", "dingbot send", "dingbot outbox", "dingbot serve", "dingbot config", "dingbot robots", "dingbot contacts", "dingbot template"}
+	envConfigCmds = []string{"dingbot", "dingbot compose", "dingbot send", "dingbot outbox", "dingbot serve", "dingbot config", "dingbot robots", "dingbot contacts", "dingbot template", "dingbot doctor"}
 	// envRobotCmds load the robots from the config.
-	envRobotCmds = []string{"dingbot", "dingbot compose", "dingbot send", "dingbot outbox", "dingbot serve", "dingbot robots", "dingbot contacts", "dingbot template render"}
+	envRobotCmds = []string{"dingbot", "dingbot compose", "dingbot send", "dingbot outbox", "dingbot serve", "dingbot robots", "dingbot contacts", "dingbot template render", "dingbot config validate", "dingbot config edit", "dingbot doctor"}
 	// envStateCmds use the state directory.
-	envStateCmds = []string{"dingbot", "dingbot compose", "dingbot send", "dingbot outbox", "dingbot serve", "dingbot robots", "dingbot contacts", "dingbot history"}
+	envStateCmds = []string{"dingbot", "dingbot compose", "dingbot send", "dingbot outbox", "dingbot serve", "dingbot robots", "dingbot contacts", "dingbot history", "dingbot doctor"}
 	// envSendCmds queue, limit and deliver messages.
-	envSendCmds = []string{"dingbot", "dingbot compose", "dingbot send", "dingbot outbox", "dingbot serve"}
+	envSendCmds = []string{"dingbot", "dingbot compose", "dingbot send", "dingbot outbox", "dingbot serve", "dingbot doctor"}
 	// envComposerCmds run the composer.
 	envComposerCmds = []string{"dingbot", "dingbot compose"}
+	// envEditorCmds open an editor.
+	envEditorCmds = []string{"dingbot", "dingbot compose", "dingbot config edit"}
 	// envColorCmds draw messages in the terminal.
 	envColorCmds = []string{"dingbot", "dingbot compose", "dingbot sandbox", "dingbot send", "dingbot template render"}
 )
@@ -69,9 +71,9 @@ var envVars = []envVar{
 		meaning: "Finds ~/.config (the user config directory, also $XDG_CONFIG_HOME; %AppData% on Windows) and ~/.local/state."},
 	{name: "XDG_CONFIG_HOME", affects: envConfigCmds, library: true,
 		meaning: "The user config directory on Linux and BSD (default ~/.config), where dingbot/config.toml lives."},
-	{name: "VISUAL", affects: envComposerCmds,
-		meaning: "The editor the composer opens the body in (ctrl+o), default vi. As with git, it is shell text: it may carry arguments (code --wait)."},
-	{name: "EDITOR", affects: envComposerCmds,
+	{name: "VISUAL", affects: envEditorCmds,
+		meaning: "The editor the composer opens the body in (ctrl+o) and config edit opens the config in, default vi. As with git, it is shell text: it may carry arguments (code --wait)."},
+	{name: "EDITOR", affects: envEditorCmds,
 		meaning: "The editor when VISUAL is not set."},
 	{name: "NO_COLOR", affects: envColorCmds,
 		meaning: "When set, no colour: the composer, the sandbox's view and the previews of send --sandbox and template render print plain text (https://no-color.org)."},

@@ -26,6 +26,12 @@ var dynamicEnvReads = map[string]string{
 	"cmd/dingbot/httpcmd.go: name":     "<--http-token-env>",
 }
 
+// environUses are the files that may call os.Environ, and why it changes nothing help
+// environment should list.
+var environUses = map[string]string{
+	"cmd/dingbot/completion.go": "offers the variables' names (never values) to complete --secret-env and --http-token-env",
+}
+
 // TestEnvironmentTopicListsEveryVariable reads the source of every package of this module that
 // the dingbot binary links, finds each environment variable it reads (os.Getenv, os.LookupEnv, a
 // getenv function handed os.Getenv, os.Environ), and fails on one `dingbot help environment`
@@ -89,7 +95,7 @@ func TestEnvironmentTopicListsEveryVariable(t *testing.T) {
 		rel = filepath.ToSlash(rel)
 		for _, f := range fs {
 			ast.Inspect(f, func(n ast.Node) bool {
-				if sel, ok := n.(*ast.SelectorExpr); ok && isIdent(sel.X, "os") && sel.Sel.Name == "Environ" {
+				if sel, ok := n.(*ast.SelectorExpr); ok && isIdent(sel.X, "os") && sel.Sel.Name == "Environ" && environUses[rel] == "" {
 					t.Errorf("%s: os.Environ reads every variable: list what it looks for in envVars and here", fset.Position(sel.Pos()))
 				}
 				call, ok := n.(*ast.CallExpr)
