@@ -149,6 +149,11 @@ func editConfig(path string, s streams) error {
 		}
 		fmt.Fprintf(s.err, "created %s from the example\n", path)
 	}
+	// A config that is a symlink (into a dotfiles repository) is saved where it points, and
+	// stays a symlink.
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
 	current, err := os.ReadFile(path)
 	if err != nil {
 		return usageError{fmt.Errorf("read the config: %w", err)}

@@ -177,4 +177,18 @@ sed 's/secret = "nope"/secret = %q/' "$f" > "$f.new" && mv "$f.new" "$f"`, testS
 	if after, _ := os.ReadFile(e.config); string(after) != string(before) {
 		t.Error("a failed editor changed the config")
 	}
+
+	// A config that is a symlink is saved where it points and stays a symlink.
+	link := filepath.Join(e.dir, "link.toml")
+	if err := os.Symlink(e.config, link); err != nil {
+		t.Fatal(err)
+	}
+	editor, _ = editorScript(t, e.dir, `echo "# edited through a link" >> "$f"`)
+	r = e.runEnv(ed, "", "--config", link, "config", "edit")
+	if fi, err := os.Lstat(link); r.code != 0 || err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("symlink: exit %d, %v: %s", r.code, err, r.stderr)
+	}
+	if data, _ := os.ReadFile(e.config); !strings.Contains(string(data), "# edited through a link") {
+		t.Errorf("the edit did not reach the link's target:\n%s", data)
+	}
 }
