@@ -1744,4 +1744,16 @@ func TestServeStartsWhileRedisIsDown(t *testing.T) {
 	if !strings.Contains(log, "the shared state does not answer") || strings.Contains(log, "pw-not-shown") || strings.Contains(string(ans.raw), "pw-not-shown") {
 		t.Fatalf("log:\n%s\nanswer %s", log, ans.raw)
 	}
+	// The outbox polls every second; while Redis stays down it says so once (and once for its
+	// first clean-up of old jobs), not once a poll.
+	time.Sleep(3 * time.Second)
+	outboxLines := 0
+	for _, r := range p.records() {
+		if r["msg"] == "outbox" {
+			outboxLines++
+		}
+	}
+	if outboxLines > 2 {
+		t.Fatalf("%d outbox error lines in 3 s while Redis is down:\n%s", outboxLines, p.log())
+	}
 }

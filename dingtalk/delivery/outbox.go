@@ -263,7 +263,10 @@ func (ob *Outbox) Wake() {
 // Run delivers until ctx ends: what this process submits at once, what others queue within
 // Options.Poll. It returns ctx's error.
 func (ob *Outbox) Run(ctx context.Context) error {
-	var pruned time.Time
+	var (
+		pruned  time.Time
+		lastErr string
+	)
 	for {
 		if ob.o.KeepFinished > 0 && ob.o.Now().Sub(pruned) >= pruneEvery {
 			pruned = ob.o.Now()
@@ -274,8 +277,15 @@ func (ob *Outbox) Run(ctx context.Context) error {
 			}
 		}
 		next, err := ob.DrainOnce(ctx)
-		if err != nil && ctx.Err() == nil {
+		switch {
+		case err != nil && ctx.Err() == nil && err.Error() != lastErr:
+			// Once per distinct error, not once a poll: a store that is down for a minute
+			// is one line, and one more when it answers again.
 			ob.logError(err)
+			lastErr = err.Error()
+		case err == nil && lastErr != "":
+			ob.logError(errors.New("the drain works again after: " + lastErr))
+			lastErr = ""
 		}
 		wait := ob.o.Poll
 		if !next.IsZero() {

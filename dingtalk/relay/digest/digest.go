@@ -165,6 +165,7 @@ func (d *Digester) Hold(ctx context.Context, route, robot string, every time.Dur
 // starts with the windows that ended while no relay ran (a crash, a restart). Failures are
 // told to Options.Logf and tried again.
 func (d *Digester) Run(ctx context.Context) error {
+	var lastErr string
 	for {
 		now := d.o.Now()
 		d.mu.Lock()
@@ -173,8 +174,13 @@ func (d *Digester) Run(ctx context.Context) error {
 		}
 		d.mu.Unlock()
 		next, err := d.FlushOnce(ctx)
-		if err != nil && ctx.Err() == nil {
-			d.logf("digest: %v", err)
+		switch {
+		case err != nil && ctx.Err() == nil && err.Error() != lastErr:
+			d.logf("digest: %v", err) // once per distinct error, not once a poll
+			lastErr = err.Error()
+		case err == nil && lastErr != "":
+			d.logf("digest: flushing works again after: %s", lastErr)
+			lastErr = ""
 		}
 		d.mu.Lock()
 		if s := d.soonest; !s.IsZero() && (next.IsZero() || s.Before(next)) {
