@@ -66,7 +66,8 @@ split when long, within the quotas, each exactly once by msgUuid). Several relay
 Redis ([state] redis) split the work and hold the rate limit together.
 
 Endpoints:
-  POST <path>     a route: 202 stored, 200 ignored (a ping), 400 not the source's JSON,
+  POST <path>     a route: 202 stored, 200 ignored (a ping, an event the route's events
+                  leave out, a template that rendered nothing), 400 not the source's JSON,
                   401 bad credentials, 413 over 1 MiB, 422 the message cannot be sent,
                   503 the state store is down (senders retry); errors are {"error","hint"}
   GET /healthz    200 while the process serves
@@ -74,7 +75,8 @@ Endpoints:
   GET /metrics    Prometheus metrics (dingbot_relay_requests_total, dingbot_messages_*, …)
 
 Logs are JSON lines on standard error: where it listens and its routes first, then one line
-a request (route, status, delivery ids), never a secret. SIGINT or SIGTERM stops it: it stops
+a request (route, status, delivery ids, the sender's delivery id) and one a delivery (id,
+robot, state, msgUuid, errcode), never a secret. SIGINT or SIGTERM stops it: it stops
 accepting, answers the requests in flight, and leaves what is not yet delivered queued for the
 next run.`
 
