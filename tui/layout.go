@@ -213,8 +213,8 @@ func (m *Model) headerView() string {
 	default:
 		right = st.Frame.Good.Render("✓ sent")
 	}
-	if m.opts.Version != "" {
-		right += st.Frame.Version.Render("  " + m.opts.Version + " ")
+	if v := headerVersion(m.opts.Version); v != "" {
+		right += st.Frame.Version.Render("  " + v + " ")
 	}
 	return cell.Spread(left, right, m.width)
 }
