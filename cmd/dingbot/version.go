@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// version, commit and date are stamped by a release build (.goreleaser.yaml):
+// version, commit and date (the commit's) are stamped by a release build (.goreleaser.yaml):
 //
 //	go build -ldflags "-X main.version=v1.2.0 -X main.commit=<sha> -X main.date=<RFC 3339>"
 //
@@ -69,8 +69,8 @@ func newVersionCmd(s streams) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "version",
-		Short: "Print dingbot's version, commit and build date",
-		Long: `Print dingbot's version, the commit it was built from and when.
+		Short: "Print dingbot's version, commit and date",
+		Long: `Print dingbot's version, the commit it was built from and that commit's date.
 
 A release binary carries its tag, commit and date. 'go install …@v1.2.0' gives the module
 version; a build from a clone gives the commit and its time where Go could read them from git
@@ -87,7 +87,7 @@ version; a build from a clone gives the commit and its time where Go could read 
 			if v.Modified {
 				commit += " (modified)"
 			}
-			_, err := fmt.Fprintf(s.out, "dingbot %s\ncommit  %s\nbuilt   %s\ngo      %s %s\n",
+			_, err := fmt.Fprintf(s.out, "dingbot %s\ncommit  %s\ndate    %s\ngo      %s %s\n",
 				v.Version, commit, v.Date, v.Go, v.Platform)
 			return err
 		},

@@ -27,7 +27,7 @@ func TestVersionStamped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "dingbot v1.2.0\ncommit  " + sha + "\nbuilt   " + at + "\ngo      " + runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH + "\n"
+	want := "dingbot v1.2.0\ncommit  " + sha + "\ndate    " + at + "\ngo      " + runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH + "\n"
 	if string(out) != want {
 		t.Errorf("dingbot version printed\n%s\nwant\n%s", out, want)
 	}
