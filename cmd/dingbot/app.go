@@ -183,7 +183,8 @@ func (a *app) startSandbox(ctx context.Context) error {
 	a.defaultR = sandboxRobotName
 	a.notice = "no robot configured: messages go to dingbot's built-in sandbox and nothing leaves this machine (run `dingbot config init` to add a real robot)"
 	if a.missingConfig != "" {
-		a.notice = fmt.Sprintf("no robot configured (%s): messages go to dingbot's built-in sandbox and nothing leaves this machine", a.missingConfig)
+		// What it means first, the (possibly long) path last: a narrow status line cuts the end.
+		a.notice = fmt.Sprintf("no robot configured: messages go to dingbot's built-in sandbox and nothing leaves this machine (%s)", a.missingConfig)
 	}
 	return nil
 }
