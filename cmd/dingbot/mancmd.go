@@ -55,7 +55,7 @@ as packages install them.`,
 // manHeader is the .TH of the pages. The date follows SOURCE_DATE_EPOCH when set (reproducible
 // builds), as cobra does.
 func manHeader() doc.GenManHeader {
-	return doc.GenManHeader{Section: "1", Source: "dingbot " + buildVersion(), Manual: "dingbot manual"}
+	return doc.GenManHeader{Section: "1", Source: "dingbot " + manVersion(buildVersion()), Manual: "dingbot manual"}
 }
 
 // writeManPage writes dingbot(1): one page for every command under root.
@@ -187,4 +187,17 @@ func manEscape(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// manVersion is the version the page's footer names: a release tag (v1.2.0), or "dev" for a
+// build from a clone, whose pseudo-version (v0.0.0-20261202053243-b97b0f7…) would run into the
+// footer's date at 80 columns.
+func manVersion(v string) string {
+	if i := strings.IndexByte(v, '+'); i > 0 {
+		v = v[:i]
+	}
+	if len(v) > 16 {
+		return "dev"
+	}
+	return v
 }

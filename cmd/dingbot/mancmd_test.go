@@ -97,3 +97,16 @@ func TestManDir(t *testing.T) {
 		t.Errorf("dingbot man extra: exit %d, want %d", r.code, exitUsage)
 	}
 }
+
+// The page's footer names a release tag as it is and a clone's pseudo-version as dev, which
+// would otherwise run into the footer's date at 80 columns (QA 13).
+func TestManVersionIsShort(t *testing.T) {
+	for in, want := range map[string]string{
+		"v1.2.0": "v1.2.0", "v1.2.0-rc.1": "v1.2.0-rc.1", "v1.2.0+dirty": "v1.2.0", "dev": "dev",
+		"v0.0.0-20261202053243-b97b0f7c1d2e": "dev", "v0.0.1-SNAPSHOT-b97b0f7": "dev",
+	} {
+		if got := manVersion(in); got != want {
+			t.Errorf("manVersion(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
