@@ -124,7 +124,7 @@ func runDoctor(ctx context.Context, g *globalFlags, df *doctorFlags, names []str
 
 	var robots []dingtalk.Robot
 	if a != nil {
-		s = redactAll(s, a.cfg.Robots)
+		s = s.redacting(a.cfg.Robots...)
 		if len(names) > 0 {
 			for _, n := range names {
 				r, err := a.robot(n)
@@ -274,21 +274,4 @@ func checkRedis(a *app) doctorCheck {
 		c.Status, c.Detail = checkOK, "Redis at "+config.RedactURL(a.cfg.Redis)+" answers"
 	}
 	return c
-}
-
-// redactAll is s with every robot's token and secret replaced in what is written.
-func redactAll(s streams, robots []dingtalk.Robot) streams {
-	var secrets []string
-	for _, r := range robots {
-		if ep, err := r.Endpoint(); err == nil {
-			secrets = append(secrets, ep.Token)
-		}
-		if r.Secret != "" {
-			secrets = append(secrets, r.Secret)
-		}
-	}
-	if len(secrets) == 0 {
-		return s
-	}
-	return streams{in: s.in, out: redactWriter{s.out, secrets}, err: redactWriter{s.err, secrets}}
 }

@@ -126,14 +126,7 @@ type logMask struct {
 
 // add masks the tokens and secrets of robots from now on.
 func (m *logMask) add(robots []dingtalk.Robot) {
-	for _, r := range robots {
-		if ep, err := r.Endpoint(); err == nil {
-			m.secrets = append(m.secrets, ep.Token)
-		}
-		if r.Secret != "" {
-			m.secrets = append(m.secrets, r.Secret)
-		}
-	}
+	m.secrets = append(m.secrets, robotSecrets(robots...)...)
 }
 
 func (m *logMask) Write(p []byte) (int, error) {

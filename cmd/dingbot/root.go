@@ -230,20 +230,28 @@ func unknownCommand(cmd *cobra.Command, arg string) error {
 	return usageError{errors.New(msg)}
 }
 
-// redacting returns streams that replace r's token, secret and any sign in everything written,
+// redacting returns streams that replace the robots' tokens and secrets in everything written,
 // a last line of defence behind the redaction the dingtalk package already does.
-func (s streams) redacting(r dingtalk.Robot) streams {
-	var secrets []string
-	if ep, err := r.Endpoint(); err == nil {
-		secrets = append(secrets, ep.Token)
-	}
-	if r.Secret != "" {
-		secrets = append(secrets, r.Secret)
-	}
+func (s streams) redacting(robots ...dingtalk.Robot) streams {
+	secrets := robotSecrets(robots...)
 	if len(secrets) == 0 {
 		return s
 	}
 	return streams{in: s.in, out: redactWriter{s.out, secrets}, err: redactWriter{s.err, secrets}}
+}
+
+// robotSecrets are the robots' access tokens and signing secrets: what output must never show.
+func robotSecrets(robots ...dingtalk.Robot) []string {
+	var secrets []string
+	for _, r := range robots {
+		if ep, err := r.Endpoint(); err == nil {
+			secrets = append(secrets, ep.Token)
+		}
+		if r.Secret != "" {
+			secrets = append(secrets, r.Secret)
+		}
+	}
+	return secrets
 }
 
 // redactWriter replaces secrets in each write. dingbot writes whole lines at a time, so a secret
