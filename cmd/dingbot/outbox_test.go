@@ -361,6 +361,17 @@ allow_custom_host = true
 	if r.code != 4 || res.Error != "rate_limited" || res.RetryAfter < 590 || slow.Stats().Arrivals != before {
 		t.Fatalf("a throttled robot is paused for every process: exit %d %+v", r.code, res)
 	}
+	// Queued behind the pause, every message of the robot says when it can go, not "now".
+	for _, text := range []string{"four", "five"} {
+		if r := e.runEnv([]string{"DINGBOT_NO_BACKGROUND_DRAINER=1"}, "", "send", "text", text, "--robot", "fast", "--queue"); r.code != 0 {
+			t.Fatalf("queue %s: %d %s", text, r.code, r.stderr)
+		}
+	}
+	e.run("", "outbox", "drain")
+	r = e.run("", "outbox", "ls", "--robot", "fast")
+	if strings.Contains(r.stdout, " now ") || strings.Count(r.stdout, "queued  in ") != 2 {
+		t.Errorf("outbox ls while the robot is paused:\n%s%s", r.stdout, r.stderr)
+	}
 }
 
 // TestSplitDryRunSendsNothing: --split --dry-run shows every part and posts none.

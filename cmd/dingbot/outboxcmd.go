@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -248,11 +249,40 @@ func listOutbox(ctx context.Context, g *globalFlags, of *outboxFlags, s streams,
 	tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tROBOT\tSTATE\tWHEN\tTITLE\tMSGUUID\tREASON")
 	now := time.Now()
+	behind := queueDue(jobs)
 	for _, j := range shown {
 		title := jobTitle(j)
+		if d, ok := behind[j.ID]; ok {
+			j.Due = d // it goes after the jobs ahead of it in its robot's queue
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", j.ID, config.SafeName(j.Robot), j.State, jobWhen(j, now), title, j.MsgUUID, truncate(j.Error, 60))
 	}
 	return tw.Flush()
+}
+
+// queueDue gives the queued jobs that wait behind a later-due job of their robot (a pause, a
+// retry's backoff, a quota on the head of the queue) the time they can go at the earliest: a
+// robot's messages go in order, so none is due before the one ahead of it.
+func queueDue(jobs []delivery.Job) map[string]time.Time {
+	byKey := map[string][]delivery.Job{}
+	for _, j := range jobs {
+		if j.State == delivery.Queued || j.State == delivery.Sending {
+			byKey[j.Key] = append(byKey[j.Key], j)
+		}
+	}
+	out := map[string]time.Time{}
+	for _, q := range byKey {
+		slices.SortFunc(q, func(a, b delivery.Job) int { return cmp.Compare(a.Seq, b.Seq) })
+		var ahead time.Time
+		for _, j := range q {
+			if ahead.After(j.Due) {
+				out[j.ID] = ahead
+			} else {
+				ahead = j.Due
+			}
+		}
+	}
+	return out
 }
 
 // jobWhen says when a queued job is due (a held one: when its digest's summary is queued), or
