@@ -549,6 +549,64 @@ func TestServeRelaysEverySource(t *testing.T) {
 	}
 }
 
+// killedBurst is what senders got from a burst their relay was killed in the middle of.
+type killedBurst struct {
+	acked, unacked []string   // the markers of the posts answered 202, and of the others
+	atKill         int        // how many were answered 202 before the kill
+	relay          *relayProc // the relay started after the kill
+}
+
+// postThroughKill has one sender per route post perRoute requests (req gives each one's marker,
+// path and body), kills p with SIGKILL once killAfter were answered 202 and starts a new relay;
+// a sender whose post failed waits for it, as a sender's next post would, and goes on.
+func (e *relayEnv) postThroughKill(p *relayProc, routesN, perRoute, killAfter int, req func(r, i int) (marker, path string, body []byte)) killedBurst {
+	e.t.Helper()
+	var (
+		cur    atomic.Pointer[string]
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		b      killedBurst
+		ackedN atomic.Int32
+	)
+	cur.Store(&p.url)
+	for r := range routesN {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range perRoute {
+				marker, path, body := req(r, i)
+				base := *cur.Load()
+				ans, err := post(base+path, http.Header{}, body)
+				mu.Lock()
+				if err == nil && ans.status == http.StatusAccepted {
+					b.acked = append(b.acked, marker)
+					ackedN.Add(1)
+				} else {
+					b.unacked = append(b.unacked, marker)
+				}
+				mu.Unlock()
+				if err != nil {
+					// The relay is down: wait for the new one.
+					for deadline := time.Now().Add(15 * time.Second); *cur.Load() == base && time.Now().Before(deadline); {
+						time.Sleep(5 * time.Millisecond)
+					}
+				} else if ans.status != http.StatusAccepted {
+					e.t.Errorf("%s: %d %s", marker, ans.status, ans.raw)
+				}
+			}
+		}()
+	}
+	for int(ackedN.Load()) < killAfter {
+		time.Sleep(time.Millisecond)
+	}
+	p.kill()
+	b.atKill = int(ackedN.Load())
+	b.relay = e.startRelay(nil)
+	cur.Store(&b.relay.url)
+	wg.Wait()
+	return b
+}
+
 // TestServeSIGKILLMidBurstLosesNothing: a relay killed with SIGKILL while senders post a burst,
 // then restarted, delivers every post it answered 202 exactly once, and no post twice.
 func TestServeSIGKILLMidBurstLosesNothing(t *testing.T) {
@@ -564,51 +622,11 @@ func TestServeSIGKILLMidBurstLosesNothing(t *testing.T) {
 		fmt.Fprintf(&routes, "[[routes]]\npath = \"/b%d\"\nsource = \"generic\"\nrobots = [\"r%d\"]\n\n", i, i)
 	}
 	e := newRelayEnv(t, sandbox.Options{Delay: 10 * time.Millisecond}, robots, names, routes.String())
-	p := e.startRelay(nil)
-	var cur atomic.Pointer[string]
-	cur.Store(&p.url)
-
-	var (
-		wg             sync.WaitGroup
-		mu             sync.Mutex
-		acked, unacked []string
-		ackedN         atomic.Int32
-	)
-	for r := range robotsN {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range perRobot {
-				marker := fmt.Sprintf("burst-r%d-n%02d", r, i)
-				base := *cur.Load()
-				ans, err := post(fmt.Sprintf("%s/b%d", base, r), http.Header{}, []byte(`{"title":"`+marker+`","n":`+fmt.Sprint(i)+`}`))
-				mu.Lock()
-				if err == nil && ans.status == http.StatusAccepted {
-					acked = append(acked, marker)
-					ackedN.Add(1)
-				} else {
-					unacked = append(unacked, marker)
-				}
-				mu.Unlock()
-				if err != nil {
-					// The relay is down: wait for the new one, as a sender's next post would.
-					for deadline := time.Now().Add(15 * time.Second); *cur.Load() == base && time.Now().Before(deadline); {
-						time.Sleep(5 * time.Millisecond)
-					}
-				} else if ans.status != http.StatusAccepted {
-					t.Errorf("%s: %d %s", marker, ans.status, ans.raw)
-				}
-			}
-		}()
-	}
-	for ackedN.Load() < 20 {
-		time.Sleep(time.Millisecond)
-	}
-	p.kill()
-	atKill := int(ackedN.Load())
-	restarted := e.startRelay(nil)
-	cur.Store(&restarted.url)
-	wg.Wait()
+	b := e.postThroughKill(e.startRelay(nil), robotsN, perRobot, 20, func(r, i int) (string, string, []byte) {
+		marker := fmt.Sprintf("burst-r%d-n%02d", r, i)
+		return marker, fmt.Sprintf("/b%d", r), []byte(`{"title":"` + marker + `","n":` + fmt.Sprint(i) + `}`)
+	})
+	acked, unacked, atKill, restarted := b.acked, b.unacked, b.atKill, b.relay
 	if atKill >= len(acked) {
 		t.Fatalf("the burst ended before the kill: %d acknowledged at the kill, %d in all", atKill, len(acked))
 	}
@@ -1189,49 +1207,12 @@ func TestServeLoadWithDigestAndSIGKILL(t *testing.T) {
 		return bytes.Replace(tmpl, []byte(`"alertname": "HighErrorRate"`), []byte(`"alertname": "`+marker+`"`), -1)
 	}
 	p := e.startRelay(nil)
-	var cur atomic.Pointer[string]
-	cur.Store(&p.url)
-	var (
-		wg             sync.WaitGroup
-		mu             sync.Mutex
-		acked, unacked []string
-		ackedN         atomic.Int32
-	)
 	start := time.Now()
-	for r := range routesN {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range perRoute {
-				marker := fmt.Sprintf("Load%dN%03d", r, i)
-				base := *cur.Load()
-				ans, err := post(fmt.Sprintf("%s/load%d", base, r), http.Header{}, payload(marker))
-				mu.Lock()
-				if err == nil && ans.status == http.StatusAccepted {
-					acked = append(acked, marker)
-					ackedN.Add(1)
-				} else {
-					unacked = append(unacked, marker)
-				}
-				mu.Unlock()
-				if err != nil {
-					for deadline := time.Now().Add(15 * time.Second); *cur.Load() == base && time.Now().Before(deadline); {
-						time.Sleep(5 * time.Millisecond)
-					}
-				} else if ans.status != http.StatusAccepted {
-					t.Errorf("%s: %d %s", marker, ans.status, ans.raw)
-				}
-			}
-		}()
-	}
-	for ackedN.Load() < routesN*perRoute/2 {
-		time.Sleep(time.Millisecond)
-	}
-	p.kill()
-	atKill := int(ackedN.Load())
-	restarted := e.startRelay(nil)
-	cur.Store(&restarted.url)
-	wg.Wait()
+	b := e.postThroughKill(p, routesN, perRoute, routesN*perRoute/2, func(r, i int) (string, string, []byte) {
+		marker := fmt.Sprintf("Load%dN%03d", r, i)
+		return marker, fmt.Sprintf("/load%d", r), payload(marker)
+	})
+	acked, unacked, atKill, restarted := b.acked, b.unacked, b.atKill, b.relay
 	t.Logf("%d posts in %v: %d acknowledged (%d before the kill), %d not", routesN*perRoute, time.Since(start).Round(time.Millisecond), len(acked), atKill, len(unacked))
 	if atKill >= len(acked) || len(acked) < routesN*perRoute*9/10 {
 		t.Fatalf("the kill did not fall mid-burst, or most posts failed: %d acknowledged at the kill, %d in all", atKill, len(acked))
