@@ -444,3 +444,15 @@ func firstLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
 	return strings.TrimRight(s, "\r ")
 }
+
+// gitUsers converts a host's list of users (GitHub's, GitLab's) into GitUsers.
+func gitUsers[U any, P interface {
+	*U
+	user() GitUser
+}](us []U) []GitUser {
+	var out []GitUser
+	for i := range us {
+		out = append(out, P(&us[i]).user())
+	}
+	return out
+}

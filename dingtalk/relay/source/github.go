@@ -31,14 +31,6 @@ func (u *hubUser) user() GitUser {
 	return g
 }
 
-func hubUsers(us []hubUser) []GitUser {
-	var out []GitUser
-	for i := range us {
-		out = append(out, us[i].user())
-	}
-	return out
-}
-
 type hubRepo struct {
 	Name          string `json:"name"`
 	FullName      string `json:"full_name"`
@@ -111,7 +103,7 @@ func (p *hubPR) pr() GitPullRequest {
 		Number: p.Number, Title: p.Title, URL: p.HTMLURL, State: prState(p.State, p.Merged),
 		Merged: p.Merged, Draft: p.Draft, Source: p.Head.Ref, Target: p.Base.Ref, SHA: p.Head.SHA,
 		Author: p.User.user(), MergedBy: p.MergedBy.user(), Body: p.Body,
-		Assignees: hubUsers(p.Assignees), Reviewers: hubUsers(p.RequestedReviewers), Labels: labelNames(p.Labels),
+		Assignees: gitUsers(p.Assignees), Reviewers: gitUsers(p.RequestedReviewers), Labels: labelNames(p.Labels),
 	}
 }
 
@@ -136,7 +128,7 @@ func (i *hubIssue) issue() GitIssue {
 	}
 	return GitIssue{
 		Number: i.Number, Title: i.Title, URL: i.HTMLURL, State: i.State, Author: i.User.user(),
-		Labels: labelNames(i.Labels), Assignees: hubUsers(i.Assignees), Body: i.Body,
+		Labels: labelNames(i.Labels), Assignees: gitUsers(i.Assignees), Body: i.Body,
 	}
 }
 

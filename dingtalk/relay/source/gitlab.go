@@ -33,14 +33,6 @@ func glEmail(e string) string {
 	return e
 }
 
-func glUsers(us []glUser) []GitUser {
-	var out []GitUser
-	for i := range us {
-		out = append(out, us[i].user())
-	}
-	return out
-}
-
 type glProject struct {
 	Name              string `json:"name"`
 	PathWithNamespace string `json:"path_with_namespace"`
@@ -295,8 +287,8 @@ func GitLab(h http.Header, body []byte) (GitEvent, error) {
 		if len(w.Labels) > 0 {
 			e.PullRequest.Labels = glLabels(w.Labels)
 		}
-		e.PullRequest.Assignees = glUsers(w.Assignees)
-		e.PullRequest.Reviewers = glUsers(w.Reviewers)
+		e.PullRequest.Assignees = gitUsers(w.Assignees)
+		e.PullRequest.Reviewers = gitUsers(w.Reviewers)
 		e.PullRequest.Author = glAuthor(w.User, a.AuthorID)
 		e.Action = gitLabAction(a.Action)
 		if a.Action == "update" && a.Oldrev != "" {
@@ -308,7 +300,7 @@ func GitLab(h http.Header, body []byte) (GitEvent, error) {
 	case KindIssue:
 		e.Action = gitLabAction(a.Action)
 		e.Issue = GitIssue{Number: a.IID, Title: a.Title, URL: a.URL, State: prState(a.State, false),
-			Author: glAuthor(w.User, a.AuthorID), Labels: glLabels(a.Labels), Assignees: glUsers(w.Assignees), Body: a.Description}
+			Author: glAuthor(w.User, a.AuthorID), Labels: glLabels(a.Labels), Assignees: gitUsers(w.Assignees), Body: a.Description}
 		if len(w.Labels) > 0 {
 			e.Issue.Labels = glLabels(w.Labels)
 		}
